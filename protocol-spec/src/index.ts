@@ -1,0 +1,13 @@
+/**
+ * The Ferry wire protocol: frame types, the MessagePack codec that validates
+ * them, stream framing, limits and the error table. Generated from
+ * spec/protocol.yaml; runtime-agnostic (Uint8Array only).
+ *
+ * @packageDocumentation
+ */
+export * from './gen/codec.js';
+export * from './gen/constants.js';
+export * from './gen/errors.js';
+export type * from './gen/types.js';
+export * from './framing.js';
+export { utf8Length } from './validate.js';

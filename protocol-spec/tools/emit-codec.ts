@@ -1,0 +1,130 @@
+import { checkExpr, constName, frameTypeName, HEADER, namedTypes, variantTypeName } from './model.js';
+import { type Field, isStringMap, isUnion, LIMITS_TYPE, type Spec } from './spec.js';
+
+/**
+ * Builds `const o: Type = {...required}`, then assigns each present optional.
+ * With `defaults`, every field is optional on the wire and takes its default
+ * from DEFAULT_LIMITS when absent (a peer that predates a limit omits it).
+ */
+function readBody(
+  spec: Spec,
+  type: string,
+  fields: Field[],
+  at: (f: Field, i: number) => string,
+  head: string[],
+  defaults = false,
+): string {
+  const init = [...head];
+  for (const [i, f] of fields.entries()) {
+    const check = checkExpr(spec, 'read', f, at(f, i), 'p');
+    if (defaults) init.push(`${f.name}: present(${at(f, i)}) ? ${check} : DEFAULT_LIMITS.${f.name}`);
+    else if (!f.optional) init.push(`${f.name}: ${check}`);
+  }
+  let out = `  const o: ${type} = {${init.length ? `\n    ${init.join(',\n    ')},\n  ` : ''}};\n`;
+  const optional = defaults ? [] : fields.filter((f) => f.optional);
+  for (const f of optional) {
+    out += `  x = ${at(f, fields.indexOf(f))};\n  if (present(x)) o.${f.name} = ${checkExpr(spec, 'read', f, 'x', 'p')};\n`;
+  }
+  return `${optional.length > 0 ? '  let x: unknown;\n' : ''}${out}`;
+}
+
+function writeArray(spec: Spec, fields: Field[], head: string[]): string {
+  const elems = fields.map((f) =>
+    f.optional ? `present(o.${f.name}) ? ${checkExpr(spec, 'write', f, `o.${f.name}`, 'p')} : undefined` : checkExpr(spec, 'write', f, `o.${f.name}`, 'p'),
+  );
+  return `trim([\n    ${[...head, ...elems].join(',\n    ')},\n  ])`;
+}
+
+function emitStructs(spec: Spec): string {
+  let out = '';
+  for (const [name, t] of namedTypes(spec)) {
+    if (isStringMap(t)) continue;
+    if (isUnion(t)) {
+      out += `function read${name}(v: unknown, p: string, l: Limits): T.${name} {\n  const a = array(v, p, '');\n  switch (a[0]) {\n`;
+      for (const v of t.variants) {
+        const body = readBody(spec, `T.${variantTypeName(name, v.name)}`, v.fields, (_f, i) => `a[${i + 1}]`, [`kind: '${v.name}'`]);
+        out += `    case ${v.tag}: {\n${body.replace(/^(?=.)/gm, '    ')}      return o;\n    }\n`;
+      }
+      out += `    default:\n      return unknownTag(a[0], p);\n  }\n}\n\n`;
+      out += `function write${name}(o: T.${name}, p: string, l: Limits): unknown[] {\n  switch (o.kind) {\n`;
+      for (const v of t.variants) {
+        out += `    case '${v.name}':\n      return ${writeArray(spec, v.fields, [`${v.tag}`]).replace(/\n/g, '\n    ')};\n`;
+      }
+      out += `    default:\n      return unknownKind((o as { kind: unknown }).kind, p);\n  }\n}\n\n`;
+      continue;
+    }
+    const isMap = t.encoding === 'map';
+    const at = isMap ? (f: Field) => `m.${f.name}` : (_f: Field, i: number) => `a[${i}]`;
+    out += `function read${name}(v: unknown, p: string, l: Limits): T.${name} {\n`;
+    out += isMap ? `  const m = record(v, p, '');\n` : `  const a = array(v, p, '');\n`;
+    out += readBody(spec, `T.${name}`, t.fields, at, [], name === LIMITS_TYPE);
+    out += '  return o;\n}\n\n';
+    if (isMap) {
+      out += `function write${name}(o: T.${name}, p: string, l: Limits): Record<string, unknown> {\n  const m: Record<string, unknown> = {};\n`;
+      for (const f of t.fields) {
+        const expr = checkExpr(spec, 'write', f, `o.${f.name}`, 'p');
+        out += f.optional ? `  if (present(o.${f.name})) m.${f.name} = ${expr};\n` : `  m.${f.name} = ${expr};\n`;
+      }
+      out += '  return m;\n}\n\n';
+    } else {
+      out += `function write${name}(o: T.${name}, p: string, l: Limits): unknown[] {\n  return ${writeArray(spec, t.fields, [])};\n}\n\n`;
+    }
+  }
+  return out;
+}
+
+function emitFrames(spec: Spec): string {
+  let out = '';
+  for (const f of spec.frames) {
+    const type = `T.${frameTypeName(f.name)}`;
+    out += `function read${frameTypeName(f.name)}(a: unknown[], l: Limits): ${type} {\n  const p = '${f.name}';\n`;
+    out += readBody(spec, type, f.fields, (_x, i) => `a[${i + 1}]`, [`type: '${f.name}'`]);
+    out += '  return o;\n}\n\n';
+    out += `function write${frameTypeName(f.name)}(o: ${type}, l: Limits): unknown[] {\n  const p = '${f.name}';\n  return ${writeArray(spec, f.fields, [`${f.code}`])};\n}\n\n`;
+  }
+  out += `/** The MessagePack value of a frame (validated), before it is encoded to bytes. */\nexport function frameToWire(frame: T.Frame, l: Limits = DEFAULT_LIMITS): unknown[] {\n  switch (frame.type) {\n`;
+  for (const f of spec.frames) out += `    case '${f.name}':\n      return write${frameTypeName(f.name)}(frame, l);\n`;
+  out += `    default:\n      throw new ProtocolError('UNKNOWN_FRAME_TYPE', \`unknown frame type \${String((frame as { type: unknown }).type)}\`);\n  }\n}\n\n`;
+  out += `/** A frame from its decoded MessagePack value. [ENC-1] [ENC-2] */\nexport function frameFromWire(w: unknown, l: Limits = DEFAULT_LIMITS): T.Frame {\n`;
+  out += `  if (!Array.isArray(w) || typeof w[0] !== 'number') {\n    throw new ProtocolError('MALFORMED_FRAME', 'a frame body is an array that starts with the frame type code');\n  }\n  switch (w[0]) {\n`;
+  for (const f of spec.frames) out += `    case ${f.code}:\n      return read${frameTypeName(f.name)}(w, l);\n`;
+  out += `    default:\n      throw new ProtocolError('UNKNOWN_FRAME_TYPE', \`unknown frame type \${w[0]}\`);\n  }\n}\n\n`;
+  out += `/**\n * Encodes a frame to its MessagePack body, checking every field against the limits.\n * @throws {ProtocolError} when a field is missing, of the wrong type or over its limit.\n */\n`;
+  out += `export function encodeFrame(frame: T.Frame, limits: Limits = DEFAULT_LIMITS): Uint8Array {\n  return encodeBody(frameToWire(frame, limits));\n}\n\n`;
+  out += `/**\n * Decodes one frame body (without its length prefix), checking every field against the limits.\n * @throws {ProtocolError} for any input that is not a valid frame; nothing else is thrown.\n */\n`;
+  out += `export function decodeFrame(body: Uint8Array, limits: Limits = DEFAULT_LIMITS): T.Frame {\n  return frameFromWire(decodeBody(body, limits), limits);\n}\n`;
+  return out;
+}
+
+export function emitCodec(spec: Spec): string {
+  const enums = Object.keys(spec.enums).map(constName).join(', ');
+  return `// ${HEADER}
+
+import { decodeBody, encodeBody } from '../msgpack.js';
+import {
+  array,
+  bool,
+  bytes,
+  items,
+  join,
+  oneOf,
+  present,
+  record,
+  str,
+  stringMap,
+  trim,
+  U8,
+  U16,
+  U32,
+  U53,
+  uint,
+  unknownKind,
+  unknownTag,
+} from '../validate.js';
+import { DEFAULT_LIMITS, ${enums} } from './constants.js';
+import { ProtocolError } from './errors.js';
+import type * as T from './types.js';
+import type { Limits } from './types.js';
+
+${emitStructs(spec)}${emitFrames(spec)}`;
+}

@@ -1,0 +1,67 @@
+import { HEADER } from './model.js';
+import type { Spec } from './spec.js';
+
+export function emitErrors(spec: Spec): string {
+  const rows = spec.errors
+    .map(
+      (e) =>
+        `  ${e.code}: { number: ${e.number}, retriable: ${e.retriable}, description: ${JSON.stringify(e.description)} },`,
+    )
+    .join('\n');
+  return `// ${HEADER}
+
+/** The protocol's error table: stable string code, number, whether a retry may succeed. */
+export const ERROR_CODES = Object.freeze({
+${rows}
+} as const);
+
+/** A stable error code from the spec's error table. */
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** Error codes by number. */
+export const ERROR_CODE_BY_NUMBER: ReadonlyMap<number, ErrorCode> = new Map(
+  (Object.keys(ERROR_CODES) as ErrorCode[]).map((code) => [ERROR_CODES[code].number, code]),
+);
+
+export function isErrorCode(code: string): code is ErrorCode {
+  return Object.hasOwn(ERROR_CODES, code);
+}
+
+export interface FerryErrorOptions {
+  cause?: unknown;
+  /** Overrides the table's retriable flag, for a code whose retry depends on the case. */
+  retriable?: boolean;
+}
+
+/** The base of every Ferry error: a stable code from the spec, its number, and whether to retry. */
+export class FerryError extends Error {
+  readonly code: ErrorCode;
+  readonly number: number;
+  readonly retriable: boolean;
+
+  constructor(code: ErrorCode, message: string, options: FerryErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'FerryError';
+    this.code = code;
+    this.number = ERROR_CODES[code].number;
+    this.retriable = options.retriable ?? ERROR_CODES[code].retriable;
+  }
+}
+
+export interface ProtocolErrorOptions extends FerryErrorOptions {
+  /** The path of the offending field, such as \`produce.messages[3].key\`. */
+  field?: string;
+}
+
+/** Bytes or values that break the protocol: the only error the codec and the frame reader throw. */
+export class ProtocolError extends FerryError {
+  readonly field: string | undefined;
+
+  constructor(code: ErrorCode, message: string, options: ProtocolErrorOptions = {}) {
+    super(code, message, options);
+    this.name = 'ProtocolError';
+    this.field = options.field;
+  }
+}
+`;
+}
