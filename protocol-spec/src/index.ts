@@ -5,9 +5,10 @@
  *
  * @packageDocumentation
  */
+
+export * from './framing.js';
 export * from './gen/codec.js';
 export * from './gen/constants.js';
 export * from './gen/errors.js';
 export type * from './gen/types.js';
-export * from './framing.js';
 export { utf8Length } from './validate.js';

@@ -34,7 +34,10 @@ export function encodeBody(wire: unknown[]): Uint8Array {
 export function decodeBody(body: Uint8Array, limits: Limits): unknown {
   if (body.byteLength === 0) throw new ProtocolError('MALFORMED_FRAME', 'empty frame body');
   if (body.byteLength > limits.maxFrameBytes) {
-    throw new ProtocolError('FRAME_TOO_LARGE', `${body.byteLength} bytes is over maxFrameBytes ${limits.maxFrameBytes}`);
+    throw new ProtocolError(
+      'FRAME_TOO_LARGE',
+      `${body.byteLength} bytes is over maxFrameBytes ${limits.maxFrameBytes}`,
+    );
   }
   if (exceedsDepth(body, limits.maxDepth)) {
     throw new ProtocolError('LIMIT_EXCEEDED', `nesting deeper than maxDepth ${limits.maxDepth}`);

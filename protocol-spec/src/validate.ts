@@ -50,13 +50,18 @@ export function trim(a: unknown[]): unknown[] {
 
 export function uint(v: unknown, max: number, parent: string, name: string): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > max) {
-    fail('INVALID_FIELD', join(parent, name), `expected an integer in [0, ${max}], got ${describe(v)}`);
+    fail(
+      'INVALID_FIELD',
+      join(parent, name),
+      `expected an integer in [0, ${max}], got ${describe(v)}`,
+    );
   }
   return v;
 }
 
 export function bool(v: unknown, parent: string, name: string): boolean {
-  if (typeof v !== 'boolean') fail('INVALID_FIELD', join(parent, name), `expected a boolean, got ${describe(v)}`);
+  if (typeof v !== 'boolean')
+    fail('INVALID_FIELD', join(parent, name), `expected a boolean, got ${describe(v)}`);
   return v;
 }
 
@@ -79,38 +84,60 @@ export function utf8Length(s: string): number {
 }
 
 export function str(v: unknown, maxBytes: number, parent: string, name: string): string {
-  if (typeof v !== 'string') fail('INVALID_FIELD', join(parent, name), `expected a string, got ${describe(v)}`);
+  if (typeof v !== 'string')
+    fail('INVALID_FIELD', join(parent, name), `expected a string, got ${describe(v)}`);
   // A UTF-16 unit takes at most 3 UTF-8 bytes, so short strings skip the exact count.
   if (v.length * 3 > maxBytes) {
     const bytes = utf8Length(v);
-    if (bytes > maxBytes) fail('LIMIT_EXCEEDED', join(parent, name), `${bytes} bytes is over the limit of ${maxBytes}`);
+    if (bytes > maxBytes)
+      fail('LIMIT_EXCEEDED', join(parent, name), `${bytes} bytes is over the limit of ${maxBytes}`);
   }
   return v;
 }
 
 export function bytes(v: unknown, maxBytes: number, parent: string, name: string): Uint8Array {
-  if (!(v instanceof Uint8Array)) fail('INVALID_FIELD', join(parent, name), `expected bytes, got ${describe(v)}`);
+  if (!(v instanceof Uint8Array))
+    fail('INVALID_FIELD', join(parent, name), `expected bytes, got ${describe(v)}`);
   if (v.byteLength > maxBytes) {
-    fail('LIMIT_EXCEEDED', join(parent, name), `${v.byteLength} bytes is over the limit of ${maxBytes}`);
+    fail(
+      'LIMIT_EXCEEDED',
+      join(parent, name),
+      `${v.byteLength} bytes is over the limit of ${maxBytes}`,
+    );
   }
   return v;
 }
 
-export function oneOf<T extends string>(v: unknown, values: readonly T[], parent: string, name: string): T {
+export function oneOf<T extends string>(
+  v: unknown,
+  values: readonly T[],
+  parent: string,
+  name: string,
+): T {
   if (typeof v !== 'string' || !(values as readonly string[]).includes(v)) {
-    fail('INVALID_FIELD', join(parent, name), `expected one of ${values.join(', ')}, got ${describe(v)}`);
+    fail(
+      'INVALID_FIELD',
+      join(parent, name),
+      `expected one of ${values.join(', ')}, got ${describe(v)}`,
+    );
   }
   return v as T;
 }
 
 export function array(v: unknown, parent: string, name: string): unknown[] {
-  if (!Array.isArray(v)) fail('INVALID_FIELD', join(parent, name), `expected an array, got ${describe(v)}`);
+  if (!Array.isArray(v))
+    fail('INVALID_FIELD', join(parent, name), `expected an array, got ${describe(v)}`);
   return v;
 }
 
 /** A plain map; decoded MessagePack maps are plain objects, anything else (Date, ExtData) is not. */
 export function record(v: unknown, parent: string, name: string): Record<string, unknown> {
-  if (typeof v !== 'object' || v === null || Array.isArray(v) || Object.getPrototypeOf(v) !== Object.prototype) {
+  if (
+    typeof v !== 'object' ||
+    v === null ||
+    Array.isArray(v) ||
+    Object.getPrototypeOf(v) !== Object.prototype
+  ) {
     fail('INVALID_FIELD', join(parent, name), `expected a map, got ${describe(v)}`);
   }
   return v as Record<string, unknown>;
@@ -129,7 +156,11 @@ export function items<T>(
 ): T[] {
   const list = array(v, parent, name);
   if (list.length > maxItems) {
-    fail('LIMIT_EXCEEDED', join(parent, name), `${list.length} items is over the limit of ${maxItems}`);
+    fail(
+      'LIMIT_EXCEEDED',
+      join(parent, name),
+      `${list.length} items is over the limit of ${maxItems}`,
+    );
   }
   const path = join(parent, name);
   const itemPath = `${path}[]`;

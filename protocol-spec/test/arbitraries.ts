@@ -30,8 +30,16 @@ function scalar(type: string): fc.Arbitrary<unknown> | undefined {
   }
 }
 
-function value(spec: Spec, type: string, items: string | undefined, depth: number): fc.Arbitrary<unknown> {
-  if (type === 'array') return fc.array(value(spec, items ?? '', undefined, depth + 1), { maxLength: depth > 1 ? 2 : 4 });
+function value(
+  spec: Spec,
+  type: string,
+  items: string | undefined,
+  depth: number,
+): fc.Arbitrary<unknown> {
+  if (type === 'array')
+    return fc.array(value(spec, items ?? '', undefined, depth + 1), {
+      maxLength: depth > 1 ? 2 : 4,
+    });
   const s = scalar(type);
   if (s !== undefined) return s;
   const e = spec.enums[type];
@@ -39,10 +47,16 @@ function value(spec: Spec, type: string, items: string | undefined, depth: numbe
   const t = lookup(spec, type);
   if (t === undefined) throw new Error(`no type ${type}`);
   if (isStringMap(t)) {
-    return fc.dictionary(text.filter((k) => k !== '__proto__'), text, { maxKeys: 4, noNullPrototype: true });
+    return fc.dictionary(
+      text.filter((k) => k !== '__proto__'),
+      text,
+      { maxKeys: 4, noNullPrototype: true },
+    );
   }
   if (isUnion(t)) {
-    return fc.oneof(...t.variants.map((v) => record(spec, v.fields, depth, { kind: fc.constant(v.name) })));
+    return fc.oneof(
+      ...t.variants.map((v) => record(spec, v.fields, depth, { kind: fc.constant(v.name) })),
+    );
   }
   return record(spec, t.fields, depth, {});
 }
@@ -61,6 +75,9 @@ function record(
 
 export function frameArbitrary(spec: Spec): fc.Arbitrary<Frame> {
   return fc.oneof(
-    ...spec.frames.map((f) => record(spec, f.fields, 0, { type: fc.constant(f.name) }) as fc.Arbitrary<Frame>),
+    ...spec.frames.map(
+      (f) =>
+        record(spec, f.fields, 0, { type: fc.constant(f.name) }) as unknown as fc.Arbitrary<Frame>,
+    ),
   );
 }

@@ -6,7 +6,9 @@ import type { Vectors } from '../tools/vectors.js';
 import { fromJson, hex, unhex } from '../tools/wire.js';
 import { PACKAGE_ROOT, spec } from './spec-loader.js';
 
-const vectors = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'spec/vectors.json'), 'utf8')) as Vectors;
+const vectors = JSON.parse(
+  readFileSync(join(PACKAGE_ROOT, 'spec/vectors.json'), 'utf8'),
+) as Vectors;
 
 function rejection(bytes: Uint8Array): unknown {
   try {

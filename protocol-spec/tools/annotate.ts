@@ -22,7 +22,14 @@ export function annotate(spec: Spec, body: Uint8Array): string {
   const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
   let pos = 0;
 
-  const header = (t: number): { kind: 'scalar' | 'str' | 'bin' | 'array' | 'map'; len: number; size: number; text: string } => {
+  const header = (
+    t: number,
+  ): {
+    kind: 'scalar' | 'str' | 'bin' | 'array' | 'map';
+    len: number;
+    size: number;
+    text: string;
+  } => {
     if (t <= 0x7f) return { kind: 'scalar', len: 0, size: 1, text: `uint ${t}` };
     if (t >= 0xe0) return { kind: 'scalar', len: 0, size: 1, text: `int ${t - 0x100}` };
     if (t <= 0x8f) return { kind: 'map', len: t & 0x0f, size: 1, text: '' };
@@ -74,11 +81,18 @@ export function annotate(spec: Spec, body: Uint8Array): string {
     if (h.kind === 'str' || h.kind === 'bin') {
       const data = body.subarray(pos, pos + h.len);
       pos += h.len;
-      const text = h.kind === 'str' ? `str ${JSON.stringify(new TextDecoder().decode(data))}` : `bin, ${h.len} bytes`;
+      const text =
+        h.kind === 'str'
+          ? `str ${JSON.stringify(new TextDecoder().decode(data))}`
+          : `bin, ${h.len} bytes`;
       lines.push({ depth, bytes: body.subarray(start, pos), text: text + note });
       return;
     }
-    lines.push({ depth, bytes: body.subarray(start, pos), text: `${h.kind}, ${h.len} ${h.kind === 'map' ? 'entries' : 'items'}${note}` });
+    lines.push({
+      depth,
+      bytes: body.subarray(start, pos),
+      text: `${h.kind}, ${h.len} ${h.kind === 'map' ? 'entries' : 'items'}${note}`,
+    });
     if (h.kind === 'map') {
       for (let i = 0; i < h.len; i++) {
         read(depth + 1, 'key', undefined);
@@ -94,24 +108,37 @@ export function annotate(spec: Spec, body: Uint8Array): string {
   read(0, 'frame', { frame: true });
   return lines
     .map((l) => {
-      const shown = l.bytes.length > MAX_SHOWN ? `${hex(l.bytes.subarray(0, MAX_SHOWN))}…` : hex(l.bytes);
-      return `${'  '.repeat(l.depth)}${shown}`.padEnd(34) + `  ${l.text}`;
+      const shown =
+        l.bytes.length > MAX_SHOWN ? `${hex(l.bytes.subarray(0, MAX_SHOWN))}…` : hex(l.bytes);
+      return `${`${'  '.repeat(l.depth)}${shown}`.padEnd(34)}  ${l.text}`;
     })
     .join('\n');
 }
 
 /** Labels and expected types of an array's items. */
-function arrayLabels(spec: Spec, expect: Expect, body: Uint8Array, firstItem: number, count: number): [string, Expect][] {
+function arrayLabels(
+  spec: Spec,
+  expect: Expect,
+  body: Uint8Array,
+  firstItem: number,
+  count: number,
+): [string, Expect][] {
   if (expect === undefined) return [];
   if ('frame' in expect) {
     const code = body[firstItem] ?? -1;
     const frame = spec.frames.find((f) => f.code === code);
     if (frame === undefined) return [];
-    return [[`frame type: ${frame.name}`, undefined], ...frame.fields.map((f): [string, Expect] => [f.name, { field: f }])];
+    return [
+      [`frame type: ${frame.name}`, undefined],
+      ...frame.fields.map((f): [string, Expect] => [f.name, { field: f }]),
+    ];
   }
   const { field } = expect;
   if (field.type === 'array') {
-    return Array.from({ length: count }, (_, i) => [`[${i}]`, { field: { type: field.items ?? '' } }]);
+    return Array.from({ length: count }, (_, i) => [
+      `[${i}]`,
+      { field: { type: field.items ?? '' } },
+    ]);
   }
   if (SCALARS.has(field.type)) return [];
   const t = lookup(spec, field.type);
@@ -119,7 +146,10 @@ function arrayLabels(spec: Spec, expect: Expect, body: Uint8Array, firstItem: nu
   if (isUnion(t)) {
     const variant = t.variants.find((v) => v.tag === body[firstItem]);
     if (variant === undefined) return [];
-    return [[`variant: ${variant.name}`, undefined], ...variant.fields.map((f): [string, Expect] => [f.name, { field: f }])];
+    return [
+      [`variant: ${variant.name}`, undefined],
+      ...variant.fields.map((f): [string, Expect] => [f.name, { field: f }]),
+    ];
   }
   return t.fields.map((f): [string, Expect] => [f.name, { field: f }]);
 }

@@ -1,4 +1,11 @@
-import { checkExpr, constName, frameTypeName, HEADER, namedTypes, variantTypeName } from './model.js';
+import {
+  checkExpr,
+  constName,
+  frameTypeName,
+  HEADER,
+  namedTypes,
+  variantTypeName,
+} from './model.js';
 import { type Field, isStringMap, isUnion, LIMITS_TYPE, type Spec } from './spec.js';
 
 /**
@@ -17,7 +24,8 @@ function readBody(
   const init = [...head];
   for (const [i, f] of fields.entries()) {
     const check = checkExpr(spec, 'read', f, at(f, i), 'p');
-    if (defaults) init.push(`${f.name}: present(${at(f, i)}) ? ${check} : DEFAULT_LIMITS.${f.name}`);
+    if (defaults)
+      init.push(`${f.name}: present(${at(f, i)}) ? ${check} : DEFAULT_LIMITS.${f.name}`);
     else if (!f.optional) init.push(`${f.name}: ${check}`);
   }
   let out = `  const o: ${type} = {${init.length ? `\n    ${init.join(',\n    ')},\n  ` : ''}};\n`;
@@ -30,7 +38,9 @@ function readBody(
 
 function writeArray(spec: Spec, fields: Field[], head: string[]): string {
   const elems = fields.map((f) =>
-    f.optional ? `present(o.${f.name}) ? ${checkExpr(spec, 'write', f, `o.${f.name}`, 'p')} : undefined` : checkExpr(spec, 'write', f, `o.${f.name}`, 'p'),
+    f.optional
+      ? `present(o.${f.name}) ? ${checkExpr(spec, 'write', f, `o.${f.name}`, 'p')} : undefined`
+      : checkExpr(spec, 'write', f, `o.${f.name}`, 'p'),
   );
   return `trim([\n    ${[...head, ...elems].join(',\n    ')},\n  ])`;
 }
@@ -42,7 +52,13 @@ function emitStructs(spec: Spec): string {
     if (isUnion(t)) {
       out += `function read${name}(v: unknown, p: string, l: Limits): T.${name} {\n  const a = array(v, p, '');\n  switch (a[0]) {\n`;
       for (const v of t.variants) {
-        const body = readBody(spec, `T.${variantTypeName(name, v.name)}`, v.fields, (_f, i) => `a[${i + 1}]`, [`kind: '${v.name}'`]);
+        const body = readBody(
+          spec,
+          `T.${variantTypeName(name, v.name)}`,
+          v.fields,
+          (_f, i) => `a[${i + 1}]`,
+          [`kind: '${v.name}'`],
+        );
         out += `    case ${v.tag}: {\n${body.replace(/^(?=.)/gm, '    ')}      return o;\n    }\n`;
       }
       out += `    default:\n      return unknownTag(a[0], p);\n  }\n}\n\n`;
@@ -63,7 +79,9 @@ function emitStructs(spec: Spec): string {
       out += `function write${name}(o: T.${name}, p: string, l: Limits): Record<string, unknown> {\n  const m: Record<string, unknown> = {};\n`;
       for (const f of t.fields) {
         const expr = checkExpr(spec, 'write', f, `o.${f.name}`, 'p');
-        out += f.optional ? `  if (present(o.${f.name})) m.${f.name} = ${expr};\n` : `  m.${f.name} = ${expr};\n`;
+        out += f.optional
+          ? `  if (present(o.${f.name})) m.${f.name} = ${expr};\n`
+          : `  m.${f.name} = ${expr};\n`;
       }
       out += '  return m;\n}\n\n';
     } else {
@@ -83,11 +101,13 @@ function emitFrames(spec: Spec): string {
     out += `function write${frameTypeName(f.name)}(o: ${type}, l: Limits): unknown[] {\n  const p = '${f.name}';\n  return ${writeArray(spec, f.fields, [`${f.code}`])};\n}\n\n`;
   }
   out += `/** The MessagePack value of a frame (validated), before it is encoded to bytes. */\nexport function frameToWire(frame: T.Frame, l: Limits = DEFAULT_LIMITS): unknown[] {\n  switch (frame.type) {\n`;
-  for (const f of spec.frames) out += `    case '${f.name}':\n      return write${frameTypeName(f.name)}(frame, l);\n`;
+  for (const f of spec.frames)
+    out += `    case '${f.name}':\n      return write${frameTypeName(f.name)}(frame, l);\n`;
   out += `    default:\n      throw new ProtocolError('UNKNOWN_FRAME_TYPE', \`unknown frame type \${String((frame as { type: unknown }).type)}\`);\n  }\n}\n\n`;
   out += `/** A frame from its decoded MessagePack value. [ENC-1] [ENC-2] */\nexport function frameFromWire(w: unknown, l: Limits = DEFAULT_LIMITS): T.Frame {\n`;
   out += `  if (!Array.isArray(w) || typeof w[0] !== 'number') {\n    throw new ProtocolError('MALFORMED_FRAME', 'a frame body is an array that starts with the frame type code');\n  }\n  switch (w[0]) {\n`;
-  for (const f of spec.frames) out += `    case ${f.code}:\n      return read${frameTypeName(f.name)}(w, l);\n`;
+  for (const f of spec.frames)
+    out += `    case ${f.code}:\n      return read${frameTypeName(f.name)}(w, l);\n`;
   out += `    default:\n      throw new ProtocolError('UNKNOWN_FRAME_TYPE', \`unknown frame type \${w[0]}\`);\n  }\n}\n\n`;
   out += `/**\n * Encodes a frame to its MessagePack body, checking every field against the limits.\n * @throws {ProtocolError} when a field is missing, of the wrong type or over its limit.\n */\n`;
   out += `export function encodeFrame(frame: T.Frame, limits: Limits = DEFAULT_LIMITS): Uint8Array {\n  return encodeBody(frameToWire(frame, limits));\n}\n\n`;

@@ -14,12 +14,20 @@ function typeLabel(f: Pick<Field, 'type' | 'items' | 'maxBytes' | 'maxItems'>): 
 }
 
 function fieldTable(fields: Field[], firstIndex: number | undefined): string {
-  const head = firstIndex === undefined ? '| Key | Type | Required | Description |\n|---|---|---|---|\n' : '| # | Field | Type | Required | Description |\n|---|---|---|---|---|\n';
+  const head =
+    firstIndex === undefined
+      ? '| Key | Type | Required | Description |\n|---|---|---|---|\n'
+      : '| # | Field | Type | Required | Description |\n|---|---|---|---|---|\n';
   return (
     head +
     fields
       .map((f, i) => {
-        const cols = [`\`${f.name}\``, typeLabel(f), f.optional ? 'no' : 'yes', cell(f.description)];
+        const cols = [
+          `\`${f.name}\``,
+          typeLabel(f),
+          f.optional ? 'no' : 'yes',
+          cell(f.description),
+        ];
         if (firstIndex !== undefined) cols.unshift(String(i + firstIndex));
         return `| ${cols.join(' | ')} |`;
       })
@@ -35,16 +43,26 @@ export function emitDocs(spec: Spec, vectors: ValidVector[]): string {
   out += `## Framing and encoding\n\n`;
   out += `Over TCP (and TLS) each frame is a 4-byte big-endian length followed by that many bytes of body. Over WebSocket each binary message is one body. A body is one MessagePack array \`[frameType, field1, field2, …]\`; structs are either positional arrays (the data plane: produce, deliver, acks) or maps with string keys (the control plane). Payloads are MessagePack \`bin\`, opaque to the broker. Integer types: u8, u16, u32 and u53 (an unsigned integer up to 2^53 − 1, for offsets and times in milliseconds since the Unix epoch).\n\n`;
   out += `## Rules\n\nEach normative rule has an id; a test whose title names the id checks it.\n\n| Id | Rule |\n|---|---|\n`;
-  out += spec.rules.map((r) => `| <a id="${r.id.toLowerCase()}"></a>${r.id} | ${cell(r.text)} |`).join('\n');
+  out += spec.rules
+    .map((r) => `| <a id="${r.id.toLowerCase()}"></a>${r.id} | ${cell(r.text)} |`)
+    .join('\n');
   out += `\n\n## Limits\n\nEvery limit has a default; a broker may be configured with others and reports its own in \`welcome\`.\n\n| Limit | Default | Description |\n|---|---|---|\n`;
   out += Object.entries(spec.limits)
     .map(([name, l]) => `| \`${name}\` | ${l.default} | ${cell(l.description)} |`)
     .join('\n');
   out += `\n\n## Error codes\n\nThe string code is stable and is what programs match on; the number is its compact form.\n\n| Code | Number | Retriable | Description |\n|---|---|---|---|\n`;
-  out += spec.errors.map((e) => `| \`${e.code}\` | ${e.number} | ${e.retriable ? 'yes' : 'no'} | ${cell(e.description)} |`).join('\n');
+  out += spec.errors
+    .map(
+      (e) =>
+        `| \`${e.code}\` | ${e.number} | ${e.retriable ? 'yes' : 'no'} | ${cell(e.description)} |`,
+    )
+    .join('\n');
   out += `\n\n## Frames\n\n| Code | Frame | Sent by | Answered by |\n|---|---|---|---|\n`;
   out += spec.frames
-    .map((f) => `| ${f.code} | [\`${f.name}\`](#${f.name.toLowerCase()}) | ${f.direction === 'both' ? 'either' : f.direction} | ${f.reply === undefined ? '' : `\`${f.reply}\``} |`)
+    .map(
+      (f) =>
+        `| ${f.code} | [\`${f.name}\`](#${f.name.toLowerCase()}) | ${f.direction === 'both' ? 'either' : f.direction} | ${f.reply === undefined ? '' : `\`${f.reply}\``} |`,
+    )
     .join('\n');
   out += '\n';
   for (const f of spec.frames) {
@@ -62,9 +80,13 @@ export function emitDocs(spec: Spec, vectors: ValidVector[]): string {
       out += `A map of string to string: at most \`${t.maxEntries}\` entries, names up to \`${t.maxKeyBytes}\` bytes and values up to \`${t.maxValueBytes}\` bytes.\n`;
     } else if (isUnion(t)) {
       out += 'Encoded as an array whose element 0 is the variant tag.\n';
-      for (const v of t.variants) out += `\n**${v.name}** (tag ${v.tag}): ${v.description}\n\n${fieldTable(v.fields, 1)}`;
+      for (const v of t.variants)
+        out += `\n**${v.name}** (tag ${v.tag}): ${v.description}\n\n${fieldTable(v.fields, 1)}`;
     } else {
-      out += t.encoding === 'array' ? `Encoded as a positional array.\n\n${fieldTable(t.fields, 0)}` : `Encoded as a map.\n\n${fieldTable(t.fields, undefined)}`;
+      out +=
+        t.encoding === 'array'
+          ? `Encoded as a positional array.\n\n${fieldTable(t.fields, 0)}`
+          : `Encoded as a map.\n\n${fieldTable(t.fields, undefined)}`;
     }
   }
   out += '\n## Enumerations\n\nEncoded as strings.\n';

@@ -7,7 +7,10 @@ function doc(text: string, indent = ''): string {
 
 function fieldLines(spec: Spec, fields: Field[], indent: string): string {
   return fields
-    .map((f) => `${doc(f.description, indent)}${indent}${f.name}${f.optional ? '?' : ''}: ${tsType(spec, f.type, f.items)};\n`)
+    .map(
+      (f) =>
+        `${doc(f.description, indent)}${indent}${f.name}${f.optional ? '?' : ''}: ${tsType(spec, f.type, f.items)};\n`,
+    )
     .join('');
 }
 
@@ -36,10 +39,13 @@ export function emitTypes(spec: Spec): string {
   }
   for (const f of spec.frames) {
     const reply = f.reply === undefined ? '' : ` Answered by {@link ${frameTypeName(f.reply)}}.`;
-    out += doc(`Frame ${f.code} (${f.direction === 'both' ? 'either side' : `${f.direction} to ${f.direction === 'client' ? 'server' : 'client'}`}): ${f.description}${reply}`);
+    out += doc(
+      `Frame ${f.code} (${f.direction === 'both' ? 'either side' : `${f.direction} to ${f.direction === 'client' ? 'server' : 'client'}`}): ${f.description}${reply}`,
+    );
     out += `export interface ${frameTypeName(f.name)} {\n  type: '${f.name}';\n${fieldLines(spec, f.fields, '  ')}}\n\n`;
   }
-  const union = (frames: typeof spec.frames) => frames.map((f) => `  | ${frameTypeName(f.name)}`).join('\n');
+  const union = (frames: typeof spec.frames) =>
+    frames.map((f) => `  | ${frameTypeName(f.name)}`).join('\n');
   out += `/** Every frame. */\nexport type Frame =\n${union(spec.frames)};\n\n`;
   out += `/** Frames a client sends. */\nexport type ClientFrame =\n${union(spec.frames.filter((f) => f.direction !== 'server'))};\n\n`;
   out += `/** Frames a server sends. */\nexport type ServerFrame =\n${union(spec.frames.filter((f) => f.direction !== 'client'))};\n\n`;

@@ -17,4 +17,6 @@ for (const [path, text] of Object.entries(files)) {
   mkdirSync(dirname(target), { recursive: true });
   writeFileSync(target, text);
 }
-console.log(`generated ${Object.keys(files).length} files from spec/protocol.yaml (protocol version ${spec.version})`);
+console.log(
+  `generated ${Object.keys(files).length} files from spec/protocol.yaml (protocol version ${spec.version})`,
+);

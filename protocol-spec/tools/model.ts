@@ -27,7 +27,11 @@ export function limitsStruct(spec: Spec): StructType {
   return {
     encoding: 'map',
     description: 'The limits a peer enforces; see the limits table.',
-    fields: Object.entries(spec.limits).map(([name, l]) => ({ name, type: 'u32', description: l.description })),
+    fields: Object.entries(spec.limits).map(([name, l]) => ({
+      name,
+      type: 'u32',
+      description: l.description,
+    })),
   };
 }
 
@@ -66,7 +70,13 @@ export function tsType(spec: Spec, type: string, items?: string): string {
  * of a field, in the direction `dir`; `p` names the variable holding the
  * parent's path.
  */
-export function checkExpr(spec: Spec, dir: 'read' | 'write', f: Field, v: string, p: string): string {
+export function checkExpr(
+  spec: Spec,
+  dir: 'read' | 'write',
+  f: Field,
+  v: string,
+  p: string,
+): string {
   const name = `'${f.name}'`;
   return valueExpr(spec, dir, f.type, f, v, p, name);
 }

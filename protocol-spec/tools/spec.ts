@@ -107,18 +107,34 @@ function checkSemantics(spec: Spec): void {
       seen.add(v);
     }
   };
-  unique('frame name', spec.frames.map((f) => f.name));
-  unique('frame code', spec.frames.map((f) => f.code));
-  unique('error code', spec.errors.map((e) => e.code));
-  unique('error number', spec.errors.map((e) => e.number));
-  unique('rule id', spec.rules.map((r) => r.id));
+  unique(
+    'frame name',
+    spec.frames.map((f) => f.name),
+  );
+  unique(
+    'frame code',
+    spec.frames.map((f) => f.code),
+  );
+  unique(
+    'error code',
+    spec.errors.map((e) => e.code),
+  );
+  unique(
+    'error number',
+    spec.errors.map((e) => e.number),
+  );
+  unique(
+    'rule id',
+    spec.rules.map((r) => r.id),
+  );
   unique('type name', [...Object.keys(spec.types), ...Object.keys(spec.enums), LIMITS_TYPE]);
   if (spec.minVersion > spec.version) problems.push('minVersion is above version');
 
   const frameNames = new Set(spec.frames.map((f) => f.name));
   const errorCodes = new Set(spec.errors.map((e) => e.code));
   const limit = (where: string, name: string | undefined) => {
-    if (name !== undefined && !(name in spec.limits)) problems.push(`${where}: unknown limit ${name}`);
+    if (name !== undefined && !(name in spec.limits))
+      problems.push(`${where}: unknown limit ${name}`);
   };
   const typeRef = (where: string, ref: string) => {
     if (!SCALARS.has(ref) && ref !== LIMITS_TYPE && !(ref in spec.types) && !(ref in spec.enums)) {
@@ -126,12 +142,16 @@ function checkSemantics(spec: Spec): void {
     }
   };
   const fields = (where: string, list: Field[], positional: boolean) => {
-    unique(`field name in ${where}`, list.map((f) => f.name));
+    unique(
+      `field name in ${where}`,
+      list.map((f) => f.name),
+    );
     let sawOptional = false;
     for (const f of list) {
       const at = `${where}.${f.name}`;
       if (f.type === 'array') {
-        if (f.items === 'array' || f.items === undefined) problems.push(`${at}: array items must be a scalar or named type`);
+        if (f.items === 'array' || f.items === undefined)
+          problems.push(`${at}: array items must be a scalar or named type`);
         else typeRef(at, f.items);
       } else {
         typeRef(at, f.type);
@@ -139,13 +159,20 @@ function checkSemantics(spec: Spec): void {
       limit(at, f.maxBytes);
       limit(at, f.maxItems);
       if (f.optional) sawOptional = true;
-      else if (sawOptional && positional) problems.push(`${at}: required field after an optional one`);
+      else if (sawOptional && positional)
+        problems.push(`${at}: required field after an optional one`);
     }
   };
   for (const [name, t] of Object.entries(spec.types)) {
     if (isUnion(t)) {
-      unique(`variant tag in ${name}`, t.variants.map((v) => v.tag));
-      unique(`variant name in ${name}`, t.variants.map((v) => v.name));
+      unique(
+        `variant tag in ${name}`,
+        t.variants.map((v) => v.tag),
+      );
+      unique(
+        `variant name in ${name}`,
+        t.variants.map((v) => v.name),
+      );
       for (const v of t.variants) fields(`${name}.${v.name}`, v.fields, true);
     } else if (isStringMap(t)) {
       limit(name, t.maxEntries);
@@ -156,15 +183,18 @@ function checkSemantics(spec: Spec): void {
     }
   }
   for (const f of spec.frames) {
-    if (f.reply !== undefined && !frameNames.has(f.reply)) problems.push(`frame ${f.name}: unknown reply ${f.reply}`);
-    if (f.fields.some((x) => x.name === 'type')) problems.push(`frame ${f.name}: 'type' is reserved`);
+    if (f.reply !== undefined && !frameNames.has(f.reply))
+      problems.push(`frame ${f.name}: unknown reply ${f.reply}`);
+    if (f.fields.some((x) => x.name === 'type'))
+      problems.push(`frame ${f.name}: 'type' is reserved`);
     fields(`frame ${f.name}`, f.fields, true);
     for (const ex of f.examples) {
       if (ex.type !== f.name) problems.push(`frame ${f.name}: example of type ${String(ex.type)}`);
     }
   }
   for (const v of spec.invalid) {
-    if (!errorCodes.has(v.expect)) problems.push(`invalid vector '${v.name}': unknown error code ${v.expect}`);
+    if (!errorCodes.has(v.expect))
+      problems.push(`invalid vector '${v.name}': unknown error code ${v.expect}`);
   }
   if (problems.length > 0) throw new Error(`spec is inconsistent:\n  ${problems.join('\n  ')}`);
 }

@@ -58,10 +58,18 @@ function derivedInvalid(spec: Spec, f: FrameSpec): InvalidVector[] {
   const out: InvalidVector[] = [];
   f.fields.forEach((field, i) => {
     if (field.optional) return;
-    out.push({ name: `${f.name}: ${field.name} missing`, hex: hex(encode(wire.slice(0, i + 1))), expect: 'INVALID_FIELD' });
+    out.push({
+      name: `${f.name}: ${field.name} missing`,
+      hex: hex(encode(wire.slice(0, i + 1))),
+      expect: 'INVALID_FIELD',
+    });
     const wrong = [...wire];
     wrong[i + 1] = wrongTypeFor(spec, field);
-    out.push({ name: `${f.name}: ${field.name} of the wrong type`, hex: hex(encode(wrong)), expect: 'INVALID_FIELD' });
+    out.push({
+      name: `${f.name}: ${field.name} of the wrong type`,
+      hex: hex(encode(wrong)),
+      expect: 'INVALID_FIELD',
+    });
   });
   return out;
 }

@@ -20,13 +20,15 @@ export function unhex(s: string): Uint8Array {
 /** Expands the spec's example conventions: {$bytes: hex}, and the macros of the invalid vectors. */
 export function fromJson(v: unknown, spec: Spec): unknown {
   if (typeof v === 'string') {
-    if (v === '$defaultLimits') return Object.fromEntries(Object.entries(spec.limits).map(([k, l]) => [k, l.default]));
+    if (v === '$defaultLimits')
+      return Object.fromEntries(Object.entries(spec.limits).map(([k, l]) => [k, l.default]));
     const m = /^\$(repeat|headers|refs)\((.+)\)$/.exec(v);
     if (m === null) return v;
     const args = (m[2] ?? '').split(',').map((s) => s.trim());
     const n = Number(args.at(-1));
     if (m[1] === 'repeat') return (args[0] ?? '').repeat(n);
-    if (m[1] === 'headers') return Object.fromEntries(Array.from({ length: n }, (_, i) => [`h${i}`, 'v']));
+    if (m[1] === 'headers')
+      return Object.fromEntries(Array.from({ length: n }, (_, i) => [`h${i}`, 'v']));
     return Array.from({ length: n }, (_, i) => [0, i]);
   }
   if (Array.isArray(v)) return v.map((x) => fromJson(x, spec));
@@ -47,14 +49,23 @@ export function toJson(v: unknown): Json {
   return v as Json;
 }
 
-function positional(spec: Spec, fields: Field[], value: Record<string, unknown>, head: unknown[]): unknown[] {
-  const out = [...head, ...fields.map((f) => (value[f.name] == null ? undefined : fieldWire(spec, f, value[f.name])))];
+function positional(
+  spec: Spec,
+  fields: Field[],
+  value: Record<string, unknown>,
+  head: unknown[],
+): unknown[] {
+  const out = [
+    ...head,
+    ...fields.map((f) => (value[f.name] == null ? undefined : fieldWire(spec, f, value[f.name]))),
+  ];
   while (out.length > 0 && out[out.length - 1] === undefined) out.pop();
   return out;
 }
 
 export function fieldWire(spec: Spec, f: Pick<Field, 'type' | 'items'>, value: unknown): unknown {
-  if (f.type === 'array') return (value as unknown[]).map((x) => fieldWire(spec, { type: f.items ?? '' }, x));
+  if (f.type === 'array')
+    return (value as unknown[]).map((x) => fieldWire(spec, { type: f.items ?? '' }, x));
   if (SCALARS.has(f.type) || f.type in spec.enums) return value;
   const t = lookup(spec, f.type);
   if (t === undefined) throw new Error(`unknown type ${f.type}`);
