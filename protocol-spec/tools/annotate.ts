@@ -17,6 +17,9 @@ interface Line {
 
 const MAX_SHOWN = 10;
 
+const plural = (n: number, one: string) =>
+  `${n} ${n === 1 ? one : one.replace(/y$/, 'ie')}${n === 1 ? '' : 's'}`;
+
 export function annotate(spec: Spec, body: Uint8Array): string {
   const lines: Line[] = [];
   const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
@@ -91,11 +94,11 @@ export function annotate(spec: Spec, body: Uint8Array): string {
     lines.push({
       depth,
       bytes: body.subarray(start, pos),
-      text: `${h.kind}, ${h.len} ${h.kind === 'map' ? 'entries' : 'items'}${note}`,
+      text: `${h.kind}, ${plural(h.len, h.kind === 'map' ? 'entry' : 'item')}${note}`,
     });
     if (h.kind === 'map') {
       for (let i = 0; i < h.len; i++) {
-        read(depth + 1, 'key', undefined);
+        read(depth + 1, 'map key', undefined);
         const key = lines.at(-1)?.text.match(/^str "(.*)"/)?.[1] ?? '';
         read(depth + 1, key, childOf(spec, expect, key));
       }
