@@ -33,6 +33,7 @@ export const ERROR_CODES = Object.freeze({
   SHUTTING_DOWN: { number: 113, retriable: true, description: "The server is stopping; reconnect later." },
   TIMEOUT: { number: 114, retriable: true, description: "The operation did not complete in time." },
   INTERNAL: { number: 115, retriable: true, description: "An unexpected server error; the request had no effect." },
+  OVERLOADED: { number: 116, retriable: true, description: "A bounded queue on the server is full (for example writes waiting for the disk); nothing was done; retry after a short wait." },
 } as const);
 
 /** A stable error code from the spec's error table. */

@@ -1,0 +1,223 @@
+/**
+ * The on-disk record batch: one append() call, covered by one CRC32C.
+ *
+ *   batch  = u32 length (of what follows) | u32 crc32c (of what follows the crc)
+ *          | u8 version | u8 reserved | u16 reserved
+ *          | u32 baseOffset high | u32 baseOffset low | u32 timestamp high | u32 timestamp low
+ *          | u32 record count | record*
+ *   record = u32 length (of what follows) | u8 flags (1 key, 2 msgId, 4 headers)
+ *          | [u16 len, key] | [u16 len, msgId] | [u16 count, (u16 len, name, u16 len, value)*]
+ *          | payload (the rest)
+ *
+ * All integers are big-endian; every record of a batch shares its timestamp.
+ */
+import { utf8Length } from '@ferry/protocol';
+import { crc32c } from './crc.js';
+import { StorageError } from './errors.js';
+import type { AppendRecord, StoredRecord } from './types.js';
+
+export const BATCH_HEADER_BYTES = 32;
+const RECORD_HEADER_BYTES = 5;
+const VERSION = 1;
+const HAS_KEY = 1;
+const HAS_MSG_ID = 2;
+const HAS_HEADERS = 4;
+const U16 = 0xffff;
+const HIGH = 0x1_0000_0000;
+
+/** A batch length above this is a corrupt length field, not a batch. */
+export const MAX_BATCH_BYTES = 256 * 1024 * 1024;
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+function shortString(s: string, what: string): number {
+  const n = utf8Length(s);
+  if (n > U16) throw new StorageError('INVALID_FIELD', `${what} of ${n} bytes is over ${U16}`);
+  return n;
+}
+
+function recordSize(r: AppendRecord): number {
+  let size = RECORD_HEADER_BYTES + r.payload.length;
+  if (r.key !== undefined) size += 2 + shortString(r.key, 'key');
+  if (r.msgId !== undefined) size += 2 + shortString(r.msgId, 'msgId');
+  if (r.headers !== undefined) {
+    size += 2;
+    let count = 0;
+    for (const name in r.headers) {
+      size +=
+        4 + shortString(name, 'header name') + shortString(r.headers[name] ?? '', 'header value');
+      count++;
+    }
+    if (count > U16) throw new StorageError('INVALID_FIELD', `${count} headers is over ${U16}`);
+  }
+  return size;
+}
+
+/** Bytes the batch of `records` takes on disk. */
+export function batchSize(records: readonly AppendRecord[]): number {
+  let size = BATCH_HEADER_BYTES;
+  for (const r of records) size += recordSize(r);
+  return size;
+}
+
+function putString(buf: Uint8Array, view: DataView, pos: number, s: string): number {
+  const { written } = encoder.encodeInto(s, buf.subarray(pos + 2));
+  view.setUint16(pos, written);
+  return pos + 2 + written;
+}
+
+/**
+ * Encodes a batch of exactly `size` bytes (from batchSize) at `buf[pos..]`
+ * and returns the position after it.
+ */
+export function writeBatch(
+  buf: Uint8Array,
+  pos: number,
+  size: number,
+  baseOffset: number,
+  timestamp: number,
+  records: readonly AppendRecord[],
+): number {
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  const start = pos;
+  view.setUint32(pos, size - 4);
+  view.setUint32(pos + 8, VERSION << 24);
+  view.setUint32(pos + 12, Math.floor(baseOffset / HIGH));
+  view.setUint32(pos + 16, baseOffset % HIGH);
+  view.setUint32(pos + 20, Math.floor(timestamp / HIGH));
+  view.setUint32(pos + 24, timestamp % HIGH);
+  view.setUint32(pos + 28, records.length);
+  pos += BATCH_HEADER_BYTES;
+  for (const r of records) {
+    const recordStart = pos;
+    let flags = 0;
+    pos += RECORD_HEADER_BYTES;
+    if (r.key !== undefined) {
+      flags |= HAS_KEY;
+      pos = putString(buf, view, pos, r.key);
+    }
+    if (r.msgId !== undefined) {
+      flags |= HAS_MSG_ID;
+      pos = putString(buf, view, pos, r.msgId);
+    }
+    if (r.headers !== undefined) {
+      flags |= HAS_HEADERS;
+      const countAt = pos;
+      pos += 2;
+      let count = 0;
+      for (const name in r.headers) {
+        pos = putString(buf, view, pos, name);
+        pos = putString(buf, view, pos, r.headers[name] ?? '');
+        count++;
+      }
+      view.setUint16(countAt, count);
+    }
+    buf.set(r.payload, pos);
+    pos += r.payload.length;
+    view.setUint32(recordStart, pos - recordStart - 4);
+    view.setUint8(recordStart + 4, flags);
+  }
+  if (pos - start !== size)
+    throw new StorageError('INTERNAL', `batch encoded to ${pos - start} bytes, expected ${size}`);
+  view.setUint32(start + 4, crc32c(buf.subarray(start + 8, pos)));
+  return pos;
+}
+
+export interface BatchHeader {
+  /** Total bytes, the length field included. */
+  size: number;
+  baseOffset: number;
+  timestamp: number;
+  count: number;
+}
+
+export type BatchCheck =
+  | { kind: 'ok'; header: BatchHeader }
+  /** Fewer bytes than the batch needs: a torn tail, or the read stopped early. */
+  | { kind: 'short'; need: number }
+  | { kind: 'corrupt'; reason: string };
+
+/**
+ * Checks the batch at `buf[pos..end)`: length sane, all bytes present, CRC
+ * matching. `need` of a short batch is its full size when the length field
+ * was readable, so a reader can fetch exactly the missing bytes.
+ */
+export function checkBatch(buf: Uint8Array, pos: number, end: number): BatchCheck {
+  if (end - pos < BATCH_HEADER_BYTES) return { kind: 'short', need: BATCH_HEADER_BYTES };
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  const size = view.getUint32(pos) + 4;
+  if (size < BATCH_HEADER_BYTES || size > MAX_BATCH_BYTES) {
+    return { kind: 'corrupt', reason: `batch length ${size - 4} is out of range` };
+  }
+  if (end - pos < size) return { kind: 'short', need: size };
+  const crc = crc32c(buf.subarray(pos + 8, pos + size));
+  if (crc !== view.getUint32(pos + 4)) return { kind: 'corrupt', reason: 'CRC32C mismatch' };
+  if (view.getUint8(pos + 8) !== VERSION)
+    return { kind: 'corrupt', reason: `unknown batch version ${view.getUint8(pos + 8)}` };
+  return {
+    kind: 'ok',
+    header: {
+      size,
+      baseOffset: view.getUint32(pos + 12) * HIGH + view.getUint32(pos + 16),
+      timestamp: view.getUint32(pos + 20) * HIGH + view.getUint32(pos + 24),
+      count: view.getUint32(pos + 28),
+    },
+  };
+}
+
+function getString(buf: Uint8Array, view: DataView, pos: number): [string, number] {
+  const len = view.getUint16(pos);
+  return [decoder.decode(buf.subarray(pos + 2, pos + 2 + len)), pos + 2 + len];
+}
+
+/**
+ * Decodes the records of a checked batch at `buf[pos..]` whose offset is at
+ * least `from`, appending to `out` while it holds fewer than `maxRecords`
+ * and `bytes` (the payload bytes collected so far) is under `maxBytes`.
+ * Payloads are views into `buf`, not copies. Returns the new `bytes`.
+ */
+export function decodeRecords(
+  buf: Uint8Array,
+  pos: number,
+  header: BatchHeader,
+  from: number,
+  out: StoredRecord[],
+  maxRecords: number,
+  maxBytes: number,
+  bytes: number,
+): number {
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  pos += BATCH_HEADER_BYTES;
+  for (let i = 0; i < header.count && out.length < maxRecords && bytes < maxBytes; i++) {
+    const length = view.getUint32(pos);
+    const next = pos + 4 + length;
+    const offset = header.baseOffset + i;
+    if (offset >= from) {
+      const flags = view.getUint8(pos + 4);
+      let p = pos + RECORD_HEADER_BYTES;
+      const record: StoredRecord = { offset, timestamp: header.timestamp, payload: buf };
+      if (flags & HAS_KEY) [record.key, p] = getString(buf, view, p);
+      if (flags & HAS_MSG_ID) [record.msgId, p] = getString(buf, view, p);
+      if (flags & HAS_HEADERS) {
+        const count = view.getUint16(p);
+        p += 2;
+        const pairs: [string, string][] = [];
+        for (let h = 0; h < count; h++) {
+          let name: string;
+          let value: string;
+          [name, p] = getString(buf, view, p);
+          [value, p] = getString(buf, view, p);
+          pairs.push([name, value]);
+        }
+        // fromEntries defines own properties, so a header named __proto__ stays a header.
+        record.headers = Object.fromEntries(pairs);
+      }
+      record.payload = buf.subarray(p, next);
+      bytes += record.payload.length;
+      out.push(record);
+    }
+    pos = next;
+  }
+  return bytes;
+}

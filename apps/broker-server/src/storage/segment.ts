@@ -1,0 +1,188 @@
+/**
+ * One segment file of a partition log, with its sparse offset and time index
+ * kept in memory and written beside it (`.idx`) when the segment is sealed.
+ */
+import { type BatchHeader, checkBatch } from './batch.js';
+import { crc32c } from './crc.js';
+import type { FileHandle, FileSystem } from './fs/types.js';
+
+/** One index entry per this many bytes of log: a read scans at most this much to find an offset. */
+export const INDEX_INTERVAL_BYTES = 4096;
+const SCAN_CHUNK_BYTES = 1024 * 1024;
+const INDEX_ENTRY_BYTES = 20;
+const INDEX_HEADER_BYTES = 40;
+const HIGH = 0x1_0000_0000;
+
+export interface IndexEntry {
+  offset: number;
+  position: number;
+  timestamp: number;
+}
+
+export function segmentName(baseOffset: number): string {
+  return String(baseOffset).padStart(20, '0');
+}
+
+export class Segment {
+  /** Bytes of complete, acknowledged batches (reads never go past it). */
+  size = 0;
+  nextOffset: number;
+  firstTimestamp = 0;
+  lastTimestamp = 0;
+  /** Why the segment was quarantined; it is never read again once set. */
+  corrupt: string | undefined;
+  readonly index: IndexEntry[] = [];
+
+  constructor(
+    readonly baseOffset: number,
+    readonly logPath: string,
+    readonly indexPath: string,
+    public handle: FileHandle,
+  ) {
+    this.nextOffset = baseOffset;
+  }
+
+  get records(): number {
+    return this.nextOffset - this.baseOffset;
+  }
+
+  /** Accounts for a batch written at `position`; `header` describes it. */
+  noteBatch(position: number, header: BatchHeader): void {
+    if (this.records === 0) this.firstTimestamp = header.timestamp;
+    this.lastTimestamp = header.timestamp;
+    const last = this.index[this.index.length - 1];
+    if (last === undefined || position - last.position >= INDEX_INTERVAL_BYTES) {
+      this.index.push({ offset: header.baseOffset, position, timestamp: header.timestamp });
+    }
+    this.nextOffset = header.baseOffset + header.count;
+    this.size = position + header.size;
+  }
+
+  /** File position of the batch holding `offset`, or of one before it. */
+  positionFor(offset: number): number {
+    return this.floor((e) => e.offset <= offset);
+  }
+
+  /** File position of a batch at or before the first one with a timestamp at or after `timestamp`. */
+  positionForTime(timestamp: number): number {
+    return this.floor((e) => e.timestamp < timestamp);
+  }
+
+  /** Position of the last index entry satisfying `below` (monotonic over the index). */
+  private floor(below: (e: IndexEntry) => boolean): number {
+    let lo = 0;
+    let hi = this.index.length - 1;
+    let found = 0;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const entry = this.index[mid] as IndexEntry;
+      if (below(entry)) {
+        found = entry.position;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return found;
+  }
+
+  /** The index file: header (crc, count, size, next offset, timestamps) then the entries. */
+  encodeIndex(): Uint8Array {
+    const buf = new Uint8Array(INDEX_HEADER_BYTES + this.index.length * INDEX_ENTRY_BYTES);
+    const view = new DataView(buf.buffer);
+    const u64 = (at: number, v: number) => {
+      view.setUint32(at, Math.floor(v / HIGH));
+      view.setUint32(at + 4, v % HIGH);
+    };
+    view.setUint32(4, this.index.length);
+    u64(8, this.size);
+    u64(16, this.nextOffset);
+    u64(24, this.firstTimestamp);
+    u64(32, this.lastTimestamp);
+    this.index.forEach((e, i) => {
+      const at = INDEX_HEADER_BYTES + i * INDEX_ENTRY_BYTES;
+      u64(at, e.offset);
+      view.setUint32(at + 8, e.position);
+      u64(at + 12, e.timestamp);
+    });
+    view.setUint32(0, crc32c(buf.subarray(4)));
+    return buf;
+  }
+
+  /** Loads a sealed segment's index; false (and nothing changed) unless it is intact and matches `fileSize`. */
+  loadIndex(bytes: Uint8Array, fileSize: number): boolean {
+    if (bytes.length < INDEX_HEADER_BYTES) return false;
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const u64 = (at: number) => view.getUint32(at) * HIGH + view.getUint32(at + 4);
+    const count = view.getUint32(4);
+    if (bytes.length !== INDEX_HEADER_BYTES + count * INDEX_ENTRY_BYTES) return false;
+    if (view.getUint32(0) !== crc32c(bytes.subarray(4)) || u64(8) !== fileSize) return false;
+    this.size = u64(8);
+    this.nextOffset = u64(16);
+    this.firstTimestamp = u64(24);
+    this.lastTimestamp = u64(32);
+    for (let i = 0; i < count; i++) {
+      const at = INDEX_HEADER_BYTES + i * INDEX_ENTRY_BYTES;
+      this.index.push({
+        offset: u64(at),
+        position: view.getUint32(at + 8),
+        timestamp: u64(at + 12),
+      });
+    }
+    return true;
+  }
+}
+
+export interface ScanResult {
+  /** End of the last valid batch. */
+  validEnd: number;
+  fileSize: number;
+  /** Why the scan stopped before the end of the file. */
+  problem: string | undefined;
+}
+
+/**
+ * Reads a segment from the start, checking every batch (length, CRC, offset
+ * continuity) and rebuilding the index, until the end or the first bad batch.
+ */
+export async function scanSegment(segment: Segment): Promise<ScanResult> {
+  const fileSize = await segment.handle.size();
+  let chunk = new Uint8Array(Math.min(SCAN_CHUNK_BYTES, Math.max(fileSize, 1)));
+  let chunkStart = 0;
+  let chunkEnd = 0;
+  let pos = 0;
+  while (pos < fileSize) {
+    const check = checkBatch(chunk, pos - chunkStart, chunkEnd - chunkStart);
+    if (check.kind === 'ok') {
+      if (check.header.baseOffset !== segment.nextOffset) {
+        return {
+          validEnd: pos,
+          fileSize,
+          problem: `batch at ${pos} has offset ${check.header.baseOffset}, expected ${segment.nextOffset}`,
+        };
+      }
+      segment.noteBatch(pos, check.header);
+      pos += check.header.size;
+      continue;
+    }
+    if (check.kind === 'corrupt')
+      return { validEnd: pos, fileSize, problem: `${check.reason} at ${pos}` };
+    if (pos + check.need > fileSize)
+      return { validEnd: pos, fileSize, problem: `incomplete batch at ${pos}` };
+    if (check.need > chunk.length) chunk = new Uint8Array(check.need);
+    chunkStart = pos;
+    chunkEnd =
+      pos + (await segment.handle.read(chunk, 0, Math.min(chunk.length, fileSize - pos), pos));
+  }
+  return { validEnd: pos, fileSize, problem: undefined };
+}
+
+/** Writes the index of a sealed segment; a torn index fails its CRC and is rebuilt by a scan. */
+export async function writeIndex(fs: FileSystem, segment: Segment): Promise<void> {
+  const handle = await fs.open(segment.indexPath, 'write');
+  try {
+    await handle.truncate(0);
+    await handle.write(segment.encodeIndex(), 0);
+    await handle.datasync();
+  } finally {
+    await handle.close();
+  }
+}
