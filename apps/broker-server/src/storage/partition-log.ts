@@ -149,7 +149,11 @@ export class FilePartitionLog implements PartitionLog {
     let at = Math.max(offset, this.bounds().first);
     while (out.length < options.maxRecords && bytes < options.maxBytes && at < this.bounds().next) {
       const segment = this.segmentFor(at);
-      if (segment.corrupt !== undefined) throw this.corruptError(segment);
+      // Good records before a corrupt segment are still served; the error comes on the next read.
+      if (segment.corrupt !== undefined) {
+        if (out.length > 0) break;
+        throw this.corruptError(segment);
+      }
       const before = out.length;
       try {
         bytes = await readRecords(segment, at, out, options.maxRecords, options.maxBytes, bytes);
@@ -159,8 +163,9 @@ export class FilePartitionLog implements PartitionLog {
           at = Math.max(at, this.bounds().first);
           continue;
         }
-        if (e instanceof StorageError && e.code === 'STORAGE_FAILED')
-          this.quarantine(segment, e.message);
+        if (!(e instanceof StorageError && e.code === 'STORAGE_FAILED')) throw e;
+        this.quarantine(segment, e.message);
+        if (out.length > 0) break;
         throw e;
       }
       if (out.length === before) {
@@ -239,9 +244,18 @@ export class FilePartitionLog implements PartitionLog {
 
   private kick(): void {
     if (this.loop !== undefined) return;
-    this.loop = this.run().finally(() => {
-      this.loop = undefined;
-    });
+    this.loop = this.run()
+      // run() handles I/O errors itself; anything else is a bug, which must not leave appends hanging.
+      .catch((e: unknown) => {
+        this.fail(
+          new StorageError('INTERNAL', `partition ${this.partition}: writer failed`, { cause: e }),
+        );
+      })
+      .finally(() => {
+        this.loop = undefined;
+        // An append that arrived after run() saw an empty queue, but before this callback, waits here.
+        if (this.failure === undefined && (this.queue.length > 0 || this.syncWanted)) this.kick();
+      });
   }
 
   /** The single writer: takes everything queued while the previous flush ran, as one write. */

@@ -47,6 +47,12 @@ async function forEachBatch(
     }
     chunk = new Uint8Array(Math.min(end - position, Math.max(check.need, READ_CHUNK_BYTES)));
     const got = await segment.handle.read(chunk, 0, chunk.length, position);
+    if (got < check.need) {
+      throw new StorageError(
+        'STORAGE_FAILED',
+        `${segment.logPath}: the file ends at ${position + got}, before its committed size ${end}`,
+      );
+    }
     if (got < chunk.length) chunk = chunk.subarray(0, got);
     chunkStart = position;
     p = 0;

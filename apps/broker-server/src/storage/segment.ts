@@ -168,9 +168,11 @@ export async function scanSegment(segment: Segment): Promise<ScanResult> {
     if (pos + check.need > fileSize)
       return { validEnd: pos, fileSize, problem: `incomplete batch at ${pos}` };
     if (check.need > chunk.length) chunk = new Uint8Array(check.need);
+    const got = await segment.handle.read(chunk, 0, Math.min(chunk.length, fileSize - pos), pos);
+    if (got < check.need)
+      return { validEnd: pos, fileSize, problem: `the file ends at ${pos + got}` };
     chunkStart = pos;
-    chunkEnd =
-      pos + (await segment.handle.read(chunk, 0, Math.min(chunk.length, fileSize - pos), pos));
+    chunkEnd = pos + got;
   }
   return { validEnd: pos, fileSize, problem: undefined };
 }
