@@ -132,6 +132,8 @@ export interface StationStoreConfig {
 export interface StationStore {
   readonly name: string;
   readonly config: StationStoreConfig;
+  /** When the station was created (ms since the epoch). */
+  readonly createdAt: number;
   partition(index: number): PartitionLog;
   /** Opens (creating if new) a consumer group's state. */
   group(name: string): Promise<GroupStore>;

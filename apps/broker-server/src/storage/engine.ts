@@ -1,0 +1,158 @@
+/**
+ * The embedded storage engine: a data directory of stations, each with its
+ * settings file, partitions and groups. The default backend; nothing else to
+ * install.
+ */
+import { join } from 'node:path';
+import { DEFAULT_LIMITS } from '@ferry/protocol';
+import { StorageError } from './errors.js';
+import { nodeFs } from './fs/node-fs.js';
+import type { FileSystem } from './fs/types.js';
+import { DataDirLock } from './lock.js';
+import { type StorageLogger, silentLogger } from './logger.js';
+import { checkName } from './names.js';
+import { FileStationStore, MemoryStationStore, type StationContext } from './station-store.js';
+import type { StationStore, StationStoreConfig, StorageEngine } from './types.js';
+
+export interface EngineOptions {
+  dataDir: string;
+  /** The filesystem; the real one unless a test injects faults. */
+  fs?: FileSystem;
+  log?: StorageLogger;
+  now?: () => number;
+  /** Roll a segment at this size (default 64 MiB). */
+  segmentBytes?: number;
+  /** Roll a segment at this age (default 1 day). */
+  segmentMs?: number;
+  /** Bytes per partition accepted and not yet on disk (default 64 MiB). */
+  maxPendingBytes?: number;
+  /** Checkpoint a group's journal past this size (default 4 MiB). */
+  groupCompactAfterBytes?: number;
+  /** Most msgIds one station remembers for dedup (default 1,000,000). */
+  dedupMaxEntries?: number;
+  /** Skip the data-directory lock (only for a fault-injecting filesystem in tests). */
+  skipLock?: boolean;
+}
+
+const SETTINGS_FILE = 'station.json';
+
+interface StationFile {
+  config: StationStoreConfig;
+  createdAt: number;
+}
+
+export class EmbeddedStorageEngine implements StorageEngine {
+  private readonly open = new Map<string, Promise<StationStore>>();
+
+  private constructor(
+    private readonly ctx: StationContext,
+    private readonly stationsDir: string,
+    private readonly lock: DataDirLock | undefined,
+  ) {}
+
+  static async open(options: EngineOptions): Promise<EmbeddedStorageEngine> {
+    const fs = options.fs ?? nodeFs;
+    await fs.mkdir(options.dataDir);
+    const lock = options.skipLock ? undefined : await DataDirLock.acquire(options.dataDir);
+    const stationsDir = join(options.dataDir, 'stations');
+    await fs.mkdir(stationsDir);
+    const ctx: StationContext = {
+      fs,
+      log: options.log ?? silentLogger,
+      now: options.now ?? Date.now,
+      segmentBytes: options.segmentBytes ?? 64 * 1024 * 1024,
+      segmentMs: options.segmentMs ?? 24 * 3600_000,
+      maxPendingBytes: options.maxPendingBytes ?? 64 * 1024 * 1024,
+      groupCompactAfterBytes: options.groupCompactAfterBytes ?? 4 * 1024 * 1024,
+      dedupMaxEntries: options.dedupMaxEntries ?? 1_000_000,
+      maxNameBytes: DEFAULT_LIMITS.maxNameBytes,
+    };
+    return new EmbeddedStorageEngine(ctx, stationsDir, lock);
+  }
+
+  openStation(name: string, config: StationStoreConfig): Promise<StationStore> {
+    try {
+      checkName('station', name, this.ctx.maxNameBytes);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    let store = this.open.get(name);
+    if (store === undefined) {
+      store = this.load(name, config);
+      this.open.set(name, store);
+      store.catch(() => this.open.delete(name));
+    }
+    return store;
+  }
+
+  async listStations(): Promise<string[]> {
+    const names: string[] = [];
+    for (const name of await this.ctx.fs.readdir(this.stationsDir)) {
+      if ((await this.ctx.fs.readFile(join(this.stationsDir, name, SETTINGS_FILE))) !== undefined)
+        names.push(name);
+    }
+    return names.sort();
+  }
+
+  async deleteStation(name: string): Promise<void> {
+    checkName('station', name, this.ctx.maxNameBytes);
+    const store = this.open.get(name);
+    this.open.delete(name);
+    if (store !== undefined) await (await store).close();
+    const dir = join(this.stationsDir, name);
+    // The settings file goes first and durably, so a crash mid-delete never leaves a half station that opens.
+    await this.ctx.fs.unlink(join(dir, SETTINGS_FILE)).catch(() => undefined);
+    await this.ctx.fs.syncDir(dir).catch(() => undefined);
+    await this.ctx.fs.rmdir(dir);
+    await this.ctx.fs.syncDir(this.stationsDir);
+  }
+
+  async close(): Promise<void> {
+    const stores = await Promise.allSettled(this.open.values());
+    this.open.clear();
+    await Promise.all(stores.flatMap((s) => (s.status === 'fulfilled' ? [s.value.close()] : [])));
+    await this.lock?.release();
+  }
+
+  /** The station as stored, or created with `config`: settings on disk win over the argument. */
+  private async load(name: string, config: StationStoreConfig): Promise<StationStore> {
+    const dir = join(this.stationsDir, name);
+    const settings = await this.ctx.fs.readFile(join(dir, SETTINGS_FILE));
+    let stored: StationFile;
+    if (settings === undefined) {
+      stored = { config, createdAt: this.ctx.now() };
+      await this.writeSettings(dir, stored);
+    } else {
+      try {
+        stored = JSON.parse(new TextDecoder().decode(settings)) as StationFile;
+      } catch (cause) {
+        throw new StorageError(
+          'STORAGE_FAILED',
+          `station ${name}: ${SETTINGS_FILE} is unreadable`,
+          { cause },
+        );
+      }
+    }
+    if (stored.config.storage === 'memory')
+      return new MemoryStationStore(this.ctx, name, stored.config, stored.createdAt);
+    return FileStationStore.open(this.ctx, dir, name, stored.config, stored.createdAt);
+  }
+
+  /** Written beside, synced, then renamed into place: a crash leaves the old file or the new one. */
+  private async writeSettings(dir: string, settings: StationFile): Promise<void> {
+    const { fs } = this.ctx;
+    await fs.mkdir(dir);
+    const draft = join(dir, `${SETTINGS_FILE}.tmp`);
+    const handle = await fs.open(draft, 'write');
+    try {
+      await handle.truncate(0);
+      await handle.write(new TextEncoder().encode(`${JSON.stringify(settings, null, 2)}\n`), 0);
+      await handle.datasync();
+    } finally {
+      await handle.close();
+    }
+    await fs.rename(draft, join(dir, SETTINGS_FILE));
+    await fs.syncDir(dir);
+    await fs.syncDir(this.stationsDir);
+  }
+}

@@ -1,0 +1,169 @@
+/** A station's partitions, consumer groups and dedup index, on disk or in memory. */
+import { join } from 'node:path';
+import { DedupIndex } from './dedup.js';
+import type { FileSystem } from './fs/types.js';
+import { FileGroupStore, MemoryGroupStore } from './group-store.js';
+import type { StorageLogger } from './logger.js';
+import { MemoryPartitionLog } from './memory-log.js';
+import { checkName } from './names.js';
+import { FilePartitionLog } from './partition-log.js';
+import type {
+  DedupEntry,
+  GroupStore,
+  PartitionLog,
+  PartitionLogOptions,
+  StationStore,
+  StationStoreConfig,
+} from './types.js';
+
+/** Engine-wide settings every station store gets. */
+export interface StationContext {
+  fs: FileSystem;
+  log: StorageLogger;
+  now: () => number;
+  segmentBytes: number;
+  segmentMs: number;
+  maxPendingBytes: number;
+  groupCompactAfterBytes: number;
+  dedupMaxEntries: number;
+  maxNameBytes: number;
+}
+
+abstract class BaseStationStore implements StationStore {
+  protected readonly groupStores = new Map<string, Promise<GroupStore>>();
+
+  constructor(
+    readonly name: string,
+    readonly config: StationStoreConfig,
+    readonly createdAt: number,
+    protected readonly partitions: PartitionLog[],
+    protected readonly dedup: DedupIndex,
+    protected readonly ctx: StationContext,
+  ) {}
+
+  partition(index: number): PartitionLog {
+    const log = this.partitions[index];
+    if (log === undefined) throw new RangeError(`station ${this.name} has no partition ${index}`);
+    return log;
+  }
+
+  group(name: string): Promise<GroupStore> {
+    try {
+      checkName('group', name, this.ctx.maxNameBytes);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    let store = this.groupStores.get(name);
+    if (store === undefined) {
+      store = this.openGroup(name);
+      this.groupStores.set(name, store);
+      // A failed open is not cached, so a later call can retry.
+      store.catch(() => this.groupStores.delete(name));
+    }
+    return store;
+  }
+
+  groups(): string[] {
+    return [...this.groupStores.keys()].sort();
+  }
+
+  dedupLookup(msgId: string, now: number): DedupEntry | undefined {
+    return this.dedup.lookup(msgId, now);
+  }
+
+  dedupRemember(msgId: string, entry: DedupEntry): void {
+    this.dedup.remember(msgId, entry, this.ctx.now());
+  }
+
+  async close(): Promise<void> {
+    const groups = await Promise.allSettled(this.groupStores.values());
+    await Promise.all([
+      ...this.partitions.map((p) => p.close()),
+      ...groups.flatMap((g) => (g.status === 'fulfilled' ? [g.value.close()] : [])),
+    ]);
+  }
+
+  protected abstract openGroup(name: string): Promise<GroupStore>;
+}
+
+export class FileStationStore extends BaseStationStore {
+  private constructor(
+    name: string,
+    config: StationStoreConfig,
+    createdAt: number,
+    partitions: PartitionLog[],
+    dedup: DedupIndex,
+    ctx: StationContext,
+    private readonly dir: string,
+  ) {
+    super(name, config, createdAt, partitions, dedup, ctx);
+  }
+
+  /** Opens the station's files in `dir` (recovering each partition), and its existing groups. */
+  static async open(
+    ctx: StationContext,
+    dir: string,
+    name: string,
+    config: StationStoreConfig,
+    createdAt: number,
+  ): Promise<FileStationStore> {
+    const options: PartitionLogOptions = {
+      durability: config.durability,
+      flushIntervalMs: config.flushIntervalMs,
+      segmentBytes: ctx.segmentBytes,
+      segmentMs: ctx.segmentMs,
+      maxPendingBytes: ctx.maxPendingBytes,
+    };
+    const partitions: PartitionLog[] = [];
+    for (let p = 0; p < config.partitions; p++) {
+      partitions.push(
+        await FilePartitionLog.open({
+          fs: ctx.fs,
+          dir: join(dir, 'partitions', String(p)),
+          partition: p,
+          options,
+          log: ctx.log,
+          now: ctx.now,
+        }),
+      );
+    }
+    await ctx.fs.syncDir(join(dir, 'partitions'));
+    const dedup = new DedupIndex(config.dedupWindowMs, ctx.dedupMaxEntries);
+    await dedup.rebuild(partitions, ctx.now());
+    const store = new FileStationStore(name, config, createdAt, partitions, dedup, ctx, dir);
+    for (const group of await ctx.fs.readdir(join(dir, 'groups'))) await store.group(group);
+    return store;
+  }
+
+  protected async openGroup(name: string): Promise<GroupStore> {
+    const groupsDir = join(this.dir, 'groups');
+    await this.ctx.fs.mkdir(groupsDir);
+    return FileGroupStore.open(this.ctx.fs, join(groupsDir, name), name, {
+      durability: this.config.durability,
+      flushIntervalMs: this.config.flushIntervalMs,
+      compactAfterBytes: this.ctx.groupCompactAfterBytes,
+      now: this.ctx.now,
+    });
+  }
+}
+
+export class MemoryStationStore extends BaseStationStore {
+  constructor(ctx: StationContext, name: string, config: StationStoreConfig, createdAt: number) {
+    const partitions = Array.from(
+      { length: config.partitions },
+      (_, p) => new MemoryPartitionLog(p, ctx.now),
+    );
+    super(
+      name,
+      config,
+      createdAt,
+      partitions,
+      new DedupIndex(config.dedupWindowMs, ctx.dedupMaxEntries),
+      ctx,
+    );
+  }
+
+  protected async openGroup(name: string): Promise<GroupStore> {
+    return new MemoryGroupStore(name);
+  }
+}
