@@ -69,17 +69,18 @@ function putString(buf: Uint8Array, view: DataView, pos: number, s: string): num
 
 /**
  * Encodes a batch of exactly `size` bytes (from batchSize) at `buf[pos..]`
- * and returns the position after it.
+ * and returns the position after it. `view` is a DataView over all of `buf`,
+ * made once by the caller for every batch of a flush.
  */
 export function writeBatch(
   buf: Uint8Array,
+  view: DataView,
   pos: number,
   size: number,
   baseOffset: number,
   timestamp: number,
   records: readonly AppendRecord[],
 ): number {
-  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const start = pos;
   view.setUint32(pos, size - 4);
   view.setUint32(pos + 8, VERSION << 24);

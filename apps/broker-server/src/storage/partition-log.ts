@@ -301,12 +301,13 @@ export class FilePartitionLog implements PartitionLog {
     }
     const timestamp = Math.max(this.ctx.now(), this.lastTimestamp);
     const buf = new Uint8Array(bytes);
+    const view = new DataView(buf.buffer);
     const start = segment.size;
     const headers: BatchHeader[] = [];
     let offset = segment.nextOffset;
     let pos = 0;
     for (const p of batch) {
-      pos = writeBatch(buf, pos, p.size, offset, timestamp, p.records);
+      pos = writeBatch(buf, view, pos, p.size, offset, timestamp, p.records);
       headers.push({ size: p.size, baseOffset: offset, timestamp, count: p.records.length });
       offset += p.records.length;
     }

@@ -19,7 +19,9 @@ const record: fc.Arbitrary<AppendRecord> = fc.record(
 function encode(records: AppendRecord[], baseOffset: number, timestamp: number): Uint8Array {
   const size = batchSize(records);
   const buf = new Uint8Array(size);
-  expect(writeBatch(buf, 0, size, baseOffset, timestamp, records)).toBe(size);
+  expect(writeBatch(buf, new DataView(buf.buffer), 0, size, baseOffset, timestamp, records)).toBe(
+    size,
+  );
   return buf;
 }
 
