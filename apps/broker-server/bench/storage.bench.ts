@@ -15,10 +15,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import type { Durability } from '@ferry/protocol';
 import { nodeFs } from '../src/storage/fs/node-fs.js';
-import type { FileHandle, FileSystem } from '../src/storage/fs/types.js';
+import type { FileSystem } from '../src/storage/fs/types.js';
 import { silentLogger } from '../src/storage/logger.js';
 import { FilePartitionLog } from '../src/storage/partition-log.js';
 import type { PartitionLogOptions } from '../src/storage/types.js';
+import { countingFs } from '../test/support/counting-fs.js';
 
 const KIB = 1024;
 const MIB = 1024 * KIB;
@@ -64,26 +65,6 @@ function options(durability: Durability): PartitionLogOptions {
     segmentBytes: 64 * MIB,
     segmentMs: 7 * 24 * 3600_000,
     maxPendingBytes: 64 * MIB,
-  };
-}
-
-/** The real filesystem, counting fdatasyncs to show how many records each one covers. */
-function countingFs(): { fs: FileSystem; syncs: { count: number } } {
-  const syncs = { count: 0 };
-  const wrap = (h: FileHandle): FileHandle => ({
-    write: (data, position) => h.write(data, position),
-    read: (into, offset, length, position) => h.read(into, offset, length, position),
-    datasync: () => {
-      syncs.count++;
-      return h.datasync();
-    },
-    truncate: (length) => h.truncate(length),
-    size: () => h.size(),
-    close: () => h.close(),
-  });
-  return {
-    fs: { ...nodeFs, open: async (path, mode) => wrap(await nodeFs.open(path, mode)) },
-    syncs,
   };
 }
 
@@ -169,7 +150,7 @@ async function appendCase(
   warmupMs: number,
   seconds: number,
 ): Promise<CaseResult> {
-  const { fs, syncs } = countingFs();
+  const { fs, counts } = countingFs(nodeFs);
   const payload = payloadOf(payloadBytes);
   const run: Run = { measuring: false, stopping: false, ops: 0, samples: 0 };
   let syncsAtStart = 0;
@@ -181,8 +162,8 @@ async function appendCase(
       warmupMs,
       seconds,
       (edge) => {
-        if (edge === 'start') syncsAtStart = syncs.count;
-        else syncsInWindow = syncs.count - syncsAtStart;
+        if (edge === 'start') syncsAtStart = counts.datasync;
+        else syncsInWindow = counts.datasync - syncsAtStart;
       },
     ),
   );

@@ -8,6 +8,7 @@ import { DEFAULT_LIMITS } from '@ferry/protocol';
 import { StorageError } from './errors.js';
 import { nodeFs } from './fs/node-fs.js';
 import type { FileSystem } from './fs/types.js';
+import { writeFileDurably } from './fs/write-file.js';
 import { DataDirLock } from './lock.js';
 import { type StorageLogger, silentLogger } from './logger.js';
 import { checkName } from './names.js';
@@ -143,14 +144,11 @@ export class EmbeddedStorageEngine implements StorageEngine {
     const { fs } = this.ctx;
     await fs.mkdir(dir);
     const draft = join(dir, `${SETTINGS_FILE}.tmp`);
-    const handle = await fs.open(draft, 'write');
-    try {
-      await handle.truncate(0);
-      await handle.write(new TextEncoder().encode(`${JSON.stringify(settings, null, 2)}\n`), 0);
-      await handle.datasync();
-    } finally {
-      await handle.close();
-    }
+    await writeFileDurably(
+      fs,
+      draft,
+      new TextEncoder().encode(`${JSON.stringify(settings, null, 2)}\n`),
+    );
     await fs.rename(draft, join(dir, SETTINGS_FILE));
     await fs.syncDir(dir);
     await fs.syncDir(this.stationsDir);

@@ -10,6 +10,7 @@
 import { dirname, join } from 'node:path';
 import { ioError, StorageError } from './errors.js';
 import type { FileHandle, FileSystem } from './fs/types.js';
+import { writeFileDurably } from './fs/write-file.js';
 import {
   encodeCheckpoint,
   encodeOps,
@@ -284,14 +285,7 @@ export class FileGroupStore implements GroupStore {
   private async writeCheckpoint(seq: number, snapshot: Uint8Array): Promise<void> {
     const tmp = join(this.dir, 'checkpoint.tmp');
     try {
-      const h = await this.fs.open(tmp, 'write');
-      try {
-        await h.write(snapshot, 0);
-        await h.truncate(snapshot.length); // a leftover from a failed attempt may be longer
-        await h.datasync();
-      } finally {
-        await h.close();
-      }
+      await writeFileDurably(this.fs, tmp, snapshot);
       await this.fs.rename(tmp, join(this.dir, 'checkpoint'));
       await this.fs.syncDir(this.dir);
       for (; this.oldestSeq < seq; this.oldestSeq++) {

@@ -6,9 +6,10 @@ import { join } from 'node:path';
 import { type BatchHeader, batchSize, writeBatch } from './batch.js';
 import { ioError, StorageError } from './errors.js';
 import type { FileSystem } from './fs/types.js';
+import { writeFileDurably } from './fs/write-file.js';
 import type { StorageLogger } from './logger.js';
 import { Segment, scanSegment, segmentName, writeIndex } from './segment.js';
-import { findLaterBatch, readRecords, seekTimestamp } from './segment-reader.js';
+import { holdsLaterBatch, readRecords, seekTimestamp } from './segment-reader.js';
 import type {
   AppendRecord,
   AppendResult,
@@ -22,7 +23,7 @@ import type {
 
 /** One flush writes at most this much (plus one oversized append), bounding latency and memory. */
 const MAX_FLUSH_BYTES = 16 * 1024 * 1024;
-/** Recovery keeps at most this much of a cut tail for inspection. */
+/** Recovery keeps (and looks for valid batches in) at most this much of a cut tail. */
 const MAX_KEPT_TAIL_BYTES = 64 * 1024 * 1024;
 
 interface PendingAppend {
@@ -92,8 +93,11 @@ export class FilePartitionLog implements PartitionLog {
       // Only the tail written after the last fdatasync can be torn, and none of it was
       // acknowledged. Valid batches beyond the damage would mean bit rot instead, so the cut
       // bytes are kept beside the segment and the cut is reported loudly either way.
-      const bitRot = await findLaterBatch(segment, scan.validEnd, scan.fileSize);
-      const kept = await keepTornTail(fs, segment, scan.validEnd, scan.fileSize);
+      const tail = new Uint8Array(Math.min(scan.fileSize - scan.validEnd, MAX_KEPT_TAIL_BYTES));
+      await segment.handle.read(tail, 0, tail.length, scan.validEnd);
+      const bitRot = holdsLaterBatch(tail, segment.nextOffset);
+      const kept = `${segment.logPath}.torn-${scan.validEnd}`;
+      await writeFileDurably(fs, kept, tail);
       const report = { ...where, truncatedBytes: scan.fileSize - scan.validEnd, keptIn: kept };
       if (bitRot) log.error(report, 'segment damaged before valid data: truncated at the damage');
       else log.warn(report, 'torn tail truncated');
@@ -434,28 +438,6 @@ async function createSegment(fs: FileSystem, dir: string, base: number): Promise
   );
   await fs.syncDir(dir);
   return segment;
-}
-
-/** Copies the bytes recovery cuts off to `<segment>.torn-<position>`, for forensics. */
-async function keepTornTail(
-  fs: FileSystem,
-  segment: Segment,
-  from: number,
-  fileSize: number,
-): Promise<string> {
-  const length = Math.min(fileSize - from, MAX_KEPT_TAIL_BYTES);
-  const bytes = new Uint8Array(length);
-  await segment.handle.read(bytes, 0, length, from);
-  const path = `${segment.logPath}.torn-${from}`;
-  const handle = await fs.open(path, 'write');
-  try {
-    await handle.truncate(0);
-    await handle.write(bytes, 0);
-    await handle.datasync();
-  } finally {
-    await handle.close();
-  }
-  return path;
 }
 
 async function loadIndex(fs: FileSystem, segment: Segment): Promise<boolean> {

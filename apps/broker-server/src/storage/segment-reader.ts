@@ -8,8 +8,6 @@ import type { Segment } from './segment.js';
 import type { StoredRecord } from './types.js';
 
 const READ_CHUNK_BYTES = 256 * 1024;
-/** How far past a bad batch recovery looks for valid ones, to tell bit rot from a torn tail. */
-const RESYNC_WINDOW_BYTES = 64 * 1024 * 1024;
 
 /**
  * Calls `visit` for every batch from `from` (a batch boundary) to the
@@ -89,21 +87,14 @@ export async function seekTimestamp(segment: Segment, timestamp: number): Promis
 }
 
 /**
- * Whether a valid batch with a later offset lies after the bad bytes at
- * `from`: if so the damage is not a torn tail but corruption of data that
- * may have been acknowledged.
+ * Whether `tail`, the bytes after the damage, holds a valid batch with an
+ * offset at or after `nextOffset`: if so the damage is not a torn tail but
+ * corruption of data that may have been acknowledged.
  */
-export async function findLaterBatch(
-  segment: Segment,
-  from: number,
-  fileSize: number,
-): Promise<boolean> {
-  const length = Math.min(fileSize - from, RESYNC_WINDOW_BYTES);
-  const buf = new Uint8Array(length);
-  const got = await segment.handle.read(buf, 0, length, from);
-  for (let p = 1; p < got; p++) {
-    const check = checkBatch(buf, p, got);
-    if (check.kind === 'ok' && check.header.baseOffset >= segment.nextOffset) return true;
+export function holdsLaterBatch(tail: Uint8Array, nextOffset: number): boolean {
+  for (let p = 1; p < tail.length; p++) {
+    const check = checkBatch(tail, p, tail.length);
+    if (check.kind === 'ok' && check.header.baseOffset >= nextOffset) return true;
   }
   return false;
 }

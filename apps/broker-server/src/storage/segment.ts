@@ -5,6 +5,7 @@
 import { type BatchHeader, checkBatch } from './batch.js';
 import { crc32c } from './crc.js';
 import type { FileHandle, FileSystem } from './fs/types.js';
+import { writeFileDurably } from './fs/write-file.js';
 
 /** One index entry per this many bytes of log: a read scans at most this much to find an offset. */
 export const INDEX_INTERVAL_BYTES = 4096;
@@ -178,13 +179,6 @@ export async function scanSegment(segment: Segment): Promise<ScanResult> {
 }
 
 /** Writes the index of a sealed segment; a torn index fails its CRC and is rebuilt by a scan. */
-export async function writeIndex(fs: FileSystem, segment: Segment): Promise<void> {
-  const handle = await fs.open(segment.indexPath, 'write');
-  try {
-    await handle.truncate(0);
-    await handle.write(segment.encodeIndex(), 0);
-    await handle.datasync();
-  } finally {
-    await handle.close();
-  }
+export function writeIndex(fs: FileSystem, segment: Segment): Promise<void> {
+  return writeFileDurably(fs, segment.indexPath, segment.encodeIndex());
 }
