@@ -12,7 +12,12 @@ import { writeFileDurably } from './fs/write-file.js';
 import { DataDirLock } from './lock.js';
 import { type StorageLogger, silentLogger } from './logger.js';
 import { checkName } from './names.js';
-import { FileStationStore, MemoryStationStore, type StationContext } from './station-store.js';
+import {
+  FileStationStore,
+  MemoryStationStore,
+  type StationContext,
+  type StationRecord,
+} from './station-store.js';
 import type { StationStore, StationStoreConfig, StorageEngine } from './types.js';
 
 export interface EngineOptions {
@@ -36,11 +41,6 @@ export interface EngineOptions {
 }
 
 const SETTINGS_FILE = 'station.json';
-
-interface StationFile {
-  config: StationStoreConfig;
-  createdAt: number;
-}
 
 export class EmbeddedStorageEngine implements StorageEngine {
   private readonly open = new Map<string, Promise<StationStore>>();
@@ -71,7 +71,7 @@ export class EmbeddedStorageEngine implements StorageEngine {
     return new EmbeddedStorageEngine(ctx, stationsDir, lock);
   }
 
-  openStation(name: string, config: StationStoreConfig): Promise<StationStore> {
+  openStation(name: string, config: StationStoreConfig, settings?: unknown): Promise<StationStore> {
     try {
       checkName('station', name, this.ctx.maxNameBytes);
     } catch (e) {
@@ -79,7 +79,7 @@ export class EmbeddedStorageEngine implements StorageEngine {
     }
     let store = this.open.get(name);
     if (store === undefined) {
-      store = this.load(name, config);
+      store = this.load(name, { config, createdAt: this.ctx.now(), settings });
       this.open.set(name, store);
       store.catch(() => this.open.delete(name));
     }
@@ -115,17 +115,17 @@ export class EmbeddedStorageEngine implements StorageEngine {
     await this.lock?.release();
   }
 
-  /** The station as stored, or created with `config`: settings on disk win over the argument. */
-  private async load(name: string, config: StationStoreConfig): Promise<StationStore> {
+  /** The station as stored, or created from `fresh`: what is on disk wins over the argument. */
+  private async load(name: string, fresh: StationRecord): Promise<StationStore> {
     const dir = join(this.stationsDir, name);
-    const settings = await this.ctx.fs.readFile(join(dir, SETTINGS_FILE));
-    let stored: StationFile;
-    if (settings === undefined) {
-      stored = { config, createdAt: this.ctx.now() };
-      await this.writeSettings(dir, stored);
+    const bytes = await this.ctx.fs.readFile(join(dir, SETTINGS_FILE));
+    let record: StationRecord;
+    if (bytes === undefined) {
+      record = fresh;
+      await this.writeRecord(dir, record);
     } else {
       try {
-        stored = JSON.parse(new TextDecoder().decode(settings)) as StationFile;
+        record = JSON.parse(new TextDecoder().decode(bytes)) as StationRecord;
       } catch (cause) {
         throw new StorageError(
           'STORAGE_FAILED',
@@ -134,20 +134,21 @@ export class EmbeddedStorageEngine implements StorageEngine {
         );
       }
     }
-    if (stored.config.storage === 'memory')
-      return new MemoryStationStore(this.ctx, name, stored.config, stored.createdAt);
-    return FileStationStore.open(this.ctx, dir, name, stored.config, stored.createdAt);
+    const writeSettings = (settings: unknown) => this.writeRecord(dir, { ...record, settings });
+    if (record.config.storage === 'memory')
+      return new MemoryStationStore(this.ctx, name, record, writeSettings);
+    return FileStationStore.open(this.ctx, dir, name, record, writeSettings);
   }
 
   /** Written beside, synced, then renamed into place: a crash leaves the old file or the new one. */
-  private async writeSettings(dir: string, settings: StationFile): Promise<void> {
+  private async writeRecord(dir: string, record: StationRecord): Promise<void> {
     const { fs } = this.ctx;
     await fs.mkdir(dir);
     const draft = join(dir, `${SETTINGS_FILE}.tmp`);
     await writeFileDurably(
       fs,
       draft,
-      new TextEncoder().encode(`${JSON.stringify(settings, null, 2)}\n`),
+      new TextEncoder().encode(`${JSON.stringify(record, null, 2)}\n`),
     );
     await fs.rename(draft, join(dir, SETTINGS_FILE));
     await fs.syncDir(dir);

@@ -29,17 +29,39 @@ export interface StationContext {
   maxNameBytes: number;
 }
 
+/** Writes a station's settings durably (the engine's settings file). */
+export type SettingsWriter = (settings: unknown) => Promise<void>;
+
+/** What a station was created with, as the engine keeps it. */
+export interface StationRecord {
+  config: StationStoreConfig;
+  createdAt: number;
+  settings?: unknown;
+}
+
 abstract class BaseStationStore implements StationStore {
   protected readonly groupStores = new Map<string, Promise<GroupStore>>();
+  readonly config: StationStoreConfig;
+  readonly createdAt: number;
+  settings: unknown;
 
   constructor(
     readonly name: string,
-    readonly config: StationStoreConfig,
-    readonly createdAt: number,
+    record: StationRecord,
     protected readonly partitions: PartitionLog[],
     protected readonly dedup: DedupIndex,
     protected readonly ctx: StationContext,
-  ) {}
+    private readonly writeSettings: SettingsWriter,
+  ) {
+    this.config = record.config;
+    this.createdAt = record.createdAt;
+    this.settings = record.settings;
+  }
+
+  async saveSettings(settings: unknown): Promise<void> {
+    await this.writeSettings(settings);
+    this.settings = settings;
+  }
 
   partition(index: number): PartitionLog {
     const log = this.partitions[index];
@@ -89,14 +111,14 @@ abstract class BaseStationStore implements StationStore {
 export class FileStationStore extends BaseStationStore {
   private constructor(
     name: string,
-    config: StationStoreConfig,
-    createdAt: number,
+    record: StationRecord,
     partitions: PartitionLog[],
     dedup: DedupIndex,
     ctx: StationContext,
+    writeSettings: SettingsWriter,
     private readonly dir: string,
   ) {
-    super(name, config, createdAt, partitions, dedup, ctx);
+    super(name, record, partitions, dedup, ctx, writeSettings);
   }
 
   /** Opens the station's files in `dir` (recovering each partition), and its existing groups. */
@@ -104,9 +126,10 @@ export class FileStationStore extends BaseStationStore {
     ctx: StationContext,
     dir: string,
     name: string,
-    config: StationStoreConfig,
-    createdAt: number,
+    record: StationRecord,
+    writeSettings: SettingsWriter,
   ): Promise<FileStationStore> {
+    const { config } = record;
     const options: PartitionLogOptions = {
       durability: config.durability,
       flushIntervalMs: config.flushIntervalMs,
@@ -130,7 +153,7 @@ export class FileStationStore extends BaseStationStore {
     await ctx.fs.syncDir(join(dir, 'partitions'));
     const dedup = new DedupIndex(config.dedupWindowMs, ctx.dedupMaxEntries);
     await dedup.rebuild(partitions, ctx.now());
-    const store = new FileStationStore(name, config, createdAt, partitions, dedup, ctx, dir);
+    const store = new FileStationStore(name, record, partitions, dedup, ctx, writeSettings, dir);
     for (const group of await ctx.fs.readdir(join(dir, 'groups'))) await store.group(group);
     return store;
   }
@@ -148,19 +171,18 @@ export class FileStationStore extends BaseStationStore {
 }
 
 export class MemoryStationStore extends BaseStationStore {
-  constructor(ctx: StationContext, name: string, config: StationStoreConfig, createdAt: number) {
+  constructor(
+    ctx: StationContext,
+    name: string,
+    record: StationRecord,
+    writeSettings: SettingsWriter,
+  ) {
     const partitions = Array.from(
-      { length: config.partitions },
+      { length: record.config.partitions },
       (_, p) => new MemoryPartitionLog(p, ctx.now),
     );
-    super(
-      name,
-      config,
-      createdAt,
-      partitions,
-      new DedupIndex(config.dedupWindowMs, ctx.dedupMaxEntries),
-      ctx,
-    );
+    const dedup = new DedupIndex(record.config.dedupWindowMs, ctx.dedupMaxEntries);
+    super(name, record, partitions, dedup, ctx, writeSettings);
   }
 
   protected async openGroup(name: string): Promise<GroupStore> {

@@ -134,6 +134,10 @@ export interface StationStore {
   readonly config: StationStoreConfig;
   /** When the station was created (ms since the epoch). */
   readonly createdAt: number;
+  /** The messaging layer's own settings for the station (JSON), kept with it. */
+  readonly settings: unknown;
+  /** Replaces the settings durably. */
+  saveSettings(settings: unknown): Promise<void>;
   partition(index: number): PartitionLog;
   /** Opens (creating if new) a consumer group's state. */
   group(name: string): Promise<GroupStore>;
@@ -145,8 +149,11 @@ export interface StationStore {
 }
 
 export interface StorageEngine {
-  /** Opens a station, creating it with `config` if it does not exist. */
-  openStation(name: string, config: StationStoreConfig): Promise<StationStore>;
+  /**
+   * Opens a station, creating it with `config` and `settings` if it does not
+   * exist; an existing station keeps what it was created with.
+   */
+  openStation(name: string, config: StationStoreConfig, settings?: unknown): Promise<StationStore>;
   /** Names of the stations on disk. */
   listStations(): Promise<string[]>;
   deleteStation(name: string): Promise<void>;

@@ -213,3 +213,19 @@ describe('model check', () => {
     );
   });
 });
+
+describe('station settings', () => {
+  it('are kept with the station and survive a reopen', async () => {
+    const dataDir = tempDir();
+    let engine = await EmbeddedStorageEngine.open({ dataDir });
+    let station = await engine.openStation('s', fileStation, { retention: { maxAgeMs: 5 } });
+    expect(station.settings).toEqual({ retention: { maxAgeMs: 5 } });
+    await station.saveSettings({ retention: { maxAgeMs: 9 } });
+    await engine.close();
+    engine = await EmbeddedStorageEngine.open({ dataDir });
+    station = await engine.openStation('s', fileStation, { ignored: true });
+    expect(station.settings).toEqual({ retention: { maxAgeMs: 9 } });
+    expect(station.createdAt).toBeGreaterThan(0);
+    await engine.close();
+  });
+});
