@@ -360,7 +360,7 @@ export interface StationCreateFrame {
   config?: StationConfig;
 }
 
-/** Frame 11 (client to server): Changes settings of an existing station; partitions and storage cannot change. Answered by {@link StationFrame}. */
+/** Frame 11 (client to server): Changes settings of an existing station (retention, ack timeout, max deliveries, dead-letter store); partitions, storage, durability, flushIntervalMs and dedupWindowMs are fixed when it is created, and changing them is INVALID_CONFIG. Answered by {@link StationFrame}. */
 export interface StationUpdateFrame {
   type: 'stationUpdate';
   /** Request id. */
