@@ -1,0 +1,100 @@
+#!/usr/bin/env node
+/**
+ * `ferry-broker`: loads the configuration, starts the broker and drains it
+ * on SIGTERM/SIGINT. Exit codes: 0 after a clean stop, 1 on a failure,
+ * 2 on a bad configuration. Stdout carries only pino lines (or the help,
+ * version or hash that was asked for).
+ */
+import { createInterface } from 'node:readline';
+import type { Logger } from 'pino';
+import { hashPassword } from '../auth/password.js';
+import { startBroker } from '../broker/start.js';
+import { parseCommandLine } from '../config/cli.js';
+import { ConfigError } from '../config/errors.js';
+import { loadConfig } from '../config/load.js';
+import type { BrokerConfig } from '../config/types.js';
+import { createLogger } from '../log.js';
+
+async function main(argv: string[]): Promise<void> {
+  const line = parseCommandLine(argv);
+  switch (line.kind) {
+    case 'output':
+      process.stdout.write(line.text);
+      return;
+    case 'hash-password':
+      return printPasswordHash();
+    case 'run':
+      return run(loadConfig({ argv, env: process.env, cwd: process.cwd() }));
+  }
+}
+
+async function run(config: BrokerConfig): Promise<void> {
+  const log = createLogger(config);
+  exitOnCrash(log);
+  log.info({ config }, 'effective configuration');
+  if (config.auth.token === undefined && config.auth.users.length === 0) {
+    log.warn(
+      'authentication is OFF: any client can connect, produce and consume; set FERRY_AUTH_TOKEN or auth.users in the config file',
+    );
+  }
+  const broker = await startBroker(config, log).catch((err: unknown) => {
+    log.fatal({ err }, 'the broker could not start');
+    process.exit(1);
+  });
+  log.info({ tcpPort: broker.tcpPort, httpPort: broker.httpPort }, 'ferry broker listening');
+
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      log.warn({ signal }, 'second signal: exiting without finishing the shutdown');
+      process.exit(1);
+    }
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    broker.stop('shutdown').then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.fatal({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+}
+
+function exitOnCrash(log: Logger): void {
+  process.on('uncaughtException', (err) => {
+    log.fatal({ err }, 'uncaught exception');
+    process.exit(1);
+  });
+  process.on('unhandledRejection', (err) => {
+    log.fatal({ err }, 'unhandled rejection');
+    process.exit(1);
+  });
+}
+
+/** `ferry-broker hash-password`: one line of stdin in, one hash out. */
+async function printPasswordHash(): Promise<void> {
+  if (process.stdin.isTTY) process.stderr.write('password (it will be shown): ');
+  const lines = createInterface({ input: process.stdin, terminal: false });
+  let password: string | undefined;
+  for await (const line of lines) {
+    password = line;
+    break;
+  }
+  if (password === undefined || password === '') {
+    process.stderr.write('hash-password: expected a password on the first line of stdin\n');
+    process.exitCode = 2;
+    return;
+  }
+  process.stdout.write(`${await hashPassword(password)}\n`);
+}
+
+// `pnpm start -- --flag` passes its `--` through; it would end the options before they start.
+const args = process.argv.slice(2);
+main(args[0] === '--' ? args.slice(1) : args).catch((error: unknown) => {
+  if (!(error instanceof ConfigError)) throw error;
+  process.stderr.write(`ferry-broker: ${error.message}\n`);
+  process.exitCode = 2;
+});

@@ -1,0 +1,135 @@
+/**
+ * The `ferry-broker` command line, built from the settings table. Parsing is
+ * pure: help and version text are returned, not printed, and commander's
+ * errors become ConfigErrors.
+ */
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import { ConfigError } from './errors.js';
+import {
+  type CliSetting,
+  CONFIG_ENV,
+  isCliSetting,
+  SETTING_LIST,
+  type SettingPath,
+  showDefault,
+} from './settings.js';
+
+/** A flag's value as commander gives it: text, a variadic list, or false for a `--no-` flag. */
+export type FlagValue = string | string[] | boolean;
+
+/** A setting given on the command line. */
+export interface Flag {
+  path: SettingPath;
+  setting: CliSetting<unknown>;
+  /** As typed, e.g. `--tcp-port`. */
+  name: string;
+  value: FlagValue;
+}
+
+export type CommandLine =
+  | { kind: 'run'; flags: Flag[]; configFile?: string }
+  | { kind: 'hash-password' }
+  /** --help or --version: print `text` and exit 0. */
+  | { kind: 'output'; text: string };
+
+const CLI_SETTINGS = SETTING_LIST.filter((entry): entry is [SettingPath, CliSetting<unknown>] =>
+  isCliSetting(entry[1]),
+);
+
+export function parseCommandLine(argv: readonly string[]): CommandLine {
+  let output = '';
+  const chosen: { kind: 'run' | 'hash-password' } = { kind: 'run' };
+  const program = createProgram(
+    (text) => {
+      output += text;
+    },
+    (kind) => {
+      chosen.kind = kind;
+    },
+  );
+  try {
+    program.parse(argv, { from: 'user' });
+  } catch (error) {
+    if (!(error instanceof CommanderError)) throw error;
+    if (error.exitCode === 0) return { kind: 'output', text: output };
+    throw new ConfigError(`command line: ${error.message.replace(/^error: /, '')}`, {
+      cause: error,
+    });
+  }
+  if (chosen.kind === 'hash-password') return { kind: 'hash-password' };
+  const [operand] = program.args;
+  if (operand !== undefined) {
+    throw new ConfigError(
+      `command line: unknown command ${JSON.stringify(operand)} (there is hash-password)`,
+    );
+  }
+  const flags: Flag[] = [];
+  for (const [path, setting] of CLI_SETTINGS) {
+    const option = new Option(setting.flag);
+    const key = option.attributeName();
+    // A `--no-` flag has an implicit default of true; only what was typed counts.
+    if (program.getOptionValueSource(key) === 'cli') {
+      flags.push({ path, setting, name: option.long ?? key, value: program.getOptionValue(key) });
+    }
+  }
+  const configFile: unknown = program.getOptionValue('config');
+  return typeof configFile === 'string'
+    ? { kind: 'run', flags, configFile }
+    : { kind: 'run', flags };
+}
+
+/** The text of `ferry-broker --help`. */
+export function helpText(): string {
+  const result = parseCommandLine(['--help']);
+  return result.kind === 'output' ? result.text : '';
+}
+
+function createProgram(
+  write: (text: string) => void,
+  choose: (kind: 'run' | 'hash-password') => void,
+): Command {
+  const program = new Command('ferry-broker')
+    .description(
+      'The Ferry message broker. Settings: flags > FERRY_* variables > config file > defaults.',
+    )
+    .version(packageVersion())
+    .exitOverride()
+    .configureOutput({ writeOut: write, writeErr: () => {} })
+    .addHelpText('after', fileOnlyHelp())
+    .action(() => choose('run'));
+  for (const [, setting] of CLI_SETTINGS) {
+    program.addOption(
+      new Option(
+        setting.flag,
+        `${setting.description} (env: ${setting.env}, default: ${showDefault(setting.default)})`,
+      ),
+    );
+  }
+  program.addOption(
+    new Option('--config <file>', `JSON config file (env: ${CONFIG_ENV}, default: none)`),
+  );
+  program
+    .command('hash-password')
+    .description('Read a password from the first line of stdin; print its hash for auth.users')
+    .action(() => choose('hash-password'));
+  // Set after the subcommand copied the root's settings: the root reports its operand itself, by name.
+  program.allowExcessArguments();
+  return program;
+}
+
+function fileOnlyHelp(): string {
+  const lines = SETTING_LIST.filter(([, setting]) => !isCliSetting(setting)).map(
+    ([path, setting]) => {
+      const shown = showDefault(setting.default);
+      return `  ${path}: ${setting.description}${shown === undefined ? '' : ` (default: ${shown})`}`;
+    },
+  );
+  return `\nConfig file only (JSON; grouped keys nest, e.g. { "stations": { "defaultPartitions": 3 } }):\n${lines.join('\n')}`;
+}
+
+function packageVersion(): string {
+  // src/config/ and dist/config/ both sit two levels below package.json.
+  const file = new URL('../../package.json', import.meta.url);
+  return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+}

@@ -1,0 +1,221 @@
+/**
+ * Every setting of the broker in one table: its default, its description
+ * and how its value is read, plus the flag and FERRY_* variable for those
+ * settable outside the config file. The command line, the environment
+ * mapping, the help and the defaults are all built from it, so they cannot
+ * drift; the `satisfies` clause makes it cover BrokerConfig exactly.
+ */
+import { DEFAULT_LIMITS, DURABILITY_VALUES } from '@ferry/protocol';
+import type { BrokerConfig } from './types.js';
+import {
+  boolean,
+  durationMs,
+  integer,
+  type JsonValue,
+  limits,
+  nonEmptyString,
+  oneOf,
+  origins,
+  port,
+  positive,
+  type TextValue,
+  users,
+} from './values.js';
+
+type Group = 'auth' | 'websocket' | 'connections' | 'stations';
+
+/** A setting's key: top-level, or `group.leaf` for the grouped ones. */
+export type SettingPath = {
+  [K in keyof BrokerConfig]-?: K extends Group ? `${K}.${keyof BrokerConfig[K] & string}` : K;
+}[keyof BrokerConfig];
+
+type ValueAt<P extends SettingPath> = P extends `${infer G extends Group}.${infer L}`
+  ? L extends keyof BrokerConfig[G]
+    ? BrokerConfig[G][L]
+    : never
+  : P extends keyof BrokerConfig
+    ? BrokerConfig[P]
+    : never;
+
+interface FileSetting<T> {
+  default: T;
+  description: string;
+  value: JsonValue<T>;
+}
+
+/** A setting that a flag and a FERRY_* variable can also set. */
+export interface CliSetting<T> extends FileSetting<T> {
+  value: TextValue<T>;
+  /** In commander's syntax, e.g. `--tcp-port <port>`. */
+  flag: string;
+  env: string;
+}
+
+export type Setting<T = unknown> = FileSetting<T> | CliSetting<T>;
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const SETTINGS = {
+  dataDir: {
+    default: './data',
+    description:
+      "Directory of the stored data; relative to the working directory (in the config file: to the file's)",
+    value: nonEmptyString,
+    flag: '--data-dir <dir>',
+    env: 'FERRY_DATA_DIR',
+  },
+  host: {
+    default: '0.0.0.0',
+    description: 'Interface both listeners bind to',
+    value: nonEmptyString,
+    flag: '--host <host>',
+    env: 'FERRY_HOST',
+  },
+  tcpPort: {
+    default: 6666,
+    description: 'TCP port of the native protocol (0: any free port)',
+    value: port,
+    flag: '--tcp-port <port>',
+    env: 'FERRY_TCP_PORT',
+  },
+  httpPort: {
+    default: 9000,
+    description: 'HTTP port: WebSocket endpoint, /livez, /readyz (0: any free port)',
+    value: port,
+    flag: '--http-port <port>',
+    env: 'FERRY_HTTP_PORT',
+  },
+  logLevel: {
+    default: 'info',
+    description: `Log level: ${LOG_LEVELS.join(', ')}`,
+    value: oneOf(LOG_LEVELS),
+    flag: '--log-level <level>',
+    env: 'FERRY_LOG_LEVEL',
+  },
+  'auth.token': {
+    default: undefined,
+    description: 'Shared token clients present in hello (a flag shows in ps: prefer the variable)',
+    value: nonEmptyString,
+    flag: '--auth-token <token>',
+    env: 'FERRY_AUTH_TOKEN',
+  },
+  'auth.users': {
+    default: [],
+    description:
+      'Users: [{ "username", "passwordHash" }], hashes from `ferry-broker hash-password`',
+    value: users,
+  },
+  'websocket.allowedOrigins': {
+    default: [],
+    description: 'Origins allowed to open a WebSocket, e.g. https://app.example.com (none: any)',
+    value: origins,
+    flag: '--ws-allowed-origin <origin...>',
+    env: 'FERRY_WS_ALLOWED_ORIGINS',
+  },
+  'connections.max': {
+    default: 10_000,
+    description: 'Most simultaneous connections',
+    value: positive,
+    flag: '--max-connections <n>',
+    env: 'FERRY_MAX_CONNECTIONS',
+  },
+  'connections.maxOutboundBytes': {
+    default: 64 * 1024 * 1024,
+    description: 'Bytes queued to one connection before it is flow-controlled, then cut off',
+    value: positive,
+    flag: '--max-outbound-bytes <bytes>',
+    env: 'FERRY_MAX_OUTBOUND_BYTES',
+  },
+  limits: {
+    default: DEFAULT_LIMITS,
+    description:
+      'Protocol limit overrides, e.g. { "maxMessageBytes": 2097152 }; the rest keep the spec defaults',
+    value: limits,
+  },
+  'stations.autoCreate': {
+    default: true,
+    description: 'Create a station on first produce or subscribe',
+    value: boolean,
+    flag: '--no-auto-create-stations',
+    env: 'FERRY_AUTO_CREATE_STATIONS',
+  },
+  'stations.defaultPartitions': {
+    default: 1,
+    description: 'Partitions of an auto-created station',
+    value: positive,
+  },
+  'stations.defaultDurability': {
+    default: 'always',
+    description: `Durability of an auto-created station: ${DURABILITY_VALUES.join(', ')}`,
+    value: oneOf(DURABILITY_VALUES),
+  },
+  'stations.defaultFlushIntervalMs': {
+    default: 100,
+    description: 'With durability interval, the longest time between fsyncs',
+    value: durationMs(1),
+  },
+  'stations.defaultDedupWindowMs': {
+    default: 120_000,
+    description: 'How long a msgId is remembered for deduplication (0 disables it)',
+    value: integer(0),
+  },
+  'stations.defaultAckTimeoutMs': {
+    default: 30_000,
+    description: 'Redeliver a message not acknowledged within this time',
+    value: durationMs(1),
+  },
+  'stations.defaultMaxDeliveries': {
+    default: 5,
+    description: 'Dead-letter a message after this many deliveries',
+    value: integer(1, 2 ** 32 - 1),
+  },
+  'stations.retentionCheckMs': {
+    default: 10_000,
+    description: 'How often retention runs',
+    value: durationMs(1),
+  },
+  shutdownGraceMs: {
+    default: 5000,
+    description: 'Time in-flight work gets on SIGTERM before connections are closed',
+    value: durationMs(0),
+    flag: '--shutdown-grace-ms <ms>',
+    env: 'FERRY_SHUTDOWN_GRACE_MS',
+  },
+} satisfies { [P in SettingPath]: Setting<ValueAt<P>> };
+
+/** The table in declaration order (the order of the help). */
+export const SETTING_LIST = Object.entries(SETTINGS) as [SettingPath, Setting][];
+
+export const SETTINGS_BY_PATH: ReadonlyMap<string, Setting> = new Map(SETTING_LIST);
+
+export function isCliSetting(setting: Setting): setting is CliSetting<unknown> {
+  return 'flag' in setting;
+}
+
+/** Variable naming the JSON config file; the only FERRY_* variable that is not a setting. */
+export const CONFIG_ENV = 'FERRY_CONFIG';
+
+/** How help shows a default; undefined for one too long to show (limits). */
+export function showDefault(value: unknown): string | undefined {
+  if (value === undefined) return 'none';
+  if (Array.isArray(value)) return value.length === 0 ? 'none' : value.join(',');
+  return typeof value === 'object' ? undefined : String(value);
+}
+
+/** Assembles a config from one value per setting (undefined leaves an optional key out). */
+export function assembleConfig(values: ReadonlyMap<SettingPath, unknown>): BrokerConfig {
+  const config: Record<string, unknown> = {};
+  for (const [path, value] of values) {
+    if (value === undefined) continue;
+    const [group, leaf] = path.split('.') as [string, string | undefined];
+    if (leaf === undefined) {
+      config[group] = value;
+    } else {
+      const section = (config[group] ?? {}) as Record<string, unknown>;
+      section[leaf] = value;
+      config[group] = section;
+    }
+  }
+  // Every path of BrokerConfig has a value: defaults fill what the sources leave out.
+  return config as unknown as BrokerConfig;
+}

@@ -1,0 +1,54 @@
+/**
+ * The broker's configuration, after defaults, the config file, the
+ * environment (FERRY_*) and the flags have been merged, in that order.
+ */
+import type { Durability, Limits } from '@ferry/protocol';
+
+export interface UserConfig {
+  username: string;
+  /** `scrypt$<N>$<r>$<p>$<salt base64>$<hash base64>`, as `ferry-broker hash-password` prints it. */
+  passwordHash: string;
+}
+
+export interface BrokerConfig {
+  /** Where the embedded storage keeps its files. */
+  dataDir: string;
+  /** Interface both listeners bind to. */
+  host: string;
+  /** The native protocol over TCP. */
+  tcpPort: number;
+  /** HTTP: the WebSocket endpoint (/ws), /livez and /readyz. */
+  httpPort: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  auth: {
+    /** A shared token clients present in hello. */
+    token?: string;
+    users: UserConfig[];
+  };
+  websocket: {
+    /** Origins allowed to open a WebSocket; empty allows any (browsers only send Origin). */
+    allowedOrigins: string[];
+  };
+  connections: {
+    /** Most simultaneous connections; more are refused with TOO_MANY_CONNECTIONS. */
+    max: number;
+    /** Bytes queued to one connection before it is flow-controlled, then cut off with SLOW_CONSUMER. */
+    maxOutboundBytes: number;
+  };
+  /** The protocol limits the broker enforces and advertises in welcome. */
+  limits: Limits;
+  stations: {
+    /** Create a station on first produce or subscribe with the defaults below. */
+    autoCreate: boolean;
+    defaultPartitions: number;
+    defaultDurability: Durability;
+    defaultFlushIntervalMs: number;
+    defaultDedupWindowMs: number;
+    defaultAckTimeoutMs: number;
+    defaultMaxDeliveries: number;
+    /** How often retention runs. */
+    retentionCheckMs: number;
+  };
+  /** Grace period for in-flight work on SIGTERM before connections are closed. */
+  shutdownGraceMs: number;
+}

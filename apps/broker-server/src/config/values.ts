@@ -1,0 +1,178 @@
+/**
+ * How setting values are read: from text (a flag or a FERRY_* variable) and
+ * from JSON (the config file). Each reader throws a ValueError saying what
+ * was expected; the loader adds which key and which source.
+ */
+import { DEFAULT_LIMITS, type Limits } from '@ferry/protocol';
+import { isPasswordHash } from '../auth/password.js';
+import type { UserConfig } from './types.js';
+
+export class ValueError extends Error {
+  /** `at` locates the problem inside the value, e.g. `[1].username`. */
+  constructor(
+    message: string,
+    readonly at = '',
+  ) {
+    super(message);
+    this.name = 'ValueError';
+  }
+}
+
+export interface JsonValue<T> {
+  fromJson(value: unknown): T;
+}
+
+export interface TextValue<T> extends JsonValue<T> {
+  fromText(text: string): T;
+}
+
+/** Node timers overflow (and fire at once) above this many milliseconds. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export function integer(min: number, max = Number.MAX_SAFE_INTEGER): TextValue<number> {
+  const expected = `expected an integer from ${min} to ${max}`;
+  const check = (value: number, shown: string): number => {
+    if (!Number.isSafeInteger(value) || value < min || value > max) {
+      throw new ValueError(`${expected}, got ${shown}`);
+    }
+    return value;
+  };
+  return {
+    fromText: (text) => check(/^-?\d+$/.test(text) ? Number(text) : Number.NaN, quote(text)),
+    fromJson: (value) => check(typeof value === 'number' ? value : Number.NaN, show(value)),
+  };
+}
+
+export const port = integer(0, 65535);
+export const positive = integer(1);
+/** A duration in milliseconds that a Node timer can hold. */
+export const durationMs = (min: number): TextValue<number> => integer(min, MAX_TIMER_MS);
+
+export const boolean: TextValue<boolean> = {
+  fromText(text) {
+    if (text === 'true' || text === 'false') return text === 'true';
+    throw new ValueError(`expected true or false, got ${quote(text)}`);
+  },
+  fromJson(value) {
+    if (typeof value === 'boolean') return value;
+    throw new ValueError(`expected true or false, got ${show(value)}`);
+  },
+};
+
+export function oneOf<const V extends string>(values: readonly V[]): TextValue<V> {
+  const read = (value: unknown): V => {
+    const found = values.find((v) => v === value);
+    if (found === undefined) {
+      throw new ValueError(`expected one of ${values.join(', ')}, got ${show(value)}`);
+    }
+    return found;
+  };
+  return { fromText: read, fromJson: read };
+}
+
+export const nonEmptyString: TextValue<string> = {
+  fromText: (text) => nonEmpty(text),
+  fromJson: (value) => nonEmpty(value),
+};
+
+/** Browser origins (`https://app.example.com`): a path or trailing slash would never match an Origin header. */
+export const origins: TextValue<string[]> = {
+  fromText: (text) => (text.trim() === '' ? [] : text.split(',').map((o) => origin(o.trim()))),
+  fromJson(value) {
+    if (!Array.isArray(value))
+      throw new ValueError(`expected an array of origins, got ${show(value)}`);
+    return value.map((o, i) => withIndex(i, () => origin(o)));
+  },
+};
+
+export const users: JsonValue<UserConfig[]> = {
+  fromJson(value) {
+    if (!Array.isArray(value))
+      throw new ValueError(`expected an array of users, got ${show(value)}`);
+    const seen = new Set<string>();
+    return value.map((entry, i) =>
+      withIndex(i, () => {
+        const fields = objectWithKeys(entry, ['username', 'passwordHash']);
+        const username = nonEmpty(fields.username, '.username');
+        if (seen.has(username)) throw new ValueError(`duplicate username ${quote(username)}`);
+        seen.add(username);
+        const passwordHash = nonEmpty(fields.passwordHash, '.passwordHash');
+        if (!isPasswordHash(passwordHash)) {
+          // The value is a credential, so the message never repeats it.
+          throw new ValueError(
+            'expected a hash from `ferry-broker hash-password`',
+            '.passwordHash',
+          );
+        }
+        return { username, passwordHash };
+      }),
+    );
+  },
+};
+
+/** Overrides of some protocol limits; the rest keep the spec's defaults. */
+export const limits: JsonValue<Limits> = {
+  fromJson(value) {
+    const known = Object.keys(DEFAULT_LIMITS) as (keyof Limits)[];
+    const fields = objectWithKeys(value, known);
+    const result: Limits = { ...DEFAULT_LIMITS };
+    for (const key of known) {
+      if (fields[key] === undefined) continue;
+      const reader = key.endsWith('Ms') ? durationMs(1) : positive;
+      result[key] = at(`.${key}`, () => reader.fromJson(fields[key]));
+    }
+    return result;
+  },
+};
+
+function nonEmpty(value: unknown, path = ''): string {
+  if (typeof value === 'string' && value !== '') return value;
+  throw new ValueError(`expected a non-empty string, got ${show(value)}`, path);
+}
+
+function origin(value: unknown): string {
+  const text = nonEmpty(value);
+  if (URL.canParse(text) && new URL(text).origin === text) return text;
+  throw new ValueError(`expected an origin like https://example.com, got ${quote(text)}`);
+}
+
+/** A plain JSON object whose keys are all in `allowed`. */
+function objectWithKeys<K extends string>(
+  value: unknown,
+  allowed: readonly K[],
+): Partial<Record<K, unknown>> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ValueError(`expected an object, got ${show(value)}`);
+  }
+  for (const key of Object.keys(value)) {
+    if (!allowed.some((k) => k === key)) throw new ValueError('unknown key', `.${key}`);
+  }
+  return value as Partial<Record<K, unknown>>;
+}
+
+function withIndex<T>(index: number, read: () => T): T {
+  return at(`[${index}]`, read);
+}
+
+/** Prefixes the location of a ValueError thrown by `read`. */
+function at<T>(prefix: string, read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    if (error instanceof ValueError) throw new ValueError(error.message, prefix + error.at);
+    throw error;
+  }
+}
+
+function quote(text: string): string {
+  return JSON.stringify(text);
+}
+
+function show(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  return Array.isArray(value)
+    ? 'an array'
+    : typeof value === 'object' && value !== null
+      ? 'an object'
+      : JSON.stringify(value);
+}
