@@ -1,0 +1,323 @@
+/**
+ * One client connection's protocol state machine: handshake, heartbeats, dispatch to the
+ * frame handlers, and its bounded outbound queue. It knows nothing of sockets: the TCP and
+ * WebSocket adapters feed it frame bodies and give it a {@link FrameSink} to write to.
+ */
+import { randomBytes } from 'node:crypto';
+import {
+  decodeFrame,
+  type ErrorCode,
+  encodeFrame,
+  FerryError,
+  type Frame,
+  type HelloFrame,
+  type Limits,
+  MIN_PROTOCOL_VERSION,
+  PROTOCOL_VERSION,
+  ProtocolError,
+  type ServerFrame,
+} from '@ferry/protocol';
+import type { ConnectionContext } from './context.js';
+import { errorFrame, truncateUtf8 } from './error-frame.js';
+import { Heartbeat } from './heartbeat.js';
+import { type FrameSink, OutboundQueue } from './outbound.js';
+import { type HandledFrame, isHandled, negotiateVersion } from './protocol-rules.js';
+import type { Connection } from './types.js';
+
+export interface ConnectionOptions extends ConnectionContext {
+  transport: 'tcp' | 'ws';
+  sink: FrameSink;
+  remoteAddress: string | undefined;
+}
+
+export const SERVER_NAME = 'ferry-broker';
+
+/** How long an ended connection waits for its peer to close before it is destroyed. */
+export const CLOSE_LINGER_MS = 1000;
+
+type AnyHandler = (conn: Connection, frame: HandledFrame) => void | Promise<void>;
+
+type State = 'awaitingHello' | 'authenticating' | 'open' | 'closed';
+
+export class BrokerConnection implements Connection {
+  readonly id = `c-${randomBytes(6).toString('hex')}`;
+  readonly transport: 'tcp' | 'ws';
+
+  private state: State = 'awaitingHello';
+  private principalName = '';
+  private readonly options: ConnectionOptions;
+  private readonly sink: FrameSink;
+  private readonly limits: Limits;
+  private readonly outbound: OutboundQueue;
+  private closeListeners: Array<() => void> = [];
+
+  private handshakeTimer: NodeJS.Timeout | undefined;
+  private lingerTimer: NodeJS.Timeout | undefined;
+  private readonly heartbeat: Heartbeat;
+  private nextPingId = 1;
+
+  constructor(options: ConnectionOptions) {
+    this.options = options;
+    this.transport = options.transport;
+    this.sink = options.sink;
+    this.limits = options.limits;
+    this.outbound = new OutboundQueue(options.sink, options.maxOutboundBytes);
+    this.heartbeat = new Heartbeat({
+      intervalMs: this.limits.heartbeatIntervalMs,
+      idleTimeoutMs: this.limits.idleTimeoutMs,
+      ping: () => this.send({ type: 'ping', id: this.nextPingId++ }),
+      idle: () =>
+        this.close('IDLE_TIMEOUT', `nothing received for ${this.limits.idleTimeoutMs} ms`),
+    });
+    this.handshakeTimer = setTimeout(() => {
+      this.close('HANDSHAKE_TIMEOUT', `no handshake within ${this.limits.handshakeTimeoutMs} ms`);
+    }, this.limits.handshakeTimeoutMs).unref();
+    this.options.log.debug(this.logFields({ remote: options.remoteAddress }), 'connection opened');
+  }
+
+  get principal(): string {
+    return this.principalName;
+  }
+
+  get closed(): boolean {
+    return this.state === 'closed';
+  }
+
+  /** Bytes queued here or in the transport and not yet sent. */
+  get outboundBytes(): number {
+    return this.outbound.bytes;
+  }
+
+  // --- From the transport ---
+
+  /** One frame body from the peer. */
+  receive(body: Uint8Array): void {
+    if (this.state === 'closed') return;
+    this.heartbeat.received();
+    let frame: Frame;
+    try {
+      frame = decodeFrame(body, this.limits);
+    } catch (err) {
+      this.streamError(err);
+      return;
+    }
+    if (this.state === 'open') this.dispatch(frame);
+    else if (this.state === 'awaitingHello' && frame.type === 'hello') void this.hello(frame);
+    // [HS-1] Anything else before welcome, a pipelined frame during authentication included.
+    else this.close('HANDSHAKE_REQUIRED', `the first frame must be hello, not ${frame.type}`);
+  }
+
+  /** The transport could not frame the byte stream (a bad length prefix, say). */
+  streamError(err: unknown): void {
+    if (err instanceof ProtocolError) {
+      this.options.log.warn(this.logFields({ code: err.code, err }), 'bad frame from the peer');
+      this.close(err.code, err.message);
+      return;
+    }
+    this.options.log.error(this.logFields({ err }), 'reading from the peer failed');
+    this.close('INTERNAL', 'internal error');
+  }
+
+  /** The transport's buffer emptied. */
+  writable(): void {
+    this.outbound.release();
+  }
+
+  /** The transport is gone, whoever closed it. */
+  transportClosed(): void {
+    clearTimeout(this.lingerTimer);
+    this.finish('transport closed');
+  }
+
+  // --- Connection ---
+
+  send(frame: ServerFrame): boolean {
+    if (this.state === 'closed') return false;
+    let body: Uint8Array;
+    try {
+      body = encodeFrame(frame, this.limits);
+    } catch (err) {
+      // The broker built a bad frame: a bug to report as INTERNAL, not as the client's fault.
+      const detail = err instanceof Error ? err.message : String(err);
+      throw new Error(`cannot encode a ${frame.type} frame: ${detail}`, { cause: err });
+    }
+    const pressure = this.outbound.push(body);
+    if (pressure === 'hard') this.slowConsumer();
+    return pressure === 'ok';
+  }
+
+  drained(): Promise<void> {
+    return this.outbound.drained();
+  }
+
+  sendError(id: number, code: ErrorCode, message: string, sid?: number): void {
+    this.send(errorFrame(this.limits, id, code, message, sid));
+  }
+
+  close(code: ErrorCode, message: string): void {
+    this.fail(0, code, message);
+  }
+
+  onClose(listener: () => void): void {
+    if (this.state === 'closed') listener();
+    else this.closeListeners.push(listener);
+  }
+
+  /** Tells the client the server is stopping; the connection stays open for in-flight work. */
+  goingAway(reason: string, reconnectAfterMs?: number): void {
+    if (this.state === 'closed') return;
+    const frame: ServerFrame = {
+      type: 'goingAway',
+      reason: truncateUtf8(reason, this.limits.maxReasonBytes),
+    };
+    if (reconnectAfterMs !== undefined) frame.reconnectAfterMs = reconnectAfterMs;
+    this.send(frame);
+  }
+
+  // --- Handshake ---
+
+  private async hello(hello: HelloFrame): Promise<void> {
+    this.state = 'authenticating';
+    const version = negotiateVersion(hello.minVersion, hello.maxVersion);
+    if (version === undefined) {
+      this.fail(
+        hello.id,
+        'UNSUPPORTED_VERSION',
+        `the server speaks versions ${MIN_PROTOCOL_VERSION} to ${PROTOCOL_VERSION}, the client ${hello.minVersion} to ${hello.maxVersion}`,
+      ); // [HS-2]
+      return;
+    }
+    let principal: string | undefined;
+    try {
+      principal = await this.options.authenticate(hello.auth);
+    } catch (err) {
+      this.options.log.error(this.logFields({ err }), 'authentication failed unexpectedly');
+      this.fail(hello.id, 'INTERNAL', 'internal error while authenticating');
+      return;
+    }
+    if (this.closed) return; // timed out or dropped while authenticating
+    if (principal === undefined) {
+      this.options.log.warn(this.logFields({ remote: this.options.remoteAddress }), 'auth failed');
+      this.fail(hello.id, 'AUTH_FAILED', 'the credentials were not accepted');
+      return;
+    }
+    this.principalName = principal;
+    this.state = 'open';
+    clearTimeout(this.handshakeTimer);
+    this.send({
+      type: 'welcome',
+      id: hello.id,
+      version,
+      serverName: SERVER_NAME,
+      serverVersion: this.options.serverVersion,
+      connectionId: this.id,
+      limits: this.limits,
+    });
+    this.heartbeat.start();
+    this.options.log.info(
+      this.logFields({
+        principal,
+        version,
+        client: hello.clientName,
+        remote: this.options.remoteAddress,
+      }),
+      'connection ready',
+    );
+  }
+
+  // --- Dispatch ---
+
+  private dispatch(frame: Frame): void {
+    if (frame.type === 'ping') {
+      this.send({ type: 'pong', id: frame.id });
+      return;
+    }
+    if (frame.type === 'pong') return;
+    if (frame.type === 'hello') {
+      this.close('INVALID_FIELD', 'type: hello is only valid as the first frame');
+      return;
+    }
+    if (!isHandled(frame)) {
+      // The codec knows every type; one a client may not send is unknown to this receiver.
+      this.close('UNKNOWN_FRAME_TYPE', `${frame.type} frames are sent by servers, not clients`);
+      return;
+    }
+    const handler = this.options.handlers[frame.type] as AnyHandler;
+    try {
+      const result = handler(this, frame);
+      if (result instanceof Promise) result.catch((err: unknown) => this.handlerFailed(frame, err));
+    } catch (err) {
+      this.handlerFailed(frame, err);
+    }
+  }
+
+  private handlerFailed(frame: HandledFrame, err: unknown): void {
+    const id = 'id' in frame ? frame.id : 0;
+    const sid = 'sid' in frame ? frame.sid : undefined;
+    if (err instanceof FerryError) {
+      this.options.log.debug(
+        this.logFields({ frame: frame.type, id, code: err.code }),
+        err.message,
+      );
+      this.send(errorFrame(this.limits, id, err.code, err.message, sid, err.retriable));
+      return;
+    }
+    this.options.log.error(this.logFields({ frame: frame.type, id, err }), 'frame handler failed');
+    this.send(
+      errorFrame(this.limits, id, 'INTERNAL', `internal error (connection ${this.id})`, sid),
+    );
+  }
+
+  // --- Closing ---
+
+  /** Sends an error frame for request `id` with what is queued, then ends the transport. */
+  private fail(id: number, code: ErrorCode, message: string): void {
+    if (this.state === 'closed') return;
+    this.send(errorFrame(this.limits, id, code, message));
+    if (this.closed) return; // the error frame tipped a full buffer over its bound
+    this.outbound.flush();
+    this.sink.end();
+    this.lingerTimer = setTimeout(() => this.sink.destroy(), CLOSE_LINGER_MS).unref();
+    this.finish(code);
+  }
+
+  private slowConsumer(): void {
+    this.options.log.warn(
+      this.logFields({
+        code: 'SLOW_CONSUMER',
+        outbound: this.outbound.bytes,
+        limit: this.outbound.hardLimit,
+      }),
+      'peer is not reading; closing',
+    );
+    // Nothing queued is worth keeping; the error frame is best effort behind a full buffer.
+    this.outbound.stop();
+    const error = errorFrame(this.limits, 0, 'SLOW_CONSUMER', 'the outbound buffer is full');
+    this.sink.write([encodeFrame(error, this.limits)]);
+    this.sink.destroy();
+    this.finish('SLOW_CONSUMER');
+  }
+
+  /** Marks the connection closed, stops its timers and tells the listeners, once. */
+  private finish(reason: string): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    clearTimeout(this.handshakeTimer);
+    this.heartbeat.stop();
+    this.outbound.stop();
+    this.options.log.debug(this.logFields({ reason }), 'connection closed');
+    const listeners = this.closeListeners;
+    this.closeListeners = [];
+    for (const listener of listeners) {
+      try {
+        listener();
+      } catch (err) {
+        this.options.log.error(this.logFields({ err }), 'a close listener failed');
+      }
+    }
+  }
+
+  private logFields(fields: object): object {
+    return { conn: this.id, transport: this.transport, ...fields };
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * The native protocol over TCP: each frame is a 4-byte big-endian length and a MessagePack
+ * body [FRAME-1]. One FrameReader per socket splits the stream; a BrokerConnection does the rest.
+ */
+import { type AddressInfo, createServer, type Socket } from 'node:net';
+import { encodeFrame, FRAME_HEADER_BYTES, FrameReader, writeFrameHeader } from '@ferry/protocol';
+import { BrokerConnection, CLOSE_LINGER_MS } from './connection.js';
+import type { ConnectionContext } from './context.js';
+import { errorFrame } from './error-frame.js';
+import type { FrameSink } from './outbound.js';
+import type { ConnectionRegistry } from './registry.js';
+
+export interface TcpListenerOptions {
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  context: ConnectionContext;
+  registry: ConnectionRegistry;
+}
+
+export interface TcpListener {
+  readonly port: number;
+  /** Stops accepting and resolves once every socket is gone, destroying stragglers. */
+  close(): Promise<void>;
+}
+
+/** Length-prefixes every body into one buffer, so a batch costs one write. */
+function concatFrames(bodies: Uint8Array[]): Uint8Array {
+  let total = 0;
+  for (const body of bodies) total += FRAME_HEADER_BYTES + body.length;
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const body of bodies) {
+    writeFrameHeader(out, offset, body.length);
+    out.set(body, offset + FRAME_HEADER_BYTES);
+    offset += FRAME_HEADER_BYTES + body.length;
+  }
+  return out;
+}
+
+function tcpSink(socket: Socket): FrameSink {
+  return {
+    write: (bodies) => {
+      socket.write(concatFrames(bodies));
+    },
+    bufferedBytes: () => socket.writableLength,
+    end: () => {
+      socket.end();
+    },
+    destroy: () => {
+      socket.destroy();
+    },
+  };
+}
+
+export function listenTcp(options: TcpListenerOptions): Promise<TcpListener> {
+  const { context, registry } = options;
+  const { limits, log } = context;
+  const sockets = new Set<Socket>();
+  const server = createServer();
+
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    socket.on('error', (err) =>
+      log.debug({ err, remote: socket.remoteAddress }, 'tcp socket error'),
+    );
+    socket.setNoDelay(true);
+
+    if (!registry.hasRoom()) {
+      log.warn({ remote: socket.remoteAddress, max: registry.max }, 'connection refused: at cap');
+      const refusal = errorFrame(
+        limits,
+        0,
+        'TOO_MANY_CONNECTIONS',
+        `the server is at its limit of ${registry.max} connections`,
+      );
+      socket.end(concatFrames([encodeFrame(refusal, limits)]));
+      setTimeout(() => socket.destroy(), CLOSE_LINGER_MS).unref();
+      return;
+    }
+
+    const reader = new FrameReader({ maxFrameBytes: limits.maxFrameBytes });
+    const conn = new BrokerConnection({
+      ...context,
+      transport: 'tcp',
+      sink: tcpSink(socket),
+      remoteAddress: socket.remoteAddress,
+    });
+    registry.add(conn);
+
+    socket.on('data', (chunk: Buffer) => {
+      // After a close the peer's bytes are read and dropped until it hangs up or the linger ends.
+      if (conn.closed) return;
+      let bodies: Uint8Array[];
+      try {
+        bodies = reader.push(chunk);
+      } catch (err) {
+        conn.streamError(err); // [FRAME-2] [FRAME-3] checked by the reader before any allocation
+        return;
+      }
+      for (const body of bodies) conn.receive(body);
+    });
+    socket.on('drain', () => conn.writable());
+    socket.on('close', () => conn.transportClosed());
+  });
+
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      // Accept failures (EMFILE, say) must not take the broker down.
+      server.on('error', (err) => log.error({ err }, 'tcp listener error'));
+      const port = (server.address() as AddressInfo).port;
+      log.info({ host: options.host, port }, 'tcp listening');
+      resolve({
+        port,
+        close: async () => {
+          const closed = new Promise<void>((done) => server.close(() => done()));
+          const straggle = setTimeout(() => {
+            for (const socket of sockets) socket.destroy();
+          }, CLOSE_LINGER_MS);
+          await closed;
+          clearTimeout(straggle);
+        },
+      });
+    });
+  });
+}

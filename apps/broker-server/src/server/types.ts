@@ -1,0 +1,40 @@
+/**
+ * The seam between the connection layer (framing, handshake, auth, heartbeats,
+ * bounded outbound buffers) and the broker's frame handlers.
+ */
+import type { ClientFrame, ErrorCode, FrameOf, ServerFrame } from '@ferry/protocol';
+
+/** Frames a client may send after the handshake, by type. */
+export type HandledFrameType = Exclude<ClientFrame['type'], 'hello' | 'ping' | 'pong'>;
+
+export interface Connection {
+  /** Server-assigned id, for logs. */
+  readonly id: string;
+  /** Who authenticated ('anonymous' when the broker runs open). */
+  readonly principal: string;
+  /** 'tcp' or 'ws'. */
+  readonly transport: 'tcp' | 'ws';
+  /**
+   * Queues a frame. Returns false once the outbound buffer is past its soft
+   * bound: a producer of pushes (deliveries) must stop and wait for `drained`.
+   * Past the hard bound the connection is closed with SLOW_CONSUMER.
+   */
+  send(frame: ServerFrame): boolean;
+  /** Resolves when the outbound buffer is back under its soft bound (or the connection closed). */
+  drained(): Promise<void>;
+  /** Sends an error frame for request `id` (0 when not tied to a request). */
+  sendError(id: number, code: ErrorCode, message: string, sid?: number): void;
+  /** Sends an error frame (id 0) and closes the connection. */
+  close(code: ErrorCode, message: string): void;
+  readonly closed: boolean;
+  /** Called once when the connection ends, whatever the reason. */
+  onClose(listener: () => void): void;
+}
+
+/**
+ * One handler per frame type. A handler that throws or rejects gets an error
+ * frame for the request: a FerryError keeps its code; anything else is INTERNAL.
+ */
+export type FrameHandlers = {
+  [K in HandledFrameType]: (conn: Connection, frame: FrameOf<K>) => void | Promise<void>;
+};

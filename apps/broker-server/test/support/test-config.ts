@@ -1,0 +1,38 @@
+/** A complete BrokerConfig for tests: loopback, ephemeral ports, spec default limits. */
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEFAULT_LIMITS } from '@ferry/protocol';
+import type { BrokerConfig } from '../../src/config/types.js';
+
+/** Top-level values replace the defaults; the sections (limits, auth, ...) merge one level deep. */
+export type TestConfigOverrides = {
+  [K in keyof BrokerConfig]?: BrokerConfig[K] extends string | number | unknown[]
+    ? BrokerConfig[K]
+    : Partial<BrokerConfig[K]>;
+};
+
+export function testConfig(overrides: TestConfigOverrides = {}): BrokerConfig {
+  return {
+    dataDir: overrides.dataDir ?? join(tmpdir(), 'ferry-test-unused'),
+    host: overrides.host ?? '127.0.0.1',
+    tcpPort: overrides.tcpPort ?? 0,
+    httpPort: overrides.httpPort ?? 0,
+    logLevel: overrides.logLevel ?? 'silent',
+    auth: { users: [], ...overrides.auth },
+    websocket: { allowedOrigins: [], ...overrides.websocket },
+    connections: { max: 64, maxOutboundBytes: 1024 * 1024, ...overrides.connections },
+    limits: { ...DEFAULT_LIMITS, ...overrides.limits },
+    stations: {
+      autoCreate: true,
+      defaultPartitions: 1,
+      defaultDurability: 'always',
+      defaultFlushIntervalMs: 100,
+      defaultDedupWindowMs: 60_000,
+      defaultAckTimeoutMs: 30_000,
+      defaultMaxDeliveries: 5,
+      retentionCheckMs: 60_000,
+      ...overrides.stations,
+    },
+    shutdownGraceMs: overrides.shutdownGraceMs ?? 1000,
+  };
+}
