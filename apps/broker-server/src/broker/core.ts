@@ -1,0 +1,12 @@
+/** What every frame handler works with: the broker's state, shared by all connections. */
+import type { Limits } from '@ferry/protocol';
+import type { Logger } from 'pino';
+import type { Producer } from './produce.js';
+import type { StationRegistry } from './stations.js';
+
+export interface BrokerCore {
+  readonly limits: Limits;
+  readonly stations: StationRegistry;
+  readonly producer: Producer;
+  readonly log: Logger;
+}

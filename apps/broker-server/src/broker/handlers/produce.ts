@@ -1,0 +1,12 @@
+import type { ProduceFrame } from '@ferry/protocol';
+import type { Connection } from '../../server/types.js';
+import type { BrokerCore } from '../core.js';
+
+export async function produce(
+  core: BrokerCore,
+  conn: Connection,
+  frame: ProduceFrame,
+): Promise<void> {
+  const station = await core.stations.resolve(frame.station);
+  conn.send(await core.producer.produce(station, frame));
+}

@@ -1,0 +1,12 @@
+import type { StationCreateFrame } from '@ferry/protocol';
+import type { Connection } from '../../server/types.js';
+import type { BrokerCore } from '../core.js';
+
+export async function stationCreate(
+  core: BrokerCore,
+  conn: Connection,
+  frame: StationCreateFrame,
+): Promise<void> {
+  const station = await core.stations.create(frame.name, frame.config ?? {});
+  conn.send({ type: 'station', id: frame.id, info: core.stations.info(station) });
+}

@@ -1,0 +1,12 @@
+import type { StationDeleteFrame } from '@ferry/protocol';
+import type { Connection } from '../../server/types.js';
+import type { BrokerCore } from '../core.js';
+
+export async function stationDelete(
+  core: BrokerCore,
+  conn: Connection,
+  frame: StationDeleteFrame,
+): Promise<void> {
+  await core.stations.delete(frame.name);
+  conn.send({ type: 'ok', id: frame.id });
+}

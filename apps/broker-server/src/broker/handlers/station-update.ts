@@ -1,0 +1,12 @@
+import type { StationUpdateFrame } from '@ferry/protocol';
+import type { Connection } from '../../server/types.js';
+import type { BrokerCore } from '../core.js';
+
+export async function stationUpdate(
+  core: BrokerCore,
+  conn: Connection,
+  frame: StationUpdateFrame,
+): Promise<void> {
+  const station = await core.stations.update(frame.name, frame.config);
+  conn.send({ type: 'station', id: frame.id, info: core.stations.info(station) });
+}

@@ -1,0 +1,64 @@
+/**
+ * Starts the broker: the embedded storage, the stations, and the TCP and
+ * HTTP/WebSocket listeners; `stop` shuts it all down in order.
+ */
+import type { Logger } from 'pino';
+import type { BrokerConfig } from '../config/types.js';
+import { startServers } from '../server/server.js';
+import { EmbeddedStorageEngine } from '../storage/engine.js';
+import { authenticator } from './authenticate.js';
+import type { BrokerCore } from './core.js';
+import { frameHandlers } from './handlers/index.js';
+import { Producer } from './produce.js';
+import { StationRegistry } from './stations.js';
+
+export interface RunningBroker {
+  tcpPort: number;
+  httpPort: number;
+  stop(reason?: string): Promise<void>;
+}
+
+export async function startBroker(config: BrokerConfig, log: Logger): Promise<RunningBroker> {
+  const engine = await EmbeddedStorageEngine.open({
+    dataDir: config.dataDir,
+    log: log.child({ component: 'storage' }),
+  });
+  const stations = new StationRegistry(
+    engine,
+    config,
+    config.limits,
+    log.child({ component: 'stations' }),
+  );
+  await stations.start();
+  const core: BrokerCore = {
+    limits: config.limits,
+    stations,
+    producer: new Producer(config.limits),
+    log,
+  };
+  let ready = true;
+  const servers = await startServers({
+    config,
+    limits: config.limits,
+    handlers: frameHandlers(core),
+    authenticate: authenticator(config.auth),
+    log: log.child({ component: 'server' }),
+    ready: () => ready,
+  });
+  let stopping: Promise<void> | undefined;
+  return {
+    tcpPort: servers.tcpPort,
+    httpPort: servers.httpPort,
+    stop(reason = 'shutdown') {
+      stopping ??= (async () => {
+        ready = false;
+        log.info({ reason }, 'stopping: no new connections, finishing in-flight work');
+        await servers.stop();
+        await stations.stop();
+        await engine.close();
+        log.info('stopped');
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,95 @@
+/**
+ * A station's effective settings: the spec's StationConfig with every field
+ * present, from the request over the broker's defaults, checked.
+ */
+import {
+  DURABILITY_VALUES,
+  type Limits,
+  STORAGE_KIND_VALUES,
+  type StationConfig,
+} from '@ferry/protocol';
+import type { BrokerConfig } from '../config/types.js';
+import { StorageError } from '../storage/errors.js';
+import type { StationStoreConfig } from '../storage/types.js';
+
+export type EffectiveConfig = Required<StationConfig> & {
+  retention: NonNullable<StationConfig['retention']>;
+  deadLetter: NonNullable<StationConfig['deadLetter']>;
+};
+
+function invalid(message: string): never {
+  throw new StorageError('INVALID_CONFIG', message);
+}
+
+export function defaultConfig(config: BrokerConfig): EffectiveConfig {
+  const s = config.stations;
+  return {
+    partitions: s.defaultPartitions,
+    retention: {},
+    storage: 'file',
+    durability: s.defaultDurability,
+    flushIntervalMs: s.defaultFlushIntervalMs,
+    dedupWindowMs: s.defaultDedupWindowMs,
+    ackTimeoutMs: s.defaultAckTimeoutMs,
+    maxDeliveries: s.defaultMaxDeliveries,
+    deadLetter: { enabled: true },
+  };
+}
+
+/** `base` with the fields `patch` sets; nested retention and dead-letter settings merge key by key. */
+export function mergeConfig(base: EffectiveConfig, patch: StationConfig): EffectiveConfig {
+  const defined = <T extends object>(o: T | undefined) =>
+    Object.fromEntries(Object.entries(o ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>;
+  return {
+    ...base,
+    ...defined(patch),
+    retention: { ...base.retention, ...defined(patch.retention) },
+    deadLetter: { ...base.deadLetter, ...defined(patch.deadLetter) },
+  } as EffectiveConfig;
+}
+
+export function checkConfig(c: EffectiveConfig, limits: Limits): void {
+  if (c.partitions < 1 || c.partitions > limits.maxPartitions) {
+    invalid(`partitions must be 1 to ${limits.maxPartitions}, got ${c.partitions}`);
+  }
+  if (!STORAGE_KIND_VALUES.includes(c.storage)) invalid(`unknown storage ${c.storage}`);
+  if (!DURABILITY_VALUES.includes(c.durability)) invalid(`unknown durability ${c.durability}`);
+  if (c.flushIntervalMs < 1) invalid('flushIntervalMs must be at least 1');
+  if (c.ackTimeoutMs < 1) invalid('ackTimeoutMs must be at least 1');
+  if (c.maxDeliveries < 1) invalid('maxDeliveries must be at least 1');
+}
+
+/** Settings that are fixed when the station is created. */
+export function checkUpdate(current: EffectiveConfig, patch: StationConfig): void {
+  for (const key of [
+    'partitions',
+    'storage',
+    'durability',
+    'flushIntervalMs',
+    'dedupWindowMs',
+  ] as const) {
+    if (patch[key] !== undefined && patch[key] !== current[key]) {
+      invalid(`${key} is fixed when the station is created (it is ${current[key]})`);
+    }
+  }
+}
+
+export function sameConfig(a: EffectiveConfig, b: EffectiveConfig): boolean {
+  const canonical = (c: EffectiveConfig) =>
+    JSON.stringify(c, (_k, v: unknown) =>
+      v !== null && typeof v === 'object' && !Array.isArray(v)
+        ? Object.fromEntries(Object.entries(v).sort(([x], [y]) => x.localeCompare(y)))
+        : v,
+    );
+  return canonical(a) === canonical(b);
+}
+
+export function storeConfig(c: EffectiveConfig): StationStoreConfig {
+  return {
+    partitions: c.partitions,
+    storage: c.storage,
+    durability: c.durability,
+    flushIntervalMs: c.flushIntervalMs,
+    dedupWindowMs: c.dedupWindowMs,
+  };
+}

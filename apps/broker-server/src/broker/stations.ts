@@ -1,0 +1,180 @@
+/**
+ * The broker's stations: their stores and effective settings, admin
+ * operations, auto-creation, and retention in the background.
+ */
+import type { Limits, StationConfig, StationInfo } from '@ferry/protocol';
+import type { Logger } from 'pino';
+import type { BrokerConfig } from '../config/types.js';
+import { StorageError } from '../storage/errors.js';
+import type { StationStore, StorageEngine } from '../storage/types.js';
+import { Partitioner } from './partitioner.js';
+import {
+  checkConfig,
+  checkUpdate,
+  defaultConfig,
+  type EffectiveConfig,
+  mergeConfig,
+  sameConfig,
+  storeConfig,
+} from './station-settings.js';
+
+export interface Station {
+  readonly name: string;
+  readonly store: StationStore;
+  config: EffectiveConfig;
+  readonly partitioner: Partitioner;
+}
+
+export class StationRegistry {
+  private readonly stations = new Map<string, Station>();
+  /** Creations in progress, so concurrent first uses of a name create it once. */
+  private readonly creating = new Map<string, Promise<Station>>();
+  private retentionTimer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(
+    private readonly engine: StorageEngine,
+    private readonly config: BrokerConfig,
+    private readonly limits: Limits,
+    private readonly log: Logger,
+  ) {}
+
+  /** Opens every station on disk and starts retention. */
+  async start(): Promise<void> {
+    for (const name of await this.engine.listStations()) {
+      const store = await this.engine.openStation(name, storeConfig(defaultConfig(this.config)));
+      const config = mergeConfig(
+        defaultConfig(this.config),
+        (store.settings ?? {}) as StationConfig,
+      );
+      this.stations.set(name, {
+        name,
+        store,
+        config,
+        partitioner: new Partitioner(store.config.partitions),
+      });
+    }
+    this.retentionTimer = setInterval(
+      () => void this.applyRetention(),
+      this.config.stations.retentionCheckMs,
+    );
+    this.retentionTimer.unref();
+    this.log.info({ stations: this.stations.size }, 'stations opened');
+  }
+
+  get(name: string): Station {
+    const station = this.stations.get(name);
+    if (station === undefined)
+      throw new StorageError('STATION_NOT_FOUND', `station '${name}' does not exist`);
+    return station;
+  }
+
+  /** The station, created with the defaults on first use when auto-creation is on. */
+  async resolve(name: string): Promise<Station> {
+    const station = this.stations.get(name);
+    if (station !== undefined) return station;
+    if (!this.config.stations.autoCreate) this.get(name);
+    return this.create(name, {});
+  }
+
+  /** Creates a station; creating one that exists with the same settings returns it (idempotent). */
+  async create(name: string, requested: StationConfig): Promise<Station> {
+    const config = mergeConfig(defaultConfig(this.config), requested);
+    checkConfig(config, this.limits);
+    const existing = this.stations.get(name);
+    if (existing !== undefined) {
+      if (Object.keys(requested).length === 0 || sameConfig(existing.config, config))
+        return existing;
+      throw new StorageError('STATION_EXISTS', `station '${name}' exists with other settings`);
+    }
+    let pending = this.creating.get(name);
+    if (pending === undefined) {
+      pending = this.open(name, config).finally(() => this.creating.delete(name));
+      this.creating.set(name, pending);
+    }
+    return pending;
+  }
+
+  async update(name: string, patch: StationConfig): Promise<Station> {
+    const station = this.get(name);
+    checkUpdate(station.config, patch);
+    const config = mergeConfig(station.config, patch);
+    checkConfig(config, this.limits);
+    await station.store.saveSettings(config);
+    station.config = config;
+    return station;
+  }
+
+  async delete(name: string): Promise<void> {
+    this.get(name);
+    this.stations.delete(name);
+    await this.engine.deleteStation(name);
+  }
+
+  /** Stations in name order, a page at a time. */
+  list(
+    prefix: string | undefined,
+    after: string | undefined,
+    limit: number,
+  ): { stations: Station[]; more: boolean } {
+    const names = [...this.stations.keys()]
+      .filter(
+        (n) => (prefix === undefined || n.startsWith(prefix)) && (after === undefined || n > after),
+      )
+      .sort();
+    const page = names.slice(0, limit).map((n) => this.get(n));
+    return { stations: page, more: names.length > limit };
+  }
+
+  info(station: Station): StationInfo {
+    const partitions = Array.from({ length: station.store.config.partitions }, (_, p) => {
+      const b = station.store.partition(p).bounds();
+      return { partition: p, firstOffset: b.first, nextOffset: b.next, bytes: b.bytes };
+    });
+    return {
+      name: station.name,
+      config: station.config,
+      createdAt: station.store.createdAt,
+      partitions,
+      groups: [],
+      deadLetters: 0,
+    };
+  }
+
+  async stop(): Promise<void> {
+    if (this.retentionTimer !== undefined) clearInterval(this.retentionTimer);
+  }
+
+  private async open(name: string, config: EffectiveConfig): Promise<Station> {
+    const store = await this.engine.openStation(name, storeConfig(config), config);
+    const station: Station = {
+      name,
+      store,
+      config,
+      partitioner: new Partitioner(config.partitions),
+    };
+    this.stations.set(name, station);
+    this.log.info({ station: name, config }, 'station created');
+    return station;
+  }
+
+  private async applyRetention(): Promise<void> {
+    const now = Date.now();
+    for (const station of this.stations.values()) {
+      const { maxAgeMs, maxMessages, maxBytes } = station.config.retention;
+      for (let p = 0; p < station.store.config.partitions; p++) {
+        try {
+          const deleted = await station.store
+            .partition(p)
+            .applyRetention({ maxAgeMs, maxMessages, maxBytes }, now);
+          if (deleted > 0)
+            this.log.info(
+              { station: station.name, partition: p, deleted },
+              'retention deleted messages',
+            );
+        } catch (err) {
+          this.log.error({ err, station: station.name, partition: p }, 'retention failed');
+        }
+      }
+    }
+  }
+}
