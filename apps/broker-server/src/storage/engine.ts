@@ -136,7 +136,7 @@ export class EmbeddedStorageEngine implements StorageEngine {
     }
     const writeSettings = (settings: unknown) => this.writeRecord(dir, { ...record, settings });
     if (record.config.storage === 'memory')
-      return new MemoryStationStore(this.ctx, name, record, writeSettings);
+      return MemoryStationStore.create(this.ctx, name, record, writeSettings);
     return FileStationStore.open(this.ctx, dir, name, record, writeSettings);
   }
 

@@ -1,5 +1,6 @@
 /** A station's partitions, consumer groups and dedup index, on disk or in memory. */
 import { join } from 'node:path';
+import { DeadLetterLog } from './dead-letters.js';
 import { DedupIndex } from './dedup.js';
 import type { FileSystem } from './fs/types.js';
 import { FileGroupStore, MemoryGroupStore } from './group-store.js';
@@ -8,6 +9,7 @@ import { MemoryPartitionLog } from './memory-log.js';
 import { checkName } from './names.js';
 import { FilePartitionLog } from './partition-log.js';
 import type {
+  DeadLetterStore,
   DedupEntry,
   GroupStore,
   PartitionLog,
@@ -39,20 +41,34 @@ export interface StationRecord {
   settings?: unknown;
 }
 
+/** The dead-letter store and the parts it is made of, which the station closes. */
+interface DeadLetterParts {
+  store: DeadLetterStore;
+  log: PartitionLog;
+  removed: GroupStore;
+}
+
+async function deadLetterParts(log: PartitionLog, removed: GroupStore): Promise<DeadLetterParts> {
+  return { store: await DeadLetterLog.open(log, removed), log, removed };
+}
+
 abstract class BaseStationStore implements StationStore {
   protected readonly groupStores = new Map<string, Promise<GroupStore>>();
   readonly config: StationStoreConfig;
   readonly createdAt: number;
   settings: unknown;
+  readonly deadLetters: DeadLetterStore;
 
   constructor(
     readonly name: string,
     record: StationRecord,
     protected readonly partitions: PartitionLog[],
     protected readonly dedup: DedupIndex,
+    private readonly deadLetterParts: DeadLetterParts,
     protected readonly ctx: StationContext,
     private readonly writeSettings: SettingsWriter,
   ) {
+    this.deadLetters = deadLetterParts.store;
     this.config = record.config;
     this.createdAt = record.createdAt;
     this.settings = record.settings;
@@ -101,6 +117,8 @@ abstract class BaseStationStore implements StationStore {
     const groups = await Promise.allSettled(this.groupStores.values());
     await Promise.all([
       ...this.partitions.map((p) => p.close()),
+      this.deadLetterParts.log.close(),
+      this.deadLetterParts.removed.close(),
       ...groups.flatMap((g) => (g.status === 'fulfilled' ? [g.value.close()] : [])),
     ]);
   }
@@ -114,11 +132,12 @@ export class FileStationStore extends BaseStationStore {
     record: StationRecord,
     partitions: PartitionLog[],
     dedup: DedupIndex,
+    deadLetters: DeadLetterParts,
     ctx: StationContext,
     writeSettings: SettingsWriter,
     private readonly dir: string,
   ) {
-    super(name, record, partitions, dedup, ctx, writeSettings);
+    super(name, record, partitions, dedup, deadLetters, ctx, writeSettings);
   }
 
   /** Opens the station's files in `dir` (recovering each partition), and its existing groups. */
@@ -153,7 +172,32 @@ export class FileStationStore extends BaseStationStore {
     await ctx.fs.syncDir(join(dir, 'partitions'));
     const dedup = new DedupIndex(config.dedupWindowMs, ctx.dedupMaxEntries);
     await dedup.rebuild(partitions, ctx.now());
-    const store = new FileStationStore(name, record, partitions, dedup, ctx, writeSettings, dir);
+    const dlsDir = join(dir, 'dead-letters');
+    const dlsLog = await FilePartitionLog.open({
+      fs: ctx.fs,
+      dir: join(dlsDir, 'log'),
+      partition: 0,
+      options,
+      log: ctx.log,
+      now: ctx.now,
+    });
+    const removed = await FileGroupStore.open(ctx.fs, join(dlsDir, 'removed'), 'removed', {
+      durability: config.durability,
+      flushIntervalMs: config.flushIntervalMs,
+      compactAfterBytes: ctx.groupCompactAfterBytes,
+      now: ctx.now,
+    });
+    const deadLetters = await deadLetterParts(dlsLog, removed);
+    const store = new FileStationStore(
+      name,
+      record,
+      partitions,
+      dedup,
+      deadLetters,
+      ctx,
+      writeSettings,
+      dir,
+    );
     for (const group of await ctx.fs.readdir(join(dir, 'groups'))) await store.group(group);
     return store;
   }
@@ -171,18 +215,22 @@ export class FileStationStore extends BaseStationStore {
 }
 
 export class MemoryStationStore extends BaseStationStore {
-  constructor(
+  static async create(
     ctx: StationContext,
     name: string,
     record: StationRecord,
     writeSettings: SettingsWriter,
-  ) {
+  ): Promise<MemoryStationStore> {
     const partitions = Array.from(
       { length: record.config.partitions },
       (_, p) => new MemoryPartitionLog(p, ctx.now),
     );
     const dedup = new DedupIndex(record.config.dedupWindowMs, ctx.dedupMaxEntries);
-    super(name, record, partitions, dedup, ctx, writeSettings);
+    const deadLetters = await deadLetterParts(
+      new MemoryPartitionLog(0, ctx.now),
+      new MemoryGroupStore('removed'),
+    );
+    return new MemoryStationStore(name, record, partitions, dedup, deadLetters, ctx, writeSettings);
   }
 
   protected async openGroup(name: string): Promise<GroupStore> {

@@ -120,6 +120,40 @@ export interface DedupEntry {
   timestamp: number;
 }
 
+/** A message a consumer group gave up on, kept in the station's dead-letter store. */
+export interface DeadLetterRecord {
+  /** Unique within the station, increasing. */
+  id: number;
+  group: string;
+  partition: number;
+  offset: number;
+  /** The original append time. */
+  timestamp: number;
+  deadLetteredAt: number;
+  deliveryCount: number;
+  reason: string;
+  payload: Uint8Array;
+  headers?: Record<string, string>;
+  key?: string;
+  msgId?: string;
+}
+
+/** A station's dead-letter store: entries are added, listed, and removed (resent or dropped). */
+export interface DeadLetterStore {
+  /** Adds an entry durably (per the station's durability); resolves to its id. */
+  add(entry: Omit<DeadLetterRecord, 'id'>): Promise<number>;
+  /** Entries in id order after `after`, optionally only those of one group. */
+  list(options: {
+    after?: number;
+    group?: string;
+    limit: number;
+  }): Promise<{ entries: DeadLetterRecord[]; more: boolean }>;
+  /** Removes the entries with these ids durably and returns the ones that existed. */
+  remove(ids: number[]): Promise<DeadLetterRecord[]>;
+  /** Entries held. */
+  count(): number;
+}
+
 export interface StationStoreConfig {
   partitions: number;
   storage: StorageKind;
@@ -145,6 +179,8 @@ export interface StationStore {
   /** The original of a msgId seen within the dedup window. */
   dedupLookup(msgId: string, now: number): DedupEntry | undefined;
   dedupRemember(msgId: string, entry: DedupEntry): void;
+  /** The station's dead-letter store. */
+  readonly deadLetters: DeadLetterStore;
   close(): Promise<void>;
 }
 

@@ -1,0 +1,128 @@
+/**
+ * A station's dead-letter store, built from the engine's own parts: entries
+ * are records of a partition log (the id is the offset), and removals are
+ * the `done` marks of a group state over it, so both are durable and
+ * recovered the same way as messages and cursors.
+ */
+import { decode, encode } from '@msgpack/msgpack';
+import { StorageError } from './errors.js';
+import type { DeadLetterRecord, DeadLetterStore, GroupStore, PartitionLog } from './types.js';
+
+const ENTRIES = 0;
+
+type Envelope = [
+  group: string,
+  partition: number,
+  offset: number,
+  timestamp: number,
+  deadLetteredAt: number,
+  deliveryCount: number,
+  reason: string,
+  payload: Uint8Array,
+  headers: Record<string, string> | null,
+  key: string | null,
+  msgId: string | null,
+];
+
+function toRecord(id: number, bytes: Uint8Array): DeadLetterRecord {
+  const e = decode(bytes) as Envelope;
+  const record: DeadLetterRecord = {
+    id,
+    group: e[0],
+    partition: e[1],
+    offset: e[2],
+    timestamp: e[3],
+    deadLetteredAt: e[4],
+    deliveryCount: e[5],
+    reason: e[6],
+    payload: e[7],
+  };
+  if (e[8] !== null) record.headers = e[8];
+  if (e[9] !== null) record.key = e[9];
+  if (e[10] !== null) record.msgId = e[10];
+  return record;
+}
+
+export class DeadLetterLog implements DeadLetterStore {
+  private constructor(
+    private readonly log: PartitionLog,
+    private readonly removed: GroupStore,
+  ) {}
+
+  static async open(log: PartitionLog, removed: GroupStore): Promise<DeadLetterLog> {
+    if (removed.state(ENTRIES) === undefined) {
+      await removed.apply([{ op: 'init', partition: ENTRIES, cursor: log.bounds().first }]);
+    }
+    return new DeadLetterLog(log, removed);
+  }
+
+  async add(entry: Omit<DeadLetterRecord, 'id'>): Promise<number> {
+    const envelope: Envelope = [
+      entry.group,
+      entry.partition,
+      entry.offset,
+      entry.timestamp,
+      entry.deadLetteredAt,
+      entry.deliveryCount,
+      entry.reason,
+      entry.payload,
+      entry.headers ?? null,
+      entry.key ?? null,
+      entry.msgId ?? null,
+    ];
+    const { baseOffset } = await this.log.append([{ payload: encode(envelope) }]);
+    return baseOffset;
+  }
+
+  async list(options: {
+    after?: number;
+    group?: string;
+    limit: number;
+  }): Promise<{ entries: DeadLetterRecord[]; more: boolean }> {
+    const state = this.state();
+    const entries: DeadLetterRecord[] = [];
+    let at = Math.max(state.cursor, (options.after ?? -1) + 1);
+    while (at < this.log.bounds().next) {
+      const records = await this.log.read(at, { maxRecords: 1000, maxBytes: 16 * 1024 * 1024 });
+      if (records.length === 0) break;
+      for (const r of records) {
+        if (state.done.has(r.offset)) continue;
+        const entry = toRecord(r.offset, r.payload);
+        if (options.group !== undefined && entry.group !== options.group) continue;
+        if (entries.length === options.limit) return { entries, more: true };
+        entries.push(entry);
+      }
+      at = (records[records.length - 1]?.offset ?? at) + 1;
+    }
+    return { entries, more: false };
+  }
+
+  async remove(ids: number[]): Promise<DeadLetterRecord[]> {
+    const state = this.state();
+    const found: DeadLetterRecord[] = [];
+    for (const id of new Set(ids)) {
+      if (id < state.cursor || id >= this.log.bounds().next || state.done.has(id)) continue;
+      const [record] = await this.log.read(id, { maxRecords: 1, maxBytes: 1 });
+      if (record?.offset === id) found.push(toRecord(id, record.payload));
+    }
+    if (found.length > 0)
+      await this.removed.apply(
+        found.map((r) => ({ op: 'done', partition: ENTRIES, offset: r.id })),
+      );
+    // Entries wholly below the cursor are gone for good; their segments can go too.
+    await this.log.applyRetention({}, Date.now(), this.state().cursor);
+    return found;
+  }
+
+  count(): number {
+    const state = this.state();
+    return this.log.bounds().next - state.cursor - state.done.size;
+  }
+
+  private state() {
+    const state = this.removed.state(ENTRIES);
+    if (state === undefined)
+      throw new StorageError('INTERNAL', 'the dead-letter store was not initialised');
+    return state;
+  }
+}
