@@ -20,10 +20,13 @@ describe('SIGTERM', () => {
     await client.closed;
     expect(requests.unsolicited.map((f) => f.type)).toContain('goingAway');
     expect(await exit).toBe(0);
-    const again = await startBroker({ dataDir: broker.dataDir });
-    const info = await new Requester(
-      await connectTcp(again.tcpPort).then(async (c) => (await c.handshake(), c)),
-    ).request({ type: 'stationInfo', name: 's' });
+    const again = await startBroker({
+      dataDir: broker.dataDir,
+      args: ['--shutdown-grace-ms', '300'],
+    });
+    const reconnected = await connectTcp(again.tcpPort);
+    await reconnected.handshake();
+    const info = await new Requester(reconnected).request({ type: 'stationInfo', name: 's' });
     expect(info.type === 'station' && info.info.partitions[0]?.nextOffset).toBe(1);
     await again.stop();
     removeDataDir(again);
