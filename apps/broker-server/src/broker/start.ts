@@ -52,7 +52,13 @@ export async function startBroker(config: BrokerConfig, log: Logger): Promise<Ru
     stop(reason = 'shutdown') {
       stopping ??= (async () => {
         ready = false;
-        log.info({ reason }, 'stopping: no new connections, finishing in-flight work');
+        log.info({ reason }, 'stopping: telling clients, finishing in-flight work');
+        // Clients that get goingAway finish their requests and leave; whoever is left after
+        // the grace period is closed. Storage closes last, so every pending flush completes.
+        servers.registry.goingAwayAll(reason, 1000);
+        const deadline = Date.now() + config.shutdownGraceMs;
+        while (servers.registry.size > 0 && Date.now() < deadline)
+          await new Promise((r) => setTimeout(r, 50));
         await servers.stop();
         await stations.stop();
         await engine.close();
