@@ -107,26 +107,14 @@ function checkSemantics(spec: Spec): void {
       seen.add(v);
     }
   };
-  unique(
-    'frame name',
-    spec.frames.map((f) => f.name),
-  );
-  unique(
-    'frame code',
-    spec.frames.map((f) => f.code),
-  );
-  unique(
-    'error code',
-    spec.errors.map((e) => e.code),
-  );
-  unique(
-    'error number',
-    spec.errors.map((e) => e.number),
-  );
-  unique(
-    'rule id',
-    spec.rules.map((r) => r.id),
-  );
+  const lists: [string, (string | number)[]][] = [
+    ['frame name', spec.frames.map((f) => f.name)],
+    ['frame code', spec.frames.map((f) => f.code)],
+    ['error code', spec.errors.map((e) => e.code)],
+    ['error number', spec.errors.map((e) => e.number)],
+    ['rule id', spec.rules.map((r) => r.id)],
+  ];
+  for (const [what, values] of lists) unique(what, values);
   unique('type name', [...Object.keys(spec.types), ...Object.keys(spec.enums), LIMITS_TYPE]);
   if (spec.minVersion > spec.version) problems.push('minVersion is above version');
 

@@ -3,7 +3,7 @@
  * file engine and the memory engine implement it; a later backend (NATS
  * JetStream) implements the same semantics.
  */
-import type { Durability, StorageKind } from '@ferry/protocol';
+import type { DeadLetterEntry, Durability, StorageKind } from '@ferry/protocol';
 
 /** A message as the producer hands it to storage. */
 export interface AppendRecord {
@@ -120,23 +120,8 @@ export interface DedupEntry {
   timestamp: number;
 }
 
-/** A message a consumer group gave up on, kept in the station's dead-letter store. */
-export interface DeadLetterRecord {
-  /** Unique within the station, increasing. */
-  id: number;
-  group: string;
-  partition: number;
-  offset: number;
-  /** The original append time. */
-  timestamp: number;
-  deadLetteredAt: number;
-  deliveryCount: number;
-  reason: string;
-  payload: Uint8Array;
-  headers?: Record<string, string>;
-  key?: string;
-  msgId?: string;
-}
+/** A message a consumer group gave up on, as the station's dead-letter store keeps it (the wire's entry). */
+export type DeadLetterRecord = DeadLetterEntry;
 
 /** A station's dead-letter store: entries are added, listed, and removed (resent or dropped). */
 export interface DeadLetterStore {
