@@ -3,13 +3,13 @@
  * is one frame body, with no length prefix [FRAME-1].
  */
 import { createServer, type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { encodeFrame } from '@ferry/protocol';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { BrokerConnection, CLOSE_LINGER_MS } from './connection.js';
 import type { ConnectionContext } from './context.js';
 import { errorFrame } from './error-frame.js';
+import { listen } from './listen.js';
 import type { FrameSink } from './outbound.js';
 import type { ConnectionRegistry } from './registry.js';
 
@@ -160,26 +160,16 @@ export function listenHttp(options: HttpListenerOptions): Promise<HttpListener> 
     ws.on('close', () => conn.transportClosed());
   }
 
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject);
-      server.on('error', (err) => log.error({ err }, 'http listener error'));
-      const port = (server.address() as AddressInfo).port;
-      log.info({ host: options.host, port }, 'http listening');
-      resolve({
-        port,
-        close: async () => {
-          const closed = new Promise<void>((done) => server.close(() => done()));
-          server.closeAllConnections();
-          wss.close();
-          const straggle = setTimeout(() => {
-            for (const socket of upgraded) socket.destroy();
-          }, CLOSE_LINGER_MS);
-          await closed;
-          clearTimeout(straggle);
-        },
-      });
-    });
-  });
+  return listen(
+    server,
+    'http',
+    options.host,
+    options.port,
+    log,
+    () => {
+      server.closeAllConnections();
+      wss.close();
+    },
+    () => upgraded,
+  );
 }

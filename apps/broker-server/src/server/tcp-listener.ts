@@ -2,11 +2,12 @@
  * The native protocol over TCP: each frame is a 4-byte big-endian length and a MessagePack
  * body [FRAME-1]. One FrameReader per socket splits the stream; a BrokerConnection does the rest.
  */
-import { type AddressInfo, createServer, type Socket } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import { encodeFrame, FRAME_HEADER_BYTES, FrameReader, writeFrameHeader } from '@ferry/protocol';
 import { BrokerConnection, CLOSE_LINGER_MS } from './connection.js';
 import type { ConnectionContext } from './context.js';
 import { errorFrame } from './error-frame.js';
+import { listen } from './listen.js';
 import type { FrameSink } from './outbound.js';
 import type { ConnectionRegistry } from './registry.js';
 
@@ -105,25 +106,13 @@ export function listenTcp(options: TcpListenerOptions): Promise<TcpListener> {
     socket.on('close', () => conn.transportClosed());
   });
 
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject);
-      // Accept failures (EMFILE, say) must not take the broker down.
-      server.on('error', (err) => log.error({ err }, 'tcp listener error'));
-      const port = (server.address() as AddressInfo).port;
-      log.info({ host: options.host, port }, 'tcp listening');
-      resolve({
-        port,
-        close: async () => {
-          const closed = new Promise<void>((done) => server.close(() => done()));
-          const straggle = setTimeout(() => {
-            for (const socket of sockets) socket.destroy();
-          }, CLOSE_LINGER_MS);
-          await closed;
-          clearTimeout(straggle);
-        },
-      });
-    });
-  });
+  return listen(
+    server,
+    'tcp',
+    options.host,
+    options.port,
+    log,
+    () => {},
+    () => sockets,
+  );
 }
