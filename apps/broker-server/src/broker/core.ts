@@ -1,6 +1,7 @@
 /** What every frame handler works with: the broker's state, shared by all connections. */
 import type { Limits } from '@ferry/protocol';
 import type { Logger } from 'pino';
+import type { GroupRegistry } from './groups/registry.js';
 import type { Producer } from './produce.js';
 import type { StationRegistry } from './stations.js';
 
@@ -8,5 +9,6 @@ export interface BrokerCore {
   readonly limits: Limits;
   readonly stations: StationRegistry;
   readonly producer: Producer;
+  readonly groups: GroupRegistry;
   readonly log: Logger;
 }

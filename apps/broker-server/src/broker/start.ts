@@ -8,6 +8,7 @@ import { startServers } from '../server/server.js';
 import { EmbeddedStorageEngine } from '../storage/engine.js';
 import { authenticator } from './authenticate.js';
 import type { BrokerCore } from './core.js';
+import { GroupRegistry } from './groups/registry.js';
 import { frameHandlers } from './handlers/index.js';
 import { Producer } from './produce.js';
 import { StationRegistry } from './stations.js';
@@ -30,10 +31,14 @@ export async function startBroker(config: BrokerConfig, log: Logger): Promise<Ru
     log.child({ component: 'stations' }),
   );
   await stations.start();
+  const groups = new GroupRegistry(stations, config.limits, log.child({ component: 'groups' }));
+  await groups.start();
+  stations.attachGroups(groups);
   const core: BrokerCore = {
     limits: config.limits,
     stations,
     producer: new Producer(config.limits),
+    groups,
     log,
   };
   let ready = true;
@@ -60,6 +65,7 @@ export async function startBroker(config: BrokerConfig, log: Logger): Promise<Ru
         while (servers.registry.size > 0 && Date.now() < deadline)
           await new Promise((r) => setTimeout(r, 50));
         await servers.stop();
+        groups.stop();
         await stations.stop();
         await engine.close();
         log.info('stopped');

@@ -2,7 +2,7 @@
  * The broker's stations: their stores and effective settings, admin
  * operations, auto-creation, and retention in the background.
  */
-import type { Limits, StationConfig, StationInfo } from '@ferry/protocol';
+import type { GroupInfo, Limits, StationConfig, StationInfo } from '@ferry/protocol';
 import type { Logger } from 'pino';
 import type { BrokerConfig } from '../config/types.js';
 import { StorageError } from '../storage/errors.js';
@@ -25,11 +25,19 @@ export interface Station {
   readonly partitioner: Partitioner;
 }
 
+/** What the stations need to know of the consumer groups (kept apart to avoid a cycle). */
+export interface GroupView {
+  info(station: Station): GroupInfo[];
+  /** The lowest cursor of the station's groups in the partition; undefined without groups. */
+  lowestCursor(station: Station, partition: number): number | undefined;
+}
+
 export class StationRegistry {
   private readonly stations = new Map<string, Station>();
   /** Creations in progress, so concurrent first uses of a name create it once. */
   private readonly creating = new Map<string, Promise<Station>>();
   private retentionTimer: ReturnType<typeof setInterval> | undefined;
+  private groups: GroupView | undefined;
 
   constructor(
     private readonly engine: StorageEngine,
@@ -59,6 +67,11 @@ export class StationRegistry {
     );
     this.retentionTimer.unref();
     this.log.info({ stations: this.stations.size }, 'stations opened');
+  }
+
+  /** The consumer groups, once they are open (before, stations have no groups to show). */
+  attachGroups(groups: GroupView): void {
+    this.groups = groups;
   }
 
   get(name: string): Station {
@@ -135,8 +148,8 @@ export class StationRegistry {
       config: station.config,
       createdAt: station.store.createdAt,
       partitions,
-      groups: [],
-      deadLetters: 0,
+      groups: this.groups?.info(station) ?? [],
+      deadLetters: station.store.deadLetters.count(),
     };
   }
 
@@ -160,12 +173,14 @@ export class StationRegistry {
   private async applyRetention(): Promise<void> {
     const now = Date.now();
     for (const station of this.stations.values()) {
-      const { maxAgeMs, maxMessages, maxBytes } = station.config.retention;
+      const { maxAgeMs, maxMessages, maxBytes, ackBased } = station.config.retention;
       for (let p = 0; p < station.store.config.partitions; p++) {
         try {
+          // Ack-based: what every group has done may go (nothing while no group exists).
+          const deleteBelow = ackBased === true ? this.groups?.lowestCursor(station, p) : undefined;
           const deleted = await station.store
             .partition(p)
-            .applyRetention({ maxAgeMs, maxMessages, maxBytes }, now);
+            .applyRetention({ maxAgeMs, maxMessages, maxBytes }, now, deleteBelow);
           if (deleted > 0)
             this.log.info(
               { station: station.name, partition: p, deleted },

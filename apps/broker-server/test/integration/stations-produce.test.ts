@@ -263,8 +263,12 @@ describe('produce', () => {
       }),
     );
     expect(reply.results).toEqual([{ kind: 'ok', partition: 0, offset: 0, duplicate: false }]);
+    // Consuming works over WebSocket too (consumer groups are covered in consumer-groups.test.ts).
+    const options = { start: { kind: 'earliest' as const }, credit: 1 };
     expect(
-      expectError(await r.request({ type: 'subscribe', sid: 1, station: 'ws', group: 'g' })).code,
-    ).toBe('UNKNOWN_FRAME_TYPE');
+      (await r.request({ type: 'subscribe', sid: 1, station: 'ws', group: 'g', options })).type,
+    ).toBe('subscribed');
+    const pushed = await r.nextUnsolicited();
+    expect(pushed.type === 'deliver' && pushed.messages.map((m) => m.offset)).toEqual([0]);
   });
 });

@@ -10,6 +10,7 @@ export class Requester {
   private readonly waiting = new Map<number, (frame: Frame) => void>();
   /** Frames that answer no request (pushes, connection errors). */
   readonly unsolicited: Frame[] = [];
+  private pushWaiter: (() => void) | undefined;
 
   constructor(readonly client: RawClient) {
     void this.pump();
@@ -24,6 +25,23 @@ export class Requester {
     });
   }
 
+  /** The next frame that answers no request, in arrival order. */
+  async nextUnsolicited(timeoutMs = 20_000): Promise<Frame> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const frame = this.unsolicited.shift();
+      if (frame !== undefined) return frame;
+      if (Date.now() >= deadline) throw new Error('no unsolicited frame arrived');
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, deadline - Date.now());
+        this.pushWaiter = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+  }
+
   private async pump(): Promise<void> {
     for (;;) {
       let frame: Frame;
@@ -36,6 +54,8 @@ export class Requester {
       const waiter = id === undefined ? undefined : this.waiting.get(id);
       if (waiter === undefined || id === undefined) {
         this.unsolicited.push(frame);
+        this.pushWaiter?.();
+        this.pushWaiter = undefined;
         continue;
       }
       this.waiting.delete(id);

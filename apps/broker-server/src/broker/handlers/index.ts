@@ -1,18 +1,21 @@
 /** One handler per frame type, bound to the broker core. */
-import { FerryError } from '@ferry/protocol';
 import type { FrameHandlers } from '../../server/types.js';
 import type { BrokerCore } from '../core.js';
+import { ack } from './ack.js';
+import { credit } from './credit.js';
+import { deadLetter } from './dead-letter.js';
+import { dlsDrop } from './dls-drop.js';
+import { dlsList } from './dls-list.js';
+import { dlsResend } from './dls-resend.js';
+import { nack } from './nack.js';
 import { produce } from './produce.js';
 import { stationCreate } from './station-create.js';
 import { stationDelete } from './station-delete.js';
 import { stationInfo } from './station-info.js';
 import { stationList } from './station-list.js';
 import { stationUpdate } from './station-update.js';
-
-/** Consumer groups and the dead-letter store are not served by this build yet. */
-function notServed(type: string): never {
-  throw new FerryError('UNKNOWN_FRAME_TYPE', `this broker does not serve ${type} frames yet`);
-}
+import { subscribe } from './subscribe.js';
+import { unsubscribe } from './unsubscribe.js';
 
 export function frameHandlers(core: BrokerCore): FrameHandlers {
   return {
@@ -22,14 +25,14 @@ export function frameHandlers(core: BrokerCore): FrameHandlers {
     stationInfo: (conn, frame) => stationInfo(core, conn, frame),
     stationList: (conn, frame) => stationList(core, conn, frame),
     produce: (conn, frame) => produce(core, conn, frame),
-    subscribe: () => notServed('subscribe'),
-    unsubscribe: () => notServed('unsubscribe'),
-    credit: () => notServed('credit'),
-    ack: () => notServed('ack'),
-    nack: () => notServed('nack'),
-    deadLetter: () => notServed('deadLetter'),
-    dlsList: () => notServed('dlsList'),
-    dlsResend: () => notServed('dlsResend'),
-    dlsDrop: () => notServed('dlsDrop'),
+    subscribe: (conn, frame) => subscribe(core, conn, frame),
+    unsubscribe: (conn, frame) => unsubscribe(core, conn, frame),
+    credit: (conn, frame) => credit(core, conn, frame),
+    ack: (conn, frame) => ack(core, conn, frame),
+    nack: (conn, frame) => nack(core, conn, frame),
+    deadLetter: (conn, frame) => deadLetter(core, conn, frame),
+    dlsList: (conn, frame) => dlsList(core, conn, frame),
+    dlsResend: (conn, frame) => dlsResend(core, conn, frame),
+    dlsDrop: (conn, frame) => dlsDrop(core, conn, frame),
   };
 }

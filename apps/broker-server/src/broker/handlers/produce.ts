@@ -8,5 +8,7 @@ export async function produce(
   frame: ProduceFrame,
 ): Promise<void> {
   const station = await core.stations.resolve(frame.station);
-  conn.send(await core.producer.produce(station, frame));
+  const reply = await core.producer.produce(station, frame);
+  conn.send(reply);
+  if (reply.results.some((r) => r.kind === 'ok' && !r.duplicate)) core.groups.notify(station.name);
 }

@@ -8,5 +8,6 @@ export async function stationDelete(
   frame: StationDeleteFrame,
 ): Promise<void> {
   await core.stations.delete(frame.name);
+  core.groups.dropStation(frame.name);
   conn.send({ type: 'ok', id: frame.id });
 }

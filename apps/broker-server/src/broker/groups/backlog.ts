@@ -1,0 +1,140 @@
+/**
+ * What a group has to deliver next: redeliveries that are due (nacked, timed
+ * out, left behind by a member, durably delayed, or resent from the dead-letter
+ * store), then new messages read from the log at the group's read position.
+ * Redeliveries only ever hold messages that were in flight, resent (bounded by
+ * the registry) or durably delayed, so the queue is bounded by them.
+ */
+import type { Limits, MessageRef } from '@ferry/protocol';
+import type { DeadLetterRecord, GroupOp, GroupStore, StoredRecord } from '../../storage/types.js';
+import type { Station } from '../stations.js';
+import { refKey } from './member.js';
+
+export interface Pending extends MessageRef {
+  /** Set for a message resent from the dead-letter store (not tracked by the GroupStore). */
+  resent?: DeadLetterRecord;
+  /** Deliveries made so far, for a resent message (the GroupStore counts the others). */
+  count?: number;
+}
+
+/** A message picked for delivery. */
+export interface Picked extends Pending {
+  record: StoredRecord;
+}
+
+interface Due extends Pending {
+  notBefore: number;
+}
+
+const byRef = (a: MessageRef, b: MessageRef) => a.partition - b.partition || a.offset - b.offset;
+
+export function doneOp(ref: MessageRef): GroupOp {
+  return { op: 'done', partition: ref.partition, offset: ref.offset };
+}
+
+export class Backlog {
+  private readonly due = new Map<string, Due>();
+  /** Next offset to read from the log, per partition; starts at the durable cursor. */
+  private readonly readPos: number[];
+  private firstPartition = 0;
+
+  constructor(
+    private readonly station: Station,
+    private readonly store: GroupStore,
+    private readonly limits: Limits,
+    /** Whether a message is in flight to a member (never picked twice). */
+    private readonly inFlight: (key: string) => boolean,
+  ) {
+    this.readPos = Array.from(
+      { length: station.store.config.partitions },
+      (_, p) => store.state(p)?.cursor ?? 0,
+    );
+  }
+
+  has(key: string): boolean {
+    return this.due.has(key);
+  }
+
+  /** Makes a message redeliverable from `notBefore` (0: now). */
+  add(p: Pending, notBefore: number): void {
+    const d: Due = { partition: p.partition, offset: p.offset, notBefore };
+    if (p.resent !== undefined) {
+      d.resent = p.resent;
+      d.count = p.count ?? 0;
+    }
+    this.due.set(refKey(p.partition, p.offset), d);
+  }
+
+  get resentCount(): number {
+    let n = 0;
+    for (const d of this.due.values()) if (d.resent !== undefined) n++;
+    return n;
+  }
+
+  /** Messages not yet delivered: beyond the read positions, and waiting for redelivery. */
+  lag(): number {
+    let lag = this.due.size;
+    this.readPos.forEach((pos, p) => {
+      lag += Math.max(0, this.station.store.partition(p).bounds().next - pos);
+    });
+    return lag;
+  }
+
+  /** Up to `max` messages: due redeliveries first in offset order, then new ones. [CONS-3] */
+  async take(max: number): Promise<Picked[]> {
+    const now = Date.now();
+    const picked: Picked[] = [];
+    const ready = [...this.due.entries()].filter(([, d]) => d.notBefore <= now);
+    ready.sort(([, a], [, b]) => byRef(a, b));
+    for (const [key, d] of ready) {
+      if (picked.length >= max) return picked;
+      this.due.delete(key);
+      const { notBefore: _, ...pending } = d;
+      if (d.resent !== undefined) {
+        picked.push({ ...pending, record: d.resent });
+        continue;
+      }
+      const [record] = await this.station.store
+        .partition(d.partition)
+        .read(d.offset, { maxRecords: 1, maxBytes: 1 });
+      // Retention removed it: nothing is left to deliver, so it is done.
+      if (record?.offset !== d.offset) await this.store.apply([doneOp(d)]);
+      else picked.push({ ...pending, record });
+    }
+    const partitions = this.readPos.length;
+    this.firstPartition = (this.firstPartition + 1) % partitions;
+    for (let i = 0; i < partitions && picked.length < max; i++) {
+      await this.readNew((this.firstPartition + i) % partitions, max, picked, now);
+    }
+    return picked;
+  }
+
+  private async readNew(p: number, max: number, picked: Picked[], now: number): Promise<void> {
+    const log = this.station.store.partition(p);
+    let bytes = picked.reduce((n, x) => n + x.record.payload.length, 0);
+    while (picked.length < max && (this.readPos[p] ?? 0) < log.bounds().next) {
+      const records = await log.read(this.readPos[p] ?? 0, {
+        maxRecords: max - picked.length,
+        maxBytes: this.limits.maxBatchBytes,
+      });
+      if (records.length === 0) return;
+      for (const record of records) {
+        // A deliver frame stays within maxBatchBytes of payload (and so within maxFrameBytes).
+        if (picked.length > 0 && bytes + record.payload.length > this.limits.maxBatchBytes) return;
+        this.readPos[p] = record.offset + 1;
+        const state = this.store.state(p);
+        if (state === undefined || record.offset < state.cursor || state.done.has(record.offset))
+          continue;
+        const key = refKey(p, record.offset);
+        if (this.inFlight(key) || this.due.has(key)) continue;
+        const until = state.delayedUntil.get(record.offset);
+        if (until !== undefined && until > now) {
+          this.due.set(key, { partition: p, offset: record.offset, notBefore: until });
+          continue;
+        }
+        bytes += record.payload.length;
+        picked.push({ partition: p, offset: record.offset, record });
+      }
+    }
+  }
+}

@@ -1,0 +1,310 @@
+/**
+ * One consumer group of one station: its members share the group's messages,
+ * each delivered to one member at a time, in offset order per partition;
+ * redelivered on nack, ack timeout or a member leaving; dead-lettered after
+ * maxDeliveries. The durable part (cursor, done set, delivery counts, delays)
+ * is in the GroupStore; what is in flight, and to whom, is here.
+ */
+import type { DeliveredMessage, GroupInfo, Limits, MessageRef } from '@ferry/protocol';
+import type { Logger } from 'pino';
+import type { DeadLetterRecord, GroupOp, GroupStore, StoredRecord } from '../../storage/types.js';
+import type { Station } from '../stations.js';
+import { Backlog, doneOp, type Pending } from './backlog.js';
+import { type Member, refKey } from './member.js';
+
+export interface GroupSettings {
+  ackTimeoutMs: number;
+  maxDeliveries: number;
+}
+
+/** A message delivered to a member and not yet settled. */
+interface Flight extends Pending {
+  member: Member;
+  deadline: number;
+  /** Deliveries so far, this one included. */
+  count: number;
+}
+
+export const MAX_DELIVERIES_REASON = 'max deliveries exceeded';
+
+export class GroupCoordinator {
+  readonly members: Member[] = [];
+  private readonly inFlight = new Map<string, Flight>();
+  private readonly backlog: Backlog;
+  private turn = 0;
+  private pumping = false;
+  private again = false;
+  private readonly sweeper: ReturnType<typeof setInterval>;
+
+  constructor(
+    readonly station: Station,
+    readonly store: GroupStore,
+    readonly settings: GroupSettings,
+    private readonly limits: Limits,
+    private readonly log: Logger,
+  ) {
+    this.backlog = new Backlog(station, store, limits, (key) => this.inFlight.has(key));
+    // One periodic sweep rather than a timer per message; it also picks up delays that
+    // have passed and records that became readable after their produce was acknowledged.
+    const every = Math.max(10, Math.min(250, Math.floor(settings.ackTimeoutMs / 4)));
+    this.sweeper = setInterval(() => this.sweep(), every);
+    this.sweeper.unref();
+  }
+
+  get name(): string {
+    return this.store.name;
+  }
+
+  /** Resent dead letters not yet acknowledged. */
+  get resentCount(): number {
+    let n = this.backlog.resentCount;
+    for (const f of this.inFlight.values()) if (f.resent !== undefined) n++;
+    return n;
+  }
+
+  join(member: Member): void {
+    this.members.push(member);
+  }
+
+  /** The member's in-flight messages go back to the others at once. [CONS-8] */
+  leave(member: Member): void {
+    member.left = true;
+    const i = this.members.indexOf(member);
+    if (i >= 0) this.members.splice(i, 1);
+    for (const key of member.inFlight) {
+      const f = this.inFlight.get(key);
+      if (f === undefined) continue;
+      this.inFlight.delete(key);
+      this.backlog.add(f, 0);
+    }
+    member.inFlight.clear();
+    this.pump();
+  }
+
+  /** Resent dead letters go to this group only, counted from a first delivery. [DLS-3] */
+  resend(entries: DeadLetterRecord[]): void {
+    for (const e of entries) {
+      const key = refKey(e.partition, e.offset);
+      if (this.inFlight.has(key) || this.backlog.has(key)) {
+        this.log.warn(
+          { group: this.name, key },
+          'resent message already pending; not queued twice',
+        );
+        continue;
+      }
+      this.backlog.add({ partition: e.partition, offset: e.offset, resent: e, count: 0 }, 0);
+    }
+    this.pump();
+  }
+
+  /** Settles refs in flight to `member`; returns those that were not. [CONS-4] */
+  async ack(member: Member, refs: MessageRef[]): Promise<MessageRef[]> {
+    const { flights, invalid } = this.take(member, refs);
+    try {
+      await this.store.apply(flights.filter((f) => f.resent === undefined).map(doneOp));
+    } catch (err) {
+      for (const f of flights) this.backlog.add(f, 0);
+      throw err;
+    }
+    this.pump();
+    return invalid;
+  }
+
+  /** Redeliverable now or after delayMs; dead-lettered once maxDeliveries is reached. [CONS-5] */
+  async nack(member: Member, refs: MessageRef[], delayMs: number): Promise<MessageRef[]> {
+    const { flights, invalid } = this.take(member, refs);
+    const until = Date.now() + delayMs;
+    const ops: GroupOp[] = [];
+    const dead: Flight[] = [];
+    for (const f of flights) {
+      if (f.count >= this.settings.maxDeliveries) {
+        dead.push(f);
+        continue;
+      }
+      this.backlog.add(f, delayMs > 0 ? until : 0);
+      if (delayMs > 0 && f.resent === undefined)
+        ops.push({ op: 'delay', partition: f.partition, offset: f.offset, until });
+    }
+    await this.store.apply(ops);
+    await Promise.all(dead.map((f) => this.deadLetterOne(f, MAX_DELIVERIES_REASON)));
+    this.pump();
+    return invalid;
+  }
+
+  async deadLetter(member: Member, refs: MessageRef[], reason: string): Promise<MessageRef[]> {
+    const { flights, invalid } = this.take(member, refs);
+    await Promise.all(flights.map((f) => this.deadLetterOne(f, reason)));
+    this.pump();
+    return invalid;
+  }
+
+  info(): GroupInfo {
+    return {
+      name: this.name,
+      members: this.members.length,
+      pending: this.inFlight.size,
+      lag: this.backlog.lag(),
+    };
+  }
+
+  /** Every offset below this is done in `partition`. */
+  cursor(partition: number): number | undefined {
+    return this.store.state(partition)?.cursor;
+  }
+
+  /** Delivers while some member has credit and messages are available; one run at a time. */
+  pump(): void {
+    if (this.pumping) {
+      this.again = true;
+      return;
+    }
+    this.pumping = true;
+    void this.run()
+      .catch((err: unknown) => this.log.error({ err, group: this.name }, 'delivery failed'))
+      .finally(() => {
+        this.pumping = false;
+        if (this.again) this.pump();
+      });
+  }
+
+  close(): void {
+    clearInterval(this.sweeper);
+    for (const m of this.members) m.left = true;
+    this.members.length = 0;
+  }
+
+  private async run(): Promise<void> {
+    do {
+      this.again = false;
+      while (await this.deliverOnce());
+    } while (this.again);
+  }
+
+  /** One deliver frame to the next ready member; false when nothing can be delivered now. */
+  private async deliverOnce(): Promise<boolean> {
+    const member = this.nextMember();
+    if (member === undefined) return false;
+    const picked = await this.backlog.take(Math.min(member.credit, this.limits.maxBatchMessages));
+    if (picked.length === 0) return false;
+    try {
+      // Journaled before sending, so delivery counts survive a restart. [CONS-6]
+      await this.store.apply(
+        picked
+          .filter((x) => x.resent === undefined)
+          .map((x): GroupOp => ({ op: 'deliver', partition: x.partition, offset: x.offset })),
+      );
+    } catch (err) {
+      for (const x of picked) this.backlog.add(x, 0);
+      throw err;
+    }
+    if (member.left || member.conn.closed) {
+      for (const x of picked) this.backlog.add(x, 0);
+      return true;
+    }
+    const deadline = Date.now() + this.settings.ackTimeoutMs;
+    const messages = picked.map((x): DeliveredMessage => {
+      const count =
+        x.resent !== undefined
+          ? (x.count ?? 0) + 1
+          : (this.store.state(x.partition)?.deliveries.get(x.offset) ?? 1);
+      const { record: _, ...pending } = x;
+      const key = refKey(x.partition, x.offset);
+      this.inFlight.set(key, { ...pending, member, deadline, count });
+      member.inFlight.add(key);
+      return delivered(x.partition, x.record, count);
+    });
+    member.credit -= messages.length;
+    if (!member.conn.send({ type: 'deliver', sid: member.sid, messages })) {
+      member.blocked = true;
+      void member.conn.drained().then(() => {
+        member.blocked = false;
+        this.pump();
+      });
+    }
+    return true;
+  }
+
+  private nextMember(): Member | undefined {
+    for (let i = 0; i < this.members.length; i++) {
+      const m = this.members[(this.turn + i) % this.members.length];
+      if (m?.ready) {
+        this.turn = (this.turn + i + 1) % this.members.length;
+        return m;
+      }
+    }
+    return undefined;
+  }
+
+  /** Ack timeouts: redeliverable, or dead-lettered after maxDeliveries (once). [CONS-7] */
+  private sweep(): void {
+    const now = Date.now();
+    for (const [key, f] of this.inFlight) {
+      if (f.deadline > now) continue;
+      this.inFlight.delete(key);
+      f.member.inFlight.delete(key);
+      if (f.count < this.settings.maxDeliveries) this.backlog.add(f, 0);
+      else
+        void this.deadLetterOne(f, MAX_DELIVERIES_REASON).catch((err: unknown) => {
+          this.log.error({ err, group: this.name, key }, 'dead-lettering failed; will redeliver');
+          this.backlog.add(f, 0);
+        });
+    }
+    this.pump();
+  }
+
+  /** To the station's dead-letter store (unless disabled), then done for the group. [DLS-1] */
+  private async deadLetterOne(f: Flight, reason: string): Promise<void> {
+    const record =
+      f.resent ??
+      (
+        await this.station.store
+          .partition(f.partition)
+          .read(f.offset, { maxRecords: 1, maxBytes: 1 })
+      )[0];
+    if (record?.offset === f.offset && this.station.config.deadLetter.enabled !== false) {
+      await this.station.store.deadLetters.add({
+        ...delivered(f.partition, record, f.count),
+        group: this.name,
+        reason,
+        deadLetteredAt: Date.now(),
+      });
+    }
+    if (f.resent === undefined) await this.store.apply([doneOp(f)]);
+  }
+
+  /** Takes the refs in flight to `member` out of flight; the others are returned as invalid. */
+  private take(member: Member, refs: MessageRef[]): { flights: Flight[]; invalid: MessageRef[] } {
+    const flights: Flight[] = [];
+    const invalid: MessageRef[] = [];
+    for (const ref of refs) {
+      const key = refKey(ref.partition, ref.offset);
+      const f = this.inFlight.get(key);
+      if (f === undefined || f.member !== member) {
+        invalid.push(ref);
+        continue;
+      }
+      this.inFlight.delete(key);
+      member.inFlight.delete(key);
+      flights.push(f);
+    }
+    return { flights, invalid };
+  }
+}
+
+function delivered(
+  partition: number,
+  record: StoredRecord,
+  deliveryCount: number,
+): DeliveredMessage {
+  const m: DeliveredMessage = {
+    partition,
+    offset: record.offset,
+    timestamp: record.timestamp,
+    deliveryCount,
+    payload: record.payload,
+  };
+  if (record.headers !== undefined) m.headers = record.headers;
+  if (record.key !== undefined) m.key = record.key;
+  if (record.msgId !== undefined) m.msgId = record.msgId;
+  return m;
+}

@@ -1,0 +1,205 @@
+/**
+ * Every consumer group of every station (a GroupCoordinator each), and every
+ * subscription of every connection. Groups on disk are opened at start, so
+ * station info and ack-based retention see them before anyone subscribes.
+ */
+import { FerryError, type GroupInfo, type Limits, type SubscribeOptions } from '@ferry/protocol';
+import type { Logger } from 'pino';
+import type { Connection } from '../../server/types.js';
+import { checkName } from '../../storage/names.js';
+import type { DeadLetterRecord, GroupOp } from '../../storage/types.js';
+import type { Station, StationRegistry } from '../stations.js';
+import { GroupCoordinator, type GroupSettings } from './coordinator.js';
+import { Member } from './member.js';
+import { startOffset } from './start-position.js';
+
+const key = (station: string, group: string) => `${station}\u0000${group}`;
+
+export class GroupRegistry {
+  private readonly coordinators = new Map<string, GroupCoordinator>();
+  /** Opens in progress, so concurrent first subscribes create a group once. */
+  private readonly opening = new Map<string, Promise<GroupCoordinator>>();
+  private readonly subscriptions = new WeakMap<Connection, Map<number, Member | 'joining'>>();
+  private readonly members = new WeakMap<Member, GroupCoordinator>();
+
+  constructor(
+    private readonly stations: StationRegistry,
+    private readonly limits: Limits,
+    private readonly log: Logger,
+  ) {}
+
+  async start(): Promise<void> {
+    const { stations } = this.stations.list(undefined, undefined, Number.POSITIVE_INFINITY);
+    for (const station of stations)
+      for (const group of station.store.groups()) await this.open(station, group);
+  }
+
+  /** Joins `frame.group` (creating it if new) as subscription `sid` of `conn`. */
+  async subscribe(
+    conn: Connection,
+    sid: number,
+    stationName: string,
+    group: string,
+    options: SubscribeOptions = {},
+  ): Promise<{ coordinator: GroupCoordinator; partitions: number }> {
+    let subs = this.subscriptions.get(conn);
+    if (subs === undefined) {
+      const created = new Map<number, Member | 'joining'>();
+      subs = created;
+      this.subscriptions.set(conn, created);
+      conn.onClose(() => {
+        for (const m of created.values()) if (m !== 'joining') this.coordinatorOf(m)?.leave(m);
+        created.clear();
+      });
+    }
+    if (subs.has(sid)) throw new FerryError('SUBSCRIPTION_EXISTS', `subscription ${sid} exists`);
+    if (subs.size >= this.limits.maxSubscriptions)
+      throw new FerryError('TOO_MANY_SUBSCRIPTIONS', `at most ${this.limits.maxSubscriptions}`);
+    checkName('group', group, this.limits.maxNameBytes);
+    for (const field of ['ackTimeoutMs', 'maxDeliveries'] as const) {
+      if (options[field] !== undefined && (options[field] ?? 0) < 1)
+        throw new FerryError('INVALID_CONFIG', `${field} must be at least 1`);
+    }
+    // Checked before the group's state is created, which a bad start would leave half made.
+    startOffset({ first: 0, next: 0, bytes: 0 }, options.start);
+    subs.set(sid, 'joining');
+    try {
+      const station = await this.stations.resolve(stationName);
+      const coordinator = await this.open(station, group, options);
+      const member = new Member(conn, sid, Math.min(options.credit ?? 0, this.limits.maxCredit));
+      if (conn.closed) throw new FerryError('SHUTTING_DOWN', 'the connection closed');
+      subs.set(sid, member);
+      this.members.set(member, coordinator);
+      coordinator.join(member);
+      return { coordinator, partitions: station.store.config.partitions };
+    } catch (err) {
+      subs.delete(sid);
+      throw err;
+    }
+  }
+
+  /** The subscription `sid` of `conn`. */
+  member(conn: Connection, sid: number): { member: Member; coordinator: GroupCoordinator } {
+    const m = this.subscriptions.get(conn)?.get(sid);
+    const coordinator = m === undefined || m === 'joining' ? undefined : this.coordinatorOf(m);
+    if (m === undefined || m === 'joining' || coordinator === undefined)
+      throw new FerryError('SUBSCRIPTION_NOT_FOUND', `no subscription ${sid} on this connection`);
+    return { member: m, coordinator };
+  }
+
+  unsubscribe(conn: Connection, sid: number): void {
+    const { member, coordinator } = this.member(conn, sid);
+    this.subscriptions.get(conn)?.delete(sid);
+    coordinator.leave(member);
+  }
+
+  /** Called after messages were appended to the station, so waiting members get them. */
+  notify(station: string): void {
+    for (const c of this.coordinators.values()) if (c.station.name === station) c.pump();
+  }
+
+  /** The coordinator of a group, opened (and created with the defaults) if need be. */
+  async group(station: Station, group: string): Promise<GroupCoordinator> {
+    return this.open(station, group);
+  }
+
+  /** Resent dead letters for all groups; refused when the resend queues would pass maxCredit. */
+  checkResendRoom(station: Station, count: number): void {
+    let queued = count;
+    for (const c of this.coordinators.values()) if (c.station === station) queued += c.resentCount;
+    if (queued > this.limits.maxCredit)
+      throw new FerryError('OVERLOADED', 'too many resent messages are waiting for delivery');
+  }
+
+  async resend(station: Station, entries: DeadLetterRecord[]): Promise<void> {
+    const byGroup = new Map<string, DeadLetterRecord[]>();
+    for (const e of entries) byGroup.set(e.group, [...(byGroup.get(e.group) ?? []), e]);
+    for (const [group, list] of byGroup) (await this.open(station, group)).resend(list);
+  }
+
+  info(station: Station): GroupInfo[] {
+    return [...this.coordinators.values()]
+      .filter((c) => c.station === station)
+      .map((c) => c.info())
+      .sort((a, b) => a.name.localeCompare(b.name))
+      .slice(0, this.limits.maxListItems);
+  }
+
+  /** The lowest cursor of the station's groups in `partition` (undefined without groups). */
+  lowestCursor(station: Station, partition: number): number | undefined {
+    let lowest: number | undefined;
+    for (const c of this.coordinators.values()) {
+      if (c.station !== station) continue;
+      const cursor = c.cursor(partition);
+      if (cursor !== undefined && (lowest === undefined || cursor < lowest)) lowest = cursor;
+    }
+    return lowest;
+  }
+
+  /** Forgets a deleted station's groups; their members get nothing more. */
+  dropStation(name: string): void {
+    for (const [k, c] of this.coordinators) {
+      if (c.station.name !== name) continue;
+      c.close();
+      this.coordinators.delete(k);
+    }
+  }
+
+  stop(): void {
+    for (const c of this.coordinators.values()) c.close();
+    this.coordinators.clear();
+  }
+
+  private coordinatorOf(member: Member): GroupCoordinator | undefined {
+    return this.members.get(member);
+  }
+
+  private open(
+    station: Station,
+    group: string,
+    options?: SubscribeOptions,
+  ): Promise<GroupCoordinator> {
+    const k = key(station.name, group);
+    const existing = this.coordinators.get(k);
+    if (existing !== undefined && existing.station === station) return Promise.resolve(existing);
+    let pending = this.opening.get(k);
+    if (pending === undefined) {
+      pending = this.create(station, group, options).finally(() => this.opening.delete(k));
+      this.opening.set(k, pending);
+    }
+    return pending;
+  }
+
+  /** A new group starts at the requested position; an existing one keeps its state. [CONS-1] */
+  private async create(
+    station: Station,
+    group: string,
+    options: SubscribeOptions | undefined,
+  ): Promise<GroupCoordinator> {
+    const store = await station.store.group(group);
+    const ops: GroupOp[] = [];
+    const isNew = store.state(0) === undefined;
+    for (let p = 0; p < station.store.config.partitions; p++) {
+      if (store.state(p) !== undefined) continue;
+      const cursor = startOffset(station.store.partition(p).bounds(), options?.start);
+      ops.push({ op: 'init', partition: p, cursor });
+    }
+    await store.apply(ops);
+    // Settings given when the group is created are kept in memory for its lifetime;
+    // after a restart the station's (current) settings apply.
+    const settings: GroupSettings = {
+      ackTimeoutMs: (isNew ? options?.ackTimeoutMs : undefined) ?? station.config.ackTimeoutMs,
+      maxDeliveries: (isNew ? options?.maxDeliveries : undefined) ?? station.config.maxDeliveries,
+    };
+    const coordinator = new GroupCoordinator(
+      station,
+      store,
+      settings,
+      this.limits,
+      this.log.child({ station: station.name, group }),
+    );
+    this.coordinators.get(key(station.name, group))?.close();
+    this.coordinators.set(key(station.name, group), coordinator);
+    return coordinator;
+  }
+}
