@@ -55,7 +55,7 @@ describe('loadConfig: defaults', () => {
       logLevel: 'info',
       auth: { users: [] },
       websocket: { allowedOrigins: [] },
-      connections: { max: 10_000, maxOutboundBytes: 64 * 1024 * 1024 },
+      connections: { max: 10_000, maxOutboundBytes: 64 * 1024 * 1024, stallTimeoutMs: 30_000 },
       limits: { ...DEFAULT_LIMITS },
       stations: {
         autoCreate: true,

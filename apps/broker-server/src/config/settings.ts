@@ -126,6 +126,14 @@ const SETTINGS = {
     flag: '--max-outbound-bytes <bytes>',
     env: 'FERRY_MAX_OUTBOUND_BYTES',
   },
+  'connections.stallTimeoutMs': {
+    default: 30_000,
+    description:
+      'How long a connection may stay flow-controlled (not reading) before it is cut off',
+    value: durationMs(1),
+    flag: '--stall-timeout-ms <ms>',
+    env: 'FERRY_STALL_TIMEOUT_MS',
+  },
   limits: {
     default: DEFAULT_LIMITS,
     description:

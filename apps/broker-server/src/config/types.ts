@@ -34,6 +34,8 @@ export interface BrokerConfig {
     max: number;
     /** Bytes queued to one connection before it is flow-controlled, then cut off with SLOW_CONSUMER. */
     maxOutboundBytes: number;
+    /** How long a connection may stay flow-controlled (not reading) before it is cut off with SLOW_CONSUMER. */
+    stallTimeoutMs: number;
   };
   /** The protocol limits the broker enforces and advertises in welcome. */
   limits: Limits;

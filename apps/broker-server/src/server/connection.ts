@@ -61,7 +61,12 @@ export class BrokerConnection implements Connection {
     this.transport = options.transport;
     this.sink = options.sink;
     this.limits = options.limits;
-    this.outbound = new OutboundQueue(options.sink, options.maxOutboundBytes);
+    this.outbound = new OutboundQueue(
+      options.sink,
+      options.maxOutboundBytes,
+      options.stallTimeoutMs,
+      () => this.slowConsumer('the peer has not read for too long'),
+    );
     this.heartbeat = new Heartbeat({
       intervalMs: this.limits.heartbeatIntervalMs,
       idleTimeoutMs: this.limits.idleTimeoutMs,
@@ -281,7 +286,7 @@ export class BrokerConnection implements Connection {
     this.finish(code);
   }
 
-  private slowConsumer(): void {
+  private slowConsumer(reason = 'the outbound buffer is full'): void {
     this.options.log.warn(
       this.logFields({
         code: 'SLOW_CONSUMER',
@@ -292,7 +297,7 @@ export class BrokerConnection implements Connection {
     );
     // Nothing queued is worth keeping; the error frame is best effort behind a full buffer.
     this.outbound.stop();
-    const error = errorFrame(this.limits, 0, 'SLOW_CONSUMER', 'the outbound buffer is full');
+    const error = errorFrame(this.limits, 0, 'SLOW_CONSUMER', reason);
     this.sink.write([encodeFrame(error, this.limits)]);
     this.sink.destroy();
     this.finish('SLOW_CONSUMER');

@@ -17,6 +17,8 @@ export interface ConnectionContext {
   limits: Limits;
   /** Hard bound of one connection's outbound bytes; flow control starts at half of it. */
   maxOutboundBytes: number;
+  /** How long the outbound bytes may stay at the soft bound before the peer is cut off. */
+  stallTimeoutMs: number;
   handlers: FrameHandlers;
   authenticate: Authenticate;
   log: ServerLogger;

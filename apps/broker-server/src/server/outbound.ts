@@ -30,8 +30,19 @@ export class OutboundQueue {
   private flushHandle: NodeJS.Immediate | undefined;
   private waiters: Array<() => void> = [];
   private stopped = false;
+  private stallTimer: NodeJS.Timeout | undefined;
 
-  constructor(sink: FrameSink, maxBytes: number) {
+  /**
+   * `onStall` runs if the bytes stay at or over the soft bound for `stallTimeoutMs`: a peer
+   * that stopped reading is held there by flow control, and would otherwise hold its
+   * resources (and its consumer group's messages) forever.
+   */
+  constructor(
+    sink: FrameSink,
+    maxBytes: number,
+    private readonly stallTimeoutMs: number,
+    private readonly onStall: () => void,
+  ) {
     this.sink = sink;
     this.hardLimit = maxBytes;
     this.softLimit = Math.floor(maxBytes / 2);
@@ -50,7 +61,12 @@ export class OutboundQueue {
     this.flushHandle ??= setImmediate(() => this.flush());
     const bytes = this.bytes;
     if (bytes > this.hardLimit) return 'hard';
-    return bytes < this.softLimit ? 'ok' : 'soft';
+    if (bytes < this.softLimit) return 'ok';
+    this.stallTimer ??= setTimeout(() => {
+      this.stallTimer = undefined;
+      if (!this.stopped && this.bytes >= this.softLimit) this.onStall();
+    }, this.stallTimeoutMs).unref();
+    return 'soft';
   }
 
   /** Writes everything queued, now, in one sink write. */
@@ -73,8 +89,10 @@ export class OutboundQueue {
 
   /** Wakes the `drained` waiters if the bytes fell under the soft bound; call on the sink's drain. */
   release(): void {
-    if (this.waiters.length === 0) return;
     if (!this.stopped && this.bytes >= this.softLimit) return;
+    clearTimeout(this.stallTimer);
+    this.stallTimer = undefined;
+    if (this.waiters.length === 0) return;
     const waiters = this.waiters;
     this.waiters = [];
     for (const resolve of waiters) resolve();

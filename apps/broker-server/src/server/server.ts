@@ -42,6 +42,7 @@ export async function startServers(options: StartServersOptions): Promise<Runnin
   const context = {
     limits: options.limits ?? config.limits,
     maxOutboundBytes: config.connections.maxOutboundBytes,
+    stallTimeoutMs: config.connections.stallTimeoutMs,
     handlers: options.handlers,
     authenticate: options.authenticate,
     log: options.log,

@@ -32,6 +32,37 @@ function deliver(sid: number, offset: number, payloadBytes: number): ServerFrame
 const nextImmediate = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 describe('outbound bound', () => {
+  it('cuts off a client that stays flow-controlled (not reading) past the stall timeout', async () => {
+    const servers = await start({
+      config: { connections: { maxOutboundBytes: 256 * 1024, stallTimeoutMs: 200 } },
+      handlers: {
+        // A pusher that respects flow control: it stops at the soft bound and waits.
+        subscribe: async (conn, f) => {
+          for (let offset = 0; offset < 1000 && !conn.closed; offset++) {
+            if (!conn.send(deliver(f.sid, offset, 16 * 1024))) await conn.drained();
+          }
+        },
+      },
+    });
+    const client = await connectTcp(servers.tcpPort);
+    await client.handshake();
+    client.socket.pause();
+    client.send({ type: 'subscribe', id: 2, sid: 1, station: 'orders', group: 'billing' });
+    await expect
+      .poll(
+        () =>
+          servers.log.entries.some(
+            (e) => e.level === 'warn' && (e.fields as { code?: string }).code === 'SLOW_CONSUMER',
+          ),
+        {
+          timeout: 20_000,
+        },
+      )
+      .toBe(true);
+    client.socket.resume();
+    await client.closed;
+  });
+
   it('cuts off a client that stops reading with SLOW_CONSUMER; its buffer stays bounded', async () => {
     const maxOutboundBytes = 1024 * 1024;
     const payloadBytes = 64 * 1024;
@@ -152,6 +183,7 @@ describe('write batching', () => {
       remoteAddress: undefined,
       limits: DEFAULT_LIMITS,
       maxOutboundBytes: 1024 * 1024,
+      stallTimeoutMs: 30_000,
       handlers: stubHandlers({
         stationList: (c: Connection, f) => {
           for (let i = 0; i < 5; i++) c.send({ type: 'ok', id: f.id, count: i });
@@ -194,6 +226,7 @@ describe('write batching', () => {
       remoteAddress: undefined,
       limits: DEFAULT_LIMITS,
       maxOutboundBytes: 100_000,
+      stallTimeoutMs: 30_000,
       handlers: stubHandlers(),
       authenticate: async () => 'anonymous',
       log: recordingLogger(),

@@ -20,7 +20,12 @@ export function testConfig(overrides: TestConfigOverrides = {}): BrokerConfig {
     logLevel: overrides.logLevel ?? 'silent',
     auth: { users: [], ...overrides.auth },
     websocket: { allowedOrigins: [], ...overrides.websocket },
-    connections: { max: 64, maxOutboundBytes: 1024 * 1024, ...overrides.connections },
+    connections: {
+      max: 64,
+      maxOutboundBytes: 1024 * 1024,
+      stallTimeoutMs: 30_000,
+      ...overrides.connections,
+    },
     limits: { ...DEFAULT_LIMITS, ...overrides.limits },
     stations: {
       autoCreate: true,
