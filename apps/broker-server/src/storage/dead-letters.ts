@@ -97,7 +97,7 @@ export class DeadLetterLog implements DeadLetterStore {
     return { entries, more: false };
   }
 
-  async remove(ids: number[]): Promise<DeadLetterRecord[]> {
+  async get(ids: number[]): Promise<DeadLetterRecord[]> {
     const state = this.state();
     const found: DeadLetterRecord[] = [];
     for (const id of new Set(ids)) {
@@ -105,6 +105,11 @@ export class DeadLetterLog implements DeadLetterStore {
       const [record] = await this.log.read(id, { maxRecords: 1, maxBytes: 1 });
       if (record?.offset === id) found.push(toRecord(id, record.payload));
     }
+    return found;
+  }
+
+  async remove(ids: number[]): Promise<DeadLetterRecord[]> {
+    const found = await this.get(ids);
     if (found.length > 0)
       await this.removed.apply(
         found.map((r) => ({ op: 'done', partition: ENTRIES, offset: r.id })),

@@ -133,6 +133,8 @@ export interface DeadLetterStore {
     group?: string;
     limit: number;
   }): Promise<{ entries: DeadLetterRecord[]; more: boolean }>;
+  /** The entries with these ids that exist. */
+  get(ids: number[]): Promise<DeadLetterRecord[]>;
   /** Removes the entries with these ids durably and returns the ones that existed. */
   remove(ids: number[]): Promise<DeadLetterRecord[]>;
   /** Entries held. */

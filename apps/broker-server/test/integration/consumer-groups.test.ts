@@ -189,6 +189,8 @@ describe('consumer groups', () => {
     const resent = await c.d.take(1, 1);
     expect(resent).toMatchObject([{ offset: 0, deliveryCount: 1 }]);
     expect(new TextDecoder().decode(resent[0]?.payload)).toBe('m0');
+    // The entry leaves the store only once the resent message is acknowledged.
+    expect((await dlsList(c, 'd')).entries.map((e) => e.id)).toEqual([id]);
     expectType(await ack(c, 1, resent), 'ok');
     expect((await dlsList(c, 'd')).entries).toEqual([]);
 

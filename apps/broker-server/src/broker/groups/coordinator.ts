@@ -100,8 +100,10 @@ export class GroupCoordinator {
   /** Settles refs in flight to `member`; returns those that were not. [CONS-4] */
   async ack(member: Member, refs: MessageRef[]): Promise<MessageRef[]> {
     const { flights, invalid } = this.take(member, refs);
+    const resent = flights.flatMap((f) => (f.resent === undefined ? [] : [f.resent.id]));
     try {
       await this.store.apply(flights.filter((f) => f.resent === undefined).map(doneOp));
+      if (resent.length > 0) await this.station.store.deadLetters.remove(resent);
     } catch (err) {
       for (const f of flights) this.backlog.add(f, 0);
       throw err;
@@ -270,6 +272,7 @@ export class GroupCoordinator {
       });
     }
     if (f.resent === undefined) await this.store.apply([doneOp(f)]);
+    else await this.station.store.deadLetters.remove([f.resent.id]);
   }
 
   /** Takes the refs in flight to `member` out of flight; the others are returned as invalid. */

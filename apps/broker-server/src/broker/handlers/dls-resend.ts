@@ -3,9 +3,10 @@ import type { Connection } from '../../server/types.js';
 import type { BrokerCore } from '../core.js';
 
 /**
- * Removes the entries from the dead-letter store and delivers them again to the
- * group that failed each one. [DLS-3] The resend queue is in memory: a resent
- * message not yet acknowledged when the broker stops is not delivered again.
+ * Delivers the entries again to the group that failed each one. [DLS-3] An
+ * entry leaves the store only once its resent message is acknowledged (or
+ * dead-lettered anew), so a broker that stops before that loses nothing: the
+ * entry is still there to be resent.
  */
 export async function dlsResend(
   core: BrokerCore,
@@ -14,7 +15,7 @@ export async function dlsResend(
 ): Promise<void> {
   const station = core.stations.get(frame.station);
   core.groups.checkResendRoom(station, frame.ids.length);
-  const entries = await station.store.deadLetters.remove(frame.ids);
+  const entries = await station.store.deadLetters.get(frame.ids);
   if (entries.length === 0 && frame.ids.length > 0)
     throw new FerryError('DEAD_LETTER_NOT_FOUND', 'none of these dead-letter entries exists');
   await core.groups.resend(station, entries);
