@@ -18,11 +18,28 @@ import {
   storeConfig,
 } from './station-settings.js';
 
+/** Settings a group was created with (from its first subscribe), over the station's. */
+export interface GroupOverrides {
+  ackTimeoutMs?: number;
+  maxDeliveries?: number;
+}
+
 export interface Station {
   readonly name: string;
   readonly store: StationStore;
   config: EffectiveConfig;
+  readonly groups: Map<string, GroupOverrides>;
   readonly partitioner: Partitioner;
+}
+
+/** What the station keeps in its storage settings. */
+interface SavedSettings {
+  config: StationConfig;
+  groups: Record<string, GroupOverrides>;
+}
+
+function saved(station: Station): SavedSettings {
+  return { config: station.config, groups: Object.fromEntries(station.groups) };
 }
 
 /** What the stations need to know of the consumer groups (kept apart to avoid a cycle). */
@@ -50,14 +67,12 @@ export class StationRegistry {
   async start(): Promise<void> {
     for (const name of await this.engine.listStations()) {
       const store = await this.engine.openStation(name, storeConfig(defaultConfig(this.config)));
-      const config = mergeConfig(
-        defaultConfig(this.config),
-        (store.settings ?? {}) as StationConfig,
-      );
+      const settings = store.settings as Partial<SavedSettings> | undefined;
       this.stations.set(name, {
         name,
         store,
-        config,
+        config: mergeConfig(defaultConfig(this.config), settings?.config ?? {}),
+        groups: new Map(Object.entries(settings?.groups ?? {})),
         partitioner: new Partitioner(store.config.partitions),
       });
     }
@@ -112,9 +127,20 @@ export class StationRegistry {
     checkUpdate(station.config, patch);
     const config = mergeConfig(station.config, patch);
     checkConfig(config, this.limits);
-    await station.store.saveSettings(config);
+    await station.store.saveSettings({ ...saved(station), config });
     station.config = config;
     return station;
+  }
+
+  /** Keeps the settings a group was created with, so they outlive a restart. */
+  async saveGroupOverrides(
+    station: Station,
+    group: string,
+    overrides: GroupOverrides,
+  ): Promise<void> {
+    const groups = new Map(station.groups).set(group, overrides);
+    await station.store.saveSettings({ ...saved(station), groups: Object.fromEntries(groups) });
+    station.groups.set(group, overrides);
   }
 
   async delete(name: string): Promise<void> {
@@ -158,11 +184,13 @@ export class StationRegistry {
   }
 
   private async open(name: string, config: EffectiveConfig): Promise<Station> {
-    const store = await this.engine.openStation(name, storeConfig(config), config);
+    const fresh: SavedSettings = { config, groups: {} };
+    const store = await this.engine.openStation(name, storeConfig(config), fresh);
     const station: Station = {
       name,
       store,
       config,
+      groups: new Map(),
       partitioner: new Partitioner(config.partitions),
     };
     this.stations.set(name, station);

@@ -223,6 +223,38 @@ describe('consumer groups', () => {
     expect(counts(again)).toEqual([2, 2]);
   });
 
+  it('[CONS-7] ackTimeoutMs and maxDeliveries given when the group is created outlive a restart', async () => {
+    const first = await broker();
+    let c = await client(first);
+    await produce(c.r, 'o', 1);
+    // The station's own settings are 30 s and 5 deliveries; the group's are 1 s and 2.
+    await subscribe(c, 1, 'o', 'g', {
+      start: { kind: 'earliest' },
+      ackTimeoutMs: 1000,
+      maxDeliveries: 2,
+      credit: 10,
+    });
+    expect(counts(await c.d.take(1, 1))).toEqual([1]);
+    // Leave at once, so the 1 s timeout does not run out during the broker's shutdown grace.
+    c.raw.close();
+    await first.stop();
+    brokers.pop();
+    const second = await broker(first.dataDir);
+    c = await client(second);
+    await subscribe(c, 1, 'o', 'g', { credit: 10 });
+    expect(counts(await c.d.take(1, 1))).toEqual([2]);
+    // Not acked: past the group's maxDeliveries at its timeout, it is dead-lettered. With the
+    // station's settings it would be redelivered after 30 s instead, well past this bounded wait.
+    let page = await dlsList(c, 'o');
+    for (let i = 0; i < 100 && page.entries.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      page = await dlsList(c, 'o');
+    }
+    expect(page.entries).toMatchObject([
+      { group: 'g', offset: 0, deliveryCount: 2, reason: 'max deliveries exceeded' },
+    ]);
+  });
+
   it('[CONS-8] when a member disconnects its in-flight messages go to another member', async () => {
     const b = await broker();
     const a = await client(b);

@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { Connection } from '../../server/types.js';
 import { checkName } from '../../storage/names.js';
 import type { DeadLetterRecord, GroupOp } from '../../storage/types.js';
-import type { Station, StationRegistry } from '../stations.js';
+import type { GroupOverrides, Station, StationRegistry } from '../stations.js';
 import { GroupCoordinator, type GroupSettings } from './coordinator.js';
 import { Member } from './member.js';
 import { startOffset } from './start-position.js';
@@ -184,12 +184,19 @@ export class GroupRegistry {
       const cursor = startOffset(station.store.partition(p).bounds(), options?.start);
       ops.push({ op: 'init', partition: p, cursor });
     }
+    // Settings given when the group is created are kept with the station; later
+    // subscribes (and restarts) use them, and the station's fill in the rest.
+    if (isNew && (options?.ackTimeoutMs !== undefined || options?.maxDeliveries !== undefined)) {
+      const overrides: GroupOverrides = {};
+      if (options.ackTimeoutMs !== undefined) overrides.ackTimeoutMs = options.ackTimeoutMs;
+      if (options.maxDeliveries !== undefined) overrides.maxDeliveries = options.maxDeliveries;
+      await this.stations.saveGroupOverrides(station, group, overrides);
+    }
     await store.apply(ops);
-    // Settings given when the group is created are kept in memory for its lifetime;
-    // after a restart the station's (current) settings apply.
+    const overrides = station.groups.get(group);
     const settings: GroupSettings = {
-      ackTimeoutMs: (isNew ? options?.ackTimeoutMs : undefined) ?? station.config.ackTimeoutMs,
-      maxDeliveries: (isNew ? options?.maxDeliveries : undefined) ?? station.config.maxDeliveries,
+      ackTimeoutMs: overrides?.ackTimeoutMs ?? station.config.ackTimeoutMs,
+      maxDeliveries: overrides?.maxDeliveries ?? station.config.maxDeliveries,
     };
     const coordinator = new GroupCoordinator(
       station,
