@@ -5,26 +5,17 @@ import type {
   StationFrame,
   SubscribeOptions,
 } from '@ferry/protocol';
-import { afterEach, describe, expect, it } from 'vitest';
-import { type BrokerProcess, removeDataDir, startBroker } from '../support/broker-process.js';
+import { describe, expect, it } from 'vitest';
+import { useBrokers } from '../support/broker-fixture.js';
+import type { BrokerProcess } from '../support/broker-process.js';
 import { Deliveries } from '../support/deliveries.js';
-import { connectTcp, type RawClient } from '../support/raw-client.js';
-import { expectError, Requester } from '../support/requester.js';
+import type { RawClient } from '../support/raw-client.js';
+import { expectError, type Requester } from '../support/requester.js';
 
-const brokers: BrokerProcess[] = [];
-const clients: RawClient[] = [];
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  for (const b of brokers.splice(0)) {
-    await b.stop();
-    removeDataDir(b);
-  }
-});
+const fixture = useBrokers();
 
-async function broker(dataDir?: string): Promise<BrokerProcess> {
-  const b = await startBroker(dataDir === undefined ? {} : { dataDir });
-  brokers.push(b);
-  return b;
+function broker(dataDir?: string): Promise<BrokerProcess> {
+  return fixture.broker(dataDir === undefined ? {} : { dataDir });
 }
 
 interface Client {
@@ -34,11 +25,8 @@ interface Client {
 }
 
 async function client(b: BrokerProcess): Promise<Client> {
-  const raw = await connectTcp(b.tcpPort);
-  clients.push(raw);
-  await raw.handshake();
-  const r = new Requester(raw);
-  return { r, d: new Deliveries(r), raw };
+  const { raw, requests } = await fixture.connect(b);
+  return { r: requests, d: new Deliveries(requests), raw };
 }
 
 const text = (s: string) => new TextEncoder().encode(s);
@@ -213,8 +201,7 @@ describe('consumer groups', () => {
     await subscribe(c, 1, 'r', 'g', { start: { kind: 'earliest' }, credit: 100 });
     const got = await c.d.take(1, 4);
     expectType(await ack(c, 1, got.slice(0, 2)), 'ok');
-    await first.stop();
-    brokers.pop();
+    await fixture.stop(first);
     const second = await broker(first.dataDir);
     c = await client(second);
     await subscribe(c, 1, 'r', 'g', { start: { kind: 'latest' }, credit: 100 });
@@ -237,8 +224,7 @@ describe('consumer groups', () => {
     expect(counts(await c.d.take(1, 1))).toEqual([1]);
     // Leave at once, so the 1 s timeout does not run out during the broker's shutdown grace.
     c.raw.close();
-    await first.stop();
-    brokers.pop();
+    await fixture.stop(first);
     const second = await broker(first.dataDir);
     c = await client(second);
     await subscribe(c, 1, 'o', 'g', { credit: 10 });

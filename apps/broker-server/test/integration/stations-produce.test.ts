@@ -1,34 +1,16 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Frame, ProduceAckFrame, StationFrame, StationsFrame } from '@ferry/protocol';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fnv1a32 } from '../../src/broker/partitioner.js';
-import { type BrokerProcess, removeDataDir, startBroker } from '../support/broker-process.js';
-import { connectTcp, connectWs, type RawClient } from '../support/raw-client.js';
+import { useBrokers } from '../support/broker-fixture.js';
+import type { BrokerProcess, StartOptions } from '../support/broker-process.js';
+import { connectWs } from '../support/raw-client.js';
 import { expectError, Requester } from '../support/requester.js';
 
-const brokers: BrokerProcess[] = [];
-const clients: RawClient[] = [];
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  for (const b of brokers.splice(0)) {
-    await b.stop();
-    removeDataDir(b);
-  }
-});
-
-async function broker(options: Parameters<typeof startBroker>[0] = {}): Promise<BrokerProcess> {
-  const b = await startBroker(options);
-  brokers.push(b);
-  return b;
-}
-
-async function tcp(b: BrokerProcess): Promise<Requester> {
-  const client = await connectTcp(b.tcpPort);
-  clients.push(client);
-  await client.handshake();
-  return new Requester(client);
-}
+const fixture = useBrokers();
+const broker = (options: StartOptions = {}) => fixture.broker(options);
+const tcp = async (b: BrokerProcess) => (await fixture.connect(b)).requests;
 
 const payload = (s: string) => new TextEncoder().encode(s);
 
@@ -110,8 +92,7 @@ describe('stations', () => {
         await r.request({ type: 'stationUpdate', name: 's', config: { durability: 'never' } }),
       ).code,
     ).toBe('INVALID_CONFIG');
-    await b.stop();
-    brokers.pop();
+    await fixture.stop(b);
     const again = await broker({ dataDir: b.dataDir });
     r = await tcp(again);
     const info = station(await r.request({ type: 'stationInfo', name: 's' }));
@@ -135,8 +116,7 @@ describe('produce', () => {
       { kind: 'ok', partition: 0, offset: 0, duplicate: false },
       { kind: 'ok', partition: 0, offset: 1, duplicate: false },
     ]);
-    await b.stop();
-    brokers.pop();
+    await fixture.stop(b);
     const again = await broker({ dataDir: b.dataDir });
     r = await tcp(again);
     const info = station(await r.request({ type: 'stationInfo', name: 'orders' }));
@@ -200,8 +180,7 @@ describe('produce', () => {
     const offsets = concurrent.map((f) => ack(f).results[0]);
     expect(offsets.filter((o) => o?.kind === 'ok' && !o.duplicate)).toHaveLength(1);
     expect(new Set(offsets.map((o) => (o?.kind === 'ok' ? o.offset : -1)))).toEqual(new Set([2]));
-    await b.stop();
-    brokers.pop();
+    await fixture.stop(b);
     const again = await broker({ dataDir: b.dataDir });
     r = await tcp(again);
     const after = ack(
@@ -252,7 +231,7 @@ describe('produce', () => {
   it('works the same over WebSocket', async () => {
     const b = await broker();
     const client = await connectWs(b.httpPort);
-    clients.push(client);
+    fixture.track(client);
     await client.handshake();
     const r = new Requester(client);
     const reply = ack(
