@@ -218,6 +218,38 @@ export class StationRegistry {
           this.log.error({ err, station: station.name, partition: p }, 'retention failed');
         }
       }
+      try {
+        const dropped = await expireDeadLetters(station, now);
+        if (dropped > 0)
+          this.log.info(
+            { station: station.name, dropped },
+            'dead-letter retention dropped entries',
+          );
+      } catch (err) {
+        this.log.error({ err, station: station.name }, 'dead-letter retention failed');
+      }
     }
   }
+}
+
+/** The dead-letter store's own retention: entries older than maxAgeMs, and the oldest past maxMessages. */
+export async function expireDeadLetters(station: Station, now: number): Promise<number> {
+  const { maxAgeMs, maxMessages } = station.config.deadLetter;
+  const store = station.store.deadLetters;
+  const excess = maxMessages === undefined ? 0 : Math.max(0, store.count() - maxMessages);
+  if (maxAgeMs === undefined && excess === 0) return 0;
+  const expired: number[] = [];
+  let after: number | undefined;
+  // Entries are in id order, which is dead-lettering order: the expired ones come first.
+  for (;;) {
+    const page = await store.list({ after, limit: 1000 });
+    for (const e of page.entries) {
+      const old = maxAgeMs !== undefined && e.deadLetteredAt < now - maxAgeMs;
+      if (!old && expired.length >= excess) return (await store.remove(expired)).length;
+      expired.push(e.id);
+    }
+    if (!page.more) break;
+    after = page.entries[page.entries.length - 1]?.id;
+  }
+  return (await store.remove(expired)).length;
 }
