@@ -22,6 +22,8 @@ export interface RunningBroker {
 export async function startBroker(config: BrokerConfig, log: Logger): Promise<RunningBroker> {
   const engine = await EmbeddedStorageEngine.open({
     dataDir: config.dataDir,
+    segmentBytes: config.storage.segmentBytes,
+    segmentMs: config.storage.segmentMs,
     log: log.child({ component: 'storage' }),
   });
   const stations = new StationRegistry(

@@ -22,7 +22,7 @@ import {
   users,
 } from './values.js';
 
-type Group = 'auth' | 'websocket' | 'connections' | 'stations';
+type Group = 'auth' | 'websocket' | 'connections' | 'stations' | 'storage';
 
 /** A setting's key: top-level, or `group.leaf` for the grouped ones. */
 export type SettingPath = {
@@ -181,6 +181,16 @@ const SETTINGS = {
     default: 10_000,
     description: 'How often retention runs',
     value: durationMs(1),
+  },
+  'storage.segmentBytes': {
+    default: 64 * 1024 * 1024,
+    description: 'Roll a partition segment at this size; retention deletes whole segments',
+    value: integer(1024, 2 ** 31),
+  },
+  'storage.segmentMs': {
+    default: 24 * 3600_000,
+    description: 'Roll a partition segment at this age',
+    value: durationMs(1000),
   },
   shutdownGraceMs: {
     default: 5000,

@@ -51,6 +51,12 @@ export interface BrokerConfig {
     /** How often retention runs. */
     retentionCheckMs: number;
   };
+  storage: {
+    /** Roll a partition's active segment at this size; retention deletes whole segments. */
+    segmentBytes: number;
+    /** Roll a partition's active segment at this age. */
+    segmentMs: number;
+  };
   /** Grace period for in-flight work on SIGTERM before connections are closed. */
   shutdownGraceMs: number;
 }
