@@ -16,7 +16,8 @@ import { startOffset } from './start-position.js';
 const key = (station: string, group: string) => `${station}\u0000${group}`;
 
 export class GroupRegistry {
-  private readonly coordinators = new Map<string, GroupCoordinator>();
+  /** Coordinators by station name, then group name: a produce wakes only its station's groups. */
+  private readonly coordinators = new Map<string, Map<string, GroupCoordinator>>();
   /** Opens in progress, so concurrent first subscribes create a group once. */
   private readonly opening = new Map<string, Promise<GroupCoordinator>>();
   private readonly subscriptions = new WeakMap<Connection, Map<number, Member | 'joining'>>();
@@ -95,7 +96,7 @@ export class GroupRegistry {
 
   /** Called after messages were appended to the station, so waiting members get them. */
   notify(station: string): void {
-    for (const c of this.coordinators.values()) if (c.station.name === station) c.pump();
+    for (const c of this.of(station)) c.pump();
   }
 
   /** The coordinator of a group, opened (and created with the defaults) if need be. */
@@ -106,7 +107,7 @@ export class GroupRegistry {
   /** Resent dead letters for all groups; refused when the resend queues would pass maxCredit. */
   checkResendRoom(station: Station, count: number): void {
     let queued = count;
-    for (const c of this.coordinators.values()) if (c.station === station) queued += c.resentCount;
+    for (const c of this.of(station.name)) queued += c.resentCount;
     if (queued > this.limits.maxCredit)
       throw new FerryError('OVERLOADED', 'too many resent messages are waiting for delivery');
   }
@@ -118,8 +119,7 @@ export class GroupRegistry {
   }
 
   info(station: Station): GroupInfo[] {
-    return [...this.coordinators.values()]
-      .filter((c) => c.station === station)
+    return [...this.of(station.name)]
       .map((c) => c.info())
       .sort((a, b) => a.name.localeCompare(b.name))
       .slice(0, this.limits.maxListItems);
@@ -128,8 +128,7 @@ export class GroupRegistry {
   /** The lowest cursor of the station's groups in `partition` (undefined without groups). */
   lowestCursor(station: Station, partition: number): number | undefined {
     let lowest: number | undefined;
-    for (const c of this.coordinators.values()) {
-      if (c.station !== station) continue;
+    for (const c of this.of(station.name)) {
       const cursor = c.cursor(partition);
       if (cursor !== undefined && (lowest === undefined || cursor < lowest)) lowest = cursor;
     }
@@ -138,15 +137,17 @@ export class GroupRegistry {
 
   /** Forgets a deleted station's groups; their members get nothing more. */
   dropStation(name: string): void {
-    for (const [k, c] of this.coordinators) {
-      if (c.station.name !== name) continue;
-      c.close();
-      this.coordinators.delete(k);
-    }
+    for (const c of this.of(name)) c.close();
+    this.coordinators.delete(name);
+  }
+
+  /** The station's open coordinators. */
+  private of(station: string): Iterable<GroupCoordinator> {
+    return this.coordinators.get(station)?.values() ?? [];
   }
 
   stop(): void {
-    for (const c of this.coordinators.values()) c.close();
+    for (const groups of this.coordinators.values()) for (const c of groups.values()) c.close();
     this.coordinators.clear();
   }
 
@@ -160,7 +161,7 @@ export class GroupRegistry {
     options?: SubscribeOptions,
   ): Promise<GroupCoordinator> {
     const k = key(station.name, group);
-    const existing = this.coordinators.get(k);
+    const existing = this.coordinators.get(station.name)?.get(group);
     if (existing !== undefined && existing.station === station) return Promise.resolve(existing);
     let pending = this.opening.get(k);
     if (pending === undefined) {
@@ -205,8 +206,13 @@ export class GroupRegistry {
       this.limits,
       this.log.child({ station: station.name, group }),
     );
-    this.coordinators.get(key(station.name, group))?.close();
-    this.coordinators.set(key(station.name, group), coordinator);
+    let groups = this.coordinators.get(station.name);
+    if (groups === undefined) {
+      groups = new Map();
+      this.coordinators.set(station.name, groups);
+    }
+    groups.get(group)?.close();
+    groups.set(group, coordinator);
     return coordinator;
   }
 }
