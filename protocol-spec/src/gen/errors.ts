@@ -34,6 +34,11 @@ export const ERROR_CODES = Object.freeze({
   TIMEOUT: { number: 114, retriable: true, description: "The operation did not complete in time." },
   INTERNAL: { number: 115, retriable: true, description: "An unexpected server error; the request had no effect." },
   OVERLOADED: { number: 116, retriable: true, description: "A bounded queue on the server is full (for example writes waiting for the disk); nothing was done; retry after a short wait." },
+  CONNECTION_FAILED: { number: 200, retriable: true, description: "Client-side: the transport could not connect, or the handshake failed before welcome." },
+  CONNECTION_CLOSED: { number: 201, retriable: true, description: "Client-side: the connection closed before the reply arrived; the request may or may not have taken effect (retry a produce only with a msgId)." },
+  BUFFER_FULL: { number: 202, retriable: true, description: "Client-side: the bounded outbound buffer kept while disconnected is full (by bytes or by count); nothing was queued." },
+  ABORTED: { number: 203, retriable: false, description: "Client-side: the caller's AbortSignal fired; the operation was abandoned (a frame already sent may still take effect)." },
+  CLIENT_CLOSED: { number: 204, retriable: false, description: "Client-side: the client was closed or is draining; no new operation is accepted." },
 } as const);
 
 /** A stable error code from the spec's error table. */

@@ -1,0 +1,151 @@
+/** Station and dead-letter administration: plain request/reply calls. */
+import type { DeadLetterEntry, StationConfig, StationInfo } from '@ferry/protocol';
+import type { Connection } from './connection.js';
+
+/** Options every waiting call takes. */
+export interface CallOptions {
+  signal?: AbortSignal;
+  timeoutMs?: number;
+}
+
+function call(options: CallOptions): CallOptions {
+  return {
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+  };
+}
+
+export interface ListStationsOptions extends CallOptions {
+  /** Only stations whose name starts with this. */
+  prefix?: string;
+  /** Names per request (the broker caps it at maxListItems). */
+  pageSize?: number;
+}
+
+/** Create, inspect, change and delete stations. */
+export class Stations {
+  constructor(private readonly conn: Connection) {}
+
+  /** Creates a station; creating one that exists with the same settings is a no-op. */
+  async create(
+    name: string,
+    config?: StationConfig,
+    options: CallOptions = {},
+  ): Promise<StationInfo> {
+    const frame =
+      config === undefined
+        ? { type: 'stationCreate' as const, id: 0, name }
+        : { type: 'stationCreate' as const, id: 0, name, config };
+    return (await this.conn.request(frame, 'station', call(options))).info;
+  }
+
+  /** The station's settings, partitions, groups and dead-letter count. */
+  async info(name: string, options: CallOptions = {}): Promise<StationInfo> {
+    return (await this.conn.request({ type: 'stationInfo', id: 0, name }, 'station', call(options)))
+      .info;
+  }
+
+  /** Changes the settings that may change after creation (retention, dead letters, group defaults). */
+  async update(
+    name: string,
+    config: StationConfig,
+    options: CallOptions = {},
+  ): Promise<StationInfo> {
+    return (
+      await this.conn.request(
+        { type: 'stationUpdate', id: 0, name, config },
+        'station',
+        call(options),
+      )
+    ).info;
+  }
+
+  /** Deletes the station with its messages, groups and dead letters. */
+  async delete(name: string, options: CallOptions = {}): Promise<void> {
+    await this.conn.request({ type: 'stationDelete', id: 0, name }, 'ok', call(options));
+  }
+
+  /** Every station (or those with `prefix`), in name order, fetched a page at a time. */
+  async *list(options: ListStationsOptions = {}): AsyncGenerator<StationInfo> {
+    let after: string | undefined;
+    for (;;) {
+      const page = await this.conn.request(
+        {
+          type: 'stationList',
+          id: 0,
+          ...(options.prefix === undefined ? {} : { prefix: options.prefix }),
+          ...(after === undefined ? {} : { after }),
+          ...(options.pageSize === undefined ? {} : { limit: options.pageSize }),
+        },
+        'stations',
+        call(options),
+      );
+      yield* page.stations;
+      const last = page.stations.at(-1);
+      if (!page.more || last === undefined) return;
+      after = last.name;
+    }
+  }
+}
+
+export interface ListDeadLettersOptions extends CallOptions {
+  /** Only entries dead-lettered by this group. */
+  group?: string;
+  /** Entries per request (the broker caps it at maxListItems). */
+  pageSize?: number;
+}
+
+/** A station's dead-letter store: list, resend to the failing group, drop. */
+export class DeadLetters {
+  constructor(private readonly conn: Connection) {}
+
+  /** Every entry of the station's store (or of one group), in id order, a page at a time. */
+  async *list(
+    station: string,
+    options: ListDeadLettersOptions = {},
+  ): AsyncGenerator<DeadLetterEntry> {
+    let after: number | undefined;
+    for (;;) {
+      const page = await this.conn.request(
+        {
+          type: 'dlsList',
+          id: 0,
+          station,
+          ...(options.group === undefined ? {} : { group: options.group }),
+          ...(after === undefined ? {} : { after }),
+          ...(options.pageSize === undefined ? {} : { limit: options.pageSize }),
+        },
+        'dlsEntries',
+        call(options),
+      );
+      yield* page.entries;
+      const last = page.entries.at(-1);
+      if (!page.more || last === undefined) return;
+      after = last.id;
+    }
+  }
+
+  /** Delivers the entries again to the groups that failed them; resolves to how many were resent. */
+  async resend(
+    station: string,
+    ids: readonly number[],
+    options: CallOptions = {},
+  ): Promise<number> {
+    const ok = await this.conn.request(
+      { type: 'dlsResend', id: 0, station, ids: [...ids] },
+      'ok',
+      call(options),
+    );
+    return ok.count ?? 0;
+  }
+
+  /** Removes the entries; resolves to how many were removed. */
+  async drop(station: string, ids: readonly number[], options: CallOptions = {}): Promise<number> {
+    const ok = await this.conn.request(
+      { type: 'dlsDrop', id: 0, station, ids: [...ids] },
+      'ok',
+      call(options),
+    );
+    return ok.count ?? 0;
+  }
+}

@@ -1,0 +1,113 @@
+/** The client a runtime package's `connect` returns. */
+import { DeadLetters, Stations } from './admin.js';
+import { Connection, type ServerInfo } from './connection.js';
+import { type ConsumeOptions, Consumer } from './consumer.js';
+import { ClosedError } from './errors.js';
+import { type ConnectOptions, parseServers, resolveOptions } from './options.js';
+import { Producer, type ProducerOptions } from './producer.js';
+import type { StatusEvent, StatusListener } from './status.js';
+
+/** A connection to a Ferry broker, reconnecting on its own. */
+export class Client {
+  /** Station administration. */
+  readonly stations: Stations;
+  /** Dead-letter stores. */
+  readonly deadLetters: DeadLetters;
+
+  private readonly conn: Connection;
+  private readonly producers = new Set<{ flush(): Promise<void> }>();
+  private readonly consumers = new Set<{ drain(): Promise<void> }>();
+  private draining = false;
+
+  /** @internal Use a runtime package's `connect`. */
+  constructor(conn: Connection) {
+    this.conn = conn;
+    this.stations = new Stations(conn);
+    this.deadLetters = new DeadLetters(conn);
+  }
+
+  /** The broker of the current (or last) session: version, names, limits. */
+  get server(): ServerInfo {
+    return this.conn.info as ServerInfo;
+  }
+
+  /** Whether a session is up right now (false while reconnecting). */
+  get connected(): boolean {
+    return this.conn.connected;
+  }
+
+  /** A producer for `station`; cheap, and safe to share between callers. */
+  producer<T = Uint8Array>(station: string, options?: ProducerOptions<T>): Producer<T> {
+    this.assertOpen();
+    const producer = new Producer<T>(this.conn, station, options);
+    this.producers.add(producer);
+    return producer;
+  }
+
+  /** Joins `options.group` on `station` and resolves once the broker has confirmed it. */
+  async consume<T = Uint8Array>(station: string, options: ConsumeOptions<T>): Promise<Consumer<T>> {
+    this.assertOpen();
+    const consumer = await Consumer.start<T>(this.conn, station, options);
+    this.consumers.add(consumer);
+    void consumer.closed().then(() => this.consumers.delete(consumer));
+    return consumer;
+  }
+
+  /** Round trip to the broker, in ms. */
+  async ping(options: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<number> {
+    const started = Date.now();
+    await this.conn.request({ type: 'ping', id: 0 }, 'pong', options);
+    return Date.now() - started;
+  }
+
+  /** Calls `listener` on every status change; returns a function that stops it. */
+  onStatus(listener: StatusListener): () => void {
+    return this.conn.status.on(listener);
+  }
+
+  /** Status changes from now on, as an async iterator that ends when the client closes. */
+  status(): AsyncIterableIterator<StatusEvent> {
+    return this.conn.status.iterate();
+  }
+
+  /** Settles when the client has closed: `undefined` after close(), else the error that ended it. */
+  closed(): Promise<Error | undefined> {
+    return this.conn.closed();
+  }
+
+  /**
+   * Leaves gracefully: consumers stop taking messages and finish their running handlers,
+   * producers wait for every ack, then the connection closes.
+   */
+  async drain(): Promise<void> {
+    if (this.conn.isClosed) return;
+    this.draining = true;
+    await Promise.all([...this.consumers].map((consumer) => consumer.drain()));
+    await Promise.all([...this.producers].map((producer) => producer.flush()));
+    await this.conn.close();
+  }
+
+  /** Closes now: waiting calls fail with CLIENT_CLOSED, consumers end. */
+  async close(): Promise<void> {
+    await this.conn.close();
+  }
+
+  private assertOpen(): void {
+    if (this.conn.isClosed || this.draining)
+      throw new ClosedError(this.draining ? 'the client is draining' : undefined);
+  }
+}
+
+/**
+ * Connects to the first server of `servers` that answers and completes the handshake.
+ * Runtime packages (`@ferry/node`, `@ferry/browser`, `@ferry/deno`) wrap this with their
+ * transport; call theirs.
+ */
+export async function connect(
+  servers: string | URL | readonly (string | URL)[],
+  options: ConnectOptions,
+): Promise<Client> {
+  const conn = new Connection(resolveOptions(options), parseServers(servers));
+  await conn.open(options.signal);
+  return new Client(conn);
+}

@@ -1,0 +1,45 @@
+/**
+ * The runtime-agnostic Ferry client: connection, reconnect, producers, consumer groups,
+ * station and dead-letter administration, over any {@link Transport}. Applications use a
+ * runtime package (`@ferry/node`, `@ferry/browser`, `@ferry/deno`), which re-exports all of this.
+ *
+ * @packageDocumentation
+ */
+
+export {
+  type DeadLetterEntry,
+  type Durability,
+  ERROR_CODES,
+  type ErrorCode,
+  FerryError,
+  type Headers,
+  type Limits,
+  ProtocolError,
+  type StationConfig,
+  type StationInfo,
+} from '@ferry/protocol';
+export {
+  type CallOptions,
+  DeadLetters,
+  type ListDeadLettersOptions,
+  type ListStationsOptions,
+  Stations,
+} from './admin.js';
+export type { ReconnectOptions } from './backoff.js';
+export { Client, connect } from './client.js';
+export { type Codec, codecs } from './codecs.js';
+export type { ServerInfo } from './connection.js';
+export { type ConsumeOptions, Consumer, type Start } from './consumer.js';
+export * from './errors.js';
+export { Message, type NackOptions } from './message.js';
+export type { ConnectOptions } from './options.js';
+export {
+  type BatchItem,
+  type BatchResult,
+  type ProduceAck,
+  type ProduceOptions,
+  Producer,
+  type ProducerOptions,
+} from './producer.js';
+export type { StatusEvent, StatusListener } from './status.js';
+export type { Transport, TransportFactory, TransportOptions } from './transport.js';

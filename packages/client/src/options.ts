@@ -1,0 +1,70 @@
+/** Connection options and their defaults. */
+import type { Auth } from '@ferry/protocol';
+import { type Backoff, backoffFrom, type ReconnectOptions } from './backoff.js';
+import type { TransportFactory } from './transport.js';
+
+export interface ConnectOptions {
+  /** Opens connections; each runtime package passes its own. */
+  transport: TransportFactory;
+  /** A token, or a username and password. */
+  auth?: Auth;
+  /** Shown in the broker's logs. */
+  name?: string;
+  /** Gives up connecting (the first time, each server once) after this long. Default 10,000 ms. */
+  connectTimeoutMs?: number;
+  /** How long a request waits for its reply unless the call says otherwise. Default 15,000 ms. */
+  requestTimeoutMs?: number;
+  /** Reconnect settings, or `false` to close the client when the connection drops. */
+  reconnect?: ReconnectOptions | false;
+  /** Bounds on what is kept to send while disconnected; past either, calls fail with BUFFER_FULL. */
+  buffer?: { maxBytes?: number; maxFrames?: number };
+  /** Aborts the initial connect. */
+  signal?: AbortSignal;
+  /** Random source for backoff jitter, in [0, 1). Tests make it deterministic. */
+  random?: () => number;
+}
+
+export interface ResolvedOptions {
+  transport: TransportFactory;
+  auth: Auth | undefined;
+  name: string | undefined;
+  connectTimeoutMs: number;
+  requestTimeoutMs: number;
+  reconnect: Backoff | undefined;
+  bufferMaxBytes: number;
+  bufferMaxFrames: number;
+  random: () => number;
+}
+
+function positive(value: number, name: string): number {
+  if (!(value > 0) || !Number.isFinite(value))
+    throw new RangeError(`${name} must be a positive number`);
+  return value;
+}
+
+export function resolveOptions(options: ConnectOptions): ResolvedOptions {
+  return {
+    transport: options.transport,
+    auth: options.auth,
+    name: options.name,
+    connectTimeoutMs: positive(options.connectTimeoutMs ?? 10_000, 'connectTimeoutMs'),
+    requestTimeoutMs: positive(options.requestTimeoutMs ?? 15_000, 'requestTimeoutMs'),
+    reconnect: options.reconnect === false ? undefined : backoffFrom(options.reconnect),
+    bufferMaxBytes: positive(options.buffer?.maxBytes ?? 8 * 1024 * 1024, 'buffer.maxBytes'),
+    bufferMaxFrames: positive(options.buffer?.maxFrames ?? 4096, 'buffer.maxFrames'),
+    random: options.random ?? Math.random,
+  };
+}
+
+/** Turns the `servers` argument into URLs; at least one is required. */
+export function parseServers(servers: string | URL | readonly (string | URL)[]): URL[] {
+  const list = typeof servers === 'string' || servers instanceof URL ? [servers] : [...servers];
+  if (list.length === 0) throw new TypeError('connect needs at least one server URL');
+  return list.map((server) => {
+    try {
+      return new URL(server);
+    } catch (error) {
+      throw new TypeError(`not a server URL: ${String(server)}`, { cause: error });
+    }
+  });
+}

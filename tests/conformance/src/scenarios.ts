@@ -1,0 +1,536 @@
+/**
+ * The client conformance scenarios: one list, run unchanged by Node (vitest), Deno
+ * (`deno test`) and Chromium against a real broker. Runtime-agnostic: it sees the client
+ * only through the `connect` each runner passes in, and the broker's control endpoint only
+ * through `fetch`. Errors are recognised by their `code`, never by class, so a runner's own
+ * copy of the client works too.
+ */
+import type { Client, ConnectOptions, Consumer, Message } from '@ferry/client';
+
+/** The `connect` of a runtime package. */
+export type ConnectFn = (
+  url: string,
+  options: Omit<ConnectOptions, 'transport'>,
+) => Promise<Client>;
+
+export interface ConformanceConfig {
+  connect: ConnectFn;
+  /** The broker URL this runtime uses (ferry:// or ws://). */
+  url: string;
+  token: string;
+  /** The harness's control server (`POST /restart`). */
+  controlUrl: string;
+}
+
+export interface ScenarioContext {
+  /** A client with the harness's token (or `token`), closed when the scenario ends. */
+  connect(options?: Omit<ConnectOptions, 'transport'>): Promise<Client>;
+  /** kill -9 the broker and start it again on the same ports and data. */
+  restartBroker(): Promise<void>;
+  /** A station name no other scenario or run uses. */
+  station(prefix: string): string;
+}
+
+export interface Scenario {
+  name: string;
+  run(context: ScenarioContext): Promise<void>;
+}
+
+export interface ScenarioResult {
+  name: string;
+  ok: boolean;
+  error?: string;
+  ms: number;
+}
+
+export function createContext(config: ConformanceConfig): ScenarioContext {
+  const run = Math.random().toString(36).slice(2, 8);
+  let stations = 0;
+  return {
+    connect: (options = {}) =>
+      config.connect(config.url, {
+        auth: { token: config.token },
+        name: 'conformance',
+        ...options,
+      }),
+    async restartBroker() {
+      const response = await fetch(`${config.controlUrl}/restart`, { method: 'POST' });
+      if (!response.ok)
+        throw new Error(`restart failed: ${response.status} ${await response.text()}`);
+    },
+    station: (prefix) => `conf-${prefix}-${run}-${++stations}`,
+  };
+}
+
+/** Runs every scenario in order, each after the previous one finished. */
+export async function runScenarios(context: ScenarioContext): Promise<ScenarioResult[]> {
+  const results: ScenarioResult[] = [];
+  for (const scenario of scenarios) {
+    const started = Date.now();
+    try {
+      await scenario.run(context);
+      results.push({ name: scenario.name, ok: true, ms: Date.now() - started });
+    } catch (error) {
+      const text =
+        error instanceof Error
+          ? `${error.name}: ${error.message}\n${error.stack ?? ''}`
+          : String(error);
+      results.push({ name: scenario.name, ok: false, error: text, ms: Date.now() - started });
+    }
+  }
+  return results;
+}
+
+function check(condition: unknown, message: string): asserts condition {
+  if (!condition) throw new Error(`check failed: ${message}`);
+}
+
+function equal<T>(actual: T, expected: T, what: string): void {
+  const a = JSON.stringify(actual);
+  const e = JSON.stringify(expected);
+  if (a !== e) throw new Error(`check failed: ${what}: expected ${e}, got ${a}`);
+}
+
+async function rejectsWith(promise: Promise<unknown>, code: string, what: string): Promise<void> {
+  try {
+    await promise;
+  } catch (error) {
+    const actual = (error as { code?: unknown }).code;
+    if (actual !== code)
+      throw new Error(
+        `check failed: ${what}: expected code ${code}, got ${String(actual)}: ${String(error)}`,
+      );
+    return;
+  }
+  throw new Error(`check failed: ${what}: expected a rejection with ${code}`);
+}
+
+const text = new TextEncoder();
+const bytes = (value: string): Uint8Array => text.encode(value);
+
+/** The next message, or an error naming `what` after `ms`. */
+async function nextWithin<T>(consumer: Consumer<T>, ms: number, what: string): Promise<Message<T>> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`check failed: no message within ${ms} ms: ${what}`)),
+      ms,
+    );
+  });
+  try {
+    const next = await Promise.race([consumer.next(), timeout]);
+    if (next.done) throw new Error(`check failed: the consumer ended while waiting: ${what}`);
+    return next.value;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Takes `count` messages, acking each. */
+async function takeAndAck<T>(
+  consumer: Consumer<T>,
+  count: number,
+  what: string,
+): Promise<Message<T>[]> {
+  const messages: Message<T>[] = [];
+  while (messages.length < count) {
+    const message = await nextWithin(consumer, 10_000, `${what} (${messages.length} of ${count})`);
+    await message.ack();
+    messages.push(message);
+  }
+  return messages;
+}
+
+/** Asserts that nothing arrives for `ms`. */
+async function nothingWithin<T>(consumer: Consumer<T>, ms: number, what: string): Promise<void> {
+  const next = consumer.next();
+  const outcome = await Promise.race([
+    next,
+    new Promise<'quiet'>((resolve) => setTimeout(() => resolve('quiet'), ms)),
+  ]);
+  if (outcome !== 'quiet' && !outcome.done) {
+    throw new Error(`check failed: ${what}: got ${outcome.value.station}@${outcome.value.offset}`);
+  }
+}
+
+/** Builds a scenario whose clients are all closed when it ends, pass or fail. */
+function scenario(name: string, body: (context: ScenarioContext) => Promise<void>): Scenario {
+  return {
+    name,
+    async run(context) {
+      const clients: Client[] = [];
+      const scoped: ScenarioContext = {
+        ...context,
+        async connect(options) {
+          const client = await context.connect(options);
+          clients.push(client);
+          return client;
+        },
+      };
+      try {
+        await body(scoped);
+      } finally {
+        await Promise.all(clients.map((client) => client.close()));
+      }
+    },
+  };
+}
+
+export const scenarios: readonly Scenario[] = [
+  scenario('connect and authenticate with a token; a wrong token is AUTH_FAILED', async (ctx) => {
+    const client = await ctx.connect();
+    check(client.connected, 'connected');
+    equal(client.server.version, 1, 'protocol version');
+    check(client.server.limits.maxMessageBytes > 0, 'the server reported its limits');
+    check((await client.ping()) >= 0, 'ping');
+    await rejectsWith(
+      ctx.connect({ auth: { token: 'wrong' }, reconnect: false }),
+      'AUTH_FAILED',
+      'wrong token',
+    );
+  }),
+
+  scenario('create, inspect, list, update and delete a station', async (ctx) => {
+    const client = await ctx.connect();
+    const name = ctx.station('admin');
+    const created = await client.stations.create(name, {
+      partitions: 3,
+      retention: { maxMessages: 1000 },
+    });
+    equal(created.partitions.length, 3, 'partitions');
+    equal(
+      (await client.stations.create(name, { partitions: 3, retention: { maxMessages: 1000 } }))
+        .name,
+      name,
+      'create is idempotent',
+    );
+    equal((await client.stations.info(name)).config.retention?.maxMessages, 1000, 'info');
+    const listed: string[] = [];
+    for await (const station of client.stations.list({ prefix: name, pageSize: 1 }))
+      listed.push(station.name);
+    equal(listed, [name], 'list by prefix');
+    equal(
+      (await client.stations.update(name, { retention: { maxMessages: 10 } })).config.retention
+        ?.maxMessages,
+      10,
+      'update',
+    );
+    await rejectsWith(
+      client.stations.create(name, { partitions: 5 }),
+      'STATION_EXISTS',
+      'different settings',
+    );
+    await client.stations.delete(name);
+    await rejectsWith(client.stations.info(name), 'STATION_NOT_FOUND', 'deleted');
+  }),
+
+  scenario('produce and consume with headers, keys and codecs', async (ctx) => {
+    const client = await ctx.connect();
+    const name = ctx.station('produce');
+    await client.stations.create(name, { partitions: 3 });
+    const producer = client.producer<{ n: number }>(name, { codec: jsonCodec() });
+    const acks = await Promise.all(
+      Array.from({ length: 30 }, (_, n) =>
+        producer.produce(
+          { n },
+          { key: `customer-${n % 3}`, headers: { n: String(n), kind: 'order' } },
+        ),
+      ),
+    );
+    equal(acks[0]?.durability, 'always', 'acked after fsync by default');
+    const partitionOfKey = new Map<string, number>();
+    acks.forEach((ack, n) => {
+      const key = `customer-${n % 3}`;
+      const seen = partitionOfKey.get(key);
+      check(seen === undefined || seen === ack.partition, `key ${key} stays on one partition`);
+      partitionOfKey.set(key, ack.partition);
+    });
+    const consumer = await client.consume(name, {
+      group: 'readers',
+      start: 'earliest',
+      codec: jsonCodec<{ n: number }>(),
+    });
+    const messages = await takeAndAck(consumer, 30, 'all produced messages');
+    const lastOffset = new Map<number, number>();
+    for (const message of messages) {
+      const n = message.data.n;
+      equal(message.headers, { n: String(n), kind: 'order' }, 'headers');
+      equal(message.key, `customer-${n % 3}`, 'key');
+      equal(message.partition, acks[n]?.partition, 'partition matches the ack');
+      equal(message.offset, acks[n]?.offset, 'offset matches the ack');
+      equal(message.deliveryCount, 1, 'first delivery');
+      check(message.timestamp > 0, 'timestamp');
+      check(
+        message.offset > (lastOffset.get(message.partition) ?? -1),
+        'offset order per partition',
+      );
+      lastOffset.set(message.partition, message.offset);
+    }
+    const batch = await client.producer(name).produceBatch([
+      { value: bytes('a'), partition: 0 },
+      { value: bytes('b'), partition: 99 },
+    ]);
+    check(batch[0]?.ok === true, 'the good message of a batch is stored');
+    check(
+      batch[1]?.ok === false && batch[1].error.code === 'PARTITION_OUT_OF_RANGE',
+      'the bad one fails alone',
+    );
+  }),
+
+  scenario('two members share a group; two groups each get everything', async (ctx) => {
+    const [a, b, c] = await Promise.all([ctx.connect(), ctx.connect(), ctx.connect()]);
+    if (a === undefined || b === undefined || c === undefined) throw new Error('connect');
+    const name = ctx.station('groups');
+    await a.stations.create(name, { partitions: 2 });
+    const members = await Promise.all([
+      a.consume(name, { group: 'shared', start: 'earliest', prefetch: 5 }),
+      b.consume(name, { group: 'shared', start: 'earliest', prefetch: 5 }),
+    ]);
+    const other = await c.consume(name, { group: 'other', start: 'earliest' });
+    const producer = a.producer(name);
+    await Promise.all(Array.from({ length: 40 }, (_, n) => producer.produce(bytes(`m${n}`))));
+    const seen = new Map<string, number>();
+    const perMember = [0, 0];
+    await Promise.all(
+      members.map(async (member, index) => {
+        for (;;) {
+          if ([...seen.values()].length >= 40) return;
+          const next = await Promise.race([
+            member.next(),
+            new Promise<'idle'>((resolve) => setTimeout(() => resolve('idle'), 1500)),
+          ]);
+          if (next === 'idle') return;
+          if (next.done) return;
+          const body = next.value.text();
+          seen.set(body, (seen.get(body) ?? 0) + 1);
+          perMember[index] = (perMember[index] ?? 0) + 1;
+          await next.value.ack();
+        }
+      }),
+    );
+    equal(seen.size, 40, 'the shared group got every message');
+    check(
+      [...seen.values()].every((count) => count === 1),
+      'each message went to one member',
+    );
+    check(
+      (perMember[0] ?? 0) > 0 && (perMember[1] ?? 0) > 0,
+      `both members got messages (${perMember.join('/')})`,
+    );
+    const others = await takeAndAck(other, 40, 'the other group');
+    equal(new Set(others.map((m) => m.text())).size, 40, 'the other group got every message too');
+  }),
+
+  scenario('ack, nack with a delay, and redelivery after the ack timeout', async (ctx) => {
+    const client = await ctx.connect();
+    const name = ctx.station('redeliver');
+    await client.producer(name).produce(bytes('once'));
+    const consumer = await client.consume(name, {
+      group: 'g',
+      start: 'earliest',
+      ackTimeoutMs: 1000,
+    });
+    const first = await nextWithin(consumer, 5000, 'first delivery');
+    equal(first.deliveryCount, 1, 'deliveryCount');
+    const nackedAt = Date.now();
+    await first.nack({ delayMs: 400 });
+    const second = await nextWithin(consumer, 5000, 'after nack');
+    check(Date.now() - nackedAt >= 350, 'not redelivered before the nack delay');
+    equal(
+      [second.offset, second.deliveryCount],
+      [first.offset, 2],
+      'same message, second delivery',
+    );
+    // Left unsettled: the ack timeout redelivers it.
+    const third = await nextWithin(consumer, 5000, 'after the ack timeout');
+    equal(
+      [third.offset, third.deliveryCount],
+      [first.offset, 3],
+      'redelivered after the ack timeout',
+    );
+    await third.ack();
+    await rejectsWith(second.ack(), 'MESSAGE_NOT_PENDING', 'an ack for a delivery that timed out');
+    await nothingWithin(consumer, 1500, 'acked messages are not delivered again');
+  }),
+
+  scenario('dead-letter after max deliveries and by hand; list, resend, drop', async (ctx) => {
+    const client = await ctx.connect();
+    const name = ctx.station('dls');
+    const producer = client.producer(name);
+    await producer.produce(bytes('poison'), { headers: { why: 'test' } });
+    await producer.produce(bytes('manual'));
+    const consumer = await client.consume(name, {
+      group: 'workers',
+      start: 'earliest',
+      maxDeliveries: 2,
+    });
+    let poisonDeliveries = 0;
+    let manualDone = false;
+    while (poisonDeliveries < 2 || !manualDone) {
+      const message = await nextWithin(consumer, 5000, 'poison and manual deliveries');
+      if (message.text() === 'manual') {
+        await message.deadLetter('cannot parse');
+        manualDone = true;
+      } else {
+        poisonDeliveries += 1;
+        equal(message.deliveryCount, poisonDeliveries, 'delivery count');
+        await message.nack();
+      }
+    }
+    let entries = await collect(client.deadLetters.list(name));
+    for (let waited = 0; entries.length < 2 && waited < 5000; waited += 100) {
+      await sleepThen(100);
+      entries = await collect(client.deadLetters.list(name));
+    }
+    const poison = entries.find((entry) => new TextDecoder().decode(entry.payload) === 'poison');
+    const manual = entries.find((entry) => new TextDecoder().decode(entry.payload) === 'manual');
+    check(
+      poison !== undefined && manual !== undefined,
+      'both messages are in the dead-letter store',
+    );
+    equal(
+      [poison.group, poison.reason, poison.deliveryCount, poison.headers],
+      ['workers', 'max deliveries exceeded', 2, { why: 'test' }],
+      'poison entry',
+    );
+    equal([manual.group, manual.reason], ['workers', 'cannot parse'], 'manual entry');
+    equal(
+      (await collect(client.deadLetters.list(name, { group: 'nobody' }))).length,
+      0,
+      'filtered by group',
+    );
+    equal(await client.deadLetters.resend(name, [poison.id]), 1, 'resent');
+    const again = await nextWithin(consumer, 5000, 'the resent message');
+    equal([again.text(), again.deliveryCount], ['poison', 1], 'resent with a fresh delivery count');
+    await again.ack();
+    equal(await client.deadLetters.drop(name, [manual.id]), 1, 'dropped');
+    await rejectsWith(
+      client.deadLetters.drop(name, [manual.id]),
+      'DEAD_LETTER_NOT_FOUND',
+      'dropped twice',
+    );
+    equal((await collect(client.deadLetters.list(name))).length, 0, 'the store is empty');
+  }),
+
+  scenario('a repeated msgId is stored once', async (ctx) => {
+    const client = await ctx.connect();
+    const name = ctx.station('dedup');
+    const producer = client.producer(name);
+    const first = await producer.produce(bytes('pay'), { msgId: 'order-1' });
+    const again = await producer.produce(bytes('pay'), { msgId: 'order-1' });
+    equal([first.duplicate, again.duplicate], [false, true], 'duplicate flag');
+    equal([again.partition, again.offset], [first.partition, first.offset], 'the original place');
+    const [x, y] = await Promise.all([
+      producer.produce(bytes('x'), { msgId: 'order-2' }),
+      producer.produce(bytes('x'), { msgId: 'order-2' }),
+    ]);
+    equal(x?.offset, y?.offset, 'concurrent repeats share one offset');
+    const consumer = await client.consume(name, { group: 'g', start: 'earliest' });
+    equal(
+      (await takeAndAck(consumer, 2, 'deduplicated')).map((m) => m.msgId),
+      ['order-1', 'order-2'],
+      'one copy each',
+    );
+    await nothingWithin(consumer, 500, 'no duplicates stored');
+  }),
+
+  scenario('an AbortSignal cancels a pending consume and a pending request', async (ctx) => {
+    const client = await ctx.connect();
+    const name = ctx.station('abort');
+    const controller = new AbortController();
+    const consumer = await client.consume(name, { group: 'g', signal: controller.signal });
+    const pending = consumer.next();
+    setTimeout(() => controller.abort(new Error('user left')), 50);
+    await rejectsWith(pending, 'ABORTED', 'pending next()');
+    equal((await consumer.next()).done, true, 'the consumer has stopped');
+    await rejectsWith(
+      client.stations.info(name, { signal: AbortSignal.abort() }),
+      'ABORTED',
+      'an aborted request',
+    );
+    await rejectsWith(
+      client.consume(name, { group: 'g2', signal: AbortSignal.abort() }),
+      'ABORTED',
+      'an aborted subscribe',
+    );
+  }),
+
+  scenario(
+    'reconnect: the broker restarts mid-stream and no acknowledged message is lost',
+    async (ctx) => {
+      const producerClient = await ctx.connect({
+        reconnect: { initialDelayMs: 50, maxDelayMs: 500 },
+      });
+      const consumerClient = await ctx.connect({
+        reconnect: { initialDelayMs: 50, maxDelayMs: 500 },
+      });
+      const name = ctx.station('reconnect');
+      await producerClient.stations.create(name, { partitions: 2 });
+      const consumer = await consumerClient.consume(name, {
+        group: 'g',
+        start: 'earliest',
+        prefetch: 20,
+      });
+      const producer = producerClient.producer(name);
+      const acked = new Set<string>();
+      const received = new Set<string>();
+      let stop = false;
+      const produceLoop = (async () => {
+        for (let n = 0; !stop; n++) {
+          const body = `m${n}`;
+          try {
+            await producer.produce(bytes(body), { msgId: body });
+            acked.add(body);
+          } catch (error) {
+            const code = (error as { code?: string }).code;
+            if (code !== 'CONNECTION_CLOSED' && code !== 'TIMEOUT' && code !== 'BUFFER_FULL')
+              throw error;
+          }
+          if (n % 10 === 0) await sleepThen(5);
+        }
+      })();
+      const consumeLoop = (async () => {
+        for (;;) {
+          const next = await consumer.next();
+          if (next.done) return;
+          received.add(next.value.text());
+          await next.value.ack().catch(() => undefined);
+        }
+      })();
+      while (acked.size < 100) await sleepThen(20);
+      await ctx.restartBroker();
+      const ackedBefore = acked.size;
+      while (acked.size < ackedBefore + 100) await sleepThen(20);
+      stop = true;
+      await produceLoop;
+      for (
+        let waited = 0;
+        [...acked].some((body) => !received.has(body)) && waited < 15_000;
+        waited += 50
+      ) {
+        await sleepThen(50);
+      }
+      const lost = [...acked].filter((body) => !received.has(body));
+      equal(lost, [], 'acknowledged messages never received');
+      await consumer.stop();
+      await consumeLoop;
+    },
+  ),
+];
+
+function jsonCodec<T>(): { encode(value: T): Uint8Array; decode(payload: Uint8Array): T } {
+  return {
+    encode: (value) => bytes(JSON.stringify(value)),
+    decode: (payload) => JSON.parse(new TextDecoder().decode(payload)) as T,
+  };
+}
+
+async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
+  const items: T[] = [];
+  for await (const item of iterable) items.push(item);
+  return items;
+}
+
+function sleepThen(ms: number): Promise<undefined> {
+  return new Promise((resolve) => setTimeout(() => resolve(undefined), ms));
+}
