@@ -13,6 +13,7 @@ declare global {
   }
   var AbortSignal: {
     prototype: AbortSignal;
+    abort(reason?: unknown): AbortSignal;
     timeout(ms: number): AbortSignal;
   };
   interface AbortController {

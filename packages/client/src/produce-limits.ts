@@ -18,9 +18,9 @@ export function messageBytes(message: ProduceMessage): number {
   return size;
 }
 
-function tooLong(field: string, value: string, max: number): void {
+function tooLong(field: string, what: string, value: string, max: number): void {
   if (utf8Length(value) > max) {
-    throw new ProtocolError('LIMIT_EXCEEDED', `${field} is longer than ${max} bytes`, { field });
+    throw new ProtocolError('LIMIT_EXCEEDED', `${what} is longer than ${max} bytes`, { field });
   }
 }
 
@@ -36,8 +36,9 @@ export function checkMessage(message: ProduceMessage, limits: Readonly<Limits>):
       `the payload is ${message.payload.length} bytes, over maxMessageBytes ${limits.maxMessageBytes}`,
     );
   }
-  if (message.key !== undefined) tooLong('key', message.key, limits.maxKeyBytes);
-  if (message.msgId !== undefined) tooLong('msgId', message.msgId, limits.maxMsgIdBytes);
+  if (message.key !== undefined) tooLong('key', 'the key', message.key, limits.maxKeyBytes);
+  if (message.msgId !== undefined)
+    tooLong('msgId', 'the msgId', message.msgId, limits.maxMsgIdBytes);
   if (
     message.partition !== undefined &&
     (!Number.isInteger(message.partition) || message.partition < 0)
@@ -60,8 +61,8 @@ export function checkMessage(message: ProduceMessage, limits: Readonly<Limits>):
           field: `headers.${name}`,
         });
       }
-      tooLong(`header name ${name}`, name, limits.maxHeaderBytes);
-      tooLong(`header ${name}`, value, limits.maxHeaderBytes);
+      tooLong(`headers.${name}`, `header name ${name}`, name, limits.maxHeaderBytes);
+      tooLong(`headers.${name}`, `header ${name}`, value, limits.maxHeaderBytes);
     }
   }
 }

@@ -135,6 +135,15 @@ export class Producer<T = Uint8Array> {
   }
 
   private async enqueue(value: T, options: ProduceOptions): Promise<ProduceAck> {
+    try {
+      return await this.send(value, options);
+    } catch (error) {
+      this.onError?.(asFerryError(error));
+      throw error;
+    }
+  }
+
+  private async send(value: T, options: ProduceOptions): Promise<ProduceAck> {
     const { signal } = options;
     if (signal?.aborted) throw abortError(signal, 'produce');
     const message: ProduceMessage = { payload: this.codec.encode(value) };
@@ -156,9 +165,6 @@ export class Producer<T = Uint8Array> {
     this.schedule();
     try {
       return await item.result.promise;
-    } catch (error) {
-      this.onError?.(asFerryError(error));
-      throw error;
     } finally {
       this.inFlight -= 1;
       this.roomWaiters.shift()?.resolve();

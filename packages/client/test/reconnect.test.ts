@@ -1,0 +1,180 @@
+import { DEFAULT_LIMITS, encodeFrame } from '@ferry/protocol';
+import fc from 'fast-check';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type Client, type ConnectOptions, connect, type StatusEvent } from '../src/index.js';
+import { FakeBroker, until } from './support/fake-broker.js';
+
+const clients: Client[] = [];
+
+async function open(broker: FakeBroker, options: Partial<ConnectOptions> = {}): Promise<Client> {
+  const client = await connect('ferry://fake:6666', {
+    transport: broker.factory,
+    reconnect: { initialDelayMs: 1, maxDelayMs: 4 },
+    ...options,
+  });
+  clients.push(client);
+  return client;
+}
+
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((client) => client.close()));
+});
+
+const info = (name: string) => ({
+  name,
+  config: {},
+  createdAt: 1,
+  partitions: [],
+  groups: [],
+  deadLetters: 0,
+});
+
+describe('reconnect', () => {
+  it('goes disconnected → reconnecting → connecting → connected, then carries on', async () => {
+    const broker = new FakeBroker();
+    const client = await open(broker);
+    const events: StatusEvent['type'][] = [];
+    client.onStatus((event) => events.push(event.type));
+    broker.link.drop(new Error('reset'));
+    await until(() => events.includes('connected'));
+    expect(events).toEqual(['disconnected', 'reconnecting', 'connecting', 'connected']);
+    expect(client.server.connectionId).toBe('c2');
+    expect(await client.ping()).toBeGreaterThanOrEqual(0);
+  });
+
+  it('waits a full-jitter backoff between failed attempts and gives up after maxAttempts', async () => {
+    const broker = new FakeBroker();
+    const client = await open(broker, {
+      reconnect: { initialDelayMs: 8, maxDelayMs: 20, maxAttempts: 4 },
+      random: () => 0.5,
+    });
+    const delays: number[] = [];
+    client.onStatus((event) => {
+      if (event.type === 'reconnecting') delays.push(event.delayMs);
+    });
+    broker.refuse = new Error('ECONNREFUSED');
+    broker.link.drop();
+    const error = await client.closed();
+    expect(delays).toEqual([4, 8, 10, 10]);
+    expect(error).toMatchObject({
+      code: 'CONNECTION_FAILED',
+      message: expect.stringContaining('4 attempts'),
+    });
+    expect(client.connected).toBe(false);
+  });
+
+  it('stops reconnecting when the broker refuses for good (AUTH_FAILED)', async () => {
+    const broker = new FakeBroker();
+    const client = await open(broker);
+    broker.helloError = { code: 'AUTH_FAILED', retriable: false };
+    broker.link.drop();
+    expect(await client.closed()).toMatchObject({ code: 'AUTH_FAILED' });
+  });
+
+  it('fails requests that were on the wire with CONNECTION_CLOSED and resends queued ones', async () => {
+    const broker = new FakeBroker({
+      script: (frame) =>
+        frame.type === 'stationInfo' && frame.name !== 'lost'
+          ? [{ type: 'station', id: frame.id, info: info(frame.name) }]
+          : undefined,
+    });
+    const client = await open(broker, { reconnect: { initialDelayMs: 30, maxDelayMs: 30 } });
+    const onWire = client.stations.info('lost');
+    await until(() => broker.sent('stationInfo').length === 1);
+    broker.link.drop();
+    await expect(onWire).rejects.toMatchObject({ code: 'CONNECTION_CLOSED', retriable: true });
+    // Disconnected now: this one waits in the outbox and goes out after the handshake.
+    const queued = client.stations.info('queued');
+    expect((await queued).name).toBe('queued');
+    const frames = broker.link.received.map((frame) => frame.type);
+    expect(frames.slice(0, 2)).toEqual(['hello', 'stationInfo']);
+  });
+
+  it('with reconnect off, a lost connection closes the client', async () => {
+    const broker = new FakeBroker();
+    const client = await open(broker, { reconnect: false });
+    broker.link.drop(new Error('gone'));
+    expect(await client.closed()).toMatchObject({ code: 'CONNECTION_CLOSED' });
+  });
+
+  it('bounds the outbox by frames and bytes: past either, BUFFER_FULL at once and nothing queued', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 8 }),
+        fc.integer({ min: 40, max: 400 }),
+        fc.array(fc.integer({ min: 1, max: 60 }), { minLength: 1, maxLength: 20 }),
+        async (maxFrames, maxBytes, nameLengths) => {
+          const broker = new FakeBroker({
+            script: (frame) =>
+              frame.type === 'stationInfo'
+                ? [{ type: 'station', id: frame.id, info: info(frame.name) }]
+                : undefined,
+          });
+          const client = await open(broker, {
+            buffer: { maxFrames, maxBytes },
+            reconnect: { initialDelayMs: 1, maxDelayMs: 1 },
+          });
+          broker.refuse = new Error('down');
+          broker.link.drop();
+          await until(() => !client.connected);
+          let frames = 0;
+          let bytes = 0;
+          const expected: ('queued' | 'full')[] = [];
+          const calls = nameLengths.map((length) => {
+            const name = 'n'.repeat(length);
+            // Ids stay below 128 in one run, so each encodes in one byte like this one.
+            const size = encodeFrame({ type: 'stationInfo', id: 1, name }, DEFAULT_LIMITS).length;
+            const fits = frames + 1 <= maxFrames && bytes + size <= maxBytes;
+            if (fits) {
+              frames += 1;
+              bytes += size;
+            }
+            expected.push(fits ? 'queued' : 'full');
+            return client.stations.info(name).then(
+              () => 'queued' as const,
+              (error: { code: string }) =>
+                error.code === 'BUFFER_FULL' ? ('full' as const) : error.code,
+            );
+          });
+          broker.refuse = undefined;
+          expect(await Promise.all(calls)).toEqual(expected);
+          await client.close();
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
+  it('resubscribes consumers after reconnecting', async () => {
+    const broker = new FakeBroker({
+      script: (frame) =>
+        frame.type === 'subscribe'
+          ? [{ type: 'subscribed', id: frame.id, sid: frame.sid, partitions: 1 }]
+          : undefined,
+    });
+    const client = await open(broker);
+    await client.consume('orders', { group: 'billing', prefetch: 7, start: 'earliest' });
+    broker.link.drop();
+    await until(() => broker.sent('subscribe').length === 2);
+    const [first, second] = broker.sent('subscribe');
+    expect(second).toMatchObject({
+      station: 'orders',
+      group: 'billing',
+      options: { credit: 7, start: { kind: 'earliest' } },
+    });
+    expect(second?.sid).toBe(first?.sid);
+    expect(broker.link.received.map((frame) => frame.type)).toEqual(['hello', 'subscribe']);
+  });
+
+  it('uses the server’s reconnectAfterMs after goingAway', async () => {
+    const broker = new FakeBroker();
+    const client = await open(broker);
+    const events: StatusEvent[] = [];
+    client.onStatus((event) => events.push(event));
+    broker.link.push({ type: 'goingAway', reason: 'restart', reconnectAfterMs: 25 });
+    await until(() => events.some((event) => event.type === 'goingAway'));
+    broker.link.drop();
+    await until(() => events.some((event) => event.type === 'connected'));
+    expect(events.find((event) => event.type === 'reconnecting')).toMatchObject({ delayMs: 25 });
+  });
+});
