@@ -24,6 +24,7 @@ export interface ListStationsOptions extends CallOptions {
 
 /** Create, inspect, change and delete stations. */
 export class Stations {
+  /** @internal Use `client.stations` / `client.deadLetters`. */
   constructor(private readonly conn: Connection) {}
 
   /** Creates a station; creating one that exists with the same settings is a no-op. */
@@ -97,6 +98,7 @@ export interface ListDeadLettersOptions extends CallOptions {
 
 /** A station's dead-letter store: list, resend to the failing group, drop. */
 export class DeadLetters {
+  /** @internal Use `client.stations` / `client.deadLetters`. */
   constructor(private readonly conn: Connection) {}
 
   /** Every entry of the station's store (or of one group), in id order, a page at a time. */

@@ -81,7 +81,7 @@ export interface RequestOptions {
 interface Pending {
   expect: ResponseType;
   result: Deferred<Frame>;
-  timer: unknown;
+  timer: ReturnType<typeof setTimeout> | undefined;
   unlinkSignal: (() => void) | undefined;
   /** The session the frame went out on; undefined while it waits in the outbox. */
   sentIn: number | undefined;
@@ -94,7 +94,7 @@ const CLIENT_NAME = '@ferry/client';
 const CLIENT_VERSION = '0.0.0';
 
 export class Connection {
-  readonly status = new StatusHub();
+  readonly status: StatusHub = new StatusHub();
   info: ServerInfo | undefined;
 
   private readonly options: ResolvedOptions;

@@ -103,7 +103,7 @@ export class Consumer<T = Uint8Array> implements AsyncIterable<Message<T>> {
     this.sid = conn.addSink(this.sink);
   }
 
-  /** Subscribes and resolves once the broker has confirmed the subscription. */
+  /** @internal Use `client.consume`; resolves once the broker has confirmed the subscription. */
   static async start<T>(
     conn: Connection,
     station: string,

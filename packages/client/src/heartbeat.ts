@@ -15,7 +15,7 @@ export class Heartbeat {
   private readonly options: HeartbeatOptions;
   private lastReceivedAt = Date.now();
   private lastPingAt = 0;
-  private timer: unknown;
+  private timer: ReturnType<typeof setTimeout> | undefined;
   private stopped = false;
 
   constructor(options: HeartbeatOptions) {

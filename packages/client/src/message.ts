@@ -48,6 +48,7 @@ export class Message<T = Uint8Array> {
   private decoded: { value: T } | undefined;
   private settlement: Promise<void> | undefined;
 
+  /** @internal Messages come from a consumer. */
   constructor(
     station: string,
     group: string,

@@ -83,6 +83,7 @@ export class Producer<T = Uint8Array> {
   private readonly roomWaiters: Deferred<void>[] = [];
   private readonly flushWaiters: Deferred<void>[] = [];
 
+  /** @internal Use `client.producer`. */
   constructor(conn: Connection, station: string, options: ProducerOptions<T> = {}) {
     this.conn = conn;
     this.station = station;

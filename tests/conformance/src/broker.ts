@@ -12,7 +12,8 @@ const BIN = join(
 
 export interface BrokerOptions {
   dataDir: string;
-  token: string;
+  /** Without one the broker runs open, as `pnpm start` does. */
+  token?: string;
   /** 0 picks a free port; a restart passes the ports the first start got. */
   tcpPort: number;
   httpPort: number;
@@ -42,7 +43,10 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
       String(options.httpPort),
     ],
     {
-      env: { PATH: process.env.PATH ?? '', FERRY_AUTH_TOKEN: options.token },
+      env: {
+        PATH: process.env.PATH ?? '',
+        ...(options.token === undefined ? {} : { FERRY_AUTH_TOKEN: options.token }),
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
