@@ -1,0 +1,140 @@
+/**
+ * Runs the Deno tests (test/*.deno.ts) with the package's Deno binary against one conformance
+ * harness, then reports each of them here: one vitest test per scenario and transport, and
+ * one per transport test. Deno runs first, at collection time, so its test names are known.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startHarness } from '@ferry/conformance/harness';
+import { scenarios } from '@ferry/conformance/scenarios';
+import { describe, expect, it } from 'vitest';
+
+const PACKAGE = join(dirname(fileURLToPath(import.meta.url)), '..');
+const DENO = join(PACKAGE, 'node_modules/.bin/deno');
+const FILES = ['transport.deno.ts', 'conformance.deno.ts'];
+// Well above the scenarios' own timeouts, so a hung run fails instead of blocking CI.
+const RUN_TIMEOUT_MS = 10 * 60_000;
+
+interface DenoResult {
+  file: string;
+  name: string;
+  /** Deno's failure text; undefined when the test passed. */
+  failure: string | undefined;
+  skipped: boolean;
+}
+
+interface DenoRun {
+  code: number | null;
+  output: string;
+  results: DenoResult[];
+}
+
+const XML_ENTITIES: Record<string, string> = { lt: '<', gt: '>', quot: '"', apos: "'", amp: '&' };
+const unescapeXml = (text: string): string =>
+  text.replace(/&(lt|gt|quot|apos|amp);/g, (_, entity: string) => XML_ENTITIES[entity] ?? '');
+
+/** The test cases of Deno's JUnit report. */
+function parseJunit(xml: string): DenoResult[] {
+  const results: DenoResult[] = [];
+  for (const [, attributes = '', body = ''] of xml.matchAll(
+    /<testcase\b([^>]*?)(?:\/>|>([\s\S]*?)<\/testcase>)/g,
+  )) {
+    const attribute = (key: string): string =>
+      unescapeXml(new RegExp(`\\b${key}="([^"]*)"`).exec(attributes)?.[1] ?? '');
+    const failure = /<failure\b[^>]*>([\s\S]*?)<\/failure>|<failure\b[^>]*\/>/.exec(body);
+    results.push({
+      file: basename(attribute('classname')),
+      name: attribute('name'),
+      failure: failure === null ? undefined : unescapeXml(failure[1] ?? 'failed'),
+      skipped: body.includes('<skipped'),
+    });
+  }
+  return results;
+}
+
+async function runDeno(controlUrl: string): Promise<DenoRun> {
+  const reportDir = mkdtempSync(join(tmpdir(), 'ferry-deno-'));
+  const report = join(reportDir, 'junit.xml');
+  try {
+    // From the repository root, so the workspace's deno.json applies. Types are the job of
+    // `pnpm typecheck` (deno check); a type error must not hide how the code behaves.
+    const child = spawn(
+      DENO,
+      [
+        'test',
+        '--no-check',
+        '--allow-net',
+        '--allow-env',
+        '--allow-read',
+        // Makes the certificate of the TLS test.
+        '--allow-run=openssl',
+        `--junit-path=${report}`,
+        ...FILES.map((file) => join(PACKAGE, 'test', file)),
+      ],
+      {
+        cwd: join(PACKAGE, '../..'),
+        env: { ...process.env, FERRY_CONTROL_URL: controlUrl, NO_COLOR: '1' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+        timeout: RUN_TIMEOUT_MS,
+      },
+    );
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    const code = await new Promise<number | null>((resolve, reject) => {
+      child.once('error', reject);
+      child.once('close', resolve);
+    });
+    // No report when Deno failed before running tests (a type error, say).
+    const xml = existsSync(report) ? readFileSync(report, 'utf8') : '';
+    return { code, output, results: parseJunit(xml) };
+  } finally {
+    rmSync(reportDir, { recursive: true, force: true });
+  }
+}
+
+const harness = await startHarness();
+let run: DenoRun;
+try {
+  run = await runDeno(harness.controlUrl);
+} finally {
+  await harness.close();
+}
+
+function expectPassed(file: string, name: string): void {
+  const result = run.results.find((r) => r.file === file && r.name === name);
+  if (result === undefined) {
+    throw new Error(`Deno reported no test "${name}" (exit code ${run.code})\n${run.output}`);
+  }
+  if (result.failure !== undefined) throw new Error(result.failure);
+  expect(result.skipped, 'skipped').toBe(false);
+}
+
+it('deno test exits with 0', () => {
+  if (run.code !== 0) throw new Error(`deno test exited with ${run.code}\n${run.output}`);
+});
+
+describe('transports', () => {
+  const results = run.results.filter((r) => r.file === 'transport.deno.ts');
+  it('ran', () => expect(results.length).toBeGreaterThan(0));
+  // The TLS test is ignored where the openssl command is missing.
+  for (const { name, skipped } of results) {
+    (skipped ? it.skip : it)(name, () => expectPassed('transport.deno.ts', name));
+  }
+});
+
+describe('conformance', () => {
+  for (const transport of ['tcp', 'ws']) {
+    for (const scenario of scenarios) {
+      const name = `${transport}: ${scenario.name}`;
+      it(name, () => expectPassed('conformance.deno.ts', name));
+    }
+  }
+});
