@@ -2,9 +2,6 @@
  * The README's browser quick start (examples/quickstart.ts), bundled as an app would bundle it
  * and run in Chromium against a broker with no auth, as `pnpm start` runs it.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type RunningBroker, startBroker } from '@ferry/conformance/broker';
 import type { Browser } from 'playwright-core';
@@ -14,18 +11,15 @@ import { bundlePage, launchChromium } from './support/chromium.js';
 const EXAMPLE = fileURLToPath(new URL('../examples/quickstart.ts', import.meta.url));
 let broker: RunningBroker;
 let browser: Browser | undefined;
-let dataDir: string;
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'ferry-quickstart-'));
-  broker = await startBroker({ dataDir, tcpPort: 0, httpPort: 0 });
+  broker = await startBroker();
   browser = await launchChromium();
 });
 
 afterAll(async () => {
   await browser?.close();
   await broker?.stop();
-  rmSync(dataDir, { recursive: true, force: true });
 });
 
 it('the quick start produces and consumes in the page', async () => {

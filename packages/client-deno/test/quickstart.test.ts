@@ -1,7 +1,5 @@
 /** The README's Deno quick start (examples/quickstart.ts), run with `deno run` as a user would. */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -10,16 +8,13 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 
 const PACKAGE = fileURLToPath(new URL('..', import.meta.url));
 let broker: RunningBroker;
-let dataDir: string;
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'ferry-quickstart-'));
-  broker = await startBroker({ dataDir, tcpPort: 0, httpPort: 0 });
+  broker = await startBroker();
 });
 
 afterAll(async () => {
   await broker?.stop();
-  rmSync(dataDir, { recursive: true, force: true });
 });
 
 it('the quick start produces, consumes and exits', async () => {

@@ -1,14 +1,15 @@
 /** `connect()` from this package, over TCP and WebSocket, against a real broker. */
+
+import { type RunningBroker, startBroker } from '@ferry/conformance/broker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Client, ConnectionError, connect, ServerError } from '../src/index.js';
-import { type BrokerProcess, startBroker } from './support/broker-process.js';
 import { closedPort } from './support/local-server.js';
 import { TOKEN } from './support/raw-frames.js';
 
-let broker: BrokerProcess;
+let broker: RunningBroker;
 
 beforeAll(async () => {
-  broker = await startBroker(['--auth-token', TOKEN]);
+  broker = await startBroker({ token: TOKEN });
 });
 
 afterAll(async () => {
@@ -16,8 +17,8 @@ afterAll(async () => {
 });
 
 const servers = [
-  { name: 'tcp', url: (b: BrokerProcess) => `ferry://127.0.0.1:${b.tcpPort}` },
-  { name: 'ws', url: (b: BrokerProcess) => `ws://127.0.0.1:${b.httpPort}/ws` },
+  { name: 'tcp', url: (b: RunningBroker) => `ferry://127.0.0.1:${b.tcpPort}` },
+  { name: 'ws', url: (b: RunningBroker) => `ws://127.0.0.1:${b.httpPort}/ws` },
 ];
 
 describe.each(servers)('connect() over $name', ({ name, url }) => {

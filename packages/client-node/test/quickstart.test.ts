@@ -1,8 +1,5 @@
 /** The README's Node quick start (examples/quickstart.mjs), run as a user would run it. */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { type RunningBroker, startBroker } from '@ferry/conformance/broker';
@@ -10,16 +7,13 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 
 const EXAMPLE = fileURLToPath(new URL('../examples/quickstart.mjs', import.meta.url));
 let broker: RunningBroker;
-let dataDir: string;
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'ferry-quickstart-'));
-  broker = await startBroker({ dataDir, tcpPort: 0, httpPort: 0 });
+  broker = await startBroker();
 });
 
 afterAll(async () => {
   await broker?.stop();
-  rmSync(dataDir, { recursive: true, force: true });
 });
 
 it('the quick start produces, consumes and exits', async () => {

@@ -9,10 +9,10 @@ import { connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
+import { type RunningBroker, startBroker } from '@ferry/conformance/broker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
 import { connect } from '../src/index.js';
-import { type BrokerProcess, startBroker } from './support/broker-process.js';
 import { listen } from './support/local-server.js';
 import { handshake, open, TOKEN } from './support/raw-frames.js';
 
@@ -27,7 +27,7 @@ function hasOpenssl(): boolean {
 
 /** Node cannot make X.509 certificates itself; without the openssl command these are skipped. */
 describe.skipIf(!hasOpenssl())('TLS, with a certificate for localhost and 127.0.0.1', () => {
-  let broker: BrokerProcess;
+  let broker: RunningBroker;
   let cert: Buffer;
   let terminator: TlsServer;
   let httpsServer: HttpsServer;
@@ -62,7 +62,7 @@ describe.skipIf(!hasOpenssl())('TLS, with a certificate for localhost and 127.0.
     );
     cert = readFileSync(join(dir, 'cert.pem'));
     const key = readFileSync(join(dir, 'key.pem'));
-    broker = await startBroker(['--auth-token', TOKEN]);
+    broker = await startBroker({ token: TOKEN });
 
     terminator = createTlsServer({ key, cert }, (secure) => {
       serverNames.push(secure.servername);

@@ -3,16 +3,16 @@
  * frames, frames near the size limit, failures to connect, the broker dying, backpressure.
  */
 import { Socket } from 'node:net';
+import { type RunningBroker, startBroker } from '@ferry/conformance/broker';
 import { DEFAULT_LIMITS, encodeFrame, type Frame } from '@ferry/protocol';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { type BrokerProcess, startBroker } from './support/broker-process.js';
 import { closedPort } from './support/local-server.js';
 import { type Frames, handshake, open, TOKEN } from './support/raw-frames.js';
 
-let broker: BrokerProcess;
+let broker: RunningBroker;
 
 beforeAll(async () => {
-  broker = await startBroker(['--auth-token', TOKEN]);
+  broker = await startBroker({ token: TOKEN });
 });
 
 afterAll(async () => {
@@ -24,8 +24,8 @@ afterEach(() => {
 });
 
 const transports = [
-  { name: 'tcp', url: (b: BrokerProcess) => `ferry://127.0.0.1:${b.tcpPort}` },
-  { name: 'ws', url: (b: BrokerProcess) => `ws://127.0.0.1:${b.httpPort}/ws` },
+  { name: 'tcp', url: (b: RunningBroker) => `ferry://127.0.0.1:${b.tcpPort}` },
+  { name: 'ws', url: (b: RunningBroker) => `ws://127.0.0.1:${b.httpPort}/ws` },
 ];
 
 async function expectFrame<T extends Frame['type']>(
@@ -167,7 +167,7 @@ describe.each(transports)('the $name transport', ({ name, url }) => {
   });
 
   it('ends its iterator and settles closed() when the broker is killed', async () => {
-    const doomed = await startBroker(['--auth-token', TOKEN]);
+    const doomed = await startBroker({ token: TOKEN });
     const frames = await handshake(url(doomed));
     await doomed.kill();
     expect(await frames.drain()).toBe(0);

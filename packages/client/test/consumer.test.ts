@@ -1,23 +1,9 @@
 import type { DeliveredMessage } from '@ferry/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Client, type ConnectOptions, codecs, connect, type Message } from '../src/index.js';
-import { FakeBroker, until } from './support/fake-broker.js';
+import { codecs, type Message } from '../src/index.js';
+import { closeClients, FakeBroker, openClient, until } from './support/fake-broker.js';
 
-const clients: Client[] = [];
-
-async function open(broker: FakeBroker, options: Partial<ConnectOptions> = {}): Promise<Client> {
-  const client = await connect('ferry://fake:6666', {
-    transport: broker.factory,
-    reconnect: { initialDelayMs: 1, maxDelayMs: 2 },
-    ...options,
-  });
-  clients.push(client);
-  return client;
-}
-
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((client) => client.close()));
-});
+afterEach(closeClients);
 
 /** A fake that confirms subscriptions and settles acks, nacks and dead letters with ok. */
 function groupBroker(): FakeBroker {
@@ -58,7 +44,7 @@ function deliver(broker: FakeBroker, offsets: number[]): void {
 describe('consumer', () => {
   it('grants prefetch as initial credit and returns credit as the application takes messages', async () => {
     const broker = groupBroker();
-    const client = await open(broker);
+    const client = await openClient(broker);
     const consumer = await client.consume('s', { group: 'g', prefetch: 10 });
     expect(broker.sent('subscribe')[0]?.options?.credit).toBe(10);
     deliver(broker, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
@@ -70,7 +56,7 @@ describe('consumer', () => {
 
   it('exposes what was delivered, decodes with its codec and settles with the right frames', async () => {
     const broker = groupBroker();
-    const client = await open(broker);
+    const client = await openClient(broker);
     const consumer = await client.consume('s', { group: 'g', codec: codecs.text });
     deliver(broker, [0, 1, 2]);
     const [a, b, c] = [await consumer.next(), await consumer.next(), await consumer.next()].map(
@@ -105,7 +91,7 @@ describe('consumer', () => {
 
   it('turns a message from a dead session into CONNECTION_CLOSED, and drops its unread buffer', async () => {
     const broker = groupBroker();
-    const client = await open(broker);
+    const client = await openClient(broker);
     const consumer = await client.consume('s', { group: 'g' });
     deliver(broker, [0, 1]);
     const first = (await consumer.next()).value as Message;
@@ -120,7 +106,7 @@ describe('consumer', () => {
 
   it('a pending next() rejects with ABORTED when the signal fires, and the consumer unsubscribes', async () => {
     const broker = groupBroker();
-    const client = await open(broker);
+    const client = await openClient(broker);
     const controller = new AbortController();
     const consumer = await client.consume('s', { group: 'g', signal: controller.signal });
     const pending = consumer.next();
@@ -132,7 +118,7 @@ describe('consumer', () => {
 
   it('breaking out of for-await stops the consumer', async () => {
     const broker = groupBroker();
-    const client = await open(broker);
+    const client = await openClient(broker);
     const consumer = await client.consume('s', { group: 'g' });
     deliver(broker, [0, 1, 2]);
     for await (const message of consumer) {
@@ -145,7 +131,7 @@ describe('consumer', () => {
 
   it('handler mode acks on return, nacks on throw, and keeps to its concurrency', async () => {
     const broker = groupBroker();
-    const client = await open(broker);
+    const client = await openClient(broker);
     let running = 0;
     let most = 0;
     const failures: unknown[] = [];
@@ -170,7 +156,7 @@ describe('consumer', () => {
 
   it('drain lets running handlers finish and ack before unsubscribing and closing', async () => {
     const broker = groupBroker();
-    const client = await open(broker);
+    const client = await openClient(broker);
     let finished = false;
     await client.consume('s', {
       group: 'g',
@@ -193,7 +179,7 @@ describe('consumer', () => {
 
   it('ends the iterator with the error when the broker ends the subscription', async () => {
     const broker = groupBroker();
-    const client = await open(broker);
+    const client = await openClient(broker);
     const consumer = await client.consume('s', { group: 'g' });
     const sid = broker.sent('subscribe')[0]?.sid ?? 0;
     const pending = consumer.next();
@@ -228,7 +214,7 @@ describe('consumer', () => {
               ]
             : undefined,
     });
-    const client = await open(broker);
+    const client = await openClient(broker);
     const consumer = await client.consume('s', { group: 'g' });
     deliver(broker, [0]);
     const message = (await consumer.next()).value as Message;

@@ -1,31 +1,17 @@
 import type { Frame } from '@ferry/protocol';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Client, type ConnectOptions, codecs, connect } from '../src/index.js';
-import { ackAll, FakeBroker, until } from './support/fake-broker.js';
+import { codecs } from '../src/index.js';
+import { ackAll, closeClients, FakeBroker, openClient, until } from './support/fake-broker.js';
 
-const clients: Client[] = [];
-
-async function open(broker: FakeBroker, options: Partial<ConnectOptions> = {}): Promise<Client> {
-  const client = await connect('ferry://fake:6666', {
-    transport: broker.factory,
-    reconnect: { initialDelayMs: 1, maxDelayMs: 2 },
-    ...options,
-  });
-  clients.push(client);
-  return client;
-}
-
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((client) => client.close()));
-});
+afterEach(closeClients);
 
 const bytes = (n: number): Uint8Array => new Uint8Array(n);
 
 describe('producer batching', () => {
   it('sends the produce calls of one tick as one frame, each resolving to its own ack', async () => {
     const broker = new FakeBroker({ script: ackAll() });
-    const client = await open(broker);
+    const client = await openClient(broker);
     const producer = client.producer('orders');
     const acks = await Promise.all(
       Array.from({ length: 250 }, (_, n) => producer.produce(bytes(n % 7))),
@@ -55,7 +41,7 @@ describe('producer batching', () => {
             limits: { maxBatchMessages, maxBatchBytes },
             script: ackAll(),
           });
-          const client = await open(broker);
+          const client = await openClient(broker);
           const producer = client.producer('s');
           const acks = await Promise.all(
             messages.map((message, index) =>
@@ -87,7 +73,7 @@ describe('producer batching', () => {
 
   it('holds a batch open for lingerMs', async () => {
     const broker = new FakeBroker({ script: ackAll() });
-    const client = await open(broker);
+    const client = await openClient(broker);
     const producer = client.producer('s', { lingerMs: 20 });
     const first = producer.produce(bytes(1));
     await new Promise((resolve) => setTimeout(resolve, 5));
@@ -101,7 +87,7 @@ describe('producer batching', () => {
       limits: { maxMessageBytes: 10, maxHeaderBytes: 4 },
       script: ackAll(),
     });
-    const client = await open(broker);
+    const client = await openClient(broker);
     const producer = client.producer('s');
     const results = await Promise.allSettled([
       producer.produce(bytes(1)),
@@ -138,7 +124,7 @@ describe('producer batching', () => {
             ]
           : undefined,
     });
-    const client = await open(broker);
+    const client = await openClient(broker);
     const results = await client
       .producer('s', { codec: codecs.text })
       .produceBatch([{ value: 'a' }, { value: 'b', partition: 9 }]);
@@ -157,7 +143,7 @@ describe('producer batching', () => {
         return undefined;
       },
     });
-    const client = await open(broker);
+    const client = await openClient(broker);
     const producer = client.producer('s', { maxInFlight: 3 });
     const calls = Array.from({ length: 5 }, () => producer.produce(bytes(1)));
     await until(() => held.length === 1);
@@ -199,7 +185,7 @@ describe('producer batching', () => {
         return ack(frame, link);
       },
     });
-    const client = await open(broker);
+    const client = await openClient(broker);
     const producer = client.producer('s');
     const [withId, withoutId] = await Promise.allSettled([
       producer.produce(bytes(1), { msgId: 'a' }),
@@ -214,7 +200,7 @@ describe('producer batching', () => {
 
   it('reports failures to onError for callers that do not await, without unhandled rejections', async () => {
     const broker = new FakeBroker({ limits: { maxMessageBytes: 1 }, script: ackAll() });
-    const client = await open(broker, { requestTimeoutMs: 10 });
+    const client = await openClient(broker, { requestTimeoutMs: 10 });
     const errors: string[] = [];
     const producer = client.producer('s', { onError: (error) => errors.push(error.code) });
     void producer.produce(bytes(5));

@@ -1,24 +1,10 @@
 import { DEFAULT_LIMITS, encodeFrame } from '@ferry/protocol';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Client, type ConnectOptions, connect, type StatusEvent } from '../src/index.js';
-import { FakeBroker, until } from './support/fake-broker.js';
+import type { StatusEvent } from '../src/index.js';
+import { closeClients, FakeBroker, openClient, until } from './support/fake-broker.js';
 
-const clients: Client[] = [];
-
-async function open(broker: FakeBroker, options: Partial<ConnectOptions> = {}): Promise<Client> {
-  const client = await connect('ferry://fake:6666', {
-    transport: broker.factory,
-    reconnect: { initialDelayMs: 1, maxDelayMs: 4 },
-    ...options,
-  });
-  clients.push(client);
-  return client;
-}
-
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((client) => client.close()));
-});
+afterEach(closeClients);
 
 const info = (name: string) => ({
   name,
@@ -32,7 +18,7 @@ const info = (name: string) => ({
 describe('reconnect', () => {
   it('goes disconnected → reconnecting → connecting → connected, then carries on', async () => {
     const broker = new FakeBroker();
-    const client = await open(broker);
+    const client = await openClient(broker);
     const events: StatusEvent['type'][] = [];
     client.onStatus((event) => events.push(event.type));
     broker.link.drop(new Error('reset'));
@@ -44,7 +30,7 @@ describe('reconnect', () => {
 
   it('waits a full-jitter backoff between failed attempts and gives up after maxAttempts', async () => {
     const broker = new FakeBroker();
-    const client = await open(broker, {
+    const client = await openClient(broker, {
       reconnect: { initialDelayMs: 8, maxDelayMs: 20, maxAttempts: 4 },
       random: () => 0.5,
     });
@@ -65,7 +51,7 @@ describe('reconnect', () => {
 
   it('stops reconnecting when the broker refuses for good (AUTH_FAILED)', async () => {
     const broker = new FakeBroker();
-    const client = await open(broker);
+    const client = await openClient(broker);
     broker.helloError = { code: 'AUTH_FAILED', retriable: false };
     broker.link.drop();
     expect(await client.closed()).toMatchObject({ code: 'AUTH_FAILED' });
@@ -78,7 +64,7 @@ describe('reconnect', () => {
           ? [{ type: 'station', id: frame.id, info: info(frame.name) }]
           : undefined,
     });
-    const client = await open(broker, { reconnect: { initialDelayMs: 30, maxDelayMs: 30 } });
+    const client = await openClient(broker, { reconnect: { initialDelayMs: 30, maxDelayMs: 30 } });
     const onWire = client.stations.info('lost');
     await until(() => broker.sent('stationInfo').length === 1);
     broker.link.drop();
@@ -92,7 +78,7 @@ describe('reconnect', () => {
 
   it('with reconnect off, a lost connection closes the client', async () => {
     const broker = new FakeBroker();
-    const client = await open(broker, { reconnect: false });
+    const client = await openClient(broker, { reconnect: false });
     broker.link.drop(new Error('gone'));
     expect(await client.closed()).toMatchObject({ code: 'CONNECTION_CLOSED' });
   });
@@ -110,7 +96,7 @@ describe('reconnect', () => {
                 ? [{ type: 'station', id: frame.id, info: info(frame.name) }]
                 : undefined,
           });
-          const client = await open(broker, {
+          const client = await openClient(broker, {
             buffer: { maxFrames, maxBytes },
             reconnect: { initialDelayMs: 1, maxDelayMs: 1 },
           });
@@ -152,7 +138,7 @@ describe('reconnect', () => {
           ? [{ type: 'subscribed', id: frame.id, sid: frame.sid, partitions: 1 }]
           : undefined,
     });
-    const client = await open(broker);
+    const client = await openClient(broker);
     await client.consume('orders', { group: 'billing', prefetch: 7, start: 'earliest' });
     broker.link.drop();
     await until(() => broker.sent('subscribe').length === 2);
@@ -168,7 +154,7 @@ describe('reconnect', () => {
 
   it('uses the server’s reconnectAfterMs after goingAway', async () => {
     const broker = new FakeBroker();
-    const client = await open(broker);
+    const client = await openClient(broker);
     const events: StatusEvent[] = [];
     client.onStatus((event) => events.push(event));
     broker.link.push({ type: 'goingAway', reason: 'restart', reconnectAfterMs: 25 });

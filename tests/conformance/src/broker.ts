@@ -1,6 +1,8 @@
 /** A real broker process for the conformance runs: the built `ferry-broker`, on loopback. */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 
@@ -11,36 +13,39 @@ const BIN = join(
 );
 
 export interface BrokerOptions {
-  dataDir: string;
+  /** Default: a new temporary directory, removed by stop(). */
+  dataDir?: string;
   /** Without one the broker runs open, as `pnpm start` does. */
   token?: string;
-  /** 0 picks a free port; a restart passes the ports the first start got. */
-  tcpPort: number;
-  httpPort: number;
+  /** Default 0, a free port; a restart passes the ports the first start got. */
+  tcpPort?: number;
+  httpPort?: number;
 }
 
 export interface RunningBroker {
+  dataDir: string;
   tcpPort: number;
   httpPort: number;
   /** SIGKILL, and wait for the process to be gone. */
   kill(): Promise<void>;
-  /** SIGTERM, and wait for the exit. */
+  /** SIGTERM, wait for the exit, and remove the data directory if it was a temporary one. */
   stop(): Promise<void>;
 }
 
-export async function startBroker(options: BrokerOptions): Promise<RunningBroker> {
+export async function startBroker(options: BrokerOptions = {}): Promise<RunningBroker> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'ferry-broker-'));
   const child: ChildProcess = spawn(
     process.execPath,
     [
       BIN,
       '--data-dir',
-      options.dataDir,
+      dataDir,
       '--host',
       '127.0.0.1',
       '--tcp-port',
-      String(options.tcpPort),
+      String(options.tcpPort ?? 0),
       '--http-port',
-      String(options.httpPort),
+      String(options.httpPort ?? 0),
     ],
     {
       env: {
@@ -71,6 +76,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
   });
   return {
     ...ports,
+    dataDir,
     async kill() {
       child.kill('SIGKILL');
       await exited;
@@ -78,6 +84,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     async stop() {
       child.kill('SIGTERM');
       await exited;
+      if (options.dataDir === undefined) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -3,6 +3,7 @@
  * scripted by the test. Frames go through the real codec both ways.
  */
 import { DEFAULT_LIMITS, decodeFrame, encodeFrame, type Frame, type Limits } from '@ferry/protocol';
+import { type Client, type ConnectOptions, connect } from '../../src/index.js';
 import type { Transport, TransportFactory, TransportOptions } from '../../src/transport.js';
 
 /** What the fake does with a frame; return frames to send back. */
@@ -191,4 +192,24 @@ export function until(condition: () => boolean, timeoutMs = 5000): Promise<void>
     };
     poll();
   });
+}
+
+const opened: Client[] = [];
+
+/** A client of `broker` that reconnects fast; `closeClients` (run it in afterEach) closes it. */
+export async function openClient(
+  broker: FakeBroker,
+  options: Partial<ConnectOptions> = {},
+): Promise<Client> {
+  const client = await connect('ferry://fake:6666', {
+    transport: broker.factory,
+    reconnect: { initialDelayMs: 1, maxDelayMs: 4 },
+    ...options,
+  });
+  opened.push(client);
+  return client;
+}
+
+export async function closeClients(): Promise<void> {
+  await Promise.all(opened.splice(0).map((client) => client.close()));
 }
