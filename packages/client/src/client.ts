@@ -5,6 +5,7 @@ import { type ConsumeOptions, Consumer } from './consumer.js';
 import { ClosedError } from './errors.js';
 import { type ConnectOptions, parseServers, resolveOptions } from './options.js';
 import { Producer, type ProducerOptions } from './producer.js';
+import { withDeadline } from './signals.js';
 import type { StatusEvent, StatusListener } from './status.js';
 
 /** A connection to a Ferry broker, reconnecting on its own. */
@@ -77,14 +78,21 @@ export class Client {
 
   /**
    * Leaves gracefully: consumers stop taking messages and finish their running handlers,
-   * producers wait for every ack, then the connection closes.
+   * producers wait for every ack, then the connection closes. With `timeoutMs` or `signal`,
+   * a drain that takes too long closes at once and rejects with TIMEOUT or ABORTED.
    */
-  async drain(): Promise<void> {
+  async drain(options: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<void> {
     if (this.conn.isClosed) return;
     this.draining = true;
-    await Promise.all([...this.consumers].map((consumer) => consumer.drain()));
-    await Promise.all([...this.producers].map((producer) => producer.flush()));
-    await this.conn.close();
+    const graceful = (async () => {
+      await Promise.all([...this.consumers].map((consumer) => consumer.drain()));
+      await Promise.all([...this.producers].map((producer) => producer.flush()));
+    })();
+    try {
+      await withDeadline(graceful, 'drain', options);
+    } finally {
+      await this.conn.close();
+    }
   }
 
   /** Closes now: waiting calls fail with CLIENT_CLOSED, consumers end. */

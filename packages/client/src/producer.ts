@@ -16,6 +16,7 @@ import type { Connection } from './connection.js';
 import { type Deferred, deferred, handled } from './deferred.js';
 import { abortError, ConnectionError, ServerError } from './errors.js';
 import { checkMessage, messageBytes } from './produce-limits.js';
+import { withDeadline } from './signals.js';
 
 /** Where the broker stored a message. */
 export interface ProduceAck {
@@ -127,12 +128,15 @@ export class Producer<T = Uint8Array> {
     );
   }
 
-  /** Resolves once every message produced so far has its ack or its error. */
-  flush(): Promise<void> {
+  /**
+   * Resolves once every message produced so far has its ack or its error. The signal and
+   * timeout end the wait (rejecting with ABORTED or TIMEOUT), not the messages.
+   */
+  flush(options: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<void> {
     if (this.inFlight === 0) return Promise.resolve();
     const waiter = deferred<void>();
     this.flushWaiters.push(waiter);
-    return waiter.promise;
+    return withDeadline(waiter.promise, 'flush', options);
   }
 
   private async enqueue(value: T, options: ProduceOptions): Promise<ProduceAck> {

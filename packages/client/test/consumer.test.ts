@@ -222,3 +222,34 @@ describe('consumer', () => {
     await expect(message.ack()).rejects.toMatchObject({ code: 'MESSAGE_NOT_PENDING' });
   });
 });
+
+describe('drain with a deadline', () => {
+  it('closes at once and rejects with TIMEOUT when handlers take too long', async () => {
+    const broker = groupBroker();
+    const client = await openClient(broker);
+    await client.consume('s', {
+      group: 'g',
+      handler: () => new Promise(() => undefined),
+    });
+    deliver(broker, [0]);
+    await until(() => broker.link.received.length > 1);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await expect(client.drain({ timeoutMs: 20 })).rejects.toMatchObject({ code: 'TIMEOUT' });
+    expect(await client.closed()).toBeUndefined();
+    expect(client.connected).toBe(false);
+  });
+
+  it('a producer flush ends its wait on abort, not its messages', async () => {
+    const broker = groupBroker();
+    const client = await openClient(broker);
+    const producer = client.producer('s');
+    const produced = producer.produce(new Uint8Array(1));
+    const controller = new AbortController();
+    const flushed = producer.flush({ signal: controller.signal });
+    controller.abort();
+    await expect(flushed).rejects.toMatchObject({ code: 'ABORTED' });
+    expect(producer.pending).toBe(1);
+    await client.close();
+    await expect(produced).rejects.toMatchObject({ code: 'CLIENT_CLOSED' });
+  });
+});
