@@ -29,7 +29,7 @@ import {
 } from './errors.js';
 import { Heartbeat } from './heartbeat.js';
 import type { ResolvedOptions } from './options.js';
-import { anySignal, sleep } from './signals.js';
+import { anySignal, sleep, withDeadline } from './signals.js';
 import { StatusHub } from './status.js';
 import type { Transport } from './transport.js';
 
@@ -170,6 +170,27 @@ export class Connection {
           });
     this.shutdown(error);
     throw error;
+  }
+
+  /** Resolves once a session is up: at once if one is, else at the next reconnect. */
+  whenConnected(options: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<void> {
+    if (this.state === 'connected') return Promise.resolve();
+    if (this.state === 'closed') return Promise.reject(new ClosedError());
+    const ready = new Promise<void>((resolve, reject) => {
+      const off = this.status.on((event) => {
+        if (event.type === 'connected') {
+          off();
+          resolve();
+        } else if (event.type === 'closed') {
+          off();
+          reject(event.error ?? new ClosedError());
+        }
+      });
+    });
+    return withDeadline(ready, 'waiting for the connection', {
+      ...options,
+      timeoutMs: options.timeoutMs ?? this.options.requestTimeoutMs,
+    });
   }
 
   /** Allocates a subscription id and routes its frames to `sink`. */

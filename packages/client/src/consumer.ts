@@ -78,6 +78,7 @@ export class Consumer<T = Uint8Array> implements AsyncIterable<Message<T>> {
   private readonly idle: Deferred<void>[] = [];
   private readonly stoppedSignal = deferred<Error | undefined>();
   private unlinkSignal: (() => void) | undefined;
+  private started = false;
 
   private constructor(conn: Connection, station: string, options: ConsumeOptions<T>) {
     this.conn = conn;
@@ -111,7 +112,13 @@ export class Consumer<T = Uint8Array> implements AsyncIterable<Message<T>> {
   ): Promise<Consumer<T>> {
     const consumer = new Consumer<T>(conn, station, options);
     try {
+      // Subscribing is bound to a session: during a reconnect, wait for the next one.
+      await conn.whenConnected({
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
+        ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+      });
       await consumer.subscribe(options.signal);
+      consumer.started = true;
     } catch (error) {
       conn.removeSink(consumer.sid);
       throw error;
@@ -219,7 +226,8 @@ export class Consumer<T = Uint8Array> implements AsyncIterable<Message<T>> {
   }
 
   private async resubscribe(): Promise<void> {
-    if (this.state === 'stopped') return;
+    // Before its first subscription is confirmed, start() is the one subscribing.
+    if (this.state === 'stopped' || !this.started) return;
     try {
       await this.subscribe(undefined);
       this.pump();
@@ -298,6 +306,14 @@ export class Consumer<T = Uint8Array> implements AsyncIterable<Message<T>> {
   }
 
   private settle(message: Message<unknown>, settlement: Settlement): Promise<void> {
+    if (this.state === 'stopped') {
+      return Promise.reject(
+        new ConnectionError(
+          'CONNECTION_CLOSED',
+          `the consumer has stopped; the group redelivers ${this.station}/${message.partition}@${message.offset}`,
+        ),
+      );
+    }
     if (message.session !== this.liveSession) {
       return Promise.reject(
         new ConnectionError(

@@ -42,29 +42,29 @@ export class StatusHub {
   /** An iterator over the events from now on; it ends after `closed`. */
   iterate(): AsyncIterableIterator<StatusEvent> {
     const queue: StatusEvent[] = [];
-    let wake: (() => void) | undefined;
+    const waiters: (() => void)[] = [];
     let done = this.ended;
+    const wake = (): void => {
+      for (const waiter of waiters.splice(0)) waiter();
+    };
     const off = this.on((event) => {
       if (queue.length === ITERATOR_BUFFER) queue.shift();
       queue.push(event);
       if (event.type === 'closed') done = true;
-      wake?.();
+      wake();
     });
     const iterator: AsyncIterableIterator<StatusEvent> = {
       async next() {
         while (queue.length === 0) {
           if (done) return { done: true, value: undefined };
-          await new Promise<void>((resolve) => {
-            wake = resolve;
-          });
-          wake = undefined;
+          await new Promise<void>((resolve) => waiters.push(resolve));
         }
         return { done: false, value: queue.shift() as StatusEvent };
       },
       async return() {
         done = true;
         off();
-        wake?.();
+        wake();
         return { done: true, value: undefined };
       },
       [Symbol.asyncIterator]() {

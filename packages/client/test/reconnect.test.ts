@@ -164,3 +164,32 @@ describe('reconnect', () => {
     expect(events.find((event) => event.type === 'reconnecting')).toMatchObject({ delayMs: 25 });
   });
 });
+
+describe('calls made while reconnecting', () => {
+  it('consume waits for the next session instead of failing', async () => {
+    const broker = new FakeBroker({
+      script: (frame) =>
+        frame.type === 'subscribe'
+          ? [{ type: 'subscribed', id: frame.id, sid: frame.sid, partitions: 1 }]
+          : undefined,
+    });
+    const client = await openClient(broker, { reconnect: { initialDelayMs: 30, maxDelayMs: 30 } });
+    broker.link.drop();
+    await until(() => !client.connected);
+    const consumer = await client.consume('s', { group: 'g' });
+    expect(client.connected).toBe(true);
+    expect(broker.link.received.map((frame) => frame.type)).toEqual(['hello', 'subscribe']);
+    await consumer.stop();
+  });
+
+  it('two readers of the status stream both see every event', async () => {
+    const broker = new FakeBroker();
+    const client = await openClient(broker);
+    const stream = client.status();
+    const [first, second] = [stream.next(), stream.next()];
+    broker.link.drop();
+    expect((await first).value).toMatchObject({ type: 'disconnected' });
+    expect((await second).value).toMatchObject({ type: 'reconnecting' });
+    await stream.return?.();
+  });
+});
