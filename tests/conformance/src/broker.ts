@@ -20,9 +20,14 @@ export interface BrokerOptions {
   /** Default 0, a free port; a restart passes the ports the first start got. */
   tcpPort?: number;
   httpPort?: number;
+  /** More `ferry-broker` flags. */
+  args?: readonly string[];
+  /** More environment variables (FERRY_* settings). */
+  env?: Readonly<Record<string, string>>;
 }
 
 export interface RunningBroker {
+  pid: number;
   dataDir: string;
   tcpPort: number;
   httpPort: number;
@@ -46,11 +51,13 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
       String(options.tcpPort ?? 0),
       '--http-port',
       String(options.httpPort ?? 0),
+      ...(options.args ?? []),
     ],
     {
       env: {
         PATH: process.env.PATH ?? '',
         ...(options.token === undefined ? {} : { FERRY_AUTH_TOKEN: options.token }),
+        ...options.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
@@ -76,6 +83,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   });
   return {
     ...ports,
+    pid: child.pid as number,
     dataDir,
     async kill() {
       child.kill('SIGKILL');
