@@ -618,8 +618,8 @@ interface Session {
 }
 
 /** An error frame as an exception; unknown codes (a newer broker) keep their text and number. */
-export function serverError(frame: ErrorFrame): FerryError {
+export function serverError(frame: ErrorFrame): ServerError {
   const code = isErrorCode(frame.code) ? frame.code : 'INTERNAL';
   const message = isErrorCode(frame.code) ? frame.message : `${frame.code}: ${frame.message}`;
-  return new ServerError(code, message, frame.retriable);
+  return new ServerError(code, message, frame.retriable, frame.refs);
 }

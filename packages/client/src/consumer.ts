@@ -9,6 +9,7 @@ import type { Connection, SubscriptionSink } from './connection.js';
 import { type Deferred, deferred } from './deferred.js';
 import { abortError, ConnectionError } from './errors.js';
 import { Message, type Settlement, type Settler } from './message.js';
+import { Settlements } from './settlements.js';
 
 /** Where a new group starts: `'earliest'`, `'latest'` (the default), an offset, or the last N. */
 export type Start = 'earliest' | 'latest' | { offset: number } | { lastN: number };
@@ -67,6 +68,7 @@ export class Consumer<T = Uint8Array> implements AsyncIterable<Message<T>> {
   private readonly sid: number;
   private readonly sink: SubscriptionSink;
   private readonly settler: Settler;
+  private readonly settlements: Settlements;
   private state: State = 'active';
   /** The session the subscription is live in, or undefined between sessions. */
   private liveSession: number | undefined;
@@ -102,6 +104,7 @@ export class Consumer<T = Uint8Array> implements AsyncIterable<Message<T>> {
       closed: (error) => this.end(error),
     };
     this.sid = conn.addSink(this.sink);
+    this.settlements = new Settlements(conn, this.sid);
   }
 
   /** @internal Use `client.consume`; resolves once the broker has confirmed the subscription. */
@@ -322,27 +325,11 @@ export class Consumer<T = Uint8Array> implements AsyncIterable<Message<T>> {
         ),
       );
     }
-    const refs = [{ partition: message.partition, offset: message.offset }];
-    const session = message.session;
-    const frame =
-      settlement.kind === 'ack'
-        ? ({ type: 'ack', id: 0, sid: this.sid, refs } as const)
-        : settlement.kind === 'nack'
-          ? ({
-              type: 'nack',
-              id: 0,
-              sid: this.sid,
-              refs,
-              ...(settlement.delayMs === undefined ? {} : { delayMs: settlement.delayMs }),
-            } as const)
-          : ({
-              type: 'deadLetter',
-              id: 0,
-              sid: this.sid,
-              refs,
-              reason: settlement.reason,
-            } as const);
-    return this.conn.request(frame, 'ok', { session }).then(() => undefined);
+    return this.settlements.add(
+      { partition: message.partition, offset: message.offset },
+      settlement,
+      message.session,
+    );
   }
 
   private disconnected(): void {

@@ -2,7 +2,12 @@
  * The client's error family. Every error is a {@link FerryError} with a stable code from the
  * spec's table, its number, `retriable` and an optional `cause`; one subclass per condition.
  */
-import { type ErrorCode, FerryError, type FerryErrorOptions } from '@ferry/protocol';
+import {
+  type ErrorCode,
+  FerryError,
+  type FerryErrorOptions,
+  type MessageRef,
+} from '@ferry/protocol';
 
 /** The transport could not connect or the connection closed (`CONNECTION_FAILED`, `CONNECTION_CLOSED`). */
 export class ConnectionError extends FerryError {
@@ -50,9 +55,13 @@ export class ClosedError extends FerryError {
 
 /** The broker answered with an error frame; `code` is the broker's. */
 export class ServerError extends FerryError {
-  constructor(code: ErrorCode, message: string, retriable: boolean) {
+  /** With MESSAGE_NOT_PENDING: the refs of a settle frame that were not in flight. */
+  readonly refs: readonly MessageRef[] | undefined;
+
+  constructor(code: ErrorCode, message: string, retriable: boolean, refs?: readonly MessageRef[]) {
     super(code, message, { retriable });
     this.name = 'ServerError';
+    this.refs = refs;
   }
 }
 

@@ -15,6 +15,7 @@ import { bytes, type Codec } from './codecs.js';
 import type { Connection } from './connection.js';
 import { type Deferred, deferred, handled } from './deferred.js';
 import { abortError, ConnectionError, ServerError } from './errors.js';
+import { nextTurn } from './next-turn.js';
 import { checkMessage, messageBytes } from './produce-limits.js';
 import { withDeadline } from './signals.js';
 
@@ -198,7 +199,7 @@ export class Producer<T = Uint8Array> {
     }
     if (this.scheduled) return;
     this.scheduled = true;
-    if (this.lingerMs === 0) queueMicrotask(() => this.sendQueued());
+    if (this.lingerMs === 0) nextTurn(() => this.sendQueued());
     else setTimeout(() => this.sendQueued(), this.lingerMs);
   }
 

@@ -148,9 +148,12 @@ describe('consumer', () => {
       },
     });
     deliver(broker, [0, 1, 2, 3, 4, 5]);
-    await until(() => broker.sent('ack').length + broker.sent('nack').length === 6);
+    const settled = (type: 'ack' | 'nack'): number[] =>
+      broker.sent(type).flatMap((frame) => frame.refs.map((ref) => ref.offset));
+    await until(() => settled('ack').length + settled('nack').length === 6);
     expect(most).toBe(2);
-    expect(broker.sent('nack').map((frame) => frame.refs[0]?.offset)).toEqual([3]);
+    expect(settled('nack')).toEqual([3]);
+    expect(settled('ack').sort()).toEqual([0, 1, 2, 4, 5]);
     expect(failures).toHaveLength(1);
   });
 
@@ -251,5 +254,67 @@ describe('drain with a deadline', () => {
     expect(producer.pending).toBe(1);
     await client.close();
     await expect(produced).rejects.toMatchObject({ code: 'CLIENT_CLOSED' });
+  });
+});
+
+describe('settling in batches', () => {
+  it('sends the acks of one turn as one frame', async () => {
+    const broker = groupBroker();
+    const client = await openClient(broker);
+    const consumer = await client.consume('s', { group: 'g' });
+    deliver(broker, [0, 1, 2, 3]);
+    const messages = [];
+    for (let n = 0; n < 4; n++) messages.push((await consumer.next()).value as Message);
+    await Promise.all([
+      messages[0]?.ack(),
+      messages[1]?.ack(),
+      messages[2]?.nack(),
+      messages[3]?.ack(),
+    ]);
+    expect(broker.sent('ack').map((frame) => frame.refs.map((ref) => ref.offset))).toEqual([
+      [0, 1, 3],
+    ]);
+    expect(broker.sent('nack').map((frame) => frame.refs.map((ref) => ref.offset))).toEqual([[2]]);
+  });
+
+  it('fails only the messages the broker names as not pending [CONS-4]', async () => {
+    const broker = new FakeBroker({
+      script: (frame) => {
+        if (frame.type === 'subscribe')
+          return [{ type: 'subscribed', id: frame.id, sid: frame.sid, partitions: 2 }];
+        if (frame.type !== 'ack') return undefined;
+        const stale = frame.refs.filter((ref) => ref.offset % 2 === 1);
+        return stale.length === 0
+          ? [{ type: 'ok', id: frame.id }]
+          : [
+              {
+                type: 'error',
+                id: frame.id,
+                code: 'MESSAGE_NOT_PENDING',
+                number: 83,
+                retriable: false,
+                message: 'stale',
+                sid: frame.sid,
+                refs: stale,
+              },
+            ];
+      },
+    });
+    const client = await openClient(broker);
+    const consumer = await client.consume('s', { group: 'g' });
+    deliver(broker, [0, 1, 2, 3]);
+    const messages: Message[] = [];
+    for (let n = 0; n < 4; n++) messages.push((await consumer.next()).value as Message);
+    const outcomes = await Promise.allSettled(messages.map((message) => message.ack()));
+    expect(outcomes.map((outcome) => outcome.status)).toEqual([
+      'fulfilled',
+      'rejected',
+      'fulfilled',
+      'rejected',
+    ]);
+    expect(outcomes[1]).toMatchObject({
+      reason: { code: 'MESSAGE_NOT_PENDING', message: expect.stringContaining('1/1') },
+    });
+    expect(broker.sent('ack')).toHaveLength(1);
   });
 });

@@ -556,6 +556,8 @@ function readErrorFrame(a: unknown[], l: Limits): T.ErrorFrame {
   };
   x = a[6];
   if (present(x)) o.sid = uint(x, U32, p, 'sid');
+  x = a[7];
+  if (present(x)) o.refs = items(x, l.maxBatchMessages, p, 'refs', (x, ip) => readMessageRef(x, ip, l));
   return o;
 }
 
@@ -569,6 +571,7 @@ function writeErrorFrame(o: T.ErrorFrame, l: Limits): unknown[] {
     bool(o.retriable, p, 'retriable'),
     str(o.message, l.maxReasonBytes, p, 'message'),
     present(o.sid) ? uint(o.sid, U32, p, 'sid') : undefined,
+    present(o.refs) ? items(o.refs, l.maxBatchMessages, p, 'refs', (x, ip) => writeMessageRef(x as T.MessageRef, ip, l)) : undefined,
   ]);
 }
 

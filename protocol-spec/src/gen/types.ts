@@ -329,6 +329,8 @@ export interface ErrorFrame {
   message: string;
   /** The subscription the error concerns. */
   sid?: number;
+  /** With MESSAGE_NOT_PENDING: exactly the refs of the ack, nack or deadLetter that were not in flight (the others were applied). */
+  refs?: MessageRef[];
 }
 
 /** Frame 6 (server to client): The server is shutting down; it finishes in-flight work, then closes. Clients reconnect, preferably to another server. */

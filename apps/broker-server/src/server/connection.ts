@@ -12,6 +12,7 @@ import {
   type Frame,
   type HelloFrame,
   type Limits,
+  type MessageRef,
   MIN_PROTOCOL_VERSION,
   PROTOCOL_VERSION,
   ProtocolError,
@@ -155,8 +156,10 @@ export class BrokerConnection implements Connection {
     return this.outbound.drained();
   }
 
-  sendError(id: number, code: ErrorCode, message: string, sid?: number): void {
-    this.send(errorFrame(this.limits, id, code, message, sid));
+  sendError(id: number, code: ErrorCode, message: string, sid?: number, refs?: MessageRef[]): void {
+    const frame = errorFrame(this.limits, id, code, message, sid);
+    if (refs !== undefined) frame.refs = refs;
+    this.send(frame);
   }
 
   close(code: ErrorCode, message: string): void {

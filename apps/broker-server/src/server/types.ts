@@ -2,7 +2,7 @@
  * The seam between the connection layer (framing, handshake, auth, heartbeats,
  * bounded outbound buffers) and the broker's frame handlers.
  */
-import type { ClientFrame, ErrorCode, FrameOf, ServerFrame } from '@ferry/protocol';
+import type { ClientFrame, ErrorCode, FrameOf, MessageRef, ServerFrame } from '@ferry/protocol';
 
 /** Frames a client may send after the handshake, by type. */
 export type HandledFrameType = Exclude<ClientFrame['type'], 'hello' | 'ping' | 'pong'>;
@@ -23,7 +23,7 @@ export interface Connection {
   /** Resolves when the outbound buffer is back under its soft bound (or the connection closed). */
   drained(): Promise<void>;
   /** Sends an error frame for request `id` (0 when not tied to a request). */
-  sendError(id: number, code: ErrorCode, message: string, sid?: number): void;
+  sendError(id: number, code: ErrorCode, message: string, sid?: number, refs?: MessageRef[]): void;
   /** Sends an error frame (id 0) and closes the connection. */
   close(code: ErrorCode, message: string): void;
   readonly closed: boolean;

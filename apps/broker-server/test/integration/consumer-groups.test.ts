@@ -119,6 +119,44 @@ describe('consumer groups', () => {
     expect(ids(await a.d.take(2, 10))).toEqual(ids(got));
   });
 
+  it('[CONS-4] one ack frame with valid and stale refs applies the valid ones and lists exactly the stale ones', async () => {
+    const b = await broker();
+    const c = await client(b);
+    await subscribe(c, 1, 'mixed', 'g', { credit: 100 });
+    await produce(c.r, 'mixed', 3);
+    await c.d.take(1, 3);
+    const staleA = { partition: 0, offset: 7 };
+    const staleB = { partition: 1, offset: 0 };
+    const error = expectError(
+      await c.r.request({
+        type: 'ack',
+        sid: 1,
+        refs: [{ partition: 0, offset: 0 }, staleA, { partition: 0, offset: 2 }, staleB],
+      }),
+    );
+    expect([error.code, error.sid, error.refs]).toEqual([
+      'MESSAGE_NOT_PENDING',
+      1,
+      [staleA, staleB],
+    ]);
+    // 0 and 2 were applied: acking them again is stale too; 1 is still in flight.
+    const again = expectError(
+      await c.r.request({
+        type: 'ack',
+        sid: 1,
+        refs: [
+          { partition: 0, offset: 0 },
+          { partition: 0, offset: 1 },
+          { partition: 0, offset: 2 },
+        ],
+      }),
+    );
+    expect(again.refs).toEqual([
+      { partition: 0, offset: 0 },
+      { partition: 0, offset: 2 },
+    ]);
+  });
+
   it('[CONS-4] [CONS-5] ack settles; nack redelivers with a higher delivery count; a delayed nack comes after an immediate one', async () => {
     const b = await broker();
     const c = await client(b);

@@ -1,4 +1,4 @@
-/** The reply to ack, nack and deadLetter: none for id 0, else ok, or MESSAGE_NOT_PENDING naming the refs that were not in flight. */
+/** The reply to ack, nack and deadLetter: none for id 0, else ok, or MESSAGE_NOT_PENDING listing the refs that were not in flight. [CONS-4] */
 import type { MessageRef } from '@ferry/protocol';
 import type { Connection } from '../../server/types.js';
 
@@ -22,5 +22,6 @@ export function settleReply(
     'MESSAGE_NOT_PENDING',
     `${invalid.length} message(s) not in flight to subscription ${sid}: ${refs}${invalid.length > 10 ? ', ...' : ''}`,
     sid,
+    invalid,
   );
 }
