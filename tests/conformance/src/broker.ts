@@ -22,6 +22,8 @@ export interface BrokerOptions {
   httpPort?: number;
   /** More `ferry-broker` flags. */
   args?: readonly string[];
+  /** Node flags for the broker process, such as `--cpu-prof` (not allowed in NODE_OPTIONS). */
+  nodeArgs?: readonly string[];
   /** More environment variables (FERRY_* settings). */
   env?: Readonly<Record<string, string>>;
 }
@@ -42,6 +44,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   const child: ChildProcess = spawn(
     process.execPath,
     [
+      ...(options.nodeArgs ?? []),
       BIN,
       '--data-dir',
       dataDir,
