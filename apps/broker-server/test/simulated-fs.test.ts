@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type FsError, SimulatedFs, seededRandom } from './support/simulated-fs.js';
+import { type FsError, SimulatedFs, seededRandom } from '../src/testing/simulated-fs.js';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 

@@ -10,10 +10,10 @@ import { rmSync } from 'node:fs';
 import type { DeliveredMessage, Frame } from '@ferry/protocol';
 import { describe, expect, it } from 'vitest';
 import { EmbeddedStorageEngine } from '../../src/storage/engine.js';
+import { seededRandom } from '../../src/testing/simulated-fs.js';
 import { type BrokerProcess, startBroker } from '../support/broker-process.js';
 import { connectTcp } from '../support/raw-client.js';
 import { Requester } from '../support/requester.js';
-import { seededRandom } from '../support/simulated-fs.js';
 
 const CYCLES = 20;
 const PRODUCERS = 4;

@@ -8,8 +8,8 @@ import { EmbeddedStorageEngine } from '../../src/storage/engine.js';
 import { GroupState } from '../../src/storage/group-state.js';
 import { LOCK_FILE } from '../../src/storage/lock.js';
 import type { GroupOp, StationStoreConfig } from '../../src/storage/types.js';
+import { SimulatedFs } from '../../src/testing/simulated-fs.js';
 import { bytes, text } from '../support/open-log.js';
-import { SimulatedFs } from '../support/simulated-fs.js';
 import { useTempDirs } from '../support/temp-dir.js';
 
 const tempDir = useTempDirs('engine');

@@ -23,7 +23,7 @@ import {
   MemoryGroupStore,
 } from '../../src/storage/group-store.js';
 import type { GroupOp, GroupStore } from '../../src/storage/types.js';
-import { SimulatedFs, seededRandom } from '../support/simulated-fs.js';
+import { SimulatedFs, seededRandom } from '../../src/testing/simulated-fs.js';
 
 const PARTITIONS = [0, 1, 2];
 const OPTS: GroupStoreOptions = {

@@ -2,9 +2,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { FilePartitionLog } from '../../src/storage/partition-log.js';
 import type { StoredRecord } from '../../src/storage/types.js';
+import { SimulatedFs, seededRandom } from '../../src/testing/simulated-fs.js';
 import { crashPoints } from '../support/crash-points.js';
 import { bytes, openLog, text } from '../support/open-log.js';
-import { SimulatedFs, seededRandom } from '../support/simulated-fs.js';
 
 const all = { maxRecords: 1_000_000, maxBytes: 1 << 30 };
 const DIR = '/data';

@@ -1,5 +1,5 @@
 import type { FileHandle, FileSystem } from '../../src/storage/fs/types.js';
-import type { SimulatedFs } from './simulated-fs.js';
+import type { SimulatedFs } from '../../src/testing/simulated-fs.js';
 
 /**
  * One incarnation of a process on a simulated disk: power fails just before

@@ -1,6 +1,6 @@
 /**
  * An in-memory `FileSystem` that simulates power loss and injects faults, for
- * the storage engine's fault tests.
+ * fault tests of the storage engine (the broker's own and other packages').
  *
  * Every file (inode) has a volatile content (the page cache: what reads see)
  * and a durable content (what survives `crash`); `datasync` copies the first
@@ -11,7 +11,7 @@
  * (only bytes beyond the durable length may partly reach the disk).
  */
 import { posix } from 'node:path';
-import type { FileHandle, FileSystem, OpenMode } from '../../src/storage/fs/types.js';
+import type { FileHandle, FileSystem, OpenMode } from '../storage/fs/types.js';
 
 /** An `Error` with a Node-style `code` ('ENOENT', 'EIO', ...). */
 export type FsError = Error & { code: string };
