@@ -1,0 +1,57 @@
+/** Scenario c against Ferry: a steady produce rate, end-to-end latency seen by a group member. */
+import type { LatencyOutcome } from '../outcomes.js';
+import type { LatencyParams } from '../params.js';
+import { payload, sentAtOf, seqOf } from '../payload.js';
+import type { Meter } from '../process-stats.js';
+import { producedChecks, producePaced } from '../produce-loops.js';
+import { Received } from '../received.js';
+import { startConsumeLoop } from './consume-loop.js';
+import { type FerryTarget, open, stationChecks } from './target.js';
+
+const STATION = 'latency';
+const GROUP = 'bench';
+
+export async function latency(
+  target: FerryTarget,
+  params: LatencyParams,
+  meter: Meter,
+): Promise<LatencyOutcome> {
+  const producing = await open(target, STATION);
+  const consuming = await open(target);
+  try {
+    const total = Math.round(params.ratePerSecond * params.seconds);
+    const firstSampled = Math.round(params.ratePerSecond * params.warmupSeconds);
+    const latencies = new Float64Array(total - firstSampled);
+    const received = new Received(total);
+    const loop = await startConsumeLoop(consuming, received, {
+      station: STATION,
+      group: GROUP,
+      prefetch: params.prefetch,
+      ackWindow: params.ackWindow,
+      onMessage(bytes, receivedAt) {
+        const seq = seqOf(bytes);
+        if (seq >= firstSampled && seq < total)
+          latencies[seq - firstSampled] = receivedAt - sentAtOf(bytes);
+      },
+    });
+    const producer = producing.producer(STATION);
+    meter.start();
+    const produced = await producePaced(
+      (seq) => producer.produce(payload(params.payloadBytes, seq, performance.now())),
+      params,
+    );
+    const consumed = await loop.done;
+    meter.stop();
+    return {
+      latenciesMs: latencies,
+      redeliveries: received.duplicates,
+      checks: [
+        ...producedChecks(produced, total),
+        ...consumed,
+        ...(await stationChecks(producing, STATION, total, [GROUP])),
+      ],
+    };
+  } finally {
+    await Promise.all([producing.close(), consuming.close()]);
+  }
+}

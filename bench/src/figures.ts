@@ -1,0 +1,72 @@
+/** The figures each scenario yields from its outcome, the same arithmetic for both systems. */
+import type { ConsumeOutcome, FanoutOutcome, LatencyOutcome, PublishOutcome } from './outcomes.js';
+import { summarize } from './percentiles.js';
+
+export interface Figure {
+  name: string;
+  value: number;
+  /** Which way is better, for reading the Ferry/JetStream ratio. */
+  better: 'higher' | 'lower';
+  /** Decimals printed. */
+  digits: number;
+}
+
+const MB = 1e6;
+
+export function publishFigures(outcome: PublishOutcome): Figure[] {
+  const perSecond = outcome.messages / outcome.seconds;
+  return [
+    { name: 'msgs/s', value: perSecond, better: 'higher', digits: 0 },
+    { name: 'MB/s', value: (perSecond * outcome.payloadBytes) / MB, better: 'higher', digits: 1 },
+  ];
+}
+
+export function consumeFigures(outcome: ConsumeOutcome): Figure[] {
+  return [
+    { name: 'msgs/s', value: outcome.messages / outcome.seconds, better: 'higher', digits: 0 },
+  ];
+}
+
+export function latencyFigures(outcome: LatencyOutcome): Figure[] {
+  const summary = summarize(outcome.latenciesMs);
+  const ms = (name: string, value: number): Figure => ({
+    name,
+    value,
+    better: 'lower',
+    digits: 3,
+  });
+  return [
+    ms('p50 ms', summary.p50),
+    ms('p99 ms', summary.p99),
+    ms('p99.9 ms', summary.p999),
+    ms('max ms', summary.max),
+  ];
+}
+
+export function fanoutFigures(outcome: FanoutOutcome): Figure[] {
+  return [
+    {
+      name: 'deliveries/s',
+      value: outcome.deliveries / outcome.seconds,
+      better: 'higher',
+      digits: 0,
+    },
+  ];
+}
+
+export function usageFigures(usage: {
+  brokerCpuPercent: number;
+  clientCpuPercent: number;
+  brokerPeakRssBytes: number;
+}): Figure[] {
+  return [
+    { name: 'server CPU %', value: usage.brokerCpuPercent, better: 'lower', digits: 0 },
+    { name: 'client CPU %', value: usage.clientCpuPercent, better: 'lower', digits: 0 },
+    {
+      name: 'server peak RSS MB',
+      value: usage.brokerPeakRssBytes / MB,
+      better: 'lower',
+      digits: 1,
+    },
+  ];
+}

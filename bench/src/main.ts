@@ -1,0 +1,98 @@
+/**
+ * `pnpm bench`: Ferry through the Node SDK against NATS JetStream (when nats-server is on PATH),
+ * same machine, same run, same scenarios; prints the comparison with the issue's targets.
+ * Exits non-zero only when a run fails (an error, a lost message, a timeout).
+ *
+ *   pnpm bench [--json] [--quick] [--only publish|consume|latency|fanout] [--no-nats]
+ *              [--durability always|interval|never] [--profile-broker <dir>] [--repeat N]
+ */
+import { relative } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Durability } from '@ferry/node';
+import { runBenchmark } from './benchmark.js';
+import { machine } from './machine.js';
+import { natsServerOnPath, natsServerVersion } from './nats/server.js';
+import { SCENARIOS, type ScenarioId } from './params.js';
+import type { RunResult } from './runs.js';
+import { renderTable, rows } from './table.js';
+
+const DURABILITIES: readonly Durability[] = ['always', 'interval', 'never'];
+
+const { values } = parseArgs({
+  options: {
+    json: { type: 'boolean', default: false },
+    quick: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    'no-nats': { type: 'boolean', default: false },
+    durability: { type: 'string', default: 'always' },
+    'profile-broker': { type: 'string' },
+    repeat: { type: 'string', default: '1' },
+  },
+});
+const only = values.only as ScenarioId | undefined;
+if (only !== undefined && !SCENARIOS.includes(only)) {
+  throw new Error(`--only takes one of ${SCENARIOS.join(', ')}`);
+}
+const durability = DURABILITIES.find((value) => value === values.durability);
+if (durability === undefined) {
+  throw new Error(`--durability takes one of ${DURABILITIES.join(', ')}`);
+}
+const repeat = Number(values.repeat);
+if (!Number.isInteger(repeat) || repeat < 1) throw new Error('--repeat takes an integer >= 1');
+const nats = !values['no-nats'] && natsServerOnPath();
+const host = machine(nats ? natsServerVersion() : undefined);
+const args = process.argv.slice(2).join(' ');
+const command =
+  process.env.npm_lifecycle_event === undefined
+    ? `tsx ${relative(process.cwd(), process.argv[1] ?? '')} ${args}`
+    : `pnpm ${process.env.npm_lifecycle_event} ${args}`;
+
+function progress(result: RunResult): void {
+  const status = result.error === undefined ? 'ok' : `FAILED: ${result.error}`;
+  const pid = values['profile-broker'] === undefined ? '' : ` (pid ${result.pid})`;
+  process.stderr.write(`${result.run} / ${result.system}${pid}: ${status}\n`);
+}
+
+const { params, results } = await runBenchmark({
+  quick: values.quick,
+  only,
+  nats,
+  durability,
+  profileDir: values['profile-broker'],
+  repeat,
+  onResult: progress,
+});
+const table = rows(results);
+const failures = results.filter((result) => result.error !== undefined);
+const setup = [
+  `Ferry: default broker, stations of 1 partition, durability ${durability}${durability === 'always' ? ' (fdatasync before the ack)' : ''}`,
+  nats
+    ? 'JetStream: nats-server -js defaults, file storage, 1 replica, durable pull consumers, explicit acks'
+    : 'JetStream: not run (nats-server not on PATH, or --no-nats)',
+];
+
+if (values.json) {
+  process.stdout.write(
+    `${JSON.stringify({ machine: host, command: command.trim(), setup, params, rows: table, runs: results }, null, 2)}\n`,
+  );
+} else {
+  const ram = `${host.ramGiB.toFixed(1)} GiB RAM`;
+  const lines = [
+    `machine: ${host.cpu}, ${host.cores} cores, ${ram}, Node ${host.node}${host.natsServer === undefined ? '' : `, ${host.natsServer}`}, load average ${host.loadAverage.toFixed(2)} at the start`,
+    `command: ${command.trim()}`,
+    ...setup,
+    ...(repeat > 1 ? [`each run ${repeat} times per system, alternating: medians`] : []),
+    '',
+    renderTable(table),
+  ];
+  const redelivered = results.filter((result) => result.redeliveries > 0);
+  for (const result of redelivered) {
+    lines.push(`note: ${result.run} / ${result.system} saw ${result.redeliveries} redeliveries`);
+  }
+  for (const failure of failures) {
+    lines.push(`FAILED ${failure.run} / ${failure.system}: ${failure.error}`);
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+// Clients of a failed run may still be retrying; the figures are out, so leave now.
+process.exit(failures.length === 0 ? 0 : 1);

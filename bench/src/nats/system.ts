@@ -1,0 +1,24 @@
+/** NATS JetStream as a system under test: a fresh nats-server per run, default settings. */
+import type { System } from '../outcomes.js';
+import { consume } from './consume.js';
+import { fanout } from './fanout.js';
+import { latency } from './latency.js';
+import { publish } from './publish.js';
+import { startNats } from './server.js';
+import type { NatsTarget } from './target.js';
+
+export const natsSystem: System = {
+  name: 'JetStream',
+  async start() {
+    const server = await startNats();
+    const target: NatsTarget = { servers: `127.0.0.1:${server.port}` };
+    return {
+      pid: server.pid,
+      publish: (params, meter) => publish(target, params, meter),
+      consume: (params, meter) => consume(target, params, meter),
+      latency: (params, meter) => latency(target, params, meter),
+      fanout: (params, meter) => fanout(target, params, meter),
+      stop: () => server.stop(),
+    };
+  },
+};

@@ -1,0 +1,57 @@
+/** What a scenario driver reports, the same for every system, and the server it runs against. */
+import type { ConsumeParams, FanoutParams, LatencyParams, PublishParams } from './params.js';
+import type { Meter } from './process-stats.js';
+
+/** A count the run must get exactly; a mismatch fails the run (a lost or failed message). */
+export interface Check {
+  what: string;
+  expected: number;
+  actual: number;
+  /** Why it may have missed, e.g. the first error. */
+  detail?: string;
+}
+
+export interface PublishOutcome {
+  messages: number;
+  payloadBytes: number;
+  seconds: number;
+  checks: Check[];
+}
+
+export interface ConsumeOutcome {
+  messages: number;
+  /** Messages delivered again after their first delivery (informational). */
+  redeliveries: number;
+  seconds: number;
+  checks: Check[];
+}
+
+export interface LatencyOutcome {
+  /** End-to-end latency in ms of each message produced after the warm-up. */
+  latenciesMs: Float64Array;
+  redeliveries: number;
+  checks: Check[];
+}
+
+export interface FanoutOutcome {
+  /** First deliveries, summed over the groups. */
+  deliveries: number;
+  redeliveries: number;
+  seconds: number;
+  checks: Check[];
+}
+
+/** One fresh server process, and the scenario drivers bound to it. */
+export interface Server {
+  pid: number;
+  publish(params: PublishParams, meter: Meter): Promise<PublishOutcome>;
+  consume(params: ConsumeParams, meter: Meter): Promise<ConsumeOutcome>;
+  latency(params: LatencyParams, meter: Meter): Promise<LatencyOutcome>;
+  fanout(params: FanoutParams, meter: Meter): Promise<FanoutOutcome>;
+  stop(): Promise<void>;
+}
+
+export interface System {
+  name: 'Ferry' | 'JetStream';
+  start(): Promise<Server>;
+}

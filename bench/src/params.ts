@@ -1,0 +1,87 @@
+/** Scenario sizes: the full benchmark, and the few-seconds smoke run of `--quick`. */
+export const SCENARIOS = ['publish', 'consume', 'latency', 'fanout'] as const;
+export type ScenarioId = (typeof SCENARIOS)[number];
+
+export interface PublishParams {
+  payloadBytes: number;
+  messages: number;
+  maxSeconds: number;
+  /** Produce calls awaiting their ack at most. */
+  window: number;
+}
+
+export interface ConsumeParams {
+  messages: number;
+  payloadBytes: number;
+  prefetch: number;
+  /** Acks sent and not yet confirmed at most. */
+  ackWindow: number;
+  /** Produce window while the backlog is written (not timed). */
+  window: number;
+}
+
+export interface LatencyParams {
+  ratePerSecond: number;
+  seconds: number;
+  /** Messages produced in this first part are not sampled. */
+  warmupSeconds: number;
+  payloadBytes: number;
+  prefetch: number;
+  ackWindow: number;
+}
+
+export interface FanoutParams {
+  messages: number;
+  groups: number;
+  payloadBytes: number;
+  window: number;
+  prefetch: number;
+  ackWindow: number;
+}
+
+export interface Params {
+  publish: readonly PublishParams[];
+  consume: ConsumeParams;
+  latency: LatencyParams;
+  fanout: FanoutParams;
+  /** A run taking longer fails. */
+  runTimeoutMs: number;
+}
+
+const KIB = 1024;
+
+export function params(quick: boolean): Params {
+  const publish = (payloadBytes: number): PublishParams => ({
+    payloadBytes,
+    messages: quick ? 5_000 : 200_000,
+    maxSeconds: quick ? 2 : 15,
+    window: 1_000,
+  });
+  return {
+    publish: [publish(128), publish(KIB)],
+    consume: {
+      messages: quick ? 5_000 : 200_000,
+      payloadBytes: 128,
+      prefetch: 1_000,
+      ackWindow: 1_000,
+      window: 1_000,
+    },
+    latency: {
+      ratePerSecond: 5_000,
+      seconds: quick ? 1.5 : 10,
+      warmupSeconds: quick ? 0.5 : 1,
+      payloadBytes: 128,
+      prefetch: 1_000,
+      ackWindow: 1_000,
+    },
+    fanout: {
+      messages: quick ? 2_000 : 50_000,
+      groups: 4,
+      payloadBytes: 128,
+      window: 1_000,
+      prefetch: 1_000,
+      ackWindow: 1_000,
+    },
+    runTimeoutMs: quick ? 60_000 : 300_000,
+  };
+}

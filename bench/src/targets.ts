@@ -1,0 +1,23 @@
+/** The issue's targets: Ferry's figure over JetStream's, at least or at most this. */
+export interface Target {
+  run: string;
+  figure: string;
+  /** `>=` for a throughput, `<=` for a latency (lower is better). */
+  op: '>=' | '<=';
+  ratio: number;
+}
+
+export const TARGETS: readonly Target[] = [
+  { run: 'publish 128 B', figure: 'msgs/s', op: '>=', ratio: 2.0 },
+  { run: 'consume', figure: 'msgs/s', op: '>=', ratio: 1.8 },
+  { run: 'latency', figure: 'p99 ms', op: '<=', ratio: 0.5 },
+  { run: 'fanout', figure: 'deliveries/s', op: '>=', ratio: 2.0 },
+];
+
+export function targetFor(run: string, figure: string): Target | undefined {
+  return TARGETS.find((target) => target.run === run && target.figure === figure);
+}
+
+export function met(target: Target, ratio: number): boolean {
+  return target.op === '>=' ? ratio >= target.ratio : ratio <= target.ratio;
+}
