@@ -128,7 +128,7 @@ describe('the TCP transport', () => {
     const transport = await open(`ferry://127.0.0.1:${server.port}`);
     const sent = Array.from({ length: 500 }, (_, i) => encodeFrame({ type: 'ping', id: i + 1 }));
     for (const body of sent) transport.send(body);
-    await vi.waitFor(() => expect(bodies).toHaveLength(sent.length));
+    await vi.waitFor(() => expect(bodies).toHaveLength(sent.length), { timeout: 10_000 });
     expect(bodies.map((body) => [...body])).toEqual(sent.map((body) => [...body]));
     const port = server.port;
     expect(
@@ -151,7 +151,7 @@ describe('the TCP transport', () => {
     const transport = await open(`ferry://127.0.0.1:${server.port}`);
     transport.send(encodeFrame({ type: 'ping', id: 9 }));
     await transport.close();
-    await vi.waitFor(() => expect(ended).toBe(true));
+    await vi.waitFor(() => expect(ended).toBe(true), { timeout: 10_000 });
     expect(bodies.map((body) => decodeFrame(body))).toEqual([{ type: 'ping', id: 9 }]);
     expect(await transport.closed()).toBeUndefined();
   });

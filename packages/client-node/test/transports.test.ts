@@ -133,11 +133,15 @@ describe.each(transports)('the $name transport', ({ name, url }) => {
     const count = 200_000;
     for (let id = 1; id <= count; id++) frames.send({ type: 'ping', id });
 
-    const socket = await vi.waitFor(() => {
-      const paused = pause.mock.contexts.find(isOurs);
-      if (paused === undefined) throw new Error('the socket was not paused');
-      return paused;
-    });
+    // Generous waits: on a loaded machine the broker takes a while to answer 200k pings.
+    const socket = await vi.waitFor(
+      () => {
+        const paused = pause.mock.contexts.find(isOurs);
+        if (paused === undefined) throw new Error('the socket was not paused');
+        return paused;
+      },
+      { timeout: 30_000 },
+    );
     // Once paused, the socket stops reading: bytesRead settles far below the replies' size.
     let last = -1;
     await vi.waitFor(
@@ -147,7 +151,7 @@ describe.each(transports)('the $name transport', ({ name, url }) => {
         last = read;
         if (!settled) throw new Error('still reading');
       },
-      { interval: 100 },
+      { interval: 100, timeout: 30_000 },
     );
     expect(socket.isPaused()).toBe(true);
     // The replies take over 1.5 MB on the wire, whichever the transport.

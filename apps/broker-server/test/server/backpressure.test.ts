@@ -194,7 +194,7 @@ describe('write batching', () => {
       serverVersion: '0.0.0',
     });
     conn.receive(encodeFrame({ type: 'hello', id: 1, minVersion: 1, maxVersion: 1 }));
-    await vi.waitFor(() => expect(writes).toHaveLength(1)); // the welcome
+    await vi.waitFor(() => expect(writes).toHaveLength(1), { timeout: 10_000 }); // the welcome
     conn.receive(encodeFrame({ type: 'stationList', id: 2 }));
     conn.receive(encodeFrame({ type: 'ping', id: 3 }));
     await nextImmediate();
