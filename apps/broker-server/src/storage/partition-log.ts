@@ -83,6 +83,7 @@ export class FilePartitionLog implements PartitionLog {
       segments.push(segment);
       if (!active && (await loadIndex(fs, segment))) continue;
       const scan = await scanSegment(segment);
+      if (!active) segment.index.trim();
       if (scan.problem === undefined) continue;
       const where = { partition: ctx.partition, segment: segment.logPath, problem: scan.problem };
       if (!active) {

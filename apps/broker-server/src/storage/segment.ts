@@ -6,6 +6,7 @@ import { type BatchHeader, checkBatch } from './batch.js';
 import { crc32c } from './crc.js';
 import type { FileHandle, FileSystem } from './fs/types.js';
 import { writeFileDurably } from './fs/write-file.js';
+import { SparseIndex } from './sparse-index.js';
 
 /** One index entry per this many bytes of log: a read scans at most this much to find an offset. */
 export const INDEX_INTERVAL_BYTES = 4096;
@@ -13,12 +14,6 @@ const SCAN_CHUNK_BYTES = 1024 * 1024;
 const INDEX_ENTRY_BYTES = 20;
 const INDEX_HEADER_BYTES = 40;
 const HIGH = 0x1_0000_0000;
-
-export interface IndexEntry {
-  offset: number;
-  position: number;
-  timestamp: number;
-}
 
 export function segmentName(baseOffset: number): string {
   return String(baseOffset).padStart(20, '0');
@@ -32,7 +27,7 @@ export class Segment {
   lastTimestamp = 0;
   /** Why the segment was quarantined; it is never read again once set. */
   corrupt: string | undefined;
-  readonly index: IndexEntry[] = [];
+  readonly index = new SparseIndex();
 
   constructor(
     readonly baseOffset: number,
@@ -51,9 +46,9 @@ export class Segment {
   noteBatch(position: number, header: BatchHeader): void {
     if (this.records === 0) this.firstTimestamp = header.timestamp;
     this.lastTimestamp = header.timestamp;
-    const last = this.index[this.index.length - 1];
-    if (last === undefined || position - last.position >= INDEX_INTERVAL_BYTES) {
-      this.index.push({ offset: header.baseOffset, position, timestamp: header.timestamp });
+    const entries = this.index.length;
+    if (entries === 0 || position - this.index.position(entries - 1) >= INDEX_INTERVAL_BYTES) {
+      this.index.push(header.baseOffset, position, header.timestamp);
     }
     this.nextOffset = header.baseOffset + header.count;
     this.size = position + header.size;
@@ -61,24 +56,23 @@ export class Segment {
 
   /** File position of the batch holding `offset`, or of one before it. */
   positionFor(offset: number): number {
-    return this.floor((e) => e.offset <= offset);
+    return this.floor((i) => this.index.offset(i) <= offset);
   }
 
   /** File position of a batch at or before the first one with a timestamp at or after `timestamp`. */
   positionForTime(timestamp: number): number {
-    return this.floor((e) => e.timestamp < timestamp);
+    return this.floor((i) => this.index.timestamp(i) < timestamp);
   }
 
   /** Position of the last index entry satisfying `below` (monotonic over the index). */
-  private floor(below: (e: IndexEntry) => boolean): number {
+  private floor(below: (entry: number) => boolean): number {
     let lo = 0;
     let hi = this.index.length - 1;
     let found = 0;
     while (lo <= hi) {
       const mid = (lo + hi) >>> 1;
-      const entry = this.index[mid] as IndexEntry;
-      if (below(entry)) {
-        found = entry.position;
+      if (below(mid)) {
+        found = this.index.position(mid);
         lo = mid + 1;
       } else hi = mid - 1;
     }
@@ -98,12 +92,12 @@ export class Segment {
     u64(16, this.nextOffset);
     u64(24, this.firstTimestamp);
     u64(32, this.lastTimestamp);
-    this.index.forEach((e, i) => {
+    for (let i = 0; i < this.index.length; i++) {
       const at = INDEX_HEADER_BYTES + i * INDEX_ENTRY_BYTES;
-      u64(at, e.offset);
-      view.setUint32(at + 8, e.position);
-      u64(at + 12, e.timestamp);
-    });
+      u64(at, this.index.offset(i));
+      view.setUint32(at + 8, this.index.position(i));
+      u64(at + 12, this.index.timestamp(i));
+    }
     view.setUint32(0, crc32c(buf.subarray(4)));
     return buf;
   }
@@ -122,12 +116,9 @@ export class Segment {
     this.lastTimestamp = u64(32);
     for (let i = 0; i < count; i++) {
       const at = INDEX_HEADER_BYTES + i * INDEX_ENTRY_BYTES;
-      this.index.push({
-        offset: u64(at),
-        position: view.getUint32(at + 8),
-        timestamp: u64(at + 12),
-      });
+      this.index.push(u64(at), view.getUint32(at + 8), u64(at + 12));
     }
+    this.index.trim();
     return true;
   }
 }
@@ -180,5 +171,6 @@ export async function scanSegment(segment: Segment): Promise<ScanResult> {
 
 /** Writes the index of a sealed segment; a torn index fails its CRC and is rebuilt by a scan. */
 export function writeIndex(fs: FileSystem, segment: Segment): Promise<void> {
+  segment.index.trim();
   return writeFileDurably(fs, segment.indexPath, segment.encodeIndex());
 }
