@@ -140,13 +140,12 @@ export class Producer<T = Uint8Array> {
     return withDeadline(waiter.promise, 'flush', options);
   }
 
-  private async enqueue(value: T, options: ProduceOptions): Promise<ProduceAck> {
-    try {
-      return await this.send(value, options);
-    } catch (error) {
-      this.onError?.(asFerryError(error));
-      throw error;
-    }
+  /** Sends one message; a failure also goes to onError (no extra promise when there is none). */
+  private enqueue(value: T, options: ProduceOptions): Promise<ProduceAck> {
+    const ack = this.send(value, options);
+    const { onError } = this;
+    if (onError !== undefined) ack.catch((error: unknown) => onError(asFerryError(error)));
+    return ack;
   }
 
   private async send(value: T, options: ProduceOptions): Promise<ProduceAck> {

@@ -24,6 +24,8 @@ export interface BrokerOptions {
   args?: readonly string[];
   /** Node flags for the broker process, such as `--cpu-prof` (not allowed in NODE_OPTIONS). */
   nodeArgs?: readonly string[];
+  /** Called with each JSON log line the broker prints. */
+  onLog?: (entry: Record<string, unknown>) => void;
   /** More environment variables (FERRY_* settings). */
   env?: Readonly<Record<string, string>>;
 }
@@ -65,9 +67,10 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
+  // The tail of stderr explains a failed start; a broker that keeps writing never grows it.
   let stderr = '';
   child.stderr?.on('data', (chunk: Uint8Array) => {
-    stderr += new TextDecoder().decode(chunk);
+    stderr = (stderr + new TextDecoder().decode(chunk)).slice(-16_384);
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const ports = await new Promise<{ tcpPort: number; httpPort: number }>((resolve, reject) => {
@@ -75,6 +78,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     lines.on('line', (line) => {
       try {
         const entry = JSON.parse(line) as Record<string, unknown>;
+        options.onLog?.(entry);
         if (entry.msg === 'ferry broker listening') {
           resolve({ tcpPort: Number(entry.tcpPort), httpPort: Number(entry.httpPort) });
         }

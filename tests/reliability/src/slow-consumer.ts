@@ -5,7 +5,7 @@
  * group must keep up, with end-to-end latency close to its baseline before the push.
  */
 import { type Client, connect, type Producer } from '@ferry/node';
-import { brokerUrl, launchLogged } from './broker.js';
+import { brokerUrl, launch } from './broker.js';
 import { pace } from './pace.js';
 import type { Report, RunOptions } from './report.js';
 import { sampleRss } from './rss.js';
@@ -44,12 +44,18 @@ export async function run(options: RunOptions): Promise<Report> {
   const perSecond = BYTES_PER_SECOND / MESSAGE_BYTES;
   // Held by flow control for about half the push, then cut off: both are observed under load.
   const stallMs = Math.max(2_000, (pushBytes / BYTES_PER_SECOND) * 500);
-  const broker = await launchLogged([
-    '--max-outbound-bytes',
-    String(MAX_OUTBOUND_BYTES),
-    '--stall-timeout-ms',
-    String(stallMs),
-  ]);
+  let slowLogged = false;
+  const broker = await launch({
+    args: [
+      '--max-outbound-bytes',
+      String(MAX_OUTBOUND_BYTES),
+      '--stall-timeout-ms',
+      String(stallMs),
+    ],
+    onLog: (entry) => {
+      if (entry.code === 'SLOW_CONSUMER') slowLogged = true;
+    },
+  });
   const rss = sampleRss(broker.pid);
   const clients: Client[] = [];
   const open = async () => {
@@ -108,7 +114,6 @@ export async function run(options: RunOptions): Promise<Report> {
     const leftInSocket = await slow.resume(10_000);
     rss.stop();
 
-    const slowLogged = broker.logs.some((l) => l.code === 'SLOW_CONSUMER');
     const errorFrames = leftInSocket.flatMap((f) => (f.type === 'error' ? [f.code] : []));
     const baselineP99 = percentile(latencies[BASELINE] ?? [], 99);
     const pushP99 = percentile(latencies[PUSH] ?? [], 99);
