@@ -13,12 +13,11 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import type { Durability } from '@ferry/protocol';
 import { nodeFs } from '../src/storage/fs/node-fs.js';
 import type { FileSystem } from '../src/storage/fs/types.js';
 import { silentLogger } from '../src/storage/logger.js';
 import { FilePartitionLog } from '../src/storage/partition-log.js';
-import type { PartitionLogOptions } from '../src/storage/types.js';
+import type { DiskDurability as Durability, PartitionLogOptions } from '../src/storage/types.js';
 import { countingFs } from '../test/support/counting-fs.js';
 
 const KIB = 1024;

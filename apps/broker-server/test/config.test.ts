@@ -59,6 +59,9 @@ describe('loadConfig: defaults', () => {
       limits: { ...DEFAULT_LIMITS },
       stations: {
         autoCreate: true,
+        max: 10_000,
+        maxPartitionsTotal: 100_000,
+        maxGroups: 1000,
         defaultPartitions: 1,
         defaultDurability: 'always',
         defaultFlushIntervalMs: 100,

@@ -207,12 +207,17 @@ function writePartitionInfo(o: T.PartitionInfo, p: string, l: Limits): Record<st
 
 function readGroupInfo(v: unknown, p: string, l: Limits): T.GroupInfo {
   const m = record(v, p, '');
+  let x: unknown;
   const o: T.GroupInfo = {
     name: str(m.name, l.maxNameBytes, p, 'name'),
     members: uint(m.members, U32, p, 'members'),
     pending: uint(m.pending, U53, p, 'pending'),
     lag: uint(m.lag, U53, p, 'lag'),
   };
+  x = m.ackTimeoutMs;
+  if (present(x)) o.ackTimeoutMs = uint(x, U32, p, 'ackTimeoutMs');
+  x = m.maxDeliveries;
+  if (present(x)) o.maxDeliveries = uint(x, U32, p, 'maxDeliveries');
   return o;
 }
 
@@ -222,6 +227,8 @@ function writeGroupInfo(o: T.GroupInfo, p: string, l: Limits): Record<string, un
   m.members = uint(o.members, U32, p, 'members');
   m.pending = uint(o.pending, U53, p, 'pending');
   m.lag = uint(o.lag, U53, p, 'lag');
+  if (present(o.ackTimeoutMs)) m.ackTimeoutMs = uint(o.ackTimeoutMs, U32, p, 'ackTimeoutMs');
+  if (present(o.maxDeliveries)) m.maxDeliveries = uint(o.maxDeliveries, U32, p, 'maxDeliveries');
   return m;
 }
 
@@ -288,6 +295,27 @@ function writeSubscribeOptions(o: T.SubscribeOptions, p: string, l: Limits): Rec
   if (present(o.ackTimeoutMs)) m.ackTimeoutMs = uint(o.ackTimeoutMs, U32, p, 'ackTimeoutMs');
   if (present(o.maxDeliveries)) m.maxDeliveries = uint(o.maxDeliveries, U32, p, 'maxDeliveries');
   if (present(o.credit)) m.credit = uint(o.credit, U32, p, 'credit');
+  return m;
+}
+
+function readGroupOptions(v: unknown, p: string, l: Limits): T.GroupOptions {
+  const m = record(v, p, '');
+  let x: unknown;
+  const o: T.GroupOptions = {};
+  x = m.start;
+  if (present(x)) o.start = readStartPosition(x, join(p, 'start'), l);
+  x = m.ackTimeoutMs;
+  if (present(x)) o.ackTimeoutMs = uint(x, U32, p, 'ackTimeoutMs');
+  x = m.maxDeliveries;
+  if (present(x)) o.maxDeliveries = uint(x, U32, p, 'maxDeliveries');
+  return o;
+}
+
+function writeGroupOptions(o: T.GroupOptions, p: string, l: Limits): Record<string, unknown> {
+  const m: Record<string, unknown> = {};
+  if (present(o.start)) m.start = writeStartPosition(o.start as T.StartPosition, join(p, 'start'), l);
+  if (present(o.ackTimeoutMs)) m.ackTimeoutMs = uint(o.ackTimeoutMs, U32, p, 'ackTimeoutMs');
+  if (present(o.maxDeliveries)) m.maxDeliveries = uint(o.maxDeliveries, U32, p, 'maxDeliveries');
   return m;
 }
 
@@ -982,6 +1010,143 @@ function writeDeadLetterFrame(o: T.DeadLetterFrame, l: Limits): unknown[] {
   ]);
 }
 
+function readGroupCreateFrame(a: unknown[], l: Limits): T.GroupCreateFrame {
+  const p = 'groupCreate';
+  let x: unknown;
+  const o: T.GroupCreateFrame = {
+    type: 'groupCreate',
+    id: uint(a[1], U32, p, 'id'),
+    station: str(a[2], l.maxNameBytes, p, 'station'),
+    group: str(a[3], l.maxNameBytes, p, 'group'),
+  };
+  x = a[4];
+  if (present(x)) o.options = readGroupOptions(x, join(p, 'options'), l);
+  return o;
+}
+
+function writeGroupCreateFrame(o: T.GroupCreateFrame, l: Limits): unknown[] {
+  const p = 'groupCreate';
+  return trim([
+    50,
+    uint(o.id, U32, p, 'id'),
+    str(o.station, l.maxNameBytes, p, 'station'),
+    str(o.group, l.maxNameBytes, p, 'group'),
+    present(o.options) ? writeGroupOptions(o.options as T.GroupOptions, join(p, 'options'), l) : undefined,
+  ]);
+}
+
+function readGroupDeleteFrame(a: unknown[], l: Limits): T.GroupDeleteFrame {
+  const p = 'groupDelete';
+  let x: unknown;
+  const o: T.GroupDeleteFrame = {
+    type: 'groupDelete',
+    id: uint(a[1], U32, p, 'id'),
+    station: str(a[2], l.maxNameBytes, p, 'station'),
+    group: str(a[3], l.maxNameBytes, p, 'group'),
+  };
+  x = a[4];
+  if (present(x)) o.force = bool(x, p, 'force');
+  return o;
+}
+
+function writeGroupDeleteFrame(o: T.GroupDeleteFrame, l: Limits): unknown[] {
+  const p = 'groupDelete';
+  return trim([
+    51,
+    uint(o.id, U32, p, 'id'),
+    str(o.station, l.maxNameBytes, p, 'station'),
+    str(o.group, l.maxNameBytes, p, 'group'),
+    present(o.force) ? bool(o.force, p, 'force') : undefined,
+  ]);
+}
+
+function readGroupInfoFrame(a: unknown[], l: Limits): T.GroupInfoFrame {
+  const p = 'groupInfo';
+  const o: T.GroupInfoFrame = {
+    type: 'groupInfo',
+    id: uint(a[1], U32, p, 'id'),
+    station: str(a[2], l.maxNameBytes, p, 'station'),
+    group: str(a[3], l.maxNameBytes, p, 'group'),
+  };
+  return o;
+}
+
+function writeGroupInfoFrame(o: T.GroupInfoFrame, l: Limits): unknown[] {
+  const p = 'groupInfo';
+  return trim([
+    52,
+    uint(o.id, U32, p, 'id'),
+    str(o.station, l.maxNameBytes, p, 'station'),
+    str(o.group, l.maxNameBytes, p, 'group'),
+  ]);
+}
+
+function readGroupListFrame(a: unknown[], l: Limits): T.GroupListFrame {
+  const p = 'groupList';
+  let x: unknown;
+  const o: T.GroupListFrame = {
+    type: 'groupList',
+    id: uint(a[1], U32, p, 'id'),
+    station: str(a[2], l.maxNameBytes, p, 'station'),
+  };
+  x = a[3];
+  if (present(x)) o.after = str(x, l.maxNameBytes, p, 'after');
+  x = a[4];
+  if (present(x)) o.limit = uint(x, U32, p, 'limit');
+  return o;
+}
+
+function writeGroupListFrame(o: T.GroupListFrame, l: Limits): unknown[] {
+  const p = 'groupList';
+  return trim([
+    53,
+    uint(o.id, U32, p, 'id'),
+    str(o.station, l.maxNameBytes, p, 'station'),
+    present(o.after) ? str(o.after, l.maxNameBytes, p, 'after') : undefined,
+    present(o.limit) ? uint(o.limit, U32, p, 'limit') : undefined,
+  ]);
+}
+
+function readGroupFrame(a: unknown[], l: Limits): T.GroupFrame {
+  const p = 'group';
+  const o: T.GroupFrame = {
+    type: 'group',
+    id: uint(a[1], U32, p, 'id'),
+    info: readGroupInfo(a[2], join(p, 'info'), l),
+  };
+  return o;
+}
+
+function writeGroupFrame(o: T.GroupFrame, l: Limits): unknown[] {
+  const p = 'group';
+  return trim([
+    54,
+    uint(o.id, U32, p, 'id'),
+    writeGroupInfo(o.info as T.GroupInfo, join(p, 'info'), l),
+  ]);
+}
+
+function readGroupsFrame(a: unknown[], l: Limits): T.GroupsFrame {
+  const p = 'groups';
+  const o: T.GroupsFrame = {
+    type: 'groups',
+    id: uint(a[1], U32, p, 'id'),
+    groups: items(a[2], l.maxListItems, p, 'groups', (x, ip) => readGroupInfo(x, ip, l)),
+    more: bool(a[3], p, 'more'),
+  };
+  return o;
+}
+
+function writeGroupsFrame(o: T.GroupsFrame, l: Limits): unknown[] {
+  const p = 'groups';
+  return trim([
+    55,
+    uint(o.id, U32, p, 'id'),
+    items(o.groups, l.maxListItems, p, 'groups', (x, ip) => writeGroupInfo(x as T.GroupInfo, ip, l)),
+    bool(o.more, p, 'more'),
+  ]);
+}
+
 function readDlsListFrame(a: unknown[], l: Limits): T.DlsListFrame {
   const p = 'dlsList';
   let x: unknown;
@@ -1125,6 +1290,18 @@ export function frameToWire(frame: T.Frame, l: Limits = DEFAULT_LIMITS): unknown
       return writeNackFrame(frame, l);
     case 'deadLetter':
       return writeDeadLetterFrame(frame, l);
+    case 'groupCreate':
+      return writeGroupCreateFrame(frame, l);
+    case 'groupDelete':
+      return writeGroupDeleteFrame(frame, l);
+    case 'groupInfo':
+      return writeGroupInfoFrame(frame, l);
+    case 'groupList':
+      return writeGroupListFrame(frame, l);
+    case 'group':
+      return writeGroupFrame(frame, l);
+    case 'groups':
+      return writeGroupsFrame(frame, l);
     case 'dlsList':
       return writeDlsListFrame(frame, l);
     case 'dlsEntries':
@@ -1192,6 +1369,18 @@ export function frameFromWire(w: unknown, l: Limits = DEFAULT_LIMITS): T.Frame {
       return readNackFrame(w, l);
     case 37:
       return readDeadLetterFrame(w, l);
+    case 50:
+      return readGroupCreateFrame(w, l);
+    case 51:
+      return readGroupDeleteFrame(w, l);
+    case 52:
+      return readGroupInfoFrame(w, l);
+    case 53:
+      return readGroupListFrame(w, l);
+    case 54:
+      return readGroupFrame(w, l);
+    case 55:
+      return readGroupsFrame(w, l);
     case 40:
       return readDlsListFrame(w, l);
     case 41:

@@ -59,6 +59,12 @@ export const FRAME_CODES = Object.freeze({
   ack: 35,
   nack: 36,
   deadLetter: 37,
+  groupCreate: 50,
+  groupDelete: 51,
+  groupInfo: 52,
+  groupList: 53,
+  group: 54,
+  groups: 55,
   dlsList: 40,
   dlsEntries: 41,
   dlsResend: 42,
@@ -74,7 +80,7 @@ export const FRAME_NAMES: ReadonlyMap<number, FrameType> = new Map(
 export const STORAGE_KIND_VALUES = ['file', 'memory'] as const satisfies readonly StorageKind[];
 
 /** The values of {@link Durability}. */
-export const DURABILITY_VALUES = ['always', 'interval', 'never'] as const satisfies readonly Durability[];
+export const DURABILITY_VALUES = ['always', 'interval', 'never', 'memory'] as const satisfies readonly Durability[];
 
 /** The values of {@link StartKind}. */
 export const START_KIND_VALUES = ['earliest', 'latest', 'offset', 'lastN'] as const satisfies readonly StartKind[];

@@ -4,7 +4,7 @@
 export type StorageKind = 'file' | 'memory';
 
 /** When an append is acknowledged. */
-export type Durability = 'always' | 'interval' | 'never';
+export type Durability = 'always' | 'interval' | 'never' | 'memory';
 
 /** Where a new consumer group starts reading. */
 export type StartKind = 'earliest' | 'latest' | 'offset' | 'lastN';
@@ -65,7 +65,7 @@ export interface Auth {
   password?: string;
 }
 
-/** When stored messages are deleted. Limits combine; any one reached deletes whole sealed segments. */
+/** When stored messages are deleted. Limits combine; the partition's first offset moves as soon as any one says (LIMITS-8), and files are deleted once whole segments fall below it. */
 export interface Retention {
   /** Delete messages older than this. */
   maxAgeMs?: number;
@@ -131,6 +131,10 @@ export interface GroupInfo {
   pending: number;
   /** Messages not yet delivered. */
   lag: number;
+  /** The group's ack timeout. */
+  ackTimeoutMs?: number;
+  /** The group's maximum deliveries before dead-lettering. */
+  maxDeliveries?: number;
 }
 
 /** A station with its effective settings and state. */
@@ -167,6 +171,16 @@ export interface SubscribeOptions {
   maxDeliveries?: number;
   /** Initial credit (messages the broker may send before the next credit frame). */
   credit?: number;
+}
+
+/** Settings of a consumer group created with groupCreate; absent ones take the station's defaults (start defaults to latest). */
+export interface GroupOptions {
+  /** Where the new group starts. */
+  start?: StartPosition;
+  /** Redeliver a message not acknowledged within this time. */
+  ackTimeoutMs?: number;
+  /** Dead-letter a message after this many deliveries. */
+  maxDeliveries?: number;
 }
 
 /** Message headers, names to values. */
@@ -536,6 +550,76 @@ export interface DeadLetterFrame {
   reason: string;
 }
 
+/** Frame 50 (client to server): Creates a consumer group without joining it (GROUP-1). Answered by {@link GroupFrame}. */
+export interface GroupCreateFrame {
+  type: 'groupCreate';
+  /** Request id. */
+  id: number;
+  /** Station name. */
+  station: string;
+  /** Group name. */
+  group: string;
+  /** Settings. */
+  options?: GroupOptions;
+}
+
+/** Frame 51 (client to server): Deletes a consumer group with its cursor and pending state (GROUP-2). Answered by {@link OkFrame}. */
+export interface GroupDeleteFrame {
+  type: 'groupDelete';
+  /** Request id. */
+  id: number;
+  /** Station name. */
+  station: string;
+  /** Group name. */
+  group: string;
+  /** Delete even while members are subscribed (their subscriptions end). */
+  force?: boolean;
+}
+
+/** Frame 52 (client to server): Asks for one consumer group's state (GROUP-3). Answered by {@link GroupFrame}. */
+export interface GroupInfoFrame {
+  type: 'groupInfo';
+  /** Request id. */
+  id: number;
+  /** Station name. */
+  station: string;
+  /** Group name. */
+  group: string;
+}
+
+/** Frame 53 (client to server): Lists a station's consumer groups in name order, a page at a time (GROUP-3). Answered by {@link GroupsFrame}. */
+export interface GroupListFrame {
+  type: 'groupList';
+  /** Request id. */
+  id: number;
+  /** Station name. */
+  station: string;
+  /** Only groups after this one (the previous page's last). */
+  after?: string;
+  /** Most groups wanted (capped at maxListItems). */
+  limit?: number;
+}
+
+/** Frame 54 (server to client): Answers groupCreate and groupInfo. */
+export interface GroupFrame {
+  type: 'group';
+  /** The request id. */
+  id: number;
+  /** The group. */
+  info: GroupInfo;
+}
+
+/** Frame 55 (server to client): Answers groupList. */
+export interface GroupsFrame {
+  type: 'groups';
+  /** The request id. */
+  id: number;
+  /** One page of groups. */
+  groups: GroupInfo[];
+  /** Whether more groups follow this page. */
+  more: boolean;
+}
+
 /** Frame 40 (client to server): Lists a station's dead-letter entries in id order, a page at a time. Answered by {@link DlsEntriesFrame}. */
 export interface DlsListFrame {
   type: 'dlsList';
@@ -610,6 +694,12 @@ export type Frame =
   | AckFrame
   | NackFrame
   | DeadLetterFrame
+  | GroupCreateFrame
+  | GroupDeleteFrame
+  | GroupInfoFrame
+  | GroupListFrame
+  | GroupFrame
+  | GroupsFrame
   | DlsListFrame
   | DlsEntriesFrame
   | DlsResendFrame
@@ -632,6 +722,10 @@ export type ClientFrame =
   | AckFrame
   | NackFrame
   | DeadLetterFrame
+  | GroupCreateFrame
+  | GroupDeleteFrame
+  | GroupInfoFrame
+  | GroupListFrame
   | DlsListFrame
   | DlsResendFrame
   | DlsDropFrame;
@@ -649,6 +743,8 @@ export type ServerFrame =
   | ProduceAckFrame
   | SubscribedFrame
   | DeliverFrame
+  | GroupFrame
+  | GroupsFrame
   | DlsEntriesFrame;
 
 /** The name of a frame type. */

@@ -33,7 +33,12 @@ export async function startBroker(config: BrokerConfig, log: Logger): Promise<Ru
     log.child({ component: 'stations' }),
   );
   await stations.start();
-  const groups = new GroupRegistry(stations, config.limits, log.child({ component: 'groups' }));
+  const groups = new GroupRegistry(
+    stations,
+    config.limits,
+    config.stations.maxGroups,
+    log.child({ component: 'groups' }),
+  );
   await groups.start();
   stations.attachGroups(groups);
   const core: BrokerCore = {

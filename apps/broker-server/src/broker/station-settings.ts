@@ -54,6 +54,8 @@ export function checkConfig(c: EffectiveConfig, limits: Limits): void {
   }
   if (!STORAGE_KIND_VALUES.includes(c.storage)) invalid(`unknown storage ${c.storage}`);
   if (!DURABILITY_VALUES.includes(c.durability)) invalid(`unknown durability ${c.durability}`);
+  if (c.durability === 'memory')
+    invalid('durability memory is not a setting: memory stations report it (set storage: memory)');
   if (c.flushIntervalMs < 1) invalid('flushIntervalMs must be at least 1');
   if (c.ackTimeoutMs < 1) invalid('ackTimeoutMs must be at least 1');
   if (c.maxDeliveries < 1) invalid('maxDeliveries must be at least 1');

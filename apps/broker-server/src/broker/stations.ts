@@ -143,6 +143,15 @@ export class StationRegistry {
     station.groups.set(group, overrides);
   }
 
+  /** Forgets the settings a deleted group was created with. */
+  async forgetGroup(station: Station, group: string): Promise<void> {
+    if (!station.groups.has(group)) return;
+    const groups = new Map(station.groups);
+    groups.delete(group);
+    await station.store.saveSettings({ ...saved(station), groups: Object.fromEntries(groups) });
+    station.groups.delete(group);
+  }
+
   async delete(name: string): Promise<void> {
     this.get(name);
     this.stations.delete(name);

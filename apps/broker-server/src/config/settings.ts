@@ -147,6 +147,28 @@ const SETTINGS = {
     flag: '--no-auto-create-stations',
     env: 'FERRY_AUTO_CREATE_STATIONS',
   },
+  'stations.max': {
+    default: 10_000,
+    description: 'Most stations the broker holds; creating more fails with QUOTA_EXCEEDED',
+    value: positive,
+    flag: '--max-stations <n>',
+    env: 'FERRY_MAX_STATIONS',
+  },
+  'stations.maxPartitionsTotal': {
+    default: 100_000,
+    description:
+      'Most partitions of all stations together; past it creation fails with QUOTA_EXCEEDED',
+    value: positive,
+    flag: '--max-partitions-total <n>',
+    env: 'FERRY_MAX_PARTITIONS_TOTAL',
+  },
+  'stations.maxGroups': {
+    default: 1000,
+    description: 'Most consumer groups of one station; past it creation fails with QUOTA_EXCEEDED',
+    value: positive,
+    flag: '--max-groups-per-station <n>',
+    env: 'FERRY_MAX_GROUPS_PER_STATION',
+  },
   'stations.defaultPartitions': {
     default: 1,
     description: 'Partitions of an auto-created station',

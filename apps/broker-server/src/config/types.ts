@@ -42,6 +42,12 @@ export interface BrokerConfig {
   stations: {
     /** Create a station on first produce or subscribe with the defaults below. */
     autoCreate: boolean;
+    /** Most stations; past it a create fails with QUOTA_EXCEEDED. */
+    max: number;
+    /** Most partitions of all stations together. */
+    maxPartitionsTotal: number;
+    /** Most consumer groups of one station. */
+    maxGroups: number;
     defaultPartitions: number;
     defaultDurability: Durability;
     defaultFlushIntervalMs: number;

@@ -24,6 +24,10 @@ const HANDLED: Readonly<Record<HandledFrameType, true>> = {
   dlsList: true,
   dlsResend: true,
   dlsDrop: true,
+  groupCreate: true,
+  groupDelete: true,
+  groupInfo: true,
+  groupList: true,
 };
 
 /** Whether a frame goes to a handler (every client frame but hello, ping and pong). */

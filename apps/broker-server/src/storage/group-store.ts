@@ -20,10 +20,10 @@ import {
 } from './group-journal.js';
 import { journalName, recoverGroup } from './group-recovery.js';
 import { GroupState, validateOps } from './group-state.js';
-import type { GroupOp, GroupPartitionState, GroupStore } from './types.js';
+import type { DiskDurability, GroupOp, GroupPartitionState, GroupStore } from './types.js';
 
 export interface GroupStoreOptions {
-  durability: 'always' | 'interval' | 'never';
+  durability: DiskDurability;
   /** With durability 'interval': the longest time between fdatasyncs. */
   flushIntervalMs: number;
   /** Start a new journal, after a checkpoint, once the current one is this large. */

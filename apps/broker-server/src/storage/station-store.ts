@@ -8,14 +8,15 @@ import type { StorageLogger } from './logger.js';
 import { MemoryPartitionLog } from './memory-log.js';
 import { checkName } from './names.js';
 import { FilePartitionLog } from './partition-log.js';
-import type {
-  DeadLetterStore,
-  DedupEntry,
-  GroupStore,
-  PartitionLog,
-  PartitionLogOptions,
-  StationStore,
-  StationStoreConfig,
+import {
+  type DeadLetterStore,
+  type DedupEntry,
+  diskDurability,
+  type GroupStore,
+  type PartitionLog,
+  type PartitionLogOptions,
+  type StationStore,
+  type StationStoreConfig,
 } from './types.js';
 
 /** Engine-wide settings every station store gets. */
@@ -105,6 +106,14 @@ abstract class BaseStationStore implements StationStore {
     return [...this.groupStores.keys()].sort();
   }
 
+  async deleteGroup(name: string): Promise<void> {
+    const store = this.groupStores.get(name);
+    if (store === undefined) return;
+    this.groupStores.delete(name);
+    await (await store.catch(() => undefined))?.close();
+    await this.removeGroup(name);
+  }
+
   dedupLookup(msgId: string, now: number): DedupEntry | undefined {
     return this.dedup.lookup(msgId, now);
   }
@@ -124,7 +133,13 @@ abstract class BaseStationStore implements StationStore {
   }
 
   protected abstract openGroup(name: string): Promise<GroupStore>;
+
+  /** Removes a closed group's state for good. */
+  protected abstract removeGroup(name: string): Promise<void>;
 }
+
+/** Group directories renamed away by a delete start with this (group names never do). */
+const DELETED_GROUP_PREFIX = '.deleted-';
 
 export class FileStationStore extends BaseStationStore {
   private constructor(
@@ -150,7 +165,7 @@ export class FileStationStore extends BaseStationStore {
   ): Promise<FileStationStore> {
     const { config } = record;
     const options: PartitionLogOptions = {
-      durability: config.durability,
+      durability: diskDurability(config.durability),
       flushIntervalMs: config.flushIntervalMs,
       segmentBytes: ctx.segmentBytes,
       segmentMs: ctx.segmentMs,
@@ -182,7 +197,7 @@ export class FileStationStore extends BaseStationStore {
       now: ctx.now,
     });
     const removed = await FileGroupStore.open(ctx.fs, join(dlsDir, 'removed'), 'removed', {
-      durability: config.durability,
+      durability: diskDurability(config.durability),
       flushIntervalMs: config.flushIntervalMs,
       compactAfterBytes: ctx.groupCompactAfterBytes,
       now: ctx.now,
@@ -198,7 +213,11 @@ export class FileStationStore extends BaseStationStore {
       writeSettings,
       dir,
     );
-    for (const group of await ctx.fs.readdir(join(dir, 'groups'))) await store.group(group);
+    for (const group of await ctx.fs.readdir(join(dir, 'groups'))) {
+      // A delete that crashed after its rename: the group is gone, its files go now.
+      if (group.startsWith(DELETED_GROUP_PREFIX)) await ctx.fs.rmdir(join(dir, 'groups', group));
+      else await store.group(group);
+    }
     return store;
   }
 
@@ -206,11 +225,21 @@ export class FileStationStore extends BaseStationStore {
     const groupsDir = join(this.dir, 'groups');
     await this.ctx.fs.mkdir(groupsDir);
     return FileGroupStore.open(this.ctx.fs, join(groupsDir, name), name, {
-      durability: this.config.durability,
+      durability: diskDurability(this.config.durability),
       flushIntervalMs: this.config.flushIntervalMs,
       compactAfterBytes: this.ctx.groupCompactAfterBytes,
       now: this.ctx.now,
     });
+  }
+
+  /** Renamed away first, so a crash midway never leaves a half group that would open. */
+  protected async removeGroup(name: string): Promise<void> {
+    const groupsDir = join(this.dir, 'groups');
+    const doomed = join(groupsDir, `${DELETED_GROUP_PREFIX}${name}`);
+    await this.ctx.fs.rmdir(doomed);
+    await this.ctx.fs.rename(join(groupsDir, name), doomed);
+    await this.ctx.fs.syncDir(groupsDir);
+    await this.ctx.fs.rmdir(doomed);
   }
 }
 
@@ -236,4 +265,6 @@ export class MemoryStationStore extends BaseStationStore {
   protected async openGroup(name: string): Promise<GroupStore> {
     return new MemoryGroupStore(name);
   }
+
+  protected async removeGroup(): Promise<void> {}
 }

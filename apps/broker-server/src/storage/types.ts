@@ -4,6 +4,17 @@
  * JetStream) implements the same semantics.
  */
 import type { DeadLetterEntry, Durability, StorageKind } from '@ferry/protocol';
+import { StorageError } from './errors.js';
+
+/** The durability modes of data on disk ('memory' is what memory stations report). */
+export type DiskDurability = Exclude<Durability, 'memory'>;
+
+/** The durability of a file station's data; memory is never a setting of one. */
+export function diskDurability(durability: Durability): DiskDurability {
+  if (durability === 'memory')
+    throw new StorageError('INVALID_CONFIG', 'durability memory is not a setting');
+  return durability;
+}
 
 /** A message as the producer hands it to storage. */
 export interface AppendRecord {
@@ -51,7 +62,7 @@ export interface RetentionPolicy {
 }
 
 export interface PartitionLogOptions {
-  durability: Durability;
+  durability: DiskDurability;
   /** With durability 'interval': the longest time between fdatasyncs. */
   flushIntervalMs: number;
   /** Roll the active segment once it is this large. */
@@ -163,6 +174,8 @@ export interface StationStore {
   /** Opens (creating if new) a consumer group's state. */
   group(name: string): Promise<GroupStore>;
   groups(): string[];
+  /** Closes a consumer group's state and removes it durably; nothing if it does not exist. */
+  deleteGroup(name: string): Promise<void>;
   /** The original of a msgId seen within the dedup window. */
   dedupLookup(msgId: string, now: number): DedupEntry | undefined;
   dedupRemember(msgId: string, entry: DedupEntry): void;

@@ -29,6 +29,9 @@ export function testConfig(overrides: TestConfigOverrides = {}): BrokerConfig {
     limits: { ...DEFAULT_LIMITS, ...overrides.limits },
     stations: {
       autoCreate: true,
+      max: 10_000,
+      maxPartitionsTotal: 100_000,
+      maxGroups: 1000,
       defaultPartitions: 1,
       defaultDurability: 'always',
       defaultFlushIntervalMs: 100,

@@ -146,6 +146,8 @@ export class GroupCoordinator {
       members: this.members.length,
       pending: this.inFlight.size,
       lag: this.backlog.lag(),
+      ackTimeoutMs: this.settings.ackTimeoutMs,
+      maxDeliveries: this.settings.maxDeliveries,
     };
   }
 

@@ -3,11 +3,18 @@
  * subscription of every connection. Groups on disk are opened at start, so
  * station info and ack-based retention see them before anyone subscribes.
  */
-import { FerryError, type GroupInfo, type Limits, type SubscribeOptions } from '@ferry/protocol';
+import {
+  FerryError,
+  type GroupInfo,
+  type GroupOptions,
+  type Limits,
+  type SubscribeOptions,
+} from '@ferry/protocol';
 import type { Logger } from 'pino';
 import type { Connection } from '../../server/types.js';
 import { checkName } from '../../storage/names.js';
 import type { DeadLetterRecord, GroupOp } from '../../storage/types.js';
+import { fitInFrame } from '../frame-budget.js';
 import type { GroupOverrides, Station, StationRegistry } from '../stations.js';
 import { GroupCoordinator, type GroupSettings } from './coordinator.js';
 import { Member } from './member.js';
@@ -26,6 +33,8 @@ export class GroupRegistry {
   constructor(
     private readonly stations: StationRegistry,
     private readonly limits: Limits,
+    /** Most groups of one station [LIMITS-2]. */
+    private readonly maxGroups: number,
     private readonly log: Logger,
   ) {}
 
@@ -56,13 +65,7 @@ export class GroupRegistry {
     if (subs.has(sid)) throw new FerryError('SUBSCRIPTION_EXISTS', `subscription ${sid} exists`);
     if (subs.size >= this.limits.maxSubscriptions)
       throw new FerryError('TOO_MANY_SUBSCRIPTIONS', `at most ${this.limits.maxSubscriptions}`);
-    checkName('group', group, this.limits.maxNameBytes);
-    for (const field of ['ackTimeoutMs', 'maxDeliveries'] as const) {
-      if (options[field] !== undefined && (options[field] ?? 0) < 1)
-        throw new FerryError('INVALID_CONFIG', `${field} must be at least 1`);
-    }
-    // Checked before the group's state is created, which a bad start would leave half made.
-    startOffset({ first: 0, next: 0, bytes: 0 }, options.start);
+    this.checkGroupOptions(group, options);
     subs.set(sid, 'joining');
     try {
       const station = await this.stations.resolve(stationName);
@@ -92,6 +95,76 @@ export class GroupRegistry {
     const { member, coordinator } = this.member(conn, sid);
     this.subscriptions.get(conn)?.delete(sid);
     coordinator.leave(member);
+  }
+
+  /** Creates a group without joining it; an existing one with the same settings is returned. [GROUP-1] */
+  async createGroup(
+    station: Station,
+    group: string,
+    options: GroupOptions = {},
+  ): Promise<GroupCoordinator> {
+    this.checkGroupOptions(group, options);
+    const existing = await this.existing(station, group);
+    if (existing === undefined) return this.open(station, group, options);
+    for (const field of ['ackTimeoutMs', 'maxDeliveries'] as const) {
+      const wanted = options[field];
+      if (wanted !== undefined && wanted !== existing.settings[field])
+        throw new FerryError(
+          'GROUP_EXISTS',
+          `group '${group}' exists with ${field} ${existing.settings[field]}`,
+        );
+    }
+    return existing;
+  }
+
+  /** Deletes a group; with members only when forced, which ends their subscriptions. [GROUP-2] */
+  async deleteGroup(station: Station, group: string, force: boolean): Promise<void> {
+    const coordinator = await this.find(station, group);
+    if (coordinator.members.length > 0 && !force)
+      throw new FerryError(
+        'GROUP_IN_USE',
+        `group '${group}' has ${coordinator.members.length} member(s); unsubscribe them or delete with force`,
+      );
+    for (const member of [...coordinator.members]) {
+      this.subscriptions.get(member.conn)?.delete(member.sid);
+      member.conn.sendError(
+        0,
+        'SUBSCRIPTION_NOT_FOUND',
+        `group '${group}' of station '${station.name}' was deleted`,
+        member.sid,
+      );
+    }
+    coordinator.close();
+    this.coordinators.get(station.name)?.delete(group);
+    await station.store.deleteGroup(group);
+    await this.stations.forgetGroup(station, group);
+    this.log.info({ station: station.name, group, force }, 'group deleted');
+  }
+
+  /** An existing group, or GROUP_NOT_FOUND. [GROUP-3] */
+  async find(station: Station, group: string): Promise<GroupCoordinator> {
+    const coordinator = await this.existing(station, group);
+    if (coordinator === undefined)
+      throw new FerryError('GROUP_NOT_FOUND', `station '${station.name}' has no group '${group}'`);
+    return coordinator;
+  }
+
+  /** A page of the station's groups in name order, within maxListItems and maxFrameBytes. [GROUP-3] [LIMITS-1] */
+  listGroups(
+    station: Station,
+    after: string | undefined,
+    limit: number,
+  ): { groups: GroupInfo[]; more: boolean } {
+    const names = [...(this.coordinators.get(station.name)?.keys() ?? [])]
+      .filter((name) => after === undefined || name > after)
+      .sort();
+    const infos: GroupInfo[] = [];
+    for (const name of names.slice(0, Math.min(limit, this.limits.maxListItems))) {
+      const coordinator = this.coordinators.get(station.name)?.get(name);
+      if (coordinator !== undefined) infos.push(coordinator.info());
+    }
+    const count = fitInFrame(infos, infos.length, this.limits.maxFrameBytes);
+    return { groups: infos.slice(0, count), more: count < names.length };
   }
 
   /** Called after messages were appended to the station, so waiting members get them. */
@@ -151,15 +224,29 @@ export class GroupRegistry {
     this.coordinators.clear();
   }
 
+  /** Rejects a bad group name or settings before anything is created. */
+  private checkGroupOptions(group: string, options: GroupOptions): void {
+    checkName('group', group, this.limits.maxNameBytes);
+    for (const field of ['ackTimeoutMs', 'maxDeliveries'] as const) {
+      if (options[field] !== undefined && (options[field] ?? 0) < 1)
+        throw new FerryError('INVALID_CONFIG', `${field} must be at least 1`);
+    }
+    // Checked before the group's state is created, which a bad start would leave half made.
+    startOffset({ first: 0, next: 0, bytes: 0 }, options.start);
+  }
+
+  /** The group's coordinator if the group exists (waiting for one being opened). */
+  private async existing(station: Station, group: string): Promise<GroupCoordinator | undefined> {
+    const open = this.coordinators.get(station.name)?.get(group);
+    if (open !== undefined && open.station === station) return open;
+    return this.opening.get(key(station.name, group));
+  }
+
   private coordinatorOf(member: Member): GroupCoordinator | undefined {
     return this.members.get(member);
   }
 
-  private open(
-    station: Station,
-    group: string,
-    options?: SubscribeOptions,
-  ): Promise<GroupCoordinator> {
+  private open(station: Station, group: string, options?: GroupOptions): Promise<GroupCoordinator> {
     const k = key(station.name, group);
     const existing = this.coordinators.get(station.name)?.get(group);
     if (existing !== undefined && existing.station === station) return Promise.resolve(existing);
@@ -175,8 +262,14 @@ export class GroupRegistry {
   private async create(
     station: Station,
     group: string,
-    options: SubscribeOptions | undefined,
+    options: GroupOptions | undefined,
   ): Promise<GroupCoordinator> {
+    const known = station.store.groups();
+    if (!known.includes(group) && known.length >= this.maxGroups)
+      throw new FerryError(
+        'QUOTA_EXCEEDED',
+        `station '${station.name}' has ${known.length} groups, the most allowed (stations.maxGroups)`,
+      );
     const store = await station.store.group(group);
     const ops: GroupOp[] = [];
     const isNew = store.state(0) === undefined;

@@ -7,6 +7,10 @@ import { deadLetter } from './dead-letter.js';
 import { dlsDrop } from './dls-drop.js';
 import { dlsList } from './dls-list.js';
 import { dlsResend } from './dls-resend.js';
+import { groupCreate } from './group-create.js';
+import { groupDelete } from './group-delete.js';
+import { groupInfo } from './group-info.js';
+import { groupList } from './group-list.js';
 import { nack } from './nack.js';
 import { produce } from './produce.js';
 import { stationCreate } from './station-create.js';
@@ -34,5 +38,9 @@ export function frameHandlers(core: BrokerCore): FrameHandlers {
     dlsList: (conn, frame) => dlsList(core, conn, frame),
     dlsResend: (conn, frame) => dlsResend(core, conn, frame),
     dlsDrop: (conn, frame) => dlsDrop(core, conn, frame),
+    groupCreate: (conn, frame) => groupCreate(core, conn, frame),
+    groupDelete: (conn, frame) => groupDelete(core, conn, frame),
+    groupInfo: (conn, frame) => groupInfo(core, conn, frame),
+    groupList: (conn, frame) => groupList(core, conn, frame),
   };
 }
