@@ -8,7 +8,7 @@ export interface CallOptions {
   timeoutMs?: number;
 }
 
-function call(options: CallOptions): CallOptions {
+export function call(options: CallOptions): CallOptions {
   return {
     ...(options.signal === undefined ? {} : { signal: options.signal }),
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),

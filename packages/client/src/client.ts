@@ -3,6 +3,7 @@ import { DeadLetters, Stations } from './admin.js';
 import { Connection, type ServerInfo } from './connection.js';
 import { type ConsumeOptions, Consumer } from './consumer.js';
 import { ClosedError } from './errors.js';
+import { Groups } from './groups.js';
 import { type ConnectOptions, parseServers, resolveOptions } from './options.js';
 import { Producer, type ProducerOptions } from './producer.js';
 import { withDeadline } from './signals.js';
@@ -12,6 +13,8 @@ import type { StatusEvent, StatusListener } from './status.js';
 export class Client {
   /** Station administration. */
   readonly stations: Stations;
+  /** Consumer groups: create without joining, inspect, list, delete. */
+  readonly groups: Groups;
   /** Dead-letter stores. */
   readonly deadLetters: DeadLetters;
 
@@ -24,6 +27,7 @@ export class Client {
   constructor(conn: Connection) {
     this.conn = conn;
     this.stations = new Stations(conn);
+    this.groups = new Groups(conn);
     this.deadLetters = new DeadLetters(conn);
   }
 

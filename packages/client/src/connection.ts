@@ -64,7 +64,9 @@ export type ResponseType =
   | 'stations'
   | 'produceAck'
   | 'subscribed'
-  | 'dlsEntries';
+  | 'dlsEntries'
+  | 'group'
+  | 'groups';
 export type Response<T extends ResponseType> = Extract<Frame, { type: T }>;
 export type RequestFrame = Extract<Frame, { id: number }>;
 
@@ -502,6 +504,8 @@ export class Connection {
       case 'produceAck':
       case 'subscribed':
       case 'dlsEntries':
+      case 'group':
+      case 'groups':
         this.settle(frame.id, frame);
         return;
       default:

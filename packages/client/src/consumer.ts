@@ -42,7 +42,7 @@ export interface ConsumeOptions<T = Uint8Array> {
   timeoutMs?: number;
 }
 
-function startPosition(start: Start | undefined): StartPosition | undefined {
+export function startPosition(start: Start | undefined): StartPosition | undefined {
   if (start === undefined) return undefined;
   if (start === 'earliest' || start === 'latest') return { kind: start };
   if ('offset' in start) return { kind: 'offset', value: start.offset };

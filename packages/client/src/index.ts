@@ -12,6 +12,7 @@ export {
   ERROR_CODES,
   type ErrorCode,
   FerryError,
+  type GroupInfo,
   type Headers,
   type Limits,
   ProtocolError,
@@ -31,6 +32,12 @@ export { type Codec, codecs } from './codecs.js';
 export type { ServerInfo } from './connection.js';
 export { type ConsumeOptions, Consumer, type Start } from './consumer.js';
 export * from './errors.js';
+export {
+  type CreateGroupOptions,
+  type DeleteGroupOptions,
+  Groups,
+  type ListGroupsOptions,
+} from './groups.js';
 export { Message, type NackOptions } from './message.js';
 export type { ConnectOptions } from './options.js';
 export {

@@ -412,6 +412,43 @@ export const scenarios: readonly Scenario[] = [
     equal((await collect(client.deadLetters.list(name))).length, 0, 'the store is empty');
   }),
 
+  scenario('create, inspect, list and delete consumer groups', async (ctx) => {
+    const client = await ctx.connect();
+    const name = ctx.station('group-admin');
+    await client.stations.create(name, { partitions: 2 });
+    const producer = client.producer(name);
+    await producer.produce(bytes('before'));
+    const created = await client.groups.create(name, 'audit', {
+      start: 'earliest',
+      ackTimeoutMs: 20_000,
+      maxDeliveries: 7,
+    });
+    equal(
+      [created.name, created.members, created.lag, created.ackTimeoutMs, created.maxDeliveries],
+      ['audit', 0, 1, 20_000, 7],
+      'a created group keeps messages for its first consumer',
+    );
+    equal((await client.groups.create(name, 'audit')).name, 'audit', 'create again is a no-op');
+    await rejectsWith(
+      client.groups.create(name, 'audit', { maxDeliveries: 2 }),
+      'GROUP_EXISTS',
+      'other settings',
+    );
+    await client.groups.create(name, 'billing');
+    const listed: string[] = [];
+    for await (const group of client.groups.list(name, { pageSize: 1 })) listed.push(group.name);
+    equal(listed, ['audit', 'billing'], 'listed in name order, a page at a time');
+    const consumer = await client.consume(name, { group: 'audit' });
+    equal((await nextWithin(consumer, 10_000, 'the kept message')).text(), 'before', 'kept');
+    equal((await client.groups.info(name, 'audit')).members, 1, 'one member');
+    await rejectsWith(client.groups.delete(name, 'audit'), 'GROUP_IN_USE', 'delete with a member');
+    await client.groups.delete(name, 'audit', { force: true });
+    await rejectsWith(consumer.next(), 'SUBSCRIPTION_NOT_FOUND', 'the member ends');
+    await rejectsWith(client.groups.info(name, 'audit'), 'GROUP_NOT_FOUND', 'deleted');
+    await client.groups.delete(name, 'billing');
+    await rejectsWith(client.groups.delete(name, 'billing'), 'GROUP_NOT_FOUND', 'gone');
+  }),
+
   scenario('a repeated msgId is stored once', async (ctx) => {
     const client = await ctx.connect();
     const name = ctx.station('dedup');
