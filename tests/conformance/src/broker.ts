@@ -28,6 +28,11 @@ export interface BrokerOptions {
   onLog?: (entry: Record<string, unknown>) => void;
   /** More environment variables (FERRY_* settings). */
   env?: Readonly<Record<string, string>>;
+  /**
+   * The broker's descriptor limit (soft and hard, so that Node cannot raise it), to run it
+   * with more partitions than descriptors whatever this machine's `ulimit -n`.
+   */
+  maxOpenFiles?: number;
 }
 
 export interface RunningBroker {
@@ -43,30 +48,41 @@ export interface RunningBroker {
 
 export async function startBroker(options: BrokerOptions = {}): Promise<RunningBroker> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'ferry-broker-'));
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [
-      ...(options.nodeArgs ?? []),
-      BIN,
-      '--data-dir',
-      dataDir,
-      '--host',
-      '127.0.0.1',
-      '--tcp-port',
-      String(options.tcpPort ?? 0),
-      '--http-port',
-      String(options.httpPort ?? 0),
-      ...(options.args ?? []),
-    ],
-    {
-      env: {
-        PATH: process.env.PATH ?? '',
-        ...(options.token === undefined ? {} : { FERRY_AUTH_TOKEN: options.token }),
-        ...options.env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+  const argv = [
+    ...(options.nodeArgs ?? []),
+    BIN,
+    '--data-dir',
+    dataDir,
+    '--host',
+    '127.0.0.1',
+    '--tcp-port',
+    String(options.tcpPort ?? 0),
+    '--http-port',
+    String(options.httpPort ?? 0),
+    ...(options.args ?? []),
+  ];
+  // `sh -c 'ulimit -n N; exec node ...'`: the same process, so `pid` is still the broker's.
+  const [command, commandArgs] =
+    options.maxOpenFiles === undefined
+      ? [process.execPath, argv]
+      : [
+          '/bin/sh',
+          [
+            '-c',
+            'ulimit -n "$1" || exit 1; shift; exec "$0" "$@"',
+            process.execPath,
+            String(options.maxOpenFiles),
+            ...argv,
+          ],
+        ];
+  const child: ChildProcess = spawn(command, commandArgs, {
+    env: {
+      PATH: process.env.PATH ?? '',
+      ...(options.token === undefined ? {} : { FERRY_AUTH_TOKEN: options.token }),
+      ...options.env,
     },
-  );
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   // The tail of stderr explains a failed start; a broker that keeps writing never grows it.
   let stderr = '';
   child.stderr?.on('data', (chunk: Uint8Array) => {
