@@ -113,8 +113,16 @@ function clientCore(
   return client;
 }
 
-export async function connectTcp(port: number): Promise<TcpClient> {
-  const socket = connect({ host: '127.0.0.1', port });
+export interface TcpConnectOptions {
+  /** A loopback address (127.0.0.2, ...) to connect from, as a distinct remote address. */
+  localAddress?: string;
+}
+
+export async function connectTcp(
+  port: number,
+  options: TcpConnectOptions = {},
+): Promise<TcpClient> {
+  const socket = connect({ host: '127.0.0.1', port, ...options });
   const connected = new Promise<void>((resolve, reject) => {
     socket.once('connect', resolve);
     socket.once('error', reject);
