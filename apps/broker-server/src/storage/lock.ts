@@ -37,7 +37,7 @@ export class DataDirLock {
       // The lock appears with its content complete (link is atomic), so a reader never
       // mistakes a lock being written for one left half-written by a crash.
       const draft = `${path}.${process.pid}.tmp`;
-      const handle = await open(draft, 'w', 0o644);
+      const handle = await open(draft, 'w', 0o600); // [SEC-4]
       try {
         await handle.writeFile(`${JSON.stringify(me)}\n`);
         await handle.sync();

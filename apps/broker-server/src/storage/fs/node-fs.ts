@@ -11,6 +11,10 @@ import {
 } from 'node:fs/promises';
 import type { FileHandle, FileSystem, OpenMode } from './types.js';
 
+/** Stored messages are for the broker's user alone [SEC-4]; an explicit mode is only narrowed by the umask. */
+const FILE_MODE = 0o600;
+const DIR_MODE = 0o700;
+
 const FLAGS: Record<OpenMode, number> = {
   read: constants.O_RDONLY,
   write: constants.O_RDWR | constants.O_CREAT,
@@ -58,10 +62,10 @@ class NodeFileHandle implements FileHandle {
 /** The real filesystem. */
 export const nodeFs: FileSystem = {
   async open(path, mode) {
-    return new NodeFileHandle(await open(path, FLAGS[mode], 0o644));
+    return new NodeFileHandle(await open(path, FLAGS[mode], FILE_MODE));
   },
   async mkdir(path) {
-    await mkdir(path, { recursive: true });
+    await mkdir(path, { recursive: true, mode: DIR_MODE });
   },
   async readdir(path) {
     try {
