@@ -5,13 +5,16 @@
  */
 import { join } from 'node:path';
 import { DEFAULT_LIMITS } from '@ferry/protocol';
+import { claimDataDir } from './data-dir.js';
 import { StorageError } from './errors.js';
 import { nodeFs } from './fs/node-fs.js';
+import { PooledFileSystem } from './fs/pooled-fs.js';
 import type { FileSystem } from './fs/types.js';
 import { writeFileDurably } from './fs/write-file.js';
 import { DataDirLock } from './lock.js';
 import { type StorageLogger, silentLogger } from './logger.js';
 import { checkName } from './names.js';
+import { buildStation, removeUnfinished, SETTINGS_FILE } from './station-layout.js';
 import {
   FileStationStore,
   MemoryStationStore,
@@ -36,11 +39,13 @@ export interface EngineOptions {
   groupCompactAfterBytes?: number;
   /** Most msgIds one station remembers for dedup (default 1,000,000). */
   dedupMaxEntries?: number;
-  /** Skip the data-directory lock (only for a fault-injecting filesystem in tests). */
+  /** Most files open at once, segments, journals and directory syncs together (default 512). */
+  maxOpenFiles?: number;
+  /** Skip the data-directory lock and mode (only for a fault-injecting filesystem in tests). */
   skipLock?: boolean;
 }
 
-const SETTINGS_FILE = 'station.json';
+const DEFAULT_MAX_OPEN_FILES = 512;
 
 export class EmbeddedStorageEngine implements StorageEngine {
   private readonly open = new Map<string, Promise<StationStore>>();
@@ -52,14 +57,23 @@ export class EmbeddedStorageEngine implements StorageEngine {
   ) {}
 
   static async open(options: EngineOptions): Promise<EmbeddedStorageEngine> {
-    const fs = options.fs ?? nodeFs;
+    const fs = new PooledFileSystem(
+      options.fs ?? nodeFs,
+      options.maxOpenFiles ?? DEFAULT_MAX_OPEN_FILES,
+    );
+    const log = options.log ?? silentLogger;
     await fs.mkdir(options.dataDir);
-    const lock = options.skipLock ? undefined : await DataDirLock.acquire(options.dataDir);
+    let lock: DataDirLock | undefined;
+    if (!options.skipLock) {
+      await claimDataDir(options.dataDir, log);
+      lock = await DataDirLock.acquire(options.dataDir);
+    }
     const stationsDir = join(options.dataDir, 'stations');
     await fs.mkdir(stationsDir);
+    await removeUnfinished(fs, stationsDir);
     const ctx: StationContext = {
       fs,
-      log: options.log ?? silentLogger,
+      log,
       now: options.now ?? Date.now,
       segmentBytes: options.segmentBytes ?? 64 * 1024 * 1024,
       segmentMs: options.segmentMs ?? 24 * 3600_000,
@@ -89,6 +103,8 @@ export class EmbeddedStorageEngine implements StorageEngine {
   async listStations(): Promise<string[]> {
     const names: string[] = [];
     for (const name of await this.ctx.fs.readdir(this.stationsDir)) {
+      // Dot entries are the engine's own (creations under way), never stations.
+      if (name.startsWith('.')) continue;
       if ((await this.ctx.fs.readFile(join(this.stationsDir, name, SETTINGS_FILE))) !== undefined)
         names.push(name);
     }
@@ -122,7 +138,10 @@ export class EmbeddedStorageEngine implements StorageEngine {
     let record: StationRecord;
     if (bytes === undefined) {
       record = fresh;
-      await this.writeRecord(dir, record);
+      await buildStation(this.ctx.fs, this.stationsDir, name, {
+        settings: encodeRecord(record),
+        filePartitions: record.config.storage === 'file' ? record.config.partitions : 0,
+      });
     } else {
       try {
         record = JSON.parse(new TextDecoder().decode(bytes)) as StationRecord;
@@ -145,13 +164,13 @@ export class EmbeddedStorageEngine implements StorageEngine {
     const { fs } = this.ctx;
     await fs.mkdir(dir);
     const draft = join(dir, `${SETTINGS_FILE}.tmp`);
-    await writeFileDurably(
-      fs,
-      draft,
-      new TextEncoder().encode(`${JSON.stringify(record, null, 2)}\n`),
-    );
+    await writeFileDurably(fs, draft, encodeRecord(record));
     await fs.rename(draft, join(dir, SETTINGS_FILE));
     await fs.syncDir(dir);
     await fs.syncDir(this.stationsDir);
   }
+}
+
+function encodeRecord(record: StationRecord): Uint8Array {
+  return new TextEncoder().encode(`${JSON.stringify(record, null, 2)}\n`);
 }

@@ -8,6 +8,7 @@ import type { StorageLogger } from './logger.js';
 import { MemoryPartitionLog } from './memory-log.js';
 import { checkName } from './names.js';
 import { FilePartitionLog } from './partition-log.js';
+import { stationLayout } from './station-layout.js';
 import {
   type DeadLetterStore,
   type DedupEntry,
@@ -155,7 +156,10 @@ export class FileStationStore extends BaseStationStore {
     super(name, record, partitions, dedup, deadLetters, ctx, writeSettings);
   }
 
-  /** Opens the station's files in `dir` (recovering each partition), and its existing groups. */
+  /**
+   * Opens the station's files in `dir` (recovering each partition), and its existing groups.
+   * What was opened is closed again if a later part fails, so a station that cannot open holds nothing.
+   */
   static async open(
     ctx: StationContext,
     dir: string,
@@ -164,6 +168,7 @@ export class FileStationStore extends BaseStationStore {
     writeSettings: SettingsWriter,
   ): Promise<FileStationStore> {
     const { config } = record;
+    const at = stationLayout(dir);
     const options: PartitionLogOptions = {
       durability: diskDurability(config.durability),
       flushIntervalMs: config.flushIntervalMs,
@@ -171,58 +176,75 @@ export class FileStationStore extends BaseStationStore {
       segmentMs: ctx.segmentMs,
       maxPendingBytes: ctx.maxPendingBytes,
     };
-    const partitions: PartitionLog[] = [];
-    for (let p = 0; p < config.partitions; p++) {
-      partitions.push(
+    const opened: { close(): Promise<void> }[] = [];
+    const keep = <T extends { close(): Promise<void> }>(part: T): T => {
+      opened.push(part);
+      return part;
+    };
+    let store: FileStationStore | undefined;
+    try {
+      const partitions: PartitionLog[] = [];
+      for (let p = 0; p < config.partitions; p++) {
+        partitions.push(
+          keep(
+            await FilePartitionLog.open({
+              fs: ctx.fs,
+              dir: at.partition(p),
+              partition: p,
+              options,
+              log: ctx.log,
+              now: ctx.now,
+            }),
+          ),
+        );
+      }
+      await ctx.fs.syncDir(at.partitions);
+      const dedup = new DedupIndex(config.dedupWindowMs, ctx.dedupMaxEntries);
+      await dedup.rebuild(partitions, ctx.now());
+      const dlsLog = keep(
         await FilePartitionLog.open({
           fs: ctx.fs,
-          dir: join(dir, 'partitions', String(p)),
-          partition: p,
+          dir: at.deadLetterLog,
+          partition: 0,
           options,
           log: ctx.log,
           now: ctx.now,
         }),
       );
+      const removed = keep(
+        await FileGroupStore.open(ctx.fs, at.deadLetterRemovals, 'removed', {
+          durability: diskDurability(config.durability),
+          flushIntervalMs: config.flushIntervalMs,
+          compactAfterBytes: ctx.groupCompactAfterBytes,
+          now: ctx.now,
+        }),
+      );
+      const deadLetters = await deadLetterParts(dlsLog, removed);
+      store = new FileStationStore(
+        name,
+        record,
+        partitions,
+        dedup,
+        deadLetters,
+        ctx,
+        writeSettings,
+        dir,
+      );
+      for (const group of await ctx.fs.readdir(at.groups)) {
+        // A delete that crashed after its rename: the group is gone, its files go now.
+        if (group.startsWith(DELETED_GROUP_PREFIX)) await ctx.fs.rmdir(join(at.groups, group));
+        else await store.group(group);
+      }
+      return store;
+    } catch (e) {
+      // Once the store exists it holds every part, its groups too.
+      await Promise.allSettled((store === undefined ? opened : [store]).map((p) => p.close()));
+      throw e;
     }
-    await ctx.fs.syncDir(join(dir, 'partitions'));
-    const dedup = new DedupIndex(config.dedupWindowMs, ctx.dedupMaxEntries);
-    await dedup.rebuild(partitions, ctx.now());
-    const dlsDir = join(dir, 'dead-letters');
-    const dlsLog = await FilePartitionLog.open({
-      fs: ctx.fs,
-      dir: join(dlsDir, 'log'),
-      partition: 0,
-      options,
-      log: ctx.log,
-      now: ctx.now,
-    });
-    const removed = await FileGroupStore.open(ctx.fs, join(dlsDir, 'removed'), 'removed', {
-      durability: diskDurability(config.durability),
-      flushIntervalMs: config.flushIntervalMs,
-      compactAfterBytes: ctx.groupCompactAfterBytes,
-      now: ctx.now,
-    });
-    const deadLetters = await deadLetterParts(dlsLog, removed);
-    const store = new FileStationStore(
-      name,
-      record,
-      partitions,
-      dedup,
-      deadLetters,
-      ctx,
-      writeSettings,
-      dir,
-    );
-    for (const group of await ctx.fs.readdir(join(dir, 'groups'))) {
-      // A delete that crashed after its rename: the group is gone, its files go now.
-      if (group.startsWith(DELETED_GROUP_PREFIX)) await ctx.fs.rmdir(join(dir, 'groups', group));
-      else await store.group(group);
-    }
-    return store;
   }
 
   protected async openGroup(name: string): Promise<GroupStore> {
-    const groupsDir = join(this.dir, 'groups');
+    const groupsDir = stationLayout(this.dir).groups;
     await this.ctx.fs.mkdir(groupsDir);
     return FileGroupStore.open(this.ctx.fs, join(groupsDir, name), name, {
       durability: diskDurability(this.config.durability),
@@ -234,7 +256,7 @@ export class FileStationStore extends BaseStationStore {
 
   /** Renamed away first, so a crash midway never leaves a half group that would open. */
   protected async removeGroup(name: string): Promise<void> {
-    const groupsDir = join(this.dir, 'groups');
+    const groupsDir = stationLayout(this.dir).groups;
     const doomed = join(groupsDir, `${DELETED_GROUP_PREFIX}${name}`);
     await this.ctx.fs.rmdir(doomed);
     await this.ctx.fs.rename(join(groupsDir, name), doomed);

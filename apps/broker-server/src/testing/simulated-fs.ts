@@ -6,7 +6,7 @@
  * and a durable content (what survives `crash`); `datasync` copies the first
  * to the second. Every directory likewise has volatile and durable entries
  * (name -> inode); `syncDir` copies the first to the second. Simplifications:
- * directories themselves (`mkdir`, `rmdir`) are durable at once, and an
+ * directories themselves (`mkdir`, `rmdir`, renaming one) are durable at once, and an
  * unsynced overwrite inside the durable length is always lost in a crash
  * (only bytes beyond the durable length may partly reach the disk).
  */
@@ -237,6 +237,7 @@ export class SimulatedFs implements FileSystem {
   }
 
   async rename(from: string, to: string): Promise<void> {
+    if (this.dirs.has(normalize(from))) return this.renameDir(normalize(from), normalize(to));
     const src = this.parent(from, 'rename');
     const dst = this.parent(to, 'rename');
     const inode = src.dir.entries.get(src.name);
@@ -264,6 +265,26 @@ export class SimulatedFs implements FileSystem {
 
   async readFile(path: string): Promise<Uint8Array | undefined> {
     return this.snapshot(path);
+  }
+
+  /** As rename(2): onto nothing or an empty directory, with everything below moving along. */
+  private renameDir(from: string, to: string): void {
+    this.parent(to, 'rename');
+    if (this.lookup(to) !== undefined) throw fsError('ENOTDIR', 'rename', to);
+    if (isWithin(to, from)) throw fsError('EINVAL', 'rename', to);
+    const target = this.dirs.get(to);
+    if (target !== undefined && (target.entries.size > 0 || this.hasSubdirs(to)))
+      throw fsError('ENOTEMPTY', 'rename', to);
+    for (const [path, dir] of [...this.dirs]) {
+      if (!isWithin(path, from)) continue;
+      this.dirs.delete(path);
+      this.dirs.set(to + path.slice(from.length), dir);
+    }
+  }
+
+  private hasSubdirs(path: string): boolean {
+    for (const d of this.dirs.keys()) if (d !== path && posix.dirname(d) === path) return true;
+    return false;
   }
 
   private lookup(path: string): Inode | undefined {
