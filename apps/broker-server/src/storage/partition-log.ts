@@ -8,7 +8,7 @@ import { ioError, StorageError } from './errors.js';
 import type { FileSystem } from './fs/types.js';
 import { writeFileDurably } from './fs/write-file.js';
 import type { StorageLogger } from './logger.js';
-import { Segment, scanSegment, segmentName, writeIndex } from './segment.js';
+import { loadIndexFile, Segment, scanSegment, segmentName, writeIndex } from './segment.js';
 import { holdsLaterBatch, readRecords, seekTimestamp } from './segment-reader.js';
 import type {
   AppendRecord,
@@ -81,7 +81,8 @@ export class FilePartitionLog implements PartitionLog {
       const active = i === bases.length - 1;
       const segment = await openSegment(fs, dir, base, active ? 'write' : 'read');
       segments.push(segment);
-      if (!active && (await loadIndex(fs, segment))) continue;
+      // The active segment has an index only after a clean close, checked against the file's tail.
+      if (await loadIndexFile(fs, segment, active)) continue;
       const scan = await scanSegment(segment);
       if (!active) segment.index.trim();
       if (scan.problem === undefined) continue;
@@ -227,6 +228,10 @@ export class FilePartitionLog implements PartitionLog {
     await this.loop;
     const active = this.segments[this.segments.length - 1] as Segment;
     if (this.unsynced && this.failure === undefined) await active.handle.datasync();
+    // With the index current, the next start need not scan the segment; without it, it does.
+    const indexed = active.size === 0 || active.indexedSize === active.size;
+    if (this.failure === undefined && active.corrupt === undefined && !indexed)
+      await writeIndex(this.ctx.fs, active).catch(() => undefined);
     await Promise.all(this.segments.map((s) => s.handle.close()));
   }
 
@@ -439,9 +444,4 @@ async function createSegment(fs: FileSystem, dir: string, base: number): Promise
   );
   await fs.syncDir(dir);
   return segment;
-}
-
-async function loadIndex(fs: FileSystem, segment: Segment): Promise<boolean> {
-  const bytes = await fs.readFile(segment.indexPath);
-  return bytes !== undefined && segment.loadIndex(bytes, await segment.handle.size());
 }

@@ -27,6 +27,8 @@ export class Segment {
   lastTimestamp = 0;
   /** Why the segment was quarantined; it is never read again once set. */
   corrupt: string | undefined;
+  /** The log size the `.idx` file on disk describes, when it is known to be current. */
+  indexedSize: number | undefined;
   readonly index = new SparseIndex();
 
   constructor(
@@ -104,13 +106,13 @@ export class Segment {
 
   /** Loads a sealed segment's index; false (and nothing changed) unless it is intact and matches `fileSize`. */
   loadIndex(bytes: Uint8Array, fileSize: number): boolean {
-    if (bytes.length < INDEX_HEADER_BYTES) return false;
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const view = indexView(bytes);
+    if (view === undefined) return false;
     const u64 = (at: number) => view.getUint32(at) * HIGH + view.getUint32(at + 4);
     const count = view.getUint32(4);
-    if (bytes.length !== INDEX_HEADER_BYTES + count * INDEX_ENTRY_BYTES) return false;
-    if (view.getUint32(0) !== crc32c(bytes.subarray(4)) || u64(8) !== fileSize) return false;
+    if (u64(8) !== fileSize) return false;
     this.size = u64(8);
+    this.indexedSize = this.size;
     this.nextOffset = u64(16);
     this.firstTimestamp = u64(24);
     this.lastTimestamp = u64(32);
@@ -121,6 +123,60 @@ export class Segment {
     this.index.trim();
     return true;
   }
+}
+
+/** A view over an index file's bytes, or undefined unless its length and CRC are right. */
+function indexView(bytes: Uint8Array): DataView | undefined {
+  if (bytes.length < INDEX_HEADER_BYTES) return undefined;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const count = view.getUint32(4);
+  if (bytes.length !== INDEX_HEADER_BYTES + count * INDEX_ENTRY_BYTES) return undefined;
+  if (view.getUint32(0) !== crc32c(bytes.subarray(4))) return undefined;
+  return view;
+}
+
+/**
+ * Loads the segment's `.idx`, if it is intact and matches the file's size. The active
+ * segment's index is written only at a clean close, so for it the batches after the last
+ * index entry are checked too: they must run exactly to that size and offset, or the index
+ * (left from before a recovery cut the file, say) may not describe this content.
+ */
+export async function loadIndexFile(
+  fs: FileSystem,
+  segment: Segment,
+  active: boolean,
+): Promise<boolean> {
+  const bytes = await fs.readFile(segment.indexPath);
+  if (bytes === undefined) return false;
+  const fileSize = await segment.handle.size();
+  if (active && !(await tailMatchesIndex(segment.handle, bytes, fileSize, segment.baseOffset)))
+    return false;
+  return segment.loadIndex(bytes, fileSize);
+}
+
+async function tailMatchesIndex(
+  handle: FileHandle,
+  bytes: Uint8Array,
+  fileSize: number,
+  baseOffset: number,
+): Promise<boolean> {
+  const view = indexView(bytes);
+  if (view === undefined) return false;
+  const u64 = (at: number) => view.getUint32(at) * HIGH + view.getUint32(at + 4);
+  const count = view.getUint32(4);
+  if (u64(8) !== fileSize) return false;
+  const last = INDEX_HEADER_BYTES + (count - 1) * INDEX_ENTRY_BYTES;
+  let offset = count === 0 ? baseOffset : u64(last);
+  const from = count === 0 ? 0 : view.getUint32(last + 8);
+  const tail = new Uint8Array(fileSize - from);
+  if ((await handle.read(tail, 0, tail.length, from)) !== tail.length) return false;
+  for (let p = 0; p < tail.length; ) {
+    const check = checkBatch(tail, p, tail.length);
+    if (check.kind !== 'ok' || check.header.baseOffset !== offset) return false;
+    offset += check.header.count;
+    p += check.header.size;
+  }
+  return offset === u64(16);
 }
 
 export interface ScanResult {
@@ -169,8 +225,12 @@ export async function scanSegment(segment: Segment): Promise<ScanResult> {
   return { validEnd: pos, fileSize, problem: undefined };
 }
 
-/** Writes the index of a sealed segment; a torn index fails its CRC and is rebuilt by a scan. */
-export function writeIndex(fs: FileSystem, segment: Segment): Promise<void> {
+/**
+ * Writes the index of a sealed segment, or of the active one on a clean close (so the next
+ * start need not scan it); a torn index fails its CRC, a stale one its size, and a scan rebuilds it.
+ */
+export async function writeIndex(fs: FileSystem, segment: Segment): Promise<void> {
   segment.index.trim();
-  return writeFileDurably(fs, segment.indexPath, segment.encodeIndex());
+  await writeFileDurably(fs, segment.indexPath, segment.encodeIndex());
+  segment.indexedSize = segment.size;
 }

@@ -56,7 +56,8 @@ describe('partition log', () => {
     expect((await log.append([{ payload: bytes('x') }])).durability).toBe('never');
     expect(never.counts.datasync).toBe(syncsAtOpen);
     await log.close();
-    expect(never.counts.datasync).toBe(syncsAtOpen + 1);
+    // Close syncs the log (and the index it writes for the next start).
+    expect(never.counts.datasync).toBeGreaterThan(syncsAtOpen);
 
     const interval = countingFs(nodeFs);
     const log2 = await openLog(tempDir(), {
