@@ -5,6 +5,7 @@
  */
 import { DEFAULT_LIMITS, type Limits } from '@ferry/protocol';
 import { isPasswordHash } from '../auth/password.js';
+import { largestItemBytes } from '../broker/frame-budget.js';
 import type { UserConfig } from './types.js';
 
 export class ValueError extends Error {
@@ -110,7 +111,10 @@ export const users: JsonValue<UserConfig[]> = {
   },
 };
 
-/** Overrides of some protocol limits; the rest keep the spec's defaults. */
+/**
+ * Overrides of some protocol limits; the rest keep the spec's defaults. Refused unless the
+ * largest single message (or list item) still fits in one frame. [LIMITS-1]
+ */
 export const limits: JsonValue<Limits> = {
   fromJson(value) {
     const known = Object.keys(DEFAULT_LIMITS) as (keyof Limits)[];
@@ -121,6 +125,12 @@ export const limits: JsonValue<Limits> = {
       const reader = key.endsWith('Ms') ? durationMs(1) : positive;
       result[key] = at(`.${key}`, () => reader.fromJson(fields[key]));
     }
+    const largest = largestItemBytes(result);
+    if (largest > result.maxFrameBytes)
+      throw new ValueError(
+        `maxFrameBytes ${result.maxFrameBytes} cannot hold one message of maxMessageBytes with maxHeaders headers of maxHeaderBytes, a key and a msgId (or one station's info): at least ${largest} is needed`,
+        '.maxFrameBytes',
+      );
     return result;
   },
 };

@@ -78,6 +78,7 @@ export class DeadLetterLog implements DeadLetterStore {
     after?: number;
     group?: string;
     limit: number;
+    admit?: (entry: DeadLetterRecord) => boolean;
   }): Promise<{ entries: DeadLetterRecord[]; more: boolean }> {
     const state = this.state();
     const entries: DeadLetterRecord[] = [];
@@ -89,7 +90,8 @@ export class DeadLetterLog implements DeadLetterStore {
         if (state.done.has(r.offset)) continue;
         const entry = toRecord(r.offset, r.payload);
         if (options.group !== undefined && entry.group !== options.group) continue;
-        if (entries.length === options.limit) return { entries, more: true };
+        if (entries.length === options.limit || options.admit?.(entry) === false)
+          return { entries, more: true };
         entries.push(entry);
       }
       at = (records[records.length - 1]?.offset ?? at) + 1;

@@ -138,11 +138,16 @@ export type DeadLetterRecord = DeadLetterEntry;
 export interface DeadLetterStore {
   /** Adds an entry durably (per the station's durability); resolves to its id. */
   add(entry: Omit<DeadLetterRecord, 'id'>): Promise<number>;
-  /** Entries in id order after `after`, optionally only those of one group. */
+  /**
+   * Entries in id order after `after`, optionally only those of one group, at most `limit`;
+   * `admit` (the caller's byte budget) is asked for each in turn, and the page ends before the
+   * first it refuses.
+   */
   list(options: {
     after?: number;
     group?: string;
     limit: number;
+    admit?: (entry: DeadLetterRecord) => boolean;
   }): Promise<{ entries: DeadLetterRecord[]; more: boolean }>;
   /** The entries with these ids that exist. */
   get(ids: number[]): Promise<DeadLetterRecord[]>;

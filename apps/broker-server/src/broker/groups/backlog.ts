@@ -7,6 +7,7 @@
  */
 import type { Limits, MessageRef } from '@ferry/protocol';
 import type { DeadLetterRecord, GroupOp, GroupStore, StoredRecord } from '../../storage/types.js';
+import { deliveredSizeBound, FrameBudget } from '../frame-budget.js';
 import type { Station } from '../stations.js';
 import { refKey } from './member.js';
 
@@ -80,61 +81,89 @@ export class Backlog {
     return lag;
   }
 
-  /** Up to `max` messages: due redeliveries first in offset order, then new ones. [CONS-3] */
+  /**
+   * Up to `max` messages for one deliver frame: due redeliveries first in offset order, then
+   * new ones [CONS-3]; all of them sized by their encoded bytes, so the frame stays within
+   * maxFrameBytes, one message alone always going [CONS-10].
+   */
   async take(max: number): Promise<Picked[]> {
     const now = Date.now();
     const picked: Picked[] = [];
+    const budget = new FrameBudget(this.limits.maxFrameBytes);
     const ready = [...this.due.entries()].filter(([, d]) => d.notBefore <= now);
     ready.sort(([, a], [, b]) => byRef(a, b));
     for (const [key, d] of ready) {
       if (picked.length >= max) return picked;
-      this.due.delete(key);
       const { notBefore: _, ...pending } = d;
-      if (d.resent !== undefined) {
-        picked.push({ ...pending, record: d.resent });
+      const record =
+        d.resent ??
+        (
+          await this.station.store
+            .partition(d.partition)
+            .read(d.offset, { maxRecords: 1, maxBytes: 1 })
+        )[0];
+      // Retention removed it: nothing is left to deliver, so it is done.
+      if (record?.offset !== d.offset) {
+        this.due.delete(key);
+        await this.store.apply([doneOp(d)]);
         continue;
       }
-      const [record] = await this.station.store
-        .partition(d.partition)
-        .read(d.offset, { maxRecords: 1, maxBytes: 1 });
-      // Retention removed it: nothing is left to deliver, so it is done.
-      if (record?.offset !== d.offset) await this.store.apply([doneOp(d)]);
-      else picked.push({ ...pending, record });
+      if (!budget.take(deliveredSizeBound(record))) return picked;
+      this.due.delete(key);
+      picked.push({ ...pending, record });
     }
     const partitions = this.readPos.length;
     this.firstPartition = (this.firstPartition + 1) % partitions;
     for (let i = 0; i < partitions && picked.length < max; i++) {
-      await this.readNew((this.firstPartition + i) % partitions, max, picked, now);
+      const full = await this.readNew(
+        (this.firstPartition + i) % partitions,
+        max,
+        picked,
+        budget,
+        now,
+      );
+      if (full) break;
     }
     return picked;
   }
 
-  private async readNew(p: number, max: number, picked: Picked[], now: number): Promise<void> {
+  /** New messages of partition `p` after the read position; true once the frame is full. */
+  private async readNew(
+    p: number,
+    max: number,
+    picked: Picked[],
+    budget: FrameBudget,
+    now: number,
+  ): Promise<boolean> {
     const log = this.station.store.partition(p);
-    let bytes = picked.reduce((n, x) => n + x.record.payload.length, 0);
     while (picked.length < max && (this.readPos[p] ?? 0) < log.bounds().next) {
       const records = await log.read(this.readPos[p] ?? 0, {
         maxRecords: max - picked.length,
         maxBytes: this.limits.maxBatchBytes,
       });
-      if (records.length === 0) return;
+      if (records.length === 0) return false;
       for (const record of records) {
-        // A deliver frame stays within maxBatchBytes of payload (and so within maxFrameBytes).
-        if (picked.length > 0 && bytes + record.payload.length > this.limits.maxBatchBytes) return;
-        this.readPos[p] = record.offset + 1;
         const state = this.store.state(p);
-        if (state === undefined || record.offset < state.cursor || state.done.has(record.offset))
-          continue;
         const key = refKey(p, record.offset);
-        if (this.inFlight(key) || this.due.has(key)) continue;
-        const until = state.delayedUntil.get(record.offset);
-        if (until !== undefined && until > now) {
-          this.due.set(key, { partition: p, offset: record.offset, notBefore: until });
-          continue;
+        const skip =
+          state === undefined ||
+          record.offset < state.cursor ||
+          state.done.has(record.offset) ||
+          this.inFlight(key) ||
+          this.due.has(key);
+        if (!skip) {
+          const until = state.delayedUntil.get(record.offset);
+          if (until !== undefined && until > now) {
+            this.due.set(key, { partition: p, offset: record.offset, notBefore: until });
+          } else {
+            // Not read past: the message that does not fit starts the next frame.
+            if (!budget.take(deliveredSizeBound(record))) return true;
+            picked.push({ partition: p, offset: record.offset, record });
+          }
         }
-        bytes += record.payload.length;
-        picked.push({ partition: p, offset: record.offset, record });
+        this.readPos[p] = record.offset + 1;
       }
     }
+    return false;
   }
 }

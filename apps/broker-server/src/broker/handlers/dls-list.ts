@@ -1,16 +1,25 @@
 import type { DlsListFrame } from '@ferry/protocol';
 import type { Connection } from '../../server/types.js';
+import type { DeadLetterRecord } from '../../storage/types.js';
 import type { BrokerCore } from '../core.js';
+import { FrameBudget, msgpackSizeBound } from '../frame-budget.js';
 
-/** A page of the station's dead-letter entries, in id order. [DLS-2] */
+/** A page of the station's dead-letter entries, in id order, within maxFrameBytes. [DLS-2] [LIMITS-1] */
 export async function dlsList(
   core: BrokerCore,
   conn: Connection,
   frame: DlsListFrame,
 ): Promise<void> {
   const station = core.stations.get(frame.station);
-  const options: { after?: number; group?: string; limit: number } = {
+  const budget = new FrameBudget(core.limits.maxFrameBytes);
+  const options: {
+    after?: number;
+    group?: string;
+    limit: number;
+    admit: (entry: DeadLetterRecord) => boolean;
+  } = {
     limit: Math.min(frame.limit ?? core.limits.maxListItems, core.limits.maxListItems),
+    admit: (entry) => budget.take(msgpackSizeBound(entry)),
   };
   if (frame.after !== undefined) options.after = frame.after;
   if (frame.group !== undefined) options.group = frame.group;

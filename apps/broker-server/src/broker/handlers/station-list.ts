@@ -1,14 +1,19 @@
-import type { StationListFrame } from '@ferry/protocol';
+import type { StationInfo, StationListFrame } from '@ferry/protocol';
 import type { Connection } from '../../server/types.js';
 import type { BrokerCore } from '../core.js';
+import { FrameBudget, msgpackSizeBound } from '../frame-budget.js';
 
+/** A page of stations in name order, within maxListItems and maxFrameBytes. [LIMITS-1] */
 export function stationList(core: BrokerCore, conn: Connection, frame: StationListFrame): void {
   const limit = Math.min(frame.limit ?? core.limits.maxListItems, core.limits.maxListItems);
   const page = core.stations.list(frame.prefix, frame.after, limit);
-  conn.send({
-    type: 'stations',
-    id: frame.id,
-    stations: page.stations.map((s) => core.stations.info(s)),
-    more: page.more,
-  });
+  const budget = new FrameBudget(core.limits.maxFrameBytes);
+  const stations: StationInfo[] = [];
+  for (const station of page.stations) {
+    const info = core.stations.info(station);
+    if (!budget.take(msgpackSizeBound(info))) break;
+    stations.push(info);
+  }
+  const more = page.more || stations.length < page.stations.length;
+  conn.send({ type: 'stations', id: frame.id, stations, more });
 }
