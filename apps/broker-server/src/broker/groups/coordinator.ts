@@ -26,6 +26,9 @@ interface Flight extends Pending {
 }
 
 export const MAX_DELIVERIES_REASON = 'max deliveries exceeded';
+/** Why a message is dead-lettered when its last delivery ended with its subscription. [CONS-9] */
+export const ENDED_IN_FLIGHT_REASON =
+  'max deliveries exceeded: the subscription ended while it was in flight';
 
 export class GroupCoordinator {
   readonly members: Member[] = [];
@@ -34,6 +37,8 @@ export class GroupCoordinator {
   private turn = 0;
   private pumping = false;
   private again = false;
+  /** Set by close: nothing is delivered any more, and a delivery cut short by it is no error. */
+  private closed = false;
   private readonly sweeper: ReturnType<typeof setInterval>;
 
   constructor(
@@ -66,18 +71,23 @@ export class GroupCoordinator {
     this.members.push(member);
   }
 
-  /** The member's in-flight messages go back to the others at once. [CONS-8] */
+  /**
+   * The member's in-flight messages go back to the others at once [CONS-8], except those
+   * delivered maxDeliveries times: their last delivery ended too, so they are dead-lettered. [CONS-9]
+   */
   leave(member: Member): void {
     member.left = true;
     const i = this.members.indexOf(member);
     if (i >= 0) this.members.splice(i, 1);
+    const ended: Flight[] = [];
     for (const key of member.inFlight) {
       const f = this.inFlight.get(key);
       if (f === undefined) continue;
       this.inFlight.delete(key);
-      this.backlog.add(f, 0);
+      ended.push(f);
     }
     member.inFlight.clear();
+    this.endDeliveries(ended);
     this.pump();
   }
 
@@ -158,30 +168,38 @@ export class GroupCoordinator {
 
   /** Delivers while some member has credit and messages are available; one run at a time. */
   pump(): void {
+    if (this.closed) return;
     if (this.pumping) {
       this.again = true;
       return;
     }
     this.pumping = true;
     void this.run()
-      .catch((err: unknown) => this.log.error({ err, group: this.name }, 'delivery failed'))
+      .catch((err: unknown) => {
+        // The station or group went away under a delivery: its store closed, nothing was lost.
+        if (this.closed) this.log.debug({ err, group: this.name }, 'delivery stopped by close');
+        else this.log.error({ err, group: this.name }, 'delivery failed');
+      })
       .finally(() => {
         this.pumping = false;
         if (this.again) this.pump();
       });
   }
 
+  /** Stops delivering (the group or its station is deleted, or the broker stops). */
   close(): void {
+    this.closed = true;
     clearInterval(this.sweeper);
     for (const m of this.members) m.left = true;
     this.members.length = 0;
+    this.inFlight.clear();
   }
 
   private async run(): Promise<void> {
     do {
       this.again = false;
-      while (await this.deliverOnce());
-    } while (this.again);
+      while (!this.closed && (await this.deliverOnce()));
+    } while (this.again && !this.closed);
   }
 
   /** One deliver frame to the next ready member; false when nothing can be delivered now. */
@@ -202,15 +220,15 @@ export class GroupCoordinator {
       throw err;
     }
     if (member.left || member.conn.closed) {
-      for (const x of picked) this.backlog.add(x, 0);
+      // Journaled as delivered, so counted: their delivery ended with the subscription. [CONS-9]
+      this.endDeliveries(
+        picked.map((x) => ({ ...x, member, deadline: 0, count: this.deliveries(x) })),
+      );
       return true;
     }
     const deadline = Date.now() + this.settings.ackTimeoutMs;
     const messages = picked.map((x): DeliveredMessage => {
-      const count =
-        x.resent !== undefined
-          ? (x.count ?? 0) + 1
-          : (this.store.state(x.partition)?.deliveries.get(x.offset) ?? 1);
+      const count = this.deliveries(x);
       // Built field by field: object rest and spread here cost a fifth of a fan-out's CPU.
       const flight: Flight = { partition: x.partition, offset: x.offset, member, deadline, count };
       if (x.resent !== undefined) flight.resent = x.resent;
@@ -241,6 +259,37 @@ export class GroupCoordinator {
     return undefined;
   }
 
+  /** Deliveries of a picked message, the one being made included. */
+  private deliveries(x: Pending): number {
+    return x.resent !== undefined
+      ? (x.count ?? 0) + 1
+      : (this.store.state(x.partition)?.deliveries.get(x.offset) ?? 1);
+  }
+
+  /**
+   * Deliveries that ended with their subscription: redeliverable at once, or dead-lettered
+   * (once: they are out of flight) after maxDeliveries. [CONS-8] [CONS-9]
+   */
+  private endDeliveries(flights: Flight[]): void {
+    for (const f of flights) {
+      if (f.count < this.settings.maxDeliveries) this.backlog.add(f, 0);
+      else this.deadLetterLater(f, ENDED_IN_FLIGHT_REASON);
+    }
+  }
+
+  /** Dead-letters in the background; on failure the message stays deliverable. */
+  private deadLetterLater(f: Flight, reason: string): void {
+    void this.deadLetterOne(f, reason).catch((err: unknown) => {
+      if (this.closed) return;
+      this.log.error(
+        { err, group: this.name, key: refKey(f.partition, f.offset) },
+        'dead-lettering failed; will redeliver',
+      );
+      this.backlog.add(f, 0);
+      this.pump();
+    });
+  }
+
   /** Ack timeouts: redeliverable, or dead-lettered after maxDeliveries (once). [CONS-7] */
   private sweep(): void {
     const now = Date.now();
@@ -249,11 +298,7 @@ export class GroupCoordinator {
       this.inFlight.delete(key);
       f.member.inFlight.delete(key);
       if (f.count < this.settings.maxDeliveries) this.backlog.add(f, 0);
-      else
-        void this.deadLetterOne(f, MAX_DELIVERIES_REASON).catch((err: unknown) => {
-          this.log.error({ err, group: this.name, key }, 'dead-lettering failed; will redeliver');
-          this.backlog.add(f, 0);
-        });
+      else this.deadLetterLater(f, MAX_DELIVERIES_REASON);
     }
     this.pump();
   }

@@ -7,7 +7,9 @@ export async function stationDelete(
   conn: Connection,
   frame: StationDeleteFrame,
 ): Promise<void> {
-  await core.stations.delete(frame.name);
+  core.stations.get(frame.name);
+  // The groups stop delivering before the station's files close under them.
   core.groups.dropStation(frame.name);
+  await core.stations.delete(frame.name);
   conn.send({ type: 'ok', id: frame.id });
 }
