@@ -70,7 +70,7 @@ describe('loadConfig: defaults', () => {
         defaultMaxDeliveries: 5,
         retentionCheckMs: 10_000,
       },
-      storage: { segmentBytes: 64 * 1024 * 1024, segmentMs: 24 * 3600_000 },
+      storage: { segmentBytes: 64 * 1024 * 1024, segmentMs: 24 * 3600_000, maxOpenFiles: 'auto' },
       shutdownGraceMs: 5000,
     };
     expect(loadConfig({ argv: [], env: {}, cwd: CWD })).toEqual(expected);

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { BrokerConfig } from '../config/types.js';
 import { startServers } from '../server/server.js';
 import { EmbeddedStorageEngine } from '../storage/engine.js';
+import { maxOpenFiles } from '../storage/fs/descriptor-budget.js';
 import { authenticator } from './authenticate.js';
 import type { BrokerCore } from './core.js';
 import { GroupRegistry } from './groups/registry.js';
@@ -20,11 +21,13 @@ export interface RunningBroker {
 }
 
 export async function startBroker(config: BrokerConfig, log: Logger): Promise<RunningBroker> {
+  const storageLog = log.child({ component: 'storage' });
   const engine = await EmbeddedStorageEngine.open({
     dataDir: config.dataDir,
     segmentBytes: config.storage.segmentBytes,
     segmentMs: config.storage.segmentMs,
-    log: log.child({ component: 'storage' }),
+    maxOpenFiles: maxOpenFiles(config.storage.maxOpenFiles, config.connections.max, storageLog),
+    log: storageLog,
   });
   const stations = new StationRegistry(
     engine,

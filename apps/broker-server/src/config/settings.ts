@@ -8,6 +8,7 @@
 import { DEFAULT_LIMITS, DURABILITY_VALUES } from '@ferry/protocol';
 import type { BrokerConfig } from './types.js';
 import {
+  autoOr,
   boolean,
   durationMs,
   integer,
@@ -213,6 +214,14 @@ const SETTINGS = {
     default: 24 * 3600_000,
     description: 'Roll a partition segment at this age',
     value: durationMs(1000),
+  },
+  'storage.maxOpenFiles': {
+    default: 'auto',
+    description:
+      'Most files storage keeps open at once (segments, journals); idle ones are closed and reopened on use. auto: sized from the descriptor limit, leaving room for the connections',
+    value: autoOr(integer(8)),
+    flag: '--max-open-files <n>',
+    env: 'FERRY_MAX_OPEN_FILES',
   },
   shutdownGraceMs: {
     default: 5000,

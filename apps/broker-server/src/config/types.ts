@@ -62,6 +62,8 @@ export interface BrokerConfig {
     segmentBytes: number;
     /** Roll a partition's active segment at this age. */
     segmentMs: number;
+    /** Most files storage keeps open at once; 'auto' sizes it from the descriptor limit. */
+    maxOpenFiles: number | 'auto';
   };
   /** Grace period for in-flight work on SIGTERM before connections are closed. */
   shutdownGraceMs: number;

@@ -44,6 +44,14 @@ export function integer(min: number, max = Number.MAX_SAFE_INTEGER): TextValue<n
   };
 }
 
+/** The word `auto` (the broker decides at start), or a value `inner` reads. */
+export function autoOr<T>(inner: TextValue<T>): TextValue<T | 'auto'> {
+  return {
+    fromText: (text) => (text === 'auto' ? 'auto' : inner.fromText(text)),
+    fromJson: (value) => (value === 'auto' ? 'auto' : inner.fromJson(value)),
+  };
+}
+
 export const port = integer(0, 65535);
 export const positive = integer(1);
 /** A duration in milliseconds that a Node timer can hold. */

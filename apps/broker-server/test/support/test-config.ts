@@ -41,7 +41,12 @@ export function testConfig(overrides: TestConfigOverrides = {}): BrokerConfig {
       retentionCheckMs: 60_000,
       ...overrides.stations,
     },
-    storage: { segmentBytes: 64 * 1024 * 1024, segmentMs: 24 * 3600_000, ...overrides.storage },
+    storage: {
+      segmentBytes: 64 * 1024 * 1024,
+      segmentMs: 24 * 3600_000,
+      maxOpenFiles: 'auto',
+      ...overrides.storage,
+    },
     shutdownGraceMs: overrides.shutdownGraceMs ?? 1000,
   };
 }
