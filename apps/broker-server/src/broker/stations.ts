@@ -53,6 +53,8 @@ export class StationRegistry {
   private readonly stations = new Map<string, Station>();
   /** Creations in progress, so concurrent first uses of a name create it once. */
   private readonly creating = new Map<string, Promise<Station>>();
+  /** Stations on disk that could not be opened at start, and why [LIMITS-3]. */
+  private readonly unavailable = new Map<string, StorageError>();
   private retentionTimer: ReturnType<typeof setInterval> | undefined;
   private groups: GroupView | undefined;
 
@@ -63,10 +65,25 @@ export class StationRegistry {
     private readonly log: Logger,
   ) {}
 
-  /** Opens every station on disk and starts retention. */
+  /** Opens every station on disk and starts retention; one that cannot open is reported and left out [LIMITS-3]. */
   async start(): Promise<void> {
     for (const name of await this.engine.listStations()) {
-      const store = await this.engine.openStation(name, storeConfig(defaultConfig(this.config)));
+      let store: StationStore;
+      try {
+        store = await this.engine.openStation(name, storeConfig(defaultConfig(this.config)));
+      } catch (err) {
+        const reason = err instanceof Error ? err.message : String(err);
+        this.unavailable.set(
+          name,
+          new StorageError(
+            'STORAGE_FAILED',
+            `station '${name}' could not be opened when the broker started (${reason}); the broker log has the details`,
+            { cause: err },
+          ),
+        );
+        this.log.error({ err, station: name }, 'station could not be opened: it is unavailable');
+        continue;
+      }
       const settings = store.settings as Partial<SavedSettings> | undefined;
       this.stations.set(name, {
         name,
@@ -81,7 +98,10 @@ export class StationRegistry {
       this.config.stations.retentionCheckMs,
     );
     this.retentionTimer.unref();
-    this.log.info({ stations: this.stations.size }, 'stations opened');
+    this.log.info(
+      { stations: this.stations.size, unavailable: this.unavailable.size },
+      'stations opened',
+    );
   }
 
   /** The consumer groups, once they are open (before, stations have no groups to show). */
@@ -91,16 +111,18 @@ export class StationRegistry {
 
   get(name: string): Station {
     const station = this.stations.get(name);
-    if (station === undefined)
-      throw new StorageError('STATION_NOT_FOUND', `station '${name}' does not exist`);
-    return station;
+    if (station !== undefined) return station;
+    throw (
+      this.unavailable.get(name) ??
+      new StorageError('STATION_NOT_FOUND', `station '${name}' does not exist`)
+    );
   }
 
   /** The station, created with the defaults on first use when auto-creation is on. */
   async resolve(name: string): Promise<Station> {
     const station = this.stations.get(name);
     if (station !== undefined) return station;
-    if (!this.config.stations.autoCreate) this.get(name);
+    if (!this.config.stations.autoCreate || this.unavailable.has(name)) this.get(name);
     return this.create(name, {});
   }
 

@@ -15,6 +15,8 @@ export interface BrokerProcess {
   tcpPort: number;
   httpPort: number;
   dataDir: string;
+  /** The broker's process id (to count its descriptors in /proc, say). */
+  pid: number;
   /** Every JSON log line the broker printed. */
   logs: Record<string, unknown>[];
   /** SIGTERM, and wait for the exit code. */
@@ -27,26 +29,40 @@ export interface StartOptions {
   dataDir?: string;
   args?: string[];
   env?: Record<string, string>;
+  /** Run the broker with this descriptor limit (soft and hard, so that Node cannot raise it). */
+  descriptorLimit?: number;
+  /** Run the broker with this umask, e.g. 0 to see that file modes do not depend on it. */
+  umask?: number;
+}
+
+/** `sh -c 'ulimit -n N; umask M; exec node ...'`: the same process, so its pid is the broker's. */
+function command(options: StartOptions, argv: string[]): [string, string[]] {
+  const setup: string[] = [];
+  if (options.descriptorLimit !== undefined) setup.push(`ulimit -n ${options.descriptorLimit}`);
+  if (options.umask !== undefined)
+    setup.push(`umask ${options.umask.toString(8).padStart(3, '0')}`);
+  if (setup.length === 0) return [process.execPath, argv];
+  return ['/bin/sh', ['-c', `${setup.join(' && ')} && exec "$0" "$@"`, process.execPath, ...argv]];
 }
 
 export async function startBroker(options: StartOptions = {}): Promise<BrokerProcess> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'ferry-broker-'));
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [
-      BIN,
-      '--data-dir',
-      dataDir,
-      '--host',
-      '127.0.0.1',
-      '--tcp-port',
-      '0',
-      '--http-port',
-      '0',
-      ...(options.args ?? []),
-    ],
-    { env: { PATH: process.env.PATH ?? '', ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const [file, argv] = command(options, [
+    BIN,
+    '--data-dir',
+    dataDir,
+    '--host',
+    '127.0.0.1',
+    '--tcp-port',
+    '0',
+    '--http-port',
+    '0',
+    ...(options.args ?? []),
+  ]);
+  const child: ChildProcess = spawn(file, argv, {
+    env: { PATH: process.env.PATH ?? '', ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const logs: Record<string, unknown>[] = [];
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
@@ -74,6 +90,7 @@ export async function startBroker(options: StartOptions = {}): Promise<BrokerPro
   return {
     ...ports,
     dataDir,
+    pid: child.pid as number,
     logs,
     async stop() {
       child.kill('SIGTERM');
