@@ -70,7 +70,12 @@ describe('loadConfig: defaults', () => {
         defaultMaxDeliveries: 5,
         retentionCheckMs: 10_000,
       },
-      storage: { segmentBytes: 64 * 1024 * 1024, segmentMs: 24 * 3600_000, maxOpenFiles: 'auto' },
+      storage: {
+        segmentBytes: 64 * 1024 * 1024,
+        segmentMs: 24 * 3600_000,
+        maxOpenFiles: 'auto',
+        dedupMaxEntries: 1_000_000,
+      },
       shutdownGraceMs: 5000,
     };
     expect(loadConfig({ argv: [], env: {}, cwd: CWD })).toEqual(expected);

@@ -27,6 +27,7 @@ export async function startBroker(config: BrokerConfig, log: Logger): Promise<Ru
     segmentBytes: config.storage.segmentBytes,
     segmentMs: config.storage.segmentMs,
     maxOpenFiles: maxOpenFiles(config.storage.maxOpenFiles, config.connections.max, storageLog),
+    dedupMaxEntries: config.storage.dedupMaxEntries,
     log: storageLog,
   });
   const stations = new StationRegistry(

@@ -223,6 +223,14 @@ const SETTINGS = {
     flag: '--max-open-files <n>',
     env: 'FERRY_MAX_OPEN_FILES',
   },
+  'storage.dedupMaxEntries': {
+    default: 1_000_000,
+    description:
+      'Most msgIds the dedup index of all stations together remembers (about 100 bytes each); past it the oldest are forgotten first, even within their window',
+    value: positive,
+    flag: '--dedup-max-entries <n>',
+    env: 'FERRY_DEDUP_MAX_ENTRIES',
+  },
   shutdownGraceMs: {
     default: 5000,
     description: 'Time in-flight work gets on SIGTERM before connections are closed',

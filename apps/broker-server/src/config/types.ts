@@ -64,6 +64,8 @@ export interface BrokerConfig {
     segmentMs: number;
     /** Most files storage keeps open at once; 'auto' sizes it from the descriptor limit. */
     maxOpenFiles: number | 'auto';
+    /** Most msgIds the dedup index of all stations together remembers; the oldest go first. [LIMITS-6] */
+    dedupMaxEntries: number;
   };
   /** Grace period for in-flight work on SIGTERM before connections are closed. */
   shutdownGraceMs: number;

@@ -1,51 +1,206 @@
 /**
- * msgId -> where the original went, for the station's dedup window. Entries
- * are kept in arrival order, so expiry and the size bound evict from the front.
+ * msgId -> where the original went, for each station's dedup window, within one bound for the
+ * whole engine [LIMITS-6]. Every station's msgIds are kept in one ring in arrival order, so the
+ * oldest of all stations are forgotten first; a station's index maps its msgIds to ring slots.
+ * Slots are columns of typed arrays rather than an object per msgId: a remembered msgId costs
+ * its string, its map entry and 36 bytes of columns.
  */
 import type { DedupEntry, PartitionLog } from './types.js';
 
+const INITIAL_SLOTS = 1024;
+
+/** The engine's msgIds, oldest first, at most `maxEntries` of them. */
+export class DedupBudget {
+  private ids: (string | undefined)[] = [];
+  private owners: (DedupIndex | undefined)[] = [];
+  private partitions = new Uint32Array(0);
+  private offsets = new Float64Array(0);
+  private timestamps = new Float64Array(0);
+  /** Slot of the oldest entry; the ring runs from here for `used` slots. */
+  private head = 0;
+  /** Slots from the head on, live or freed (a freed slot is reused once it reaches the head). */
+  private used = 0;
+  private live = 0;
+
+  constructor(readonly maxEntries: number) {}
+
+  /** msgIds remembered, all stations together. */
+  get size(): number {
+    return this.live;
+  }
+
+  entry(slot: number): DedupEntry {
+    return {
+      partition: this.partitions[slot] ?? 0,
+      offset: this.offsets[slot] ?? 0,
+      timestamp: this.timestamps[slot] ?? 0,
+    };
+  }
+
+  timestamp(slot: number): number {
+    return this.timestamps[slot] ?? 0;
+  }
+
+  /** Whether an entry of `timestamp` would be kept: false when it is older than all, and there is no room. */
+  admits(timestamp: number): boolean {
+    if (this.live < this.maxEntries) return true;
+    this.skipFreed();
+    return this.used > 0 && timestamp >= this.timestamp(this.head);
+  }
+
+  /** Adds `msgId` for `owner` as the newest entry; returns its slot. Forgets the oldest past the bound. */
+  add(owner: DedupIndex, msgId: string, entry: DedupEntry, now: number): number {
+    this.expire(now);
+    while (this.live >= this.maxEntries) this.evictOldest();
+    if (this.used === this.ids.length) this.makeRoom();
+    const slot = (this.head + this.used) % this.ids.length;
+    this.ids[slot] = msgId;
+    this.owners[slot] = owner;
+    this.partitions[slot] = entry.partition;
+    this.offsets[slot] = entry.offset;
+    this.timestamps[slot] = entry.timestamp;
+    this.used++;
+    this.live++;
+    return slot;
+  }
+
+  /** Frees a slot (its owner has already forgotten it). */
+  free(slot: number): void {
+    if (this.owners[slot] === undefined) return;
+    this.ids[slot] = undefined;
+    this.owners[slot] = undefined;
+    this.live--;
+  }
+
+  /** Forgets, from the oldest on, the entries past their own station's window. */
+  private expire(now: number): void {
+    for (;;) {
+      this.skipFreed();
+      const owner = this.owners[this.head];
+      if (this.used === 0 || owner === undefined) return;
+      if (this.timestamp(this.head) >= now - owner.windowMs) return;
+      this.evictOldest();
+    }
+  }
+
+  private evictOldest(): void {
+    this.skipFreed();
+    const slot = this.head;
+    this.owners[slot]?.forget(this.ids[slot] ?? '', slot);
+    this.free(slot);
+  }
+
+  private skipFreed(): void {
+    while (this.used > 0 && this.owners[this.head] === undefined) {
+      this.head = (this.head + 1) % this.ids.length;
+      this.used--;
+    }
+  }
+
+  /**
+   * The ring is full of live and freed slots: rewritten, oldest first, without the freed ones,
+   * into columns twice as long if more than half are live (never past twice the bound).
+   */
+  private makeRoom(): void {
+    const size = this.ids.length;
+    const length =
+      size === 0
+        ? Math.min(INITIAL_SLOTS, 2 * this.maxEntries)
+        : this.live * 2 > size
+          ? size * 2
+          : size;
+    const ids: (string | undefined)[] = new Array(length);
+    const owners: (DedupIndex | undefined)[] = new Array(length);
+    const partitions = new Uint32Array(length);
+    const offsets = new Float64Array(length);
+    const timestamps = new Float64Array(length);
+    let to = 0;
+    for (let i = 0; i < this.used; i++) {
+      const from = (this.head + i) % size;
+      const owner = this.owners[from];
+      const id = this.ids[from];
+      if (owner === undefined || id === undefined) continue;
+      ids[to] = id;
+      owners[to] = owner;
+      partitions[to] = this.partitions[from] ?? 0;
+      offsets[to] = this.offsets[from] ?? 0;
+      timestamps[to] = this.timestamps[from] ?? 0;
+      owner.moved(id, to);
+      to++;
+    }
+    this.ids = ids;
+    this.owners = owners;
+    this.partitions = partitions;
+    this.offsets = offsets;
+    this.timestamps = timestamps;
+    this.head = 0;
+    this.used = to;
+  }
+}
+
+/** One station's msgIds within its window, held in the engine's budget. */
 export class DedupIndex {
-  private readonly entries = new Map<string, DedupEntry>();
+  /** msgId -> its slot in the budget. */
+  private readonly slots = new Map<string, number>();
 
   constructor(
-    private readonly windowMs: number,
-    /** Bound on memory: past it the oldest ids are forgotten before their window ends. */
-    private readonly maxEntries: number,
+    private readonly budget: DedupBudget,
+    readonly windowMs: number,
   ) {}
 
   get size(): number {
-    return this.entries.size;
+    return this.slots.size;
   }
 
   lookup(msgId: string, now: number): DedupEntry | undefined {
-    const entry = this.entries.get(msgId);
-    if (entry === undefined) return undefined;
-    if (entry.timestamp < now - this.windowMs) {
-      this.entries.delete(msgId);
+    const slot = this.slots.get(msgId);
+    if (slot === undefined) return undefined;
+    if (this.budget.timestamp(slot) < now - this.windowMs) {
+      this.slots.delete(msgId);
+      this.budget.free(slot);
       return undefined;
     }
-    return entry;
+    return this.budget.entry(slot);
   }
 
   remember(msgId: string, entry: DedupEntry, now: number): void {
     if (this.windowMs <= 0) return;
-    this.entries.delete(msgId);
-    this.entries.set(msgId, entry);
-    this.evict(now);
-  }
-
-  private evict(now: number): void {
-    const oldest = now - this.windowMs;
-    for (const [msgId, entry] of this.entries) {
-      if (entry.timestamp >= oldest && this.entries.size <= this.maxEntries) break;
-      this.entries.delete(msgId);
+    const old = this.slots.get(msgId);
+    if (old !== undefined) {
+      this.slots.delete(msgId);
+      this.budget.free(old);
     }
+    this.slots.set(msgId, this.budget.add(this, msgId, entry, now));
   }
 
-  /** Refills the index from the records of the last window, so dedup survives a restart. */
+  /** The budget forgot a msgId of this station (the oldest of all, or past its window). */
+  forget(msgId: string, slot: number): void {
+    if (this.slots.get(msgId) === slot) this.slots.delete(msgId);
+  }
+
+  /** The budget moved a msgId to another slot. */
+  moved(msgId: string, slot: number): void {
+    this.slots.set(msgId, slot);
+  }
+
+  /** Forgets every msgId of the station (it is closed or deleted), giving their room back. */
+  async close(): Promise<void> {
+    for (const slot of this.slots.values()) this.budget.free(slot);
+    this.slots.clear();
+  }
+
+  /**
+   * Refills the index from the records of the last window, so dedup survives a restart: the
+   * newest first in memory, added oldest first, each only if the budget would keep it.
+   */
   async rebuild(partitions: readonly PartitionLog[], now: number): Promise<void> {
     if (this.windowMs <= 0) return;
-    const found: [string, DedupEntry][] = [];
+    const max = this.budget.maxEntries;
+    let found: [string, DedupEntry][] = [];
+    const newest = () => {
+      found.sort((a, b) => a[1].timestamp - b[1].timestamp);
+      found = found.slice(-max);
+    };
     for (const log of partitions) {
       let offset = await log.offsetForTimestamp(now - this.windowMs);
       for (;;) {
@@ -58,10 +213,13 @@ export class DedupIndex {
               { partition: log.partition, offset: r.offset, timestamp: r.timestamp },
             ]);
         }
+        // Bounded while reading: only the newest `max` can be kept anyway.
+        if (found.length > 2 * max) newest();
         offset = (records[records.length - 1]?.offset ?? offset) + 1;
       }
     }
-    found.sort((a, b) => a[1].timestamp - b[1].timestamp);
-    for (const [msgId, entry] of found.slice(-this.maxEntries)) this.remember(msgId, entry, now);
+    newest();
+    for (const [msgId, entry] of found)
+      if (this.budget.admits(entry.timestamp)) this.remember(msgId, entry, now);
   }
 }

@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import { DEFAULT_LIMITS } from '@ferry/protocol';
 import { claimDataDir } from './data-dir.js';
+import { DedupBudget } from './dedup.js';
 import { StorageError } from './errors.js';
 import { nodeFs } from './fs/node-fs.js';
 import { PooledFileSystem } from './fs/pooled-fs.js';
@@ -37,7 +38,7 @@ export interface EngineOptions {
   maxPendingBytes?: number;
   /** Checkpoint a group's journal past this size (default 4 MiB). */
   groupCompactAfterBytes?: number;
-  /** Most msgIds one station remembers for dedup (default 1,000,000). */
+  /** Most msgIds the dedup index of all stations together holds (default 1,000,000). [LIMITS-6] */
   dedupMaxEntries?: number;
   /** Most files open at once, segments, journals and directory syncs together (default 512). */
   maxOpenFiles?: number;
@@ -79,7 +80,7 @@ export class EmbeddedStorageEngine implements StorageEngine {
       segmentMs: options.segmentMs ?? 24 * 3600_000,
       maxPendingBytes: options.maxPendingBytes ?? 64 * 1024 * 1024,
       groupCompactAfterBytes: options.groupCompactAfterBytes ?? 4 * 1024 * 1024,
-      dedupMaxEntries: options.dedupMaxEntries ?? 1_000_000,
+      dedup: new DedupBudget(options.dedupMaxEntries ?? 1_000_000),
       maxNameBytes: DEFAULT_LIMITS.maxNameBytes,
     };
     return new EmbeddedStorageEngine(ctx, stationsDir, lock);

@@ -1,7 +1,7 @@
 /** A station's partitions, consumer groups and dedup index, on disk or in memory. */
 import { join } from 'node:path';
 import { DeadLetterLog } from './dead-letters.js';
-import { DedupIndex } from './dedup.js';
+import { type DedupBudget, DedupIndex } from './dedup.js';
 import type { FileSystem } from './fs/types.js';
 import { FileGroupStore, MemoryGroupStore } from './group-store.js';
 import type { StorageLogger } from './logger.js';
@@ -29,7 +29,8 @@ export interface StationContext {
   segmentMs: number;
   maxPendingBytes: number;
   groupCompactAfterBytes: number;
-  dedupMaxEntries: number;
+  /** The dedup index of all stations together, within one bound. [LIMITS-6] */
+  dedup: DedupBudget;
   maxNameBytes: number;
 }
 
@@ -127,6 +128,7 @@ abstract class BaseStationStore implements StationStore {
     const groups = await Promise.allSettled(this.groupStores.values());
     await Promise.all([
       ...this.partitions.map((p) => p.close()),
+      this.dedup.close(),
       this.deadLetterParts.log.close(),
       this.deadLetterParts.removed.close(),
       ...groups.flatMap((g) => (g.status === 'fulfilled' ? [g.value.close()] : [])),
@@ -199,7 +201,7 @@ export class FileStationStore extends BaseStationStore {
         );
       }
       await ctx.fs.syncDir(at.partitions);
-      const dedup = new DedupIndex(config.dedupWindowMs, ctx.dedupMaxEntries);
+      const dedup = keep(new DedupIndex(ctx.dedup, config.dedupWindowMs));
       await dedup.rebuild(partitions, ctx.now());
       const dlsLog = keep(
         await FilePartitionLog.open({
@@ -276,7 +278,7 @@ export class MemoryStationStore extends BaseStationStore {
       { length: record.config.partitions },
       (_, p) => new MemoryPartitionLog(p, ctx.now),
     );
-    const dedup = new DedupIndex(record.config.dedupWindowMs, ctx.dedupMaxEntries);
+    const dedup = new DedupIndex(ctx.dedup, record.config.dedupWindowMs);
     const deadLetters = await deadLetterParts(
       new MemoryPartitionLog(0, ctx.now),
       new MemoryGroupStore('removed'),

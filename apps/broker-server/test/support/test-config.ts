@@ -45,6 +45,7 @@ export function testConfig(overrides: TestConfigOverrides = {}): BrokerConfig {
       segmentBytes: 64 * 1024 * 1024,
       segmentMs: 24 * 3600_000,
       maxOpenFiles: 'auto',
+      dedupMaxEntries: 1_000_000,
       ...overrides.storage,
     },
     shutdownGraceMs: overrides.shutdownGraceMs ?? 1000,
