@@ -2,7 +2,13 @@
  * The broker's stations: their stores and effective settings, admin
  * operations, auto-creation, and retention in the background.
  */
-import type { GroupInfo, Limits, StationConfig, StationInfo } from '@ferry/protocol';
+import {
+  FerryError,
+  type GroupInfo,
+  type Limits,
+  type StationConfig,
+  type StationInfo,
+} from '@ferry/protocol';
 import type { Logger } from 'pino';
 import type { BrokerConfig } from '../config/types.js';
 import { StorageError } from '../storage/errors.js';
@@ -53,6 +59,8 @@ export class StationRegistry {
   private readonly stations = new Map<string, Station>();
   /** Creations in progress, so concurrent first uses of a name create it once. */
   private readonly creating = new Map<string, Promise<Station>>();
+  /** The partitions of each creation in progress, counted against the caps. */
+  private readonly creatingPartitions = new Map<string, number>();
   /** Stations on disk that could not be opened at start, and why [LIMITS-3]. */
   private readonly unavailable = new Map<string, StorageError>();
   private retentionTimer: ReturnType<typeof setInterval> | undefined;
@@ -138,10 +146,38 @@ export class StationRegistry {
     }
     let pending = this.creating.get(name);
     if (pending === undefined) {
-      pending = this.open(name, config).finally(() => this.creating.delete(name));
+      this.checkCaps(name, config.partitions);
+      this.creatingPartitions.set(name, config.partitions);
+      pending = this.open(name, config).finally(() => {
+        this.creating.delete(name);
+        this.creatingPartitions.delete(name);
+      });
       this.creating.set(name, pending);
     }
     return pending;
+  }
+
+  /** Refuses a station past the engine's caps, creations in progress counted, before anything is made. [LIMITS-2] */
+  private checkCaps(name: string, partitions: number): void {
+    let stations = this.stations.size;
+    let total = partitions;
+    for (const station of this.stations.values()) total += station.store.config.partitions;
+    for (const [other, n] of this.creatingPartitions) {
+      if (this.stations.has(other)) continue;
+      stations++;
+      total += n;
+    }
+    const { max, maxPartitionsTotal } = this.config.stations;
+    if (stations >= max)
+      throw new FerryError(
+        'QUOTA_EXCEEDED',
+        `cannot create station '${name}': the broker has ${stations} stations, the most allowed (stations.max)`,
+      );
+    if (total > maxPartitionsTotal)
+      throw new FerryError(
+        'QUOTA_EXCEEDED',
+        `cannot create station '${name}' with ${partitions} partitions: all stations would have ${total}, over ${maxPartitionsTotal} (stations.maxPartitionsTotal)`,
+      );
   }
 
   async update(name: string, patch: StationConfig): Promise<Station> {
