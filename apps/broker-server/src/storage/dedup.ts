@@ -5,9 +5,12 @@
  * Slots are columns of typed arrays rather than an object per msgId: a remembered msgId costs
  * its string, its map entry and 36 bytes of columns.
  */
+import { forEachLimited } from './concurrency.js';
 import type { DedupEntry, PartitionLog } from './types.js';
 
 const INITIAL_SLOTS = 1024;
+/** Partitions read at once when the index is rebuilt at start. */
+const REBUILD_CONCURRENCY = 16;
 
 /** The engine's msgIds, oldest first, at most `maxEntries` of them. */
 export class DedupBudget {
@@ -201,7 +204,9 @@ export class DedupIndex {
       found.sort((a, b) => a[1].timestamp - b[1].timestamp);
       found = found.slice(-max);
     };
-    for (const log of partitions) {
+    // Partitions are read a few at a time: a start with many partitions waits on I/O, not on the CPU.
+    await forEachLimited(partitions.length, REBUILD_CONCURRENCY, async (p) => {
+      const log = partitions[p] as PartitionLog;
       let offset = await log.offsetForTimestamp(now - this.windowMs);
       for (;;) {
         const records = await log.read(offset, { maxRecords: 10_000, maxBytes: 16 * 1024 * 1024 });
@@ -217,7 +222,7 @@ export class DedupIndex {
         if (found.length > 2 * max) newest();
         offset = (records[records.length - 1]?.offset ?? offset) + 1;
       }
-    }
+    });
     newest();
     for (const [msgId, entry] of found)
       if (this.budget.admits(entry.timestamp)) this.remember(msgId, entry, now);

@@ -6,6 +6,7 @@
  * the station is whole. Nothing half-created is ever opened.
  */
 import { join } from 'node:path';
+import { forEachLimited } from './concurrency.js';
 import type { FileSystem } from './fs/types.js';
 import { writeFileDurably } from './fs/write-file.js';
 import { journalName } from './group-recovery.js';
@@ -86,26 +87,4 @@ async function createFile(fs: FileSystem, dir: string, name: string): Promise<vo
   await fs.mkdir(dir);
   await (await fs.open(join(dir, name), 'create')).close();
   await fs.syncDir(dir);
-}
-
-async function forEachLimited(
-  count: number,
-  limit: number,
-  task: (i: number) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  let failed = false;
-  const worker = async () => {
-    while (next < count && !failed) {
-      try {
-        await task(next++);
-      } catch (e) {
-        failed = true;
-        throw e;
-      }
-    }
-  };
-  // Every task has ended before a failure is thrown, so the caller's cleanup races nothing.
-  const results = await Promise.allSettled(Array.from({ length: Math.min(limit, count) }, worker));
-  for (const r of results) if (r.status === 'rejected') throw r.reason;
 }

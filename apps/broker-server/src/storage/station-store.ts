@@ -1,5 +1,6 @@
 /** A station's partitions, consumer groups and dedup index, on disk or in memory. */
 import { join } from 'node:path';
+import { forEachLimited } from './concurrency.js';
 import { DeadLetterLog } from './dead-letters.js';
 import { type DedupBudget, DedupIndex } from './dedup.js';
 import type { FileSystem } from './fs/types.js';
@@ -141,6 +142,9 @@ abstract class BaseStationStore implements StationStore {
   protected abstract removeGroup(name: string): Promise<void>;
 }
 
+/** Partitions of a station opened at once. */
+const OPEN_CONCURRENCY = 16;
+
 /** Group directories renamed away by a delete start with this (group names never do). */
 const DELETED_GROUP_PREFIX = '.deleted-';
 
@@ -185,21 +189,20 @@ export class FileStationStore extends BaseStationStore {
     };
     let store: FileStationStore | undefined;
     try {
-      const partitions: PartitionLog[] = [];
-      for (let p = 0; p < config.partitions; p++) {
-        partitions.push(
-          keep(
-            await FilePartitionLog.open({
-              fs: ctx.fs,
-              dir: at.partition(p),
-              partition: p,
-              options,
-              log: ctx.log,
-              now: ctx.now,
-            }),
-          ),
+      const partitions: PartitionLog[] = new Array(config.partitions);
+      // Opening is a chain of small I/O round trips: overlapping partitions keeps the disk busy.
+      await forEachLimited(config.partitions, OPEN_CONCURRENCY, async (p) => {
+        partitions[p] = keep(
+          await FilePartitionLog.open({
+            fs: ctx.fs,
+            dir: at.partition(p),
+            partition: p,
+            options,
+            log: ctx.log,
+            now: ctx.now,
+          }),
         );
-      }
+      });
       await ctx.fs.syncDir(at.partitions);
       const dedup = keep(new DedupIndex(ctx.dedup, config.dedupWindowMs));
       await dedup.rebuild(partitions, ctx.now());
