@@ -231,7 +231,7 @@ export class FilePartitionLog implements PartitionLog {
     // With the index current, the next start need not scan the segment; without it, it does.
     const indexed = active.size === 0 || active.indexedSize === active.size;
     if (this.failure === undefined && active.corrupt === undefined && !indexed)
-      await writeIndex(this.ctx.fs, active).catch(() => undefined);
+      await writeIndex(this.ctx.fs, active, 'cached').catch(() => undefined);
     await Promise.all(this.segments.map((s) => s.handle.close()));
   }
 

@@ -5,7 +5,7 @@
 import { type BatchHeader, checkBatch } from './batch.js';
 import { crc32c } from './crc.js';
 import type { FileHandle, FileSystem } from './fs/types.js';
-import { writeFileDurably } from './fs/write-file.js';
+import { writeFileCached, writeFileDurably } from './fs/write-file.js';
 import { SparseIndex } from './sparse-index.js';
 
 /** One index entry per this many bytes of log: a read scans at most this much to find an offset. */
@@ -228,9 +228,16 @@ export async function scanSegment(segment: Segment): Promise<ScanResult> {
 /**
  * Writes the index of a sealed segment, or of the active one on a clean close (so the next
  * start need not scan it); a torn index fails its CRC, a stale one its size, and a scan rebuilds it.
+ * The active segment's is not synced: its loader checks it against the file's tail, so losing it
+ * in a crash costs only a scan.
  */
-export async function writeIndex(fs: FileSystem, segment: Segment): Promise<void> {
+export async function writeIndex(
+  fs: FileSystem,
+  segment: Segment,
+  durable: 'sync' | 'cached' = 'sync',
+): Promise<void> {
   segment.index.trim();
-  await writeFileDurably(fs, segment.indexPath, segment.encodeIndex());
+  const write = durable === 'sync' ? writeFileDurably : writeFileCached;
+  await write(fs, segment.indexPath, segment.encodeIndex());
   segment.indexedSize = segment.size;
 }
