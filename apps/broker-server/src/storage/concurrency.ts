@@ -23,3 +23,14 @@ export async function forEachLimited(
   const results = await Promise.allSettled(Array.from({ length: Math.min(limit, count) }, worker));
   for (const r of results) if (r.status === 'rejected') throw r.reason;
 }
+
+/** Runs every task, at most `limit` at a time, whatever fails; then throws the first error, if any. */
+export async function forEachSettled(
+  count: number,
+  limit: number,
+  task: (i: number) => Promise<void>,
+): Promise<void> {
+  const errors: unknown[] = [];
+  await forEachLimited(count, limit, (i) => task(i).catch((e: unknown) => void errors.push(e)));
+  if (errors.length > 0) throw errors[0];
+}

@@ -1,6 +1,6 @@
 /** A station's partitions, consumer groups and dedup index, on disk or in memory. */
 import { join } from 'node:path';
-import { forEachLimited } from './concurrency.js';
+import { forEachLimited, forEachSettled } from './concurrency.js';
 import { DeadLetterLog } from './dead-letters.js';
 import { type DedupBudget, DedupIndex } from './dedup.js';
 import type { FileSystem } from './fs/types.js';
@@ -20,6 +20,10 @@ import {
   type StationStore,
   type StationStoreConfig,
 } from './types.js';
+
+/** Partitions of a station opened, or closed, at once. */
+const OPEN_CONCURRENCY = 16;
+const CLOSE_CONCURRENCY = 16;
 
 /** Engine-wide settings every station store gets. */
 export interface StationContext {
@@ -127,8 +131,12 @@ abstract class BaseStationStore implements StationStore {
 
   async close(): Promise<void> {
     const groups = await Promise.allSettled(this.groupStores.values());
+    // A few partitions at a time: each writes its index, and all at once would only queue for files.
+    const partitions = forEachSettled(this.partitions.length, CLOSE_CONCURRENCY, (p) =>
+      (this.partitions[p] as PartitionLog).close(),
+    );
     await Promise.all([
-      ...this.partitions.map((p) => p.close()),
+      partitions,
       this.dedup.close(),
       this.deadLetterParts.log.close(),
       this.deadLetterParts.removed.close(),
@@ -141,9 +149,6 @@ abstract class BaseStationStore implements StationStore {
   /** Removes a closed group's state for good. */
   protected abstract removeGroup(name: string): Promise<void>;
 }
-
-/** Partitions of a station opened at once. */
-const OPEN_CONCURRENCY = 16;
 
 /** Group directories renamed away by a delete start with this (group names never do). */
 const DELETED_GROUP_PREFIX = '.deleted-';

@@ -23,6 +23,8 @@ class CheckingFs implements FileSystem {
   readonly violations: string[] = [];
   /** Paths whose next datasync fails with EIO. */
   readonly failSync = new Set<string>();
+  /** Descriptors the process may hold (others hold the rest): past it open fails with EMFILE. */
+  processLimit = Number.POSITIVE_INFINITY;
 
   constructor(
     private readonly capacity: number,
@@ -31,6 +33,8 @@ class CheckingFs implements FileSystem {
 
   async open(path: string, mode: OpenMode): Promise<FileHandle> {
     await this.pause();
+    if (this.openNow >= this.processLimit)
+      throw Object.assign(new Error('EMFILE: too many open files'), { code: 'EMFILE' });
     let file = this.files.get(path);
     if (file !== undefined && mode === 'create')
       throw Object.assign(new Error('EEXIST'), { code: 'EEXIST' });
@@ -257,6 +261,30 @@ describe('handle pool [LIMITS-3]', () => {
     const b = await fs.open('/b', 'create');
     await expect(a.close()).rejects.toThrow('EIO: datasync of /a');
     await b.close();
+    expect(fs.pool.size).toBe(0);
+  });
+
+  it('[LIMITS-3] when the process is out of descriptors before the pool is full, idle handles are closed to make room', async () => {
+    const inner = new CheckingFs(8);
+    const fs = new PooledFileSystem(inner, 8);
+    inner.processLimit = 3;
+    const handles = [];
+    for (let i = 0; i < 6; i++) {
+      const h = await fs.open(`/f${i}`, 'create');
+      await h.write(Uint8Array.of(i), 0);
+      handles.push(h);
+    }
+    for (const [i, h] of handles.entries()) {
+      const into = new Uint8Array(1);
+      await h.read(into, 0, 1, 0);
+      expect(into[0]).toBe(i);
+    }
+    await Promise.all(handles.map((h) => h.datasync().then(() => h.close())));
+    expect(inner.violations).toEqual([]);
+    expect(fs.pool.size).toBe(0);
+    // With nothing idle to close, the error is the caller's.
+    inner.processLimit = 0;
+    await expect(fs.open('/more', 'create')).rejects.toMatchObject({ code: 'EMFILE' });
     expect(fs.pool.size).toBe(0);
   });
 

@@ -25,6 +25,8 @@ export class HandlePool {
   /** Open handles with no call in progress, least recently used first (a Set keeps insertion order). */
   private readonly idle = new Set<PooledHandle>();
   private readonly waiting: Array<() => void> = [];
+  /** Slots whose holders wait for the process to have a descriptor free. */
+  private starved = 0;
 
   constructor(readonly capacity: number) {
     if (!Number.isSafeInteger(capacity) || capacity < 1)
@@ -43,12 +45,7 @@ export class HandlePool {
         this.held++;
         return;
       }
-      const victim = this.idle.values().next().value;
-      if (victim !== undefined) {
-        this.idle.delete(victim);
-        await victim.evict();
-        continue;
-      }
+      if (await this.evictOne()) continue;
       // Every slot is in use by a call in progress: one of them will end.
       await new Promise<void>((resolve) => this.waiting.push(resolve));
     }
@@ -74,7 +71,7 @@ export class HandlePool {
     await this.acquire();
     let fd: FileHandle;
     try {
-      fd = await fs.open(path, mode);
+      fd = await this.withDescriptors(() => fs.open(path, mode));
     } catch (e) {
       this.release();
       throw e;
@@ -88,10 +85,41 @@ export class HandlePool {
   async run<T>(call: () => Promise<T>): Promise<T> {
     await this.acquire();
     try {
-      return await call();
+      return await this.withDescriptors(call);
     } finally {
       this.release();
     }
+  }
+
+  /**
+   * Runs a call that opens a descriptor, on a slot already taken. When the process is out of
+   * descriptors all the same (EMFILE, ENFILE: sockets took more than their share), idle handles
+   * are closed one at a time until it succeeds, rather than failing a write while the pool
+   * holds descriptors nobody is using.
+   */
+  async withDescriptors<T>(call: () => Promise<T>): Promise<T> {
+    for (;;) {
+      try {
+        return await call();
+      } catch (e) {
+        const code = (e as { code?: unknown } | null)?.code;
+        if (code !== 'EMFILE' && code !== 'ENFILE') throw e;
+        if (await this.evictOne()) continue;
+        // Slots whose calls are running will free a descriptor; with none, waiting would be forever.
+        if (this.held - this.starved <= 1) throw e;
+        this.starved++;
+        await new Promise<void>((resolve) => this.waiting.push(resolve));
+        this.starved--;
+      }
+    }
+  }
+
+  private async evictOne(): Promise<boolean> {
+    const victim = this.idle.values().next().value;
+    if (victim === undefined) return false;
+    this.idle.delete(victim);
+    await victim.evict();
+    return true;
   }
 
   private wakeOne(): void {
@@ -229,7 +257,7 @@ export class PooledHandle implements FileHandle {
   private async reopen(): Promise<void> {
     await this.pool.acquire();
     try {
-      this.fd = await this.fs.open(this.path, this.mode);
+      this.fd = await this.pool.withDescriptors(() => this.fs.open(this.path, this.mode));
     } catch (e) {
       this.pool.release();
       throw e;
