@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { killAll } from './broker.js';
 import { formatReport } from './format.js';
 import { run as fuzz } from './fuzz.js';
+import { run as hostile } from './hostile.js';
 import { run as kill9 } from './kill9.js';
 import { run as powerLoss } from './power-loss.js';
 import type { Report, Scenario } from './report.js';
@@ -21,6 +22,7 @@ const scenarios: Record<string, Scenario> = {
   'slow-consumer': slowConsumer,
   soak,
   fuzz,
+  hostile,
 };
 
 const { values } = parseArgs({

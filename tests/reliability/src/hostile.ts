@@ -1,0 +1,394 @@
+/**
+ * Hostile clients: healthy producers (msgIds, awaited acks) and a consuming group run, first
+ * alone for a baseline, then while hostile clients at the same time open thousands of
+ * partitions, flood handshakes with wrong passwords, send requests without reading the replies,
+ * hold slow HTTP sockets and crash on a poison message. Nothing acknowledged may be lost, every
+ * poison message must be dead-lettered, the broker's memory and descriptors must stay bounded,
+ * the healthy clients must keep being served, and the broker must restart on what is left.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { RunningBroker } from '@ferry/conformance/broker';
+import { type Client, connect, type NodeConnectOptions } from '@ferry/node';
+import { brokerUrl, launch } from './broker.js';
+import { check } from './checker.js';
+import { descriptorLimit, sampleFds } from './fds.js';
+import { type Attack, loopbackAddresses, Tally } from './hostile/attack.js';
+import { handshakeFlood } from './hostile/handshake-flood.js';
+import { type HealthyLoad, startHealthyLoad } from './hostile/healthy-load.js';
+import { partitionHog } from './hostile/partition-hog.js';
+import { deadLetters, poisonConsumer, producePoison } from './hostile/poison.js';
+import { startProbes } from './hostile/probes.js';
+import { slowHttp } from './hostile/slow-http.js';
+import { unreadReplies } from './hostile/unread-replies.js';
+import type { Report, RunOptions } from './report.js';
+import { sampleRss } from './rss.js';
+import { percentile, round } from './stats.js';
+import { sleep, waitUntil, within } from './time.js';
+
+const STATION = 'healthy';
+const GROUP = 'healthy';
+const POISON_STATION = 'poison';
+const POISON_GROUP = 'eaters';
+const MAX_DELIVERIES = 3;
+const USER = 'healthy';
+const PASSWORD = 'correct horse battery staple';
+/** Produced by all healthy producers together; far below what the broker sustains here. */
+const PER_SECOND = 400;
+const PRODUCERS = 4;
+/**
+ * The broker runs with this descriptor limit whatever the machine's, so that the partitions
+ * the attack creates outnumber its descriptors several times over.
+ */
+const MAX_OPEN_FILES = 4096;
+/**
+ * Descriptors the broker may hold beyond its storage file pool and the scenario's sockets:
+ * stdio, epoll, eventfds, the listeners, the lock file (the broker reserves 64 for these).
+ */
+const FD_SLACK = 64;
+/**
+ * An idle broker takes about 80 MB; what the attack may add is bounded by the broker's
+ * engine-wide outbound budget and per-partition state, so 512 MB is generous for either length.
+ */
+const RSS_BOUND_BYTES = 512e6;
+/** Under attack the healthy producers must still get at least this share of their rate acknowledged. */
+const THROUGHPUT_FLOOR = 0.5;
+
+interface Scale {
+  baselineSeconds: number;
+  attackSeconds: number;
+  /** Stations of 1,024 partitions the hog asks for, and the broker's cap on all partitions. */
+  hogStations: number;
+  partitionsCap: number;
+  floodConcurrency: number;
+  unreadConnections: number;
+  slowSockets: number;
+}
+
+const SHORT: Scale = {
+  baselineSeconds: 5,
+  attackSeconds: 20,
+  hogStations: 8,
+  partitionsCap: 6_144,
+  floodConcurrency: 48,
+  unreadConnections: 8,
+  slowSockets: 200,
+};
+const FULL: Scale = {
+  baselineSeconds: 10,
+  attackSeconds: 180,
+  hogStations: 24,
+  partitionsCap: 20_480,
+  floodConcurrency: 96,
+  unreadConnections: 16,
+  slowSockets: 500,
+};
+
+const require = createRequire(import.meta.url);
+const BROKER_BIN = join(
+  dirname(require.resolve('@ferry/broker/package.json')),
+  'dist/bin/ferry-broker.js',
+);
+
+/** A config file with one user, hashed by `ferry-broker hash-password` as an operator would. */
+function writeConfig(dir: string): string {
+  const passwordHash = execFileSync(process.execPath, [BROKER_BIN, 'hash-password'], {
+    input: `${PASSWORD}\n`,
+    encoding: 'utf8',
+  }).trim();
+  const file = join(dir, 'ferry.json');
+  writeFileSync(file, JSON.stringify({ auth: { users: [{ username: USER, passwordHash }] } }));
+  return file;
+}
+
+const prefixed = (prefix: string, figures: Record<string, number | string>) =>
+  Object.fromEntries(Object.entries(figures).map(([k, v]) => [`${prefix}.${k}`, v]));
+
+export async function run(options: RunOptions): Promise<Report> {
+  const scale = options.full ? FULL : SHORT;
+  const began = performance.now();
+  const log = (line: string) =>
+    options.log(`hostile: ${line} (${round((performance.now() - began) / 1000)} s)`);
+  const workDir = mkdtempSync(join(tmpdir(), 'ferry-hostile-'));
+  const dataDir = join(workDir, 'data');
+  /** The broker logs the size of its storage file pool at start. */
+  let filePool: number | undefined;
+  const warnings = new Tally();
+  const errors = new Tally();
+  const brokerOptions = {
+    dataDir,
+    maxOpenFiles: MAX_OPEN_FILES,
+    args: ['--config', writeConfig(workDir), '--max-partitions-total', String(scale.partitionsCap)],
+    // What the broker says about the attack: pino levels 40 (warn) and 50 (error) and up.
+    onLog: (entry: Record<string, unknown>) => {
+      if (entry.msg === 'storage file pool sized' && typeof entry.maxOpenFiles === 'number')
+        filePool = entry.maxOpenFiles;
+      const level = typeof entry.level === 'number' ? entry.level : 0;
+      const err = entry.err as { message?: string } | undefined;
+      if (level >= 50) errors.add(`${String(entry.msg)}${err?.message ? `: ${err.message}` : ''}`);
+      else if (level >= 40) warnings.add(String(entry.msg));
+    },
+  };
+  let broker: RunningBroker | undefined = await launch(brokerOptions);
+  const pid = broker.pid;
+  const rss = sampleRss(pid);
+  const fds = sampleFds(pid);
+  const clientOptions: NodeConnectOptions = {
+    auth: { username: USER, password: PASSWORD },
+    reconnect: { initialDelayMs: 50, maxDelayMs: 500 },
+  };
+  const url = brokerUrl(broker);
+  const clients: Client[] = [];
+  const open = async () => {
+    const client = await connect(url, clientOptions);
+    clients.push(client);
+    return client;
+  };
+  const attacks: Attack[] = [];
+  let healthy: HealthyLoad | undefined;
+  try {
+    const admin = await open();
+    await admin.stations.create(STATION, { partitions: 4 });
+    await admin.stations.create(POISON_STATION, { partitions: 1 });
+    healthy = await startHealthyLoad({
+      open,
+      station: STATION,
+      group: GROUP,
+      producers: PRODUCERS,
+      perSecond: PER_SECOND,
+      window: 32,
+      payloadBytes: 256,
+    });
+    await sleep(1_000);
+    healthy.setPhase('baseline');
+    log(`baseline, ${scale.baselineSeconds} s`);
+    await sleep(scale.baselineSeconds * 1000);
+    const baselineRss = rss.peak();
+
+    // Connected before the attack: a handshake flood may well refuse new clients.
+    const poisonClient = await open();
+
+    healthy.setPhase('attack');
+    log(`attack, ${scale.attackSeconds} s`);
+    const attackStarted = performance.now();
+    const auth = { username: USER, password: PASSWORD };
+    const port = broker.tcpPort;
+    const hog = partitionHog({
+      port,
+      localAddress: '127.0.0.40',
+      auth,
+      stations: scale.hogStations,
+      partitions: 1024,
+    });
+    const flood = handshakeFlood({
+      port,
+      addresses: loopbackAddresses(2, 8),
+      username: USER,
+      concurrency: scale.floodConcurrency,
+    });
+    const unread = unreadReplies({
+      port,
+      addresses: loopbackAddresses(10, 4),
+      auth,
+      connections: scale.unreadConnections,
+      // The hog's first station, with 1,024 partitions, makes the largest replies.
+      station: Promise.race([hog.firstStation, sleep(5_000)]).then((name) => name ?? STATION),
+    });
+    const slow = slowHttp({
+      httpPort: broker.httpPort,
+      addresses: loopbackAddresses(20, 8),
+      sockets: scale.slowSockets,
+      trickleMs: 5_000,
+    });
+    const poison = poisonConsumer({
+      port,
+      localAddress: '127.0.0.30',
+      auth,
+      station: POISON_STATION,
+      group: POISON_GROUP,
+      maxDeliveries: MAX_DELIVERIES,
+    });
+    attacks.push(hog, flood, unread, slow, poison);
+    const poisonProducer = producePoison(poisonClient, POISON_STATION, 1_000);
+    const probes = startProbes({ url, httpPort: broker.httpPort, client: clientOptions }, 1_000);
+    await sleep(scale.attackSeconds * 1000);
+    const attackSeconds = (performance.now() - attackStarted) / 1000;
+
+    healthy.setPhase('after');
+    log('stopping the attack');
+    await Promise.all([probes.stop(), poisonProducer.stop(), hog.stop(), flood.stop()]);
+    await Promise.all([unread.stop(), slow.stop()]);
+    log('waiting for the poison messages to be dead-lettered');
+    // The poison consumer keeps crashing until the broker gives up on every poison message.
+    const lettersBy = Date.now() + 30_000;
+    let letters = await deadLetters(admin, POISON_STATION, POISON_GROUP);
+    while ([...poisonProducer.poison].some((id) => !letters.has(id)) && Date.now() < lettersBy) {
+      await sleep(500);
+      letters = await deadLetters(admin, POISON_STATION, POISON_GROUP);
+    }
+    await poison.stop();
+    log('draining the healthy group');
+
+    await healthy.stopProducing();
+    const drained = await waitUntil(() => healthy?.missing.size === 0, 30_000);
+    await healthy.stopConsuming();
+    const verdict = check(healthy.history);
+    const halfCreated: string[] = [];
+    for (const name of hog.refusedStations) {
+      const info = await admin.stations.info(name).catch((e: { code?: string }) => e.code);
+      if (info !== 'STATION_NOT_FOUND') halfCreated.push(name);
+    }
+    rss.stop();
+    fds.stop();
+
+    log('restarting the broker on the data the attack left');
+    await Promise.allSettled(clients.splice(0).map((c) => c.close()));
+    const limit = descriptorLimit(pid);
+    await within(broker.stop(), 60_000, 'the broker stop').catch(() => broker?.kill());
+    broker = undefined;
+    const restartStarted = performance.now();
+    let restart: string | number;
+    let lettersAfterRestart: number | string = 'not restarted';
+    try {
+      broker = await within(launch(brokerOptions), 120_000, 'the restart');
+      restart = round((performance.now() - restartStarted) / 1000, 2);
+      const after = await connect(brokerUrl(broker), { ...clientOptions, reconnect: false });
+      clients.push(after);
+      await after.stations.info(STATION);
+      lettersAfterRestart = (await deadLetters(after, POISON_STATION, POISON_GROUP)).size;
+    } catch (error) {
+      restart = `failed: ${String(error).slice(0, 300)}`;
+    }
+
+    const baseP = (p: number) => percentile(healthy?.latencies('baseline') ?? [], p);
+    const attackP = (p: number) => percentile(healthy?.latencies('attack') ?? [], p);
+    const attackPerSecond = healthy.ackedDuring('attack') / attackSeconds;
+    const poisonIds = [...poisonProducer.poison];
+    const notDeadLettered = poisonIds.filter((id) => !letters.has(id));
+    const normalDeadLettered = [...letters.keys()].filter((id) => !poisonProducer.poison.has(id));
+    const reasons = new Tally();
+    for (const entry of letters.values()) reasons.add(`${entry.reason} (${entry.deliveryCount})`);
+    const peakRss = rss.peak();
+    const peakFds = fds.peak();
+    // Every socket the scenario may hold at once, healthy (4 producers, the consumer, the admin,
+    // the poison producer, two probes) and hostile.
+    const sockets =
+      PRODUCERS + 5 + scale.floodConcurrency + scale.unreadConnections + scale.slowSockets + 2;
+    // Without a logged pool size, only running out of descriptors is caught.
+    const fdBound = Math.min(
+      limit ?? MAX_OPEN_FILES,
+      filePool === undefined ? Number.POSITIVE_INFINITY : filePool + sockets + FD_SLACK,
+    );
+    const refused = attacks.reduce((n, a) => n + a.refused.total, 0);
+    const hogFigures = hog.figures();
+
+    const failures: string[] = [];
+    if (verdict.acked === 0) failures.push('no healthy message was acknowledged');
+    if (verdict.lost.length > 0) {
+      const some = verdict.lost.slice(0, 5).map((a) => `${a.id} at ${a.partition}/${a.offset}`);
+      failures.push(
+        `lost ${verdict.lost.length} acknowledged messages (drain ${drained ? 'complete' : 'timed out'}), e.g. ${some.join(', ')}`,
+      );
+    }
+    if (verdict.unexpected.length > 0)
+      failures.push(`unexpected: ${verdict.unexpected.slice(0, 5).join(', ')}`);
+    if (poisonIds.length === 0) failures.push('no poison message was acknowledged');
+    if (notDeadLettered.length > 0)
+      failures.push(
+        `${notDeadLettered.length} of ${poisonIds.length} poison messages were not dead-lettered (a delivery count of ${poison.figures().highestDeliveryCount} was seen, maxDeliveries ${MAX_DELIVERIES}), e.g. ${notDeadLettered.slice(0, 3).join(', ')}`,
+      );
+    if (peakRss > RSS_BOUND_BYTES)
+      failures.push(
+        `broker peak RSS ${round(peakRss / 1e6)} MB is over ${RSS_BOUND_BYTES / 1e6} MB`,
+      );
+    if (peakFds > fdBound)
+      failures.push(
+        `the broker had ${peakFds} descriptors open, over ${fdBound}: its file pool (${filePool ?? 'not logged'}), the ${sockets} sockets of this scenario and ${FD_SLACK} (its limit is ${limit})`,
+      );
+    if (!(attackPerSecond >= THROUGHPUT_FLOOR * PER_SECOND))
+      failures.push(
+        `healthy producers got ${round(attackPerSecond)} acks/s under attack, below the floor of ${THROUGHPUT_FLOOR * PER_SECOND} (they offered ${PER_SECOND})`,
+      );
+    for (const [name, probe] of [
+      ['GET /livez', probes.livez],
+      ['a new client', probes.connect],
+    ] as const)
+      if (probe.ok * 2 < probe.attempted)
+        failures.push(
+          `${name} succeeded ${probe.ok} times of ${probe.attempted} under attack (first failure: ${probe.firstFailure})`,
+        );
+    const badCreates = hog.refused
+      .codes()
+      .filter((code) => code !== 'QUOTA_EXCEEDED' && !code.startsWith('handshake '));
+    if (badCreates.length > 0)
+      failures.push(
+        `stationCreate was answered with ${badCreates.join(', ')}, not created or refused with QUOTA_EXCEEDED`,
+      );
+    if (halfCreated.length > 0)
+      failures.push(`refused stations exist all the same: ${halfCreated.slice(0, 3).join(', ')}`);
+    if (flood.figures().accepted !== 0)
+      failures.push(`${flood.figures().accepted} handshakes with a wrong password were accepted`);
+    if (typeof restart === 'string')
+      failures.push(`the broker did not restart on the data the attack left: ${restart}`);
+
+    return {
+      name: 'hostile',
+      figures: {
+        attackSeconds: round(attackSeconds),
+        brokerDescriptorLimit: limit ?? 'unknown',
+        peakOpenFds: peakFds,
+        fdBound,
+        brokerFilePool: filePool ?? 'not logged',
+        baselineRssMB: round(baselineRss / 1e6),
+        brokerPeakRssMB: round(peakRss / 1e6),
+        rssBoundMB: RSS_BOUND_BYTES / 1e6,
+        offeredPerSecond: PER_SECOND,
+        baselineAckedPerSecond: round(healthy.ackedDuring('baseline') / scale.baselineSeconds),
+        attackAckedPerSecond: round(attackPerSecond),
+        baselineP50Ms: round(baseP(50), 2),
+        baselineP99Ms: round(baseP(99), 2),
+        attackP50Ms: round(attackP(50), 2),
+        attackP99Ms: round(attackP(99), 2),
+        p50Ratio: round(attackP(50) / baseP(50), 2),
+        p99Ratio: round(attackP(99) / baseP(99), 2),
+        produceErrors: healthy.produceErrors.toString(),
+        attempted: verdict.attempted,
+        acked: verdict.acked,
+        received: verdict.received,
+        lost: verdict.lost.length,
+        duplicated: verdict.duplicated.length,
+        unexpected: verdict.unexpected.length,
+        poisonAcked: poisonIds.length,
+        poisonDeadLettered: poisonIds.length - notDeadLettered.length,
+        otherDeadLettered: normalDeadLettered.length,
+        deadLetterReasons: reasons.toString(),
+        poisonProduceErrors: poisonProducer.failed(),
+        ...prefixed('poisonConsumer', poison.figures()),
+        ...prefixed('partitions', { ...hogFigures, halfCreated: halfCreated.length }),
+        ...prefixed('handshakes', flood.figures()),
+        ...prefixed('unreadReplies', unread.figures()),
+        ...prefixed('slowHttp', slow.figures()),
+        poisonConsumerRefused: poison.refused.toString(),
+        hostileRefused: refused,
+        livezOk: `${probes.livez.ok}/${probes.livez.attempted}`,
+        newClientsOk: `${probes.connect.ok}/${probes.connect.attempted}`,
+        brokerWarnings: warnings.toString(),
+        brokerErrors: errors.toString(),
+        restartSeconds: restart,
+        deadLettersAfterRestart: lettersAfterRestart,
+      },
+      failures,
+    };
+  } finally {
+    rss.stop();
+    fds.stop();
+    await Promise.allSettled(attacks.map((a) => a.stop()));
+    await healthy?.stopProducing().catch(() => {});
+    await Promise.allSettled(clients.map((c) => c.close()));
+    await broker?.stop();
+    rmSync(workDir, { recursive: true, force: true });
+  }
+}
