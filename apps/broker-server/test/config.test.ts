@@ -49,13 +49,28 @@ describe('loadConfig: defaults', () => {
   it('is the documented configuration when nothing is set', () => {
     const expected: BrokerConfig = {
       dataDir: '/srv/ferry/data',
-      host: '0.0.0.0',
+      host: '127.0.0.1',
       tcpPort: 6666,
       httpPort: 9000,
       logLevel: 'info',
-      auth: { users: [] },
+      auth: {
+        users: [],
+        maxConcurrentPasswordChecks: 1,
+        maxQueuedPasswordChecks: 16,
+        failureDelayMs: 100,
+        maxFailureDelayMs: 5000,
+      },
       websocket: { allowedOrigins: [] },
-      connections: { max: 10_000, maxOutboundBytes: 64 * 1024 * 1024, stallTimeoutMs: 30_000 },
+      connections: {
+        max: 10_000,
+        maxOutboundBytes: 64 * 1024 * 1024,
+        stallTimeoutMs: 30_000,
+        maxOutboundBytesTotal: 256 * 1024 * 1024,
+        maxPending: 1024,
+        maxPendingPerAddress: 64,
+        httpHeadersTimeoutMs: 10_000,
+        httpRequestTimeoutMs: 30_000,
+      },
       limits: { ...DEFAULT_LIMITS },
       stations: {
         autoCreate: true,
@@ -80,6 +95,33 @@ describe('loadConfig: defaults', () => {
     };
     expect(loadConfig({ argv: [], env: {}, cwd: CWD })).toEqual(expected);
     expect(defaultConfig(CWD)).toEqual(expected);
+  });
+
+  it('[SEC-1] binds loopback unless auth is configured or a host is given', () => {
+    expect(load().host).toBe('127.0.0.1');
+    expect(load([], { FERRY_AUTH_TOKEN: 't0ken' }).host).toBe('0.0.0.0');
+    expect(load([], {}, { auth: { users: [{ username: 'ann', passwordHash: aHash }] } }).host).toBe(
+      '0.0.0.0',
+    );
+    expect(load(['--host', '0.0.0.0']).host).toBe('0.0.0.0');
+    expect(load([], { FERRY_HOST: '0.0.0.0' }).host).toBe('0.0.0.0');
+    expect(load([], {}, { host: '0.0.0.0' }).host).toBe('0.0.0.0');
+    expect(load(['--host', '127.0.0.1'], { FERRY_AUTH_TOKEN: 't0ken' }).host).toBe('127.0.0.1');
+  });
+
+  it("[SEC-2] takes '*' as an allowed origin: any", () => {
+    expect(load(['--ws-allowed-origin', '*']).websocket.allowedOrigins).toEqual(['*']);
+    expect(load([], {}, { websocket: { allowedOrigins: ['*'] } }).websocket.allowedOrigins).toEqual(
+      ['*'],
+    );
+  });
+
+  it('[LIMITS-7] refuses an HTTP header timeout over the request timeout', () => {
+    expect(
+      loadError(['--http-headers-timeout-ms', '5000', '--http-request-timeout-ms', '1000']),
+    ).toBe(
+      'connections.httpHeadersTimeoutMs (5000) must not be over connections.httpRequestTimeoutMs (1000)',
+    );
   });
 
   it('hands out fresh arrays and objects each time', () => {
@@ -255,7 +297,7 @@ describe('loadConfig: unknown keys are rejected, by name and source', () => {
       /^environment variable FERRY_TCP_PROT: not a Ferry setting \(known: FERRY_DATA_DIR, .*FERRY_CONFIG\)$/,
     );
     expect(loadError([], { FERRY_SERVICE_HOST: '10.0.0.1' })).toContain('enableServiceLinks');
-    expect(load([], { FERRYMAN: 'x', ferry_host: 'x' }).host).toBe('0.0.0.0');
+    expect(load([], { FERRYMAN: 'x', ferry_host: 'x' }).host).toBe('127.0.0.1');
   });
 
   it('an unknown flag or command', () => {
@@ -358,7 +400,9 @@ describe('command line', () => {
   it('help lists every flag with its variable and default, and the file-only keys', () => {
     const help = helpText().replace(/\s+/g, ' ');
     for (const [path, setting] of SETTING_LIST) {
-      if (isCliSetting(setting)) {
+      if (isCliSetting(setting) && setting.flag.startsWith('--no-')) {
+        expect(help).toMatch(new RegExp(`${setting.flag} .*?\\(env: ${setting.env}=false\\)`));
+      } else if (isCliSetting(setting)) {
         const flag = setting.flag.replace('...', '\\.\\.\\.');
         const pattern = `${flag} .*?\\(env: ${setting.env}, default: ${showDefault(setting.default)}\\)`;
         expect(help).toMatch(new RegExp(pattern));
@@ -369,6 +413,14 @@ describe('command line', () => {
     expect(help).toContain('--config <file> JSON config file (env: FERRY_CONFIG, default: none)');
     expect(help).toContain('hash-password');
     expect(help).toContain('--version');
+  });
+
+  it('says that --no-auto-create-stations turns auto-creation off', () => {
+    const help = helpText().replace(/\s+/g, ' ');
+    expect(help).toContain(
+      '--no-auto-create-stations Do not create a station on first produce or subscribe: answer STATION_NOT_FOUND instead (env: FERRY_AUTO_CREATE_STATIONS=false)',
+    );
+    expect(load(['--no-auto-create-stations']).stations.autoCreate).toBe(false);
   });
 
   it('tells help, version and hash-password apart from a run', () => {

@@ -5,6 +5,7 @@
  * 2 on a bad configuration. Stdout carries only pino lines (or the help,
  * version or hash that was asked for).
  */
+import { isIP } from 'node:net';
 import { createInterface } from 'node:readline';
 import type { Logger } from 'pino';
 import { hashPassword } from '../auth/password.js';
@@ -14,6 +15,7 @@ import { ConfigError } from '../config/errors.js';
 import { loadConfig } from '../config/load.js';
 import type { BrokerConfig } from '../config/types.js';
 import { createLogger } from '../log.js';
+import { ANY_ORIGIN, describeOriginPolicy } from '../server/origin-policy.js';
 
 async function main(argv: string[]): Promise<void> {
   const line = parseCommandLine(argv);
@@ -32,11 +34,7 @@ async function run(config: BrokerConfig): Promise<void> {
   const log = createLogger(config);
   exitOnCrash(log);
   log.info({ config }, 'effective configuration');
-  if (config.auth.token === undefined && config.auth.users.length === 0) {
-    log.warn(
-      'authentication is OFF: any client can connect, produce and consume; set FERRY_AUTH_TOKEN or auth.users in the config file',
-    );
-  }
+  logExposure(config, log);
   const broker = await startBroker(config, log).catch((err: unknown) => {
     log.fatal({ err }, 'the broker could not start');
     process.exit(1);
@@ -61,6 +59,35 @@ async function run(config: BrokerConfig): Promise<void> {
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+}
+
+/** Who can reach the broker: it says so at start, in plain words. [SEC-1] [SEC-2] */
+function logExposure(config: BrokerConfig, log: Logger): void {
+  const { host } = config;
+  if (config.auth.token === undefined && config.auth.users.length === 0) {
+    if (isLoopbackHost(host)) {
+      log.warn(
+        { host },
+        `authentication is off: listening on loopback (${host}) only, so only clients on this machine can connect; to accept others set FERRY_AUTH_TOKEN or auth.users, and --host`,
+      );
+    } else {
+      log.warn(
+        { host },
+        `authentication is OFF and the broker listens on ${host}: any client that reaches it can connect, produce, consume and delete stations; set FERRY_AUTH_TOKEN or auth.users in the config file`,
+      );
+    }
+  }
+  const origins = config.websocket.allowedOrigins;
+  const policy = describeOriginPolicy(origins);
+  if (origins.includes(ANY_ORIGIN)) {
+    log.warn({ origins }, `WebSocket: accepting ${policy}: any web page can connect`);
+  } else {
+    log.info({ origins }, `WebSocket: accepting ${policy} (--ws-allowed-origin to allow others)`);
+  }
+}
+
+function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
 }
 
 function exitOnCrash(log: Logger): void {

@@ -3,8 +3,8 @@
  * pure: help and version text are returned, not printed, and commander's
  * errors become ConfigErrors.
  */
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
+import { BROKER_VERSION } from '../version.js';
 import { ConfigError } from './errors.js';
 import {
   type CliSetting,
@@ -93,19 +93,13 @@ function createProgram(
     .description(
       'The Ferry message broker. Settings: flags > FERRY_* variables > config file > defaults.',
     )
-    .version(packageVersion())
+    .version(BROKER_VERSION)
     .exitOverride()
     .configureOutput({ writeOut: write, writeErr: () => {} })
     .addHelpText('after', fileOnlyHelp())
     .action(() => choose('run'));
-  for (const [, setting] of CLI_SETTINGS) {
-    program.addOption(
-      new Option(
-        setting.flag,
-        `${setting.description} (env: ${setting.env}, default: ${showDefault(setting.default)})`,
-      ),
-    );
-  }
+  for (const [, setting] of CLI_SETTINGS)
+    program.addOption(new Option(setting.flag, flagHelp(setting)));
   program.addOption(
     new Option('--config <file>', `JSON config file (env: ${CONFIG_ENV}, default: none)`),
   );
@@ -118,6 +112,14 @@ function createProgram(
   return program;
 }
 
+/** A `--no-` flag turns its setting off: its help says so, and names the variable's value that does the same. */
+function flagHelp(setting: CliSetting<unknown>): string {
+  const description = setting.flagDescription ?? setting.description;
+  return setting.flag.startsWith('--no-')
+    ? `${description} (env: ${setting.env}=false)`
+    : `${description} (env: ${setting.env}, default: ${showDefault(setting.default)})`;
+}
+
 function fileOnlyHelp(): string {
   const lines = SETTING_LIST.filter(([, setting]) => !isCliSetting(setting)).map(
     ([path, setting]) => {
@@ -126,10 +128,4 @@ function fileOnlyHelp(): string {
     },
   );
   return `\nConfig file only (JSON; grouped keys nest, e.g. { "stations": { "defaultPartitions": 3 } }):\n${lines.join('\n')}`;
-}
-
-function packageVersion(): string {
-  // src/config/ and dist/config/ both sit two levels below package.json.
-  const file = new URL('../../package.json', import.meta.url);
-  return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
 }

@@ -28,6 +28,9 @@ export interface ConfigSources {
 
 type Layer = Map<SettingPath, unknown>;
 
+export const LOOPBACK_HOST = '127.0.0.1';
+const ALL_INTERFACES = '0.0.0.0';
+
 const BY_ENV = new Map(
   SETTING_LIST.flatMap(([path, setting]) =>
     isCliSetting(setting) ? [[setting.env, { path, setting }] as const] : [],
@@ -41,13 +44,32 @@ export function loadConfig({ argv, env, cwd }: ConfigSources): BrokerConfig {
   }
   const fromEnv = readEnv(env, cwd);
   const configFile = line.configFile ?? fromEnv.configFile;
-  const layers = [
-    defaultValues(cwd),
+  const given: Layer[] = [
     configFile === undefined ? new Map() : readConfigFile(resolve(cwd, configFile)),
     fromEnv.layer,
     readFlags(line.flags, cwd),
   ];
-  return assembleConfig(new Map(layers.flatMap((layer) => [...layer])));
+  const config = assembleConfig(
+    new Map([defaultValues(cwd), ...given].flatMap((layer) => [...layer])),
+  );
+  if (!given.some((layer) => layer.has('host'))) config.host = defaultHost(config);
+  checkHttpTimeouts(config);
+  return config;
+}
+
+/** Loopback unless clients must authenticate: an open broker is not reachable from elsewhere by default. [SEC-1] */
+function defaultHost(config: BrokerConfig): string {
+  const open = config.auth.token === undefined && config.auth.users.length === 0;
+  return open ? LOOPBACK_HOST : ALL_INTERFACES;
+}
+
+function checkHttpTimeouts({ connections }: BrokerConfig): void {
+  // Node refuses a header timeout longer than the request timeout.
+  if (connections.httpHeadersTimeoutMs > connections.httpRequestTimeoutMs) {
+    throw new ConfigError(
+      `connections.httpHeadersTimeoutMs (${connections.httpHeadersTimeoutMs}) must not be over connections.httpRequestTimeoutMs (${connections.httpRequestTimeoutMs})`,
+    );
+  }
 }
 
 function readFlags(flags: readonly Flag[], cwd: string): Layer {

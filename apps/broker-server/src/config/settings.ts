@@ -50,6 +50,8 @@ export interface CliSetting<T> extends FileSetting<T> {
   /** In commander's syntax, e.g. `--tcp-port <port>`. */
   flag: string;
   env: string;
+  /** What the flag does, when that is not the description: a `--no-` flag turns the setting off. */
+  flagDescription?: string;
 }
 
 export type Setting<T = unknown> = FileSetting<T> | CliSetting<T>;
@@ -66,8 +68,9 @@ const SETTINGS = {
     env: 'FERRY_DATA_DIR',
   },
   host: {
-    default: '0.0.0.0',
-    description: 'Interface both listeners bind to',
+    default: '127.0.0.1',
+    description:
+      'Interface both listeners bind to; without auth the default is loopback only, with auth (token or users) 0.0.0.0',
     value: nonEmptyString,
     flag: '--host <host>',
     env: 'FERRY_HOST',
@@ -106,9 +109,32 @@ const SETTINGS = {
       'Users: [{ "username", "passwordHash" }], hashes from `ferry-broker hash-password`',
     value: users,
   },
+  'auth.maxConcurrentPasswordChecks': {
+    default: 1,
+    description:
+      'Password checks (scrypt) running at once; they share the thread pool with storage I/O, which has 4 threads unless UV_THREADPOOL_SIZE says otherwise',
+    value: positive,
+  },
+  'auth.maxQueuedPasswordChecks': {
+    default: 16,
+    description: 'Password checks waiting to run; past it a handshake fails with OVERLOADED',
+    value: integer(0),
+  },
+  'auth.failureDelayMs': {
+    default: 100,
+    description:
+      "Delay of the answer to a remote address's first failed handshake; each further failure doubles it (0: none)",
+    value: integer(0, 2 ** 31 - 1),
+  },
+  'auth.maxFailureDelayMs': {
+    default: 5000,
+    description: "The longest delay of a failed handshake's answer",
+    value: integer(0, 2 ** 31 - 1),
+  },
   'websocket.allowedOrigins': {
     default: [],
-    description: 'Origins allowed to open a WebSocket, e.g. https://app.example.com (none: any)',
+    description:
+      "Origins allowed to open a WebSocket, e.g. https://app.example.com; '*': any (none: loopback and same-host origins only)",
     value: origins,
     flag: '--ws-allowed-origin <origin...>',
     env: 'FERRY_WS_ALLOWED_ORIGINS',
@@ -135,6 +161,43 @@ const SETTINGS = {
     flag: '--stall-timeout-ms <ms>',
     env: 'FERRY_STALL_TIMEOUT_MS',
   },
+  'connections.maxOutboundBytesTotal': {
+    default: 256 * 1024 * 1024,
+    description:
+      'Bytes queued to all connections together; past it, connections holding some are not read from until they drain',
+    value: positive,
+    flag: '--max-outbound-bytes-total <bytes>',
+    env: 'FERRY_MAX_OUTBOUND_BYTES_TOTAL',
+  },
+  'connections.maxPending': {
+    default: 1024,
+    description:
+      'Most connections, HTTP sockets included, that have not completed the handshake; more are refused',
+    value: positive,
+    flag: '--max-pending-connections <n>',
+    env: 'FERRY_MAX_PENDING_CONNECTIONS',
+  },
+  'connections.maxPendingPerAddress': {
+    default: 64,
+    description: 'Most connections from one remote address that have not completed the handshake',
+    value: positive,
+    flag: '--max-pending-connections-per-address <n>',
+    env: 'FERRY_MAX_PENDING_CONNECTIONS_PER_ADDRESS',
+  },
+  'connections.httpHeadersTimeoutMs': {
+    default: 10_000,
+    description: 'An HTTP request must have sent its headers within this time',
+    value: durationMs(100),
+    flag: '--http-headers-timeout-ms <ms>',
+    env: 'FERRY_HTTP_HEADERS_TIMEOUT_MS',
+  },
+  'connections.httpRequestTimeoutMs': {
+    default: 30_000,
+    description: 'An HTTP request must be complete within this time',
+    value: durationMs(100),
+    flag: '--http-request-timeout-ms <ms>',
+    env: 'FERRY_HTTP_REQUEST_TIMEOUT_MS',
+  },
   limits: {
     default: DEFAULT_LIMITS,
     description:
@@ -146,6 +209,8 @@ const SETTINGS = {
     description: 'Create a station on first produce or subscribe',
     value: boolean,
     flag: '--no-auto-create-stations',
+    flagDescription:
+      'Do not create a station on first produce or subscribe: answer STATION_NOT_FOUND instead',
     env: 'FERRY_AUTO_CREATE_STATIONS',
   },
   'stations.max': {

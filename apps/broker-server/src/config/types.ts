@@ -13,7 +13,7 @@ export interface UserConfig {
 export interface BrokerConfig {
   /** Where the embedded storage keeps its files. */
   dataDir: string;
-  /** Interface both listeners bind to. */
+  /** Interface both listeners bind to; loopback unless auth is configured or a host is given. [SEC-1] */
   host: string;
   /** The native protocol over TCP. */
   tcpPort: number;
@@ -24,9 +24,20 @@ export interface BrokerConfig {
     /** A shared token clients present in hello. */
     token?: string;
     users: UserConfig[];
+    /** Password checks running at once; more wait in a queue. [SEC-3] */
+    maxConcurrentPasswordChecks: number;
+    /** Password checks waiting; past it a handshake fails with OVERLOADED. */
+    maxQueuedPasswordChecks: number;
+    /** Delay of the answer to a remote address's first failed handshake; it doubles with each failure. */
+    failureDelayMs: number;
+    /** The longest delay of a failed handshake's answer. */
+    maxFailureDelayMs: number;
   };
   websocket: {
-    /** Origins allowed to open a WebSocket; empty allows any (browsers only send Origin). */
+    /**
+     * Origins allowed to open a WebSocket; empty allows loopback and same-host origins only,
+     * '*' any (browsers only send Origin). [SEC-2]
+     */
     allowedOrigins: string[];
   };
   connections: {
@@ -36,6 +47,16 @@ export interface BrokerConfig {
     maxOutboundBytes: number;
     /** How long a connection may stay flow-controlled (not reading) before it is cut off with SLOW_CONSUMER. */
     stallTimeoutMs: number;
+    /** Outbound bytes of all connections together; past it, connections holding some are not read from. [LIMITS-5] */
+    maxOutboundBytesTotal: number;
+    /** Most connections (HTTP sockets included) that have not completed the handshake. [LIMITS-7] */
+    maxPending: number;
+    /** Most connections from one remote address that have not completed the handshake. */
+    maxPendingPerAddress: number;
+    /** An HTTP request must have sent its headers within this time. */
+    httpHeadersTimeoutMs: number;
+    /** An HTTP request must be complete within this time. */
+    httpRequestTimeoutMs: number;
   };
   /** The protocol limits the broker enforces and advertises in welcome. */
   limits: Limits;

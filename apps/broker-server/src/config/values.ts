@@ -84,7 +84,10 @@ export const nonEmptyString: TextValue<string> = {
   fromJson: (value) => nonEmpty(value),
 };
 
-/** Browser origins (`https://app.example.com`): a path or trailing slash would never match an Origin header. */
+/**
+ * Browser origins (`https://app.example.com`): a path or trailing slash would never match an
+ * Origin header. `*` stands for any origin. [SEC-2]
+ */
 export const origins: TextValue<string[]> = {
   fromText: (text) => (text.trim() === '' ? [] : text.split(',').map((o) => origin(o.trim()))),
   fromJson(value) {
@@ -150,6 +153,7 @@ function nonEmpty(value: unknown, path = ''): string {
 
 function origin(value: unknown): string {
   const text = nonEmpty(value);
+  if (text === '*') return text;
   if (URL.canParse(text) && new URL(text).origin === text) return text;
   throw new ValueError(`expected an origin like https://example.com, got ${quote(text)}`);
 }
