@@ -3,10 +3,12 @@
  * against the built broker with one user configured. Prints figures, never asserts.
  *
  *   pnpm build && npx tsx bench/auth-flood.ts \
- *     [--attackers 48] [--produces 300] [--seconds 15] [--one-address] [-- broker flags...]
+ *     [--attackers 48] [--produces 300] [--seconds 15] [--one-address] \
+ *     [--auth '{"failureDelayMs":0}'] [-- broker flags...]
  *
  * Attackers connect from 127.0.0.2, 127.0.0.3, ... (one address each) unless --one-address;
- * each sends hello with a wrong password, waits for the answer, and starts again.
+ * each sends hello with a wrong password, waits for the answer, and starts again. --auth merges
+ * settings into the config file's auth section.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,6 +26,7 @@ const { values, positionals } = parseArgs({
     produces: { type: 'string', default: '300' },
     seconds: { type: 'string', default: '15' },
     'one-address': { type: 'boolean', default: false },
+    auth: { type: 'string', default: '{}' },
   },
   allowPositionals: true,
 });
@@ -34,10 +37,8 @@ const FLOOD_MS = Number(values.seconds) * 1000;
 const dir = mkdtempSync(join(tmpdir(), 'ferry-auth-flood-'));
 const configFile = join(dir, 'ferry.json');
 const passwordHash = await hashPassword('right');
-writeFileSync(
-  configFile,
-  JSON.stringify({ auth: { users: [{ username: 'alice', passwordHash }] } }),
-);
+const auth = { users: [{ username: 'alice', passwordHash }], ...JSON.parse(values.auth) };
+writeFileSync(configFile, JSON.stringify({ auth }));
 const b = await startBroker({
   dataDir: join(dir, 'data'),
   args: ['--config', configFile, ...positionals],

@@ -33,6 +33,18 @@ export async function verifyPassword(password: string, hash: string): Promise<bo
   return timingSafeEqual(key, parsed.key);
 }
 
+/**
+ * A hash no password matches, at the cost of `like` (or of new hashes): checking an unknown
+ * user's password against it costs what checking a known user's does. [SEC-3]
+ */
+export function unmatchableHash(like?: string): string {
+  const parsed = like === undefined ? undefined : parsePasswordHash(like);
+  const { N, r, p } = parsed?.cost ?? COST;
+  const salt = randomBytes(SALT_BYTES).toString('base64');
+  const key = randomBytes(parsed?.key.length ?? KEY_BYTES).toString('base64');
+  return ['scrypt', N, r, p, salt, key].join('$');
+}
+
 export function isPasswordHash(hash: string): boolean {
   return parsePasswordHash(hash) !== undefined;
 }

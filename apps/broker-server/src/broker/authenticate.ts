@@ -1,13 +1,9 @@
-/** Who a hello's credentials belong to, or undefined when they are not accepted. */
+/** Who a hello's credentials belong to, or why they are not accepted. */
 import { timingSafeEqual } from 'node:crypto';
-import { verifyPassword } from '../auth/password.js';
+import type { Authenticate, AuthRefusal } from '../auth/outcome.js';
+import { unmatchableHash } from '../auth/password.js';
+import { PasswordChecks } from '../auth/password-checks.js';
 import type { BrokerConfig } from '../config/types.js';
-
-export type Authenticate = (auth?: {
-  token?: string;
-  username?: string;
-  password?: string;
-}) => Promise<string | undefined>;
 
 function sameSecret(a: string, b: string): boolean {
   const x = new TextEncoder().encode(a);
@@ -18,18 +14,29 @@ function sameSecret(a: string, b: string): boolean {
 export function authenticator(config: BrokerConfig['auth']): Authenticate {
   const open = config.token === undefined && config.users.length === 0;
   const users = new Map(config.users.map((u) => [u.username, u.passwordHash]));
-  return async (auth) => {
-    if (open) return 'anonymous';
+  // An unknown user's password is checked too, at the same cost, so the answer's timing
+  // does not tell which users exist. [SEC-3]
+  const unknownUser = unmatchableHash(config.users[0]?.passwordHash);
+  const checks = new PasswordChecks({
+    concurrency: config.maxConcurrentPasswordChecks,
+    queue: config.maxQueuedPasswordChecks,
+  });
+  const refused = (checked: AuthRefusal['checked']) => ({
+    refused: { checked, passwordChecks: checks.completed },
+  });
+  return async (auth, signal) => {
+    if (open) return { principal: 'anonymous' };
     if (
       config.token !== undefined &&
       auth?.token !== undefined &&
       sameSecret(auth.token, config.token)
     )
-      return 'token';
-    if (auth?.username !== undefined && auth.password !== undefined) {
+      return { principal: 'token' };
+    if (auth?.username !== undefined && auth.password !== undefined && users.size > 0) {
       const hash = users.get(auth.username);
-      if (hash !== undefined && (await verifyPassword(auth.password, hash))) return auth.username;
+      const matches = await checks.verify(auth.password, hash ?? unknownUser, signal);
+      return matches && hash !== undefined ? { principal: auth.username } : refused('password');
     }
-    return undefined;
+    return refused(auth?.token === undefined ? 'none' : 'token');
   };
 }

@@ -1,7 +1,8 @@
 /**
  * One client connection's protocol state machine: handshake, heartbeats, dispatch to the
  * frame handlers, and its bounded outbound queue. It knows nothing of sockets: the TCP and
- * WebSocket adapters feed it frame bodies and give it a {@link FrameSink} to write to.
+ * WebSocket adapters feed it frame bodies, give it a {@link FrameSink} to write to and a
+ * {@link ReadControl} to stop reading while it waits for its peer to read. [LIMITS-5]
  */
 import { randomBytes } from 'node:crypto';
 import {
@@ -18,16 +19,22 @@ import {
   ProtocolError,
   type ServerFrame,
 } from '@ferry/protocol';
+import type { AuthOutcome, AuthRefusal } from '../auth/outcome.js';
+import type { Place } from './admission.js';
 import type { ConnectionContext } from './context.js';
 import { errorFrame, truncateUtf8 } from './error-frame.js';
 import { Heartbeat } from './heartbeat.js';
 import { type FrameSink, OutboundQueue } from './outbound.js';
 import { type HandledFrame, isHandled, negotiateVersion } from './protocol-rules.js';
+import { type ReadControl, ReadGate } from './read-gate.js';
 import type { Connection } from './types.js';
 
 export interface ConnectionOptions extends ConnectionContext {
   transport: 'tcp' | 'ws';
   sink: FrameSink;
+  reading: ReadControl;
+  /** The socket's place under the connection caps; no longer pending once welcome is sent. */
+  place: Place;
   remoteAddress: string | undefined;
 }
 
@@ -53,7 +60,10 @@ export class BrokerConnection implements Connection {
   private closeListeners: Array<() => void> = [];
 
   private handshakeTimer: NodeJS.Timeout | undefined;
+  private readonly handshakeAbort = new AbortController();
+  private failureTimer: NodeJS.Timeout | undefined;
   private lingerTimer: NodeJS.Timeout | undefined;
+  private readonly gate: ReadGate;
   private readonly heartbeat: Heartbeat;
   private nextPingId = 1;
 
@@ -62,12 +72,19 @@ export class BrokerConnection implements Connection {
     this.transport = options.transport;
     this.sink = options.sink;
     this.limits = options.limits;
-    this.outbound = new OutboundQueue(
-      options.sink,
-      options.maxOutboundBytes,
-      options.stallTimeoutMs,
-      () => this.slowConsumer('the peer has not read for too long'),
-    );
+    this.outbound = new OutboundQueue(options.sink, {
+      maxBytes: options.maxOutboundBytes,
+      stallTimeoutMs: options.stallTimeoutMs,
+      onStall: () => this.slowConsumer('the peer has not read for too long'),
+      budget: options.outboundBudget,
+    });
+    this.gate = new ReadGate({
+      reading: options.reading,
+      outbound: this.outbound,
+      handle: (body) => this.handle(body),
+      open: () => this.state === 'open',
+      closed: () => this.closed,
+    });
     this.heartbeat = new Heartbeat({
       intervalMs: this.limits.heartbeatIntervalMs,
       idleTimeoutMs: this.limits.idleTimeoutMs,
@@ -100,6 +117,10 @@ export class BrokerConnection implements Connection {
   receive(body: Uint8Array): void {
     if (this.state === 'closed') return;
     this.heartbeat.received();
+    this.gate.receive(body);
+  }
+
+  private handle(body: Uint8Array): void {
     let frame: Frame;
     try {
       frame = decodeFrame(body, this.limits);
@@ -147,6 +168,7 @@ export class BrokerConnection implements Connection {
       const detail = err instanceof Error ? err.message : String(err);
       throw new Error(`cannot encode a ${frame.type} frame: ${detail}`, { cause: err });
     }
+    if (body.length > this.limits.maxFrameBytes) return this.oversized(frame, body.length);
     const pressure = this.outbound.push(body);
     if (pressure === 'hard') this.slowConsumer();
     return pressure === 'ok';
@@ -154,6 +176,25 @@ export class BrokerConnection implements Connection {
 
   drained(): Promise<void> {
     return this.outbound.drained();
+  }
+
+  /**
+   * A frame over maxFrameBytes is a broker bug: the peer would refuse it and hang up. It is
+   * not sent; a request gets INTERNAL instead, and a delivery's caller its own error. [LIMITS-1]
+   */
+  private oversized(frame: ServerFrame, bytes: number): boolean {
+    const limit = this.limits.maxFrameBytes;
+    this.options.log.error(
+      this.logFields({ frame: frame.type, bytes, limit }),
+      'refusing to send a frame over maxFrameBytes',
+    );
+    const detail = `a ${frame.type} frame of ${bytes} bytes is over maxFrameBytes (${limit})`;
+    if (frame.type === 'deliver') throw new Error(detail);
+    if (!('id' in frame)) return true;
+    const sid = 'sid' in frame ? frame.sid : undefined;
+    return this.send(
+      errorFrame(this.limits, frame.id, 'INTERNAL', `internal error (connection ${this.id})`, sid),
+    );
   }
 
   sendError(id: number, code: ErrorCode, message: string, sid?: number, refs?: MessageRef[]): void {
@@ -195,23 +236,32 @@ export class BrokerConnection implements Connection {
       ); // [HS-2]
       return;
     }
-    let principal: string | undefined;
+    let outcome: AuthOutcome;
     try {
-      principal = await this.options.authenticate(hello.auth);
+      outcome = await this.options.authenticate(hello.auth, this.handshakeAbort.signal);
     } catch (err) {
+      if (this.closed) return; // timed out or dropped while its check waited
+      if (err instanceof FerryError) {
+        // OVERLOADED: too many password checks waiting; the client retries later.
+        const fields = { code: err.code, remote: this.options.remoteAddress };
+        this.options.log.warn(this.logFields(fields), 'handshake refused');
+        this.fail(hello.id, err.code, err.message);
+        return;
+      }
       this.options.log.error(this.logFields({ err }), 'authentication failed unexpectedly');
       this.fail(hello.id, 'INTERNAL', 'internal error while authenticating');
       return;
     }
     if (this.closed) return; // timed out or dropped while authenticating
-    if (principal === undefined) {
-      this.options.log.warn(this.logFields({ remote: this.options.remoteAddress }), 'auth failed');
-      this.fail(hello.id, 'AUTH_FAILED', 'the credentials were not accepted');
+    if ('refused' in outcome) {
+      this.refuse(hello.id, outcome.refused);
       return;
     }
+    const { principal } = outcome;
     this.principalName = principal;
     this.state = 'open';
     clearTimeout(this.handshakeTimer);
+    this.options.place.established();
     this.send({
       type: 'welcome',
       id: hello.id,
@@ -231,6 +281,22 @@ export class BrokerConnection implements Connection {
       }),
       'connection ready',
     );
+  }
+
+  /**
+   * AUTH_FAILED, after the delay this remote address has earned: the connection stays open,
+   * and pending, meanwhile; the handshake timeout no longer applies, so the answer is the
+   * refusal, not a timeout the client would retry. [SEC-3]
+   */
+  private refuse(id: number, refusal: AuthRefusal): void {
+    const remote = this.options.remoteAddress;
+    const { failures, delayMs } = this.options.authFailures.record(remote);
+    this.options.log.warn(this.logFields({ remote, ...refusal, failures, delayMs }), 'auth failed');
+    clearTimeout(this.handshakeTimer);
+    this.failureTimer = setTimeout(
+      () => this.fail(id, 'AUTH_FAILED', 'the credentials were not accepted'),
+      delayMs,
+    ).unref();
   }
 
   // --- Dispatch ---
@@ -253,7 +319,12 @@ export class BrokerConnection implements Connection {
     const handler = this.options.handlers[frame.type] as AnyHandler;
     try {
       const result = handler(this, frame);
-      if (result instanceof Promise) result.catch((err: unknown) => this.handlerFailed(frame, err));
+      if (result instanceof Promise) {
+        this.gate.requestStarted();
+        result
+          .catch((err: unknown) => this.handlerFailed(frame, err))
+          .finally(() => this.gate.requestFinished());
+      }
     } catch (err) {
       this.handlerFailed(frame, err);
     }
@@ -301,7 +372,7 @@ export class BrokerConnection implements Connection {
     // Nothing queued is worth keeping; the error frame is best effort behind a full buffer.
     this.outbound.stop();
     const error = errorFrame(this.limits, 0, 'SLOW_CONSUMER', reason);
-    this.sink.write([encodeFrame(error, this.limits)]);
+    this.sink.write([encodeFrame(error, this.limits)], () => {});
     this.sink.destroy();
     this.finish('SLOW_CONSUMER');
   }
@@ -311,8 +382,11 @@ export class BrokerConnection implements Connection {
     if (this.state === 'closed') return;
     this.state = 'closed';
     clearTimeout(this.handshakeTimer);
+    clearTimeout(this.failureTimer);
+    this.handshakeAbort.abort();
     this.heartbeat.stop();
     this.outbound.stop();
+    this.gate.clear();
     this.options.log.debug(this.logFields({ reason }), 'connection closed');
     const listeners = this.closeListeners;
     this.closeListeners = [];

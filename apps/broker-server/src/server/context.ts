@@ -1,6 +1,11 @@
 /** What every connection of a broker shares, as the listeners hand it to each connection. */
-import type { Auth, Limits } from '@ferry/protocol';
+import type { Limits } from '@ferry/protocol';
+import type { FailureDelay } from '../auth/failure-delay.js';
+import type { Authenticate } from '../auth/outcome.js';
+import type { OutboundBudget } from './outbound-budget.js';
 import type { FrameHandlers } from './types.js';
+
+export type { Authenticate } from '../auth/outcome.js';
 
 /** The slice of a pino logger the connection layer uses. */
 export interface ServerLogger {
@@ -10,17 +15,18 @@ export interface ServerLogger {
   debug(fields: object, message: string): void;
 }
 
-/** Checks hello's credentials: the principal, or undefined to refuse with AUTH_FAILED. */
-export type Authenticate = (auth: Auth | undefined) => Promise<string | undefined>;
-
 export interface ConnectionContext {
   limits: Limits;
   /** Hard bound of one connection's outbound bytes; flow control starts at half of it. */
   maxOutboundBytes: number;
   /** How long the outbound bytes may stay at the soft bound before the peer is cut off. */
   stallTimeoutMs: number;
+  /** The outbound bytes of all connections together. */
+  outboundBudget: OutboundBudget;
   handlers: FrameHandlers;
   authenticate: Authenticate;
+  /** Failed handshakes per remote address, and the delay of their answers. */
+  authFailures: FailureDelay;
   log: ServerLogger;
   serverVersion: string;
 }

@@ -1,15 +1,17 @@
 /**
  * The HTTP port: health probes and the WebSocket endpoint. Over WebSocket one binary message
- * is one frame body, with no length prefix [FRAME-1].
+ * is one frame body, with no length prefix [FRAME-1]. Every socket takes a place under the
+ * connection caps as it is accepted, and requests have header and request timeouts. [LIMITS-7]
  */
 import { createServer, type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { encodeFrame } from '@ferry/protocol';
 import { type WebSocket, WebSocketServer } from 'ws';
-import { BrokerConnection, CLOSE_LINGER_MS } from './connection.js';
+import type { Admission, Place } from './admission.js';
+import { BrokerConnection } from './connection.js';
 import type { ConnectionContext } from './context.js';
-import { errorFrame } from './error-frame.js';
 import { listen } from './listen.js';
+import { originAllowed } from './origin-policy.js';
 import type { FrameSink } from './outbound.js';
 import type { ConnectionRegistry } from './registry.js';
 
@@ -17,10 +19,15 @@ export interface HttpListenerOptions {
   host: string;
   /** 0 picks a free port. */
   port: number;
-  /** Origins allowed to open a WebSocket; empty allows any. */
+  /** Origins allowed to open a WebSocket; empty: loopback and same-host ones; '*': any. */
   allowedOrigins: readonly string[];
+  /** An HTTP request must have sent its headers within this time. */
+  headersTimeoutMs: number;
+  /** An HTTP request must be complete within this time. */
+  requestTimeoutMs: number;
   context: ConnectionContext;
   registry: ConnectionRegistry;
+  admission: Admission;
   /** Whether the broker serves traffic, for /readyz. */
   ready: () => boolean;
 }
@@ -33,8 +40,8 @@ export interface HttpListener {
 
 export const WEBSOCKET_PATH = '/ws';
 
-/** WebSocket close code 1013, "try again later", for a refusal at the connection cap. */
-const WS_TRY_AGAIN_LATER = 1013;
+/** How often Node looks for requests past their timeouts (its default, 30 s, would let a slow socket stay that much longer). */
+const TIMEOUT_CHECK_MS = 1000;
 
 function pathOf(url: string | undefined): string {
   const raw = url ?? '/';
@@ -47,7 +54,8 @@ function reply(res: ServerResponse, status: number, body: string, headers = {}):
   res.end(body);
 }
 
-function refuseUpgrade(socket: Duplex, status: number, body: string): void {
+/** An HTTP response written straight to the socket, which then closes. */
+function refuseRaw(socket: Duplex, status: number, body: string): void {
   const head = [
     `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}`,
     'Connection: close',
@@ -59,10 +67,12 @@ function refuseUpgrade(socket: Duplex, status: number, body: string): void {
 
 function wsSink(ws: WebSocket, socket: Duplex): FrameSink {
   return {
-    write: (bodies) => {
+    write: (bodies, written) => {
       // ws writes each message on its own; corking the socket makes the batch one writev.
       socket.cork();
-      for (const body of bodies) ws.send(body, { binary: true });
+      bodies.forEach((body, i) => {
+        ws.send(body, { binary: true }, i === bodies.length - 1 ? () => written() : undefined);
+      });
       socket.uncork();
     },
     bufferedBytes: () => ws.bufferedAmount,
@@ -72,9 +82,10 @@ function wsSink(ws: WebSocket, socket: Duplex): FrameSink {
 }
 
 export function listenHttp(options: HttpListenerOptions): Promise<HttpListener> {
-  const { context, registry } = options;
+  const { context, registry, admission } = options;
   const { limits, log } = context;
   const upgraded = new Set<Duplex>();
+  const places = new WeakMap<Duplex, Place>();
   const wss = new WebSocketServer({
     noServer: true,
     clientTracking: false,
@@ -82,7 +93,12 @@ export function listenHttp(options: HttpListenerOptions): Promise<HttpListener> 
     perMessageDeflate: false,
   });
 
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+  const serverOptions = {
+    headersTimeout: options.headersTimeoutMs,
+    requestTimeout: options.requestTimeoutMs,
+    connectionsCheckingInterval: Math.min(TIMEOUT_CHECK_MS, options.headersTimeoutMs),
+  };
+  const server = createServer(serverOptions, (req: IncomingMessage, res: ServerResponse) => {
     const path = pathOf(req.url);
     if (path !== '/livez' && path !== '/readyz') {
       reply(res, 404, 'not found\n');
@@ -97,24 +113,31 @@ export function listenHttp(options: HttpListenerOptions): Promise<HttpListener> 
     }
   });
 
+  server.on('connection', (socket: Socket) => {
+    const place = admission.admit(socket.remoteAddress);
+    if (typeof place === 'string') {
+      log.warn({ remote: socket.remoteAddress, reason: place }, 'connection refused');
+      refuseRaw(socket, 503, `${place} (TOO_MANY_CONNECTIONS)\n`);
+      return;
+    }
+    places.set(socket, place);
+    socket.once('close', () => place.release());
+  });
+
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', (err) => log.debug({ err }, 'websocket socket error'));
     if (pathOf(req.url) !== WEBSOCKET_PATH) {
-      refuseUpgrade(socket, 404, 'not found\n');
+      refuseRaw(socket, 404, 'not found\n');
       return;
     }
     // Only browsers send Origin; other clients prove themselves with credentials in hello.
-    const origin = req.headers.origin;
-    if (
-      options.allowedOrigins.length > 0 &&
-      origin !== undefined &&
-      !options.allowedOrigins.includes(origin)
-    ) {
+    const { origin, host } = req.headers;
+    if (!originAllowed(origin, host, options.allowedOrigins)) {
       log.warn(
-        { origin, remote: req.socket.remoteAddress },
+        { origin, host, remote: req.socket.remoteAddress },
         'websocket refused: origin not allowed',
       );
-      refuseUpgrade(socket, 403, 'origin not allowed\n');
+      refuseRaw(socket, 403, 'origin not allowed (ORIGIN_NOT_ALLOWED)\n');
       return;
     }
     upgraded.add(socket);
@@ -125,25 +148,18 @@ export function listenHttp(options: HttpListenerOptions): Promise<HttpListener> 
   function accept(ws: WebSocket, socket: Duplex, req: IncomingMessage): void {
     const remoteAddress = req.socket.remoteAddress;
     ws.on('error', (err) => log.debug({ err, remote: remoteAddress }, 'websocket error'));
-
-    if (!registry.hasRoom()) {
-      log.warn({ remote: remoteAddress, max: registry.max }, 'connection refused: at cap');
-      const refusal = errorFrame(
-        limits,
-        0,
-        'TOO_MANY_CONNECTIONS',
-        `the server is at its limit of ${registry.max} connections`,
-      );
-      ws.send(encodeFrame(refusal, limits), { binary: true });
-      ws.close(WS_TRY_AGAIN_LATER);
-      setTimeout(() => ws.terminate(), CLOSE_LINGER_MS).unref();
+    const place = places.get(socket);
+    if (place === undefined) {
+      // Every socket got a place on 'connection'; without one the caps would not hold.
+      ws.terminate();
       return;
     }
-
     const conn = new BrokerConnection({
       ...context,
       transport: 'ws',
       sink: wsSink(ws, socket),
+      reading: { pause: () => ws.pause(), resume: () => ws.resume() },
+      place,
       remoteAddress,
     });
     registry.add(conn);

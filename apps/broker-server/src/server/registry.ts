@@ -1,25 +1,15 @@
 /**
- * Every live connection, over TCP and WebSocket alike: one count for the connection cap,
- * one list to warn and close on shutdown.
+ * Every live connection, over TCP and WebSocket alike: one list to warn and close on shutdown.
+ * (The caps count sockets, in Admission.)
  */
 import type { ErrorCode } from '@ferry/protocol';
 import type { BrokerConnection } from './connection.js';
 
 export class ConnectionRegistry {
-  readonly max: number;
   private readonly live = new Set<BrokerConnection>();
-
-  constructor(max: number) {
-    this.max = max;
-  }
 
   get size(): number {
     return this.live.size;
-  }
-
-  /** Whether one more connection fits under the cap. */
-  hasRoom(): boolean {
-    return this.live.size < this.max;
   }
 
   /** Tracks `conn` until it closes. */

@@ -1,12 +1,16 @@
 /**
  * Starts the broker's listeners: the native protocol over TCP and the HTTP port (WebSocket,
- * /livez, /readyz), sharing one connection registry and so one connection cap.
+ * /livez, /readyz), sharing one connection registry, one set of connection caps, one
+ * outbound budget and one record of failed handshakes.
  */
-import { readFileSync } from 'node:fs';
 import type { Limits } from '@ferry/protocol';
+import { FailureDelay } from '../auth/failure-delay.js';
 import type { BrokerConfig } from '../config/types.js';
-import type { Authenticate, ServerLogger } from './context.js';
+import { BROKER_VERSION } from '../version.js';
+import { Admission } from './admission.js';
+import type { Authenticate, ConnectionContext, ServerLogger } from './context.js';
 import { listenHttp } from './http-listener.js';
+import { OutboundBudget } from './outbound-budget.js';
 import { ConnectionRegistry } from './registry.js';
 import { listenTcp } from './tcp-listener.js';
 import type { FrameHandlers } from './types.js';
@@ -27,34 +31,46 @@ export interface RunningServers {
   readonly tcpPort: number;
   readonly httpPort: number;
   readonly registry: ConnectionRegistry;
+  /** Sockets under the connection caps, and how many were refused. */
+  readonly admission: Admission;
+  /** The outbound bytes of all connections together. */
+  readonly outboundBudget: OutboundBudget;
+  /** Failed handshakes, in all and per remote address. */
+  readonly authFailures: FailureDelay;
   /** Stops accepting, closes every connection with SHUTTING_DOWN and waits for the sockets; idempotent. */
   stop(): Promise<void>;
 }
 
-// The same relative path from src/server and dist/server.
-const { version: SERVER_VERSION } = JSON.parse(
-  readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
-) as { version: string };
-
 export async function startServers(options: StartServersOptions): Promise<RunningServers> {
   const { config } = options;
-  const registry = new ConnectionRegistry(config.connections.max);
-  const context = {
+  const { connections } = config;
+  const registry = new ConnectionRegistry();
+  const admission = new Admission(connections);
+  const context: ConnectionContext = {
     limits: options.limits ?? config.limits,
-    maxOutboundBytes: config.connections.maxOutboundBytes,
-    stallTimeoutMs: config.connections.stallTimeoutMs,
+    maxOutboundBytes: connections.maxOutboundBytes,
+    stallTimeoutMs: connections.stallTimeoutMs,
+    outboundBudget: new OutboundBudget(connections.maxOutboundBytesTotal),
     handlers: options.handlers,
     authenticate: options.authenticate,
+    authFailures: new FailureDelay({
+      firstMs: config.auth.failureDelayMs,
+      maxMs: config.auth.maxFailureDelayMs,
+    }),
     log: options.log,
-    serverVersion: SERVER_VERSION,
+    serverVersion: BROKER_VERSION,
   };
-  const tcp = await listenTcp({ host: config.host, port: config.tcpPort, context, registry });
+  const { host } = config;
+  const tcp = await listenTcp({ host, port: config.tcpPort, context, registry, admission });
   const http = await listenHttp({
-    host: config.host,
+    host,
     port: config.httpPort,
     allowedOrigins: config.websocket.allowedOrigins,
+    headersTimeoutMs: connections.httpHeadersTimeoutMs,
+    requestTimeoutMs: connections.httpRequestTimeoutMs,
     context,
     registry,
+    admission,
     ready: options.ready,
   }).catch(async (err: unknown) => {
     await tcp.close();
@@ -66,6 +82,9 @@ export async function startServers(options: StartServersOptions): Promise<Runnin
     tcpPort: tcp.port,
     httpPort: http.port,
     registry,
+    admission,
+    outboundBudget: context.outboundBudget,
+    authFailures: context.authFailures,
     stop: () => {
       stopped ??= (async () => {
         // Stop accepting first, so nothing connects between the close and the wait.

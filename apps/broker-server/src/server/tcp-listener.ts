@@ -4,6 +4,7 @@
  */
 import { createServer, type Socket } from 'node:net';
 import { encodeFrame, FRAME_HEADER_BYTES, FrameReader, writeFrameHeader } from '@ferry/protocol';
+import type { Admission } from './admission.js';
 import { BrokerConnection, CLOSE_LINGER_MS } from './connection.js';
 import type { ConnectionContext } from './context.js';
 import { errorFrame } from './error-frame.js';
@@ -17,6 +18,7 @@ export interface TcpListenerOptions {
   port: number;
   context: ConnectionContext;
   registry: ConnectionRegistry;
+  admission: Admission;
 }
 
 export interface TcpListener {
@@ -41,8 +43,8 @@ function concatFrames(bodies: Uint8Array[]): Uint8Array {
 
 function tcpSink(socket: Socket): FrameSink {
   return {
-    write: (bodies) => {
-      socket.write(concatFrames(bodies));
+    write: (bodies, written) => {
+      socket.write(concatFrames(bodies), () => written());
     },
     bufferedBytes: () => socket.writableLength,
     end: () => {
@@ -55,7 +57,7 @@ function tcpSink(socket: Socket): FrameSink {
 }
 
 export function listenTcp(options: TcpListenerOptions): Promise<TcpListener> {
-  const { context, registry } = options;
+  const { context, registry, admission } = options;
   const { limits, log } = context;
   const sockets = new Set<Socket>();
   const server = createServer();
@@ -68,24 +70,23 @@ export function listenTcp(options: TcpListenerOptions): Promise<TcpListener> {
     );
     socket.setNoDelay(true);
 
-    if (!registry.hasRoom()) {
-      log.warn({ remote: socket.remoteAddress, max: registry.max }, 'connection refused: at cap');
-      const refusal = errorFrame(
-        limits,
-        0,
-        'TOO_MANY_CONNECTIONS',
-        `the server is at its limit of ${registry.max} connections`,
-      );
+    const place = admission.admit(socket.remoteAddress);
+    if (typeof place === 'string') {
+      log.warn({ remote: socket.remoteAddress, reason: place }, 'connection refused');
+      const refusal = errorFrame(limits, 0, 'TOO_MANY_CONNECTIONS', place);
       socket.end(concatFrames([encodeFrame(refusal, limits)]));
       setTimeout(() => socket.destroy(), CLOSE_LINGER_MS).unref();
       return;
     }
+    socket.once('close', () => place.release());
 
     const reader = new FrameReader({ maxFrameBytes: limits.maxFrameBytes });
     const conn = new BrokerConnection({
       ...context,
       transport: 'tcp',
       sink: tcpSink(socket),
+      reading: { pause: () => socket.pause(), resume: () => socket.resume() },
+      place,
       remoteAddress: socket.remoteAddress,
     });
     registry.add(conn);

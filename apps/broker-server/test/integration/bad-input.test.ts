@@ -22,6 +22,7 @@ const TOKEN = 's3cret';
 const AUTH = { auth: { token: TOKEN } };
 const MAX_MESSAGE_BYTES = 1024;
 const MAX_OUTBOUND_BYTES = 1_048_576;
+const STALL_TIMEOUT_MS = 2000;
 const INTACT_MESSAGES = 50;
 
 let broker: BrokerProcess;
@@ -135,6 +136,8 @@ describe('bad input', () => {
         config,
         '--max-outbound-bytes',
         String(MAX_OUTBOUND_BYTES),
+        '--stall-timeout-ms',
+        String(STALL_TIMEOUT_MS),
       ],
     });
     good = new Requester(await tcp());
@@ -343,23 +346,21 @@ describe('bad input', () => {
     expect(held?.members).toBe(1);
     expect(held?.pending ?? 0).toBeLessThan(acked * batch.length);
 
-    // It keeps writing (heartbeats, as a live client would) but reads nothing: the replies
-    // pile up past the hard bound and the broker cuts it off. Bounded rounds, polled.
+    // It keeps writing (heartbeats, as a live client would) but reads nothing: the broker stops
+    // reading it rather than queue its replies [LIMITS-5], and cuts it off once it has stayed
+    // held for the stall timeout. Bounded polls.
     const ping = frame(encodeFrame({ type: 'ping', id: 1 }));
     const pings = new Uint8Array(ping.length * 50_000);
     for (let i = 0; i < 50_000; i++) pings.set(ping, i * ping.length);
+    slow.sendRaw(pings);
     let slowMembers: number | undefined = held?.members;
-    for (let round = 0; round < 20 && slowMembers !== 0; round++) {
-      slow.sendRaw(pings);
-      for (let poll = 0; poll < 10; poll++) {
-        const info = expectType(
-          await good.request({ type: 'stationInfo', name: 'firehose' }),
-          'station',
-        );
-        slowMembers = info.info.groups.find((g) => g.name === 'slow')?.members;
-        if (slowMembers === 0) break;
-        await sleep(50);
-      }
+    for (let poll = 0; poll < 400 && slowMembers !== 0; poll++) {
+      const info = expectType(
+        await good.request({ type: 'stationInfo', name: 'firehose' }),
+        'station',
+      );
+      slowMembers = info.info.groups.find((g) => g.name === 'slow')?.members;
+      if (slowMembers !== 0) await sleep(50);
     }
     expect(slowMembers).toBe(0);
     // Cut off for the reason under test, not an idle timeout or a decode error. The log line

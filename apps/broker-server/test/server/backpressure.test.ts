@@ -1,8 +1,10 @@
 import { Socket } from 'node:net';
 import { DEFAULT_LIMITS, decodeFrame, encodeFrame, type ServerFrame } from '@ferry/protocol';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { BrokerConnection } from '../../src/server/connection.js';
+import { FailureDelay } from '../../src/auth/failure-delay.js';
+import { BrokerConnection, type ConnectionOptions } from '../../src/server/connection.js';
 import type { FrameSink } from '../../src/server/outbound.js';
+import { OutboundBudget } from '../../src/server/outbound-budget.js';
 import type { Connection } from '../../src/server/types.js';
 import { connectTcp } from '../support/raw-client.js';
 import { recordingLogger, stubHandlers, useServers } from '../support/test-servers.js';
@@ -30,6 +32,26 @@ function deliver(sid: number, offset: number, payloadBytes: number): ServerFrame
 }
 
 const nextImmediate = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** A connection over `sink`, open to anyone, outside any listener. */
+function connectionOptions(sink: FrameSink, maxOutboundBytes: number): ConnectionOptions {
+  return {
+    transport: 'tcp',
+    sink,
+    reading: { pause: () => {}, resume: () => {} },
+    place: { established: () => {}, release: () => {} },
+    remoteAddress: undefined,
+    limits: DEFAULT_LIMITS,
+    maxOutboundBytes,
+    stallTimeoutMs: 30_000,
+    outboundBudget: new OutboundBudget(1024 * 1024 * 1024),
+    handlers: stubHandlers(),
+    authenticate: async () => ({ principal: 'anonymous' }),
+    authFailures: new FailureDelay({ firstMs: 0, maxMs: 0 }),
+    log: recordingLogger(),
+    serverVersion: '0.0.0',
+  };
+}
 
 describe('outbound bound', () => {
   it('cuts off a client that stays flow-controlled (not reading) past the stall timeout', async () => {
@@ -172,26 +194,20 @@ describe('write batching', () => {
   it('hands the sink one write per tick, however many frames were sent', async () => {
     const writes: Uint8Array[][] = [];
     const sink: FrameSink = {
-      write: (bodies) => writes.push(bodies),
+      write: (bodies) => {
+        writes.push(bodies);
+      },
       bufferedBytes: () => 0,
       end: () => {},
       destroy: () => {},
     };
     const conn = new BrokerConnection({
-      transport: 'tcp',
-      sink,
-      remoteAddress: undefined,
-      limits: DEFAULT_LIMITS,
-      maxOutboundBytes: 1024 * 1024,
-      stallTimeoutMs: 30_000,
+      ...connectionOptions(sink, 1024 * 1024),
       handlers: stubHandlers({
         stationList: (c: Connection, f) => {
           for (let i = 0; i < 5; i++) c.send({ type: 'ok', id: f.id, count: i });
         },
       }),
-      authenticate: async () => 'anonymous',
-      log: recordingLogger(),
-      serverVersion: '0.0.0',
     });
     conn.receive(encodeFrame({ type: 'hello', id: 1, minVersion: 1, maxVersion: 1 }));
     await vi.waitFor(() => expect(writes).toHaveLength(1), { timeout: 10_000 }); // the welcome
@@ -220,18 +236,7 @@ describe('write batching', () => {
       end: () => {},
       destroy: () => {},
     };
-    const conn = new BrokerConnection({
-      transport: 'ws',
-      sink,
-      remoteAddress: undefined,
-      limits: DEFAULT_LIMITS,
-      maxOutboundBytes: 100_000,
-      stallTimeoutMs: 30_000,
-      handlers: stubHandlers(),
-      authenticate: async () => 'anonymous',
-      log: recordingLogger(),
-      serverVersion: '0.0.0',
-    });
+    const conn = new BrokerConnection(connectionOptions(sink, 100_000));
     expect(conn.send(deliver(1, 0, 30_000))).toBe(true);
     expect(conn.send(deliver(1, 1, 30_000))).toBe(false);
     let drained = false;

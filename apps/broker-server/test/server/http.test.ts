@@ -76,10 +76,25 @@ describe('WebSocket on /ws', () => {
     await noOrigin.handshake();
   });
 
-  it('allows any Origin when the allowlist is empty', async () => {
-    const servers = await start();
+  it("[SEC-2] allows any Origin with the allowlist '*'", async () => {
+    const servers = await start({ config: { websocket: { allowedOrigins: ['*'] } } });
     const client = await connectWs(servers.httpPort, { origin: 'https://anywhere.example' });
     await client.handshake();
+  });
+
+  it('[SEC-2] without an allowlist, allows loopback and same-host origins only', async () => {
+    const servers = await start();
+    const port = servers.httpPort;
+    expect(await refusedUpgradeStatus(port, { origin: 'https://anywhere.example' })).toBe(403);
+    for (const origin of [
+      `http://localhost:${port}`,
+      'http://127.0.0.1:5173',
+      'http://[::1]:8080',
+      'https://app.localhost',
+    ]) {
+      const client = await connectWs(port, { origin });
+      await client.handshake();
+    }
   });
 });
 

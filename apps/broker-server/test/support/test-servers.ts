@@ -4,6 +4,7 @@
  */
 import type { Auth } from '@ferry/protocol';
 import { afterEach } from 'vitest';
+import type { AuthOutcome } from '../../src/auth/outcome.js';
 import type { BrokerConfig } from '../../src/config/types.js';
 import type { ServerLogger } from '../../src/server/context.js';
 import { type RunningServers, startServers } from '../../src/server/server.js';
@@ -62,9 +63,10 @@ export function stubHandlers(handlers: Partial<FrameHandlers> = {}): FrameHandle
 
 /** Open when the config has no token; otherwise the token's holder is 'token-user'. */
 export function tokenAuthenticator(config: BrokerConfig) {
-  return async (auth: Auth | undefined): Promise<string | undefined> => {
-    if (config.auth.token === undefined) return 'anonymous';
-    return auth?.token === config.auth.token ? 'token-user' : undefined;
+  return async (auth: Auth | undefined): Promise<AuthOutcome> => {
+    if (config.auth.token === undefined) return { principal: 'anonymous' };
+    if (auth?.token === config.auth.token) return { principal: 'token-user' };
+    return { refused: { checked: 'token', passwordChecks: 0 } };
   };
 }
 
