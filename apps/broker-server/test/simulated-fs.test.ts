@@ -302,6 +302,24 @@ describe('SimulatedFs: directory entries', () => {
     await expectCode(fs.open('/a/b/f', 'read'), 'ENOENT');
   });
 
+  it('renames a directory with everything below it, at once and durably; onto a non-empty one it fails', async () => {
+    const fs = new SimulatedFs();
+    await fs.mkdir('/s/.aside/p/0');
+    const h = await fs.open('/s/.aside/p/0/f', 'create');
+    await h.write(enc('kept'), 0);
+    await h.datasync();
+    await fs.syncDir('/s/.aside/p/0');
+    await fs.mkdir('/s/full/x');
+    await expectCode(fs.rename('/s/.aside', '/s/full'), 'ENOTEMPTY');
+    await fs.mkdir('/s/empty');
+    await fs.rename('/s/.aside', '/s/empty');
+    await h.write(enc('!'), 4); // an open handle follows its file
+    fs.crash(noTail);
+    expect(await fs.readdir('/s')).toEqual(['empty', 'full']);
+    expect(await fs.readFile('/s/empty/p/0/f')).toEqual(enc('kept'));
+    expect(await fs.readdir('/s/.aside')).toEqual([]);
+  });
+
   it('treats paths as keys after normalising them', async () => {
     const fs = await withDir();
     const h = await fs.open('/d/./x/../f', 'write');
