@@ -555,3 +555,16 @@ describe('the ferry-broker command', () => {
     expect((await runBin(['hash-password'], '')).code).toBe(2);
   });
 });
+
+describe('storage.maxOpenFiles [LIMITS-3]', () => {
+  it('is auto by default, or a number from a flag, the environment or the file', () => {
+    expect(load().storage.maxOpenFiles).toBe('auto');
+    expect(load(['--max-open-files', '300']).storage.maxOpenFiles).toBe(300);
+    expect(
+      load([], { FERRY_MAX_OPEN_FILES: 'auto' }, { storage: { maxOpenFiles: 50 } }).storage
+        .maxOpenFiles,
+    ).toBe('auto');
+    expect(load([], {}, { storage: { maxOpenFiles: 50 } }).storage.maxOpenFiles).toBe(50);
+    expect(loadError(['--max-open-files', '4'])).toMatch(/expected auto or an integer from 8/);
+  });
+});

@@ -46,9 +46,18 @@ export function integer(min: number, max = Number.MAX_SAFE_INTEGER): TextValue<n
 
 /** The word `auto` (the broker decides at start), or a value `inner` reads. */
 export function autoOr<T>(inner: TextValue<T>): TextValue<T | 'auto'> {
+  const read = <V>(value: V, from: (value: V) => T): T | 'auto' => {
+    if (value === 'auto') return 'auto';
+    try {
+      return from(value);
+    } catch (e) {
+      if (!(e instanceof ValueError)) throw e;
+      throw new ValueError(e.message.replace(/^expected /, 'expected auto or '), e.at);
+    }
+  };
   return {
-    fromText: (text) => (text === 'auto' ? 'auto' : inner.fromText(text)),
-    fromJson: (value) => (value === 'auto' ? 'auto' : inner.fromJson(value)),
+    fromText: (text) => read(text, (t) => inner.fromText(t)),
+    fromJson: (value) => read(value, (v) => inner.fromJson(v)),
   };
 }
 
