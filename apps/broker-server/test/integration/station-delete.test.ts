@@ -1,0 +1,38 @@
+import type { Frame } from '@ferry/protocol';
+import { describe, expect, it } from 'vitest';
+import { useBrokers } from '../support/broker-fixture.js';
+
+const fixture = useBrokers();
+
+function expectType<T extends Frame['type']>(frame: Frame, type: T): Extract<Frame, { type: T }> {
+  if (frame.type !== type) throw new Error(`expected ${type}, got ${JSON.stringify(frame)}`);
+  return frame as Extract<Frame, { type: T }>;
+}
+
+/** pino's level for error. */
+const ERROR = 50;
+
+describe('deleting a station', () => {
+  it('while its group delivers stops the delivery quietly: no error-level line', async () => {
+    const b = await fixture.broker();
+    const { requests: r } = await fixture.connect(b);
+    for (const name of ['d1', 'd2', 'd3']) {
+      for (let i = 0; i < 20; i++) {
+        const messages = Array.from({ length: 1000 }, () => ({ payload: new Uint8Array(64) }));
+        expectType(await r.request({ type: 'produce', station: name, messages }), 'produceAck');
+      }
+      const options = { credit: 100_000, start: { kind: 'earliest' as const } };
+      expectType(
+        await r.request({ type: 'subscribe', sid: 1, station: name, group: 'g', options }),
+        'subscribed',
+      );
+      // At once: the group is still delivering its 20,000 messages, a frame at a time.
+      expectType(await r.request({ type: 'stationDelete', name }), 'ok');
+      expectType(await r.request({ type: 'unsubscribe', sid: 1 }), 'ok');
+    }
+    // Stopped, so that every line the broker would print is in.
+    await fixture.stop(b);
+    const errors = b.logs.filter((line) => Number(line.level) >= ERROR);
+    expect(errors).toEqual([]);
+  });
+});
