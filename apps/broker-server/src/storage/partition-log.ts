@@ -8,7 +8,14 @@ import { ioError, StorageError } from './errors.js';
 import type { FileSystem } from './fs/types.js';
 import { writeFileDurably } from './fs/write-file.js';
 import type { StorageLogger } from './logger.js';
-import { loadIndexFile, Segment, scanSegment, segmentName, writeIndex } from './segment.js';
+import {
+  INDEX_AT_CLOSE_BYTES,
+  loadIndexFile,
+  Segment,
+  scanSegment,
+  segmentName,
+  writeIndex,
+} from './segment.js';
 import { holdsLaterBatch, readRecords, seekTimestamp } from './segment-reader.js';
 import type {
   AppendRecord,
@@ -228,8 +235,8 @@ export class FilePartitionLog implements PartitionLog {
     await this.loop;
     const active = this.segments[this.segments.length - 1] as Segment;
     if (this.unsynced && this.failure === undefined) await active.handle.datasync();
-    // With the index current, the next start need not scan the segment; without it, it does.
-    const indexed = active.size === 0 || active.indexedSize === active.size;
+    // With the index current, the next start need not scan a large segment; a small one is quicker scanned.
+    const indexed = active.size < INDEX_AT_CLOSE_BYTES || active.indexedSize === active.size;
     if (this.failure === undefined && active.corrupt === undefined && !indexed)
       await writeIndex(this.ctx.fs, active, 'cached').catch(() => undefined);
     await Promise.all(this.segments.map((s) => s.handle.close()));

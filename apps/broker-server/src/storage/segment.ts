@@ -11,6 +11,11 @@ import { SparseIndex } from './sparse-index.js';
 /** One index entry per this many bytes of log: a read scans at most this much to find an offset. */
 export const INDEX_INTERVAL_BYTES = 4096;
 const SCAN_CHUNK_BYTES = 1024 * 1024;
+/**
+ * The active segment's index is written at a clean close from this size on: below it, the
+ * next start scans the segment (a read or two) faster than it reads an index file.
+ */
+export const INDEX_AT_CLOSE_BYTES = SCAN_CHUNK_BYTES;
 const INDEX_ENTRY_BYTES = 20;
 const INDEX_HEADER_BYTES = 40;
 const HIGH = 0x1_0000_0000;

@@ -36,11 +36,22 @@ function readCounting(): { fs: FileSystem; segmentBytesRead: () => number } {
 }
 
 describe('the active segment after a clean close [LIMITS-3]', () => {
-  it('[LIMITS-3] a clean close writes its index, so the next start reads only its tail; appends after it are found by a scan', async () => {
+  it('[LIMITS-3] a small one gets no index: a scan is quicker', async () => {
+    const dir = tempDir();
+    const log = await openLog(dir);
+    await log.append([{ payload: bytes('small') }]);
+    await log.close();
+    expect(readdirSync(join(dir, 'p0')).filter((f) => f.endsWith('.idx'))).toEqual([]);
+    const reopened = await openLog(dir);
+    expect(reopened.bounds().next).toBe(1);
+    await reopened.close();
+  });
+
+  it('[LIMITS-3] a clean close writes the index of a large one, so the next start reads only its tail; appends after it are found by a scan', async () => {
     const dir = tempDir();
     const log = await openLog(dir);
     for (let i = 0; i < 300; i++)
-      await log.append([{ payload: bytes(`record-${i}`.padEnd(200, '.')) }]);
+      await log.append([{ payload: bytes(`record-${i}`.padEnd(4000, '.')) }]);
     await log.close();
     const files = readdirSync(join(dir, 'p0'));
     expect(files.filter((f) => f.endsWith('.idx'))).toHaveLength(1);
