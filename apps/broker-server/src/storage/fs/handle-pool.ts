@@ -155,11 +155,6 @@ export class PooledHandle implements FileHandle {
     private fd: FileHandle | undefined,
   ) {}
 
-  /** Whether a descriptor is held now. */
-  get isOpen(): boolean {
-    return this.fd !== undefined;
-  }
-
   write(data: Uint8Array, position: number): Promise<void> {
     return this.call('write', (fd) => fd.write(data, position));
   }
