@@ -50,7 +50,7 @@ export async function startServers(options: StartServersOptions): Promise<Runnin
     limits: options.limits ?? config.limits,
     maxOutboundBytes: connections.maxOutboundBytes,
     stallTimeoutMs: connections.stallTimeoutMs,
-    outboundBudget: new OutboundBudget(connections.maxOutboundBytesTotal),
+    outboundBudget: new OutboundBudget(connections.maxOutboundBytesTotal, options.log),
     handlers: options.handlers,
     authenticate: options.authenticate,
     authFailures: new FailureDelay({
@@ -91,6 +91,17 @@ export async function startServers(options: StartServersOptions): Promise<Runnin
         const listenersClosed = Promise.all([tcp.close(), http.close()]);
         registry.closeAll('SHUTTING_DOWN', 'the broker is stopping');
         await listenersClosed;
+        const budget = context.outboundBudget;
+        options.log.info(
+          {
+            outboundPeak: budget.peak,
+            outboundLimit: budget.limit,
+            outboundTimesOver: budget.timesOver,
+            refusedConnections: admission.refused,
+            failedHandshakes: context.authFailures.total,
+          },
+          'connection limits over the run',
+        );
       })();
       return stopped;
     },

@@ -44,7 +44,7 @@ function connectionOptions(sink: FrameSink, maxOutboundBytes: number): Connectio
     limits: DEFAULT_LIMITS,
     maxOutboundBytes,
     stallTimeoutMs: 30_000,
-    outboundBudget: new OutboundBudget(1024 * 1024 * 1024),
+    outboundBudget: new OutboundBudget(1024 * 1024 * 1024, recordingLogger()),
     handlers: stubHandlers(),
     authenticate: async () => ({ principal: 'anonymous' }),
     authFailures: new FailureDelay({ firstMs: 0, maxMs: 0 }),

@@ -33,6 +33,8 @@ export interface StartOptions {
   descriptorLimit?: number;
   /** Run the broker with this umask, e.g. 0 to see that file modes do not depend on it. */
   umask?: number;
+  /** Leave out `--host 127.0.0.1`, so that the broker binds where its defaults say. */
+  defaultHost?: boolean;
 }
 
 /** `sh -c 'ulimit -n N; umask M; exec node ...'`: the same process, so its pid is the broker's. */
@@ -51,8 +53,7 @@ export async function startBroker(options: StartOptions = {}): Promise<BrokerPro
     BIN,
     '--data-dir',
     dataDir,
-    '--host',
-    '127.0.0.1',
+    ...(options.defaultHost ? [] : ['--host', '127.0.0.1']),
     '--tcp-port',
     '0',
     '--http-port',

@@ -114,6 +114,8 @@ function clientCore(
 }
 
 export interface TcpConnectOptions {
+  /** Where the broker is; 127.0.0.1 when absent. */
+  host?: string;
   /** A loopback address (127.0.0.2, ...) to connect from, as a distinct remote address. */
   localAddress?: string;
 }
