@@ -96,12 +96,16 @@ describe('consumer groups', () => {
     expect(offsets(first)).toEqual([0, 1]);
     expectType(await ack(c, 1, first), 'ok');
     const info = expectType(await c.r.request({ type: 'stationInfo', name: 'c' }), 'station');
-    expect(info.info.groups).toEqual([{ name: 'g', members: 1, pending: 0, lag: 2 }]);
+    expect(info.info.groups).toEqual([
+      expect.objectContaining({ name: 'g', members: 1, pending: 0, lag: 2 }),
+    ]);
     c.r.client.send({ type: 'credit', sid: 1, credit: 1 });
     // The only delivery after the new credit is exactly one message.
     expect(offsets(await c.d.take(1, 1))).toEqual([2]);
     const after = (await c.r.request({ type: 'stationInfo', name: 'c' })) as StationFrame;
-    expect(after.info.groups).toEqual([{ name: 'g', members: 1, pending: 1, lag: 1 }]);
+    expect(after.info.groups).toEqual([
+      expect.objectContaining({ name: 'g', members: 1, pending: 1, lag: 1 }),
+    ]);
   });
 
   it('[CONS-3] members of a group share its messages; every group gets every message', async () => {
