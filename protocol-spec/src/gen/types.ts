@@ -387,7 +387,7 @@ export interface StationUpdateFrame {
   config: StationConfig;
 }
 
-/** Frame 12 (client to server): Deletes a station with its messages, groups and dead letters. Answered by {@link OkFrame}. */
+/** Frame 12 (client to server): Deletes a station with its messages, groups and dead letters; its subscriptions end with an error frame (SUBSCRIPTION_NOT_FOUND, id 0, their sid). Answered by {@link OkFrame}. */
 export interface StationDeleteFrame {
   type: 'stationDelete';
   /** Request id. */

@@ -1,6 +1,7 @@
 import type { Frame } from '@ferry/protocol';
 import { describe, expect, it } from 'vitest';
 import { useBrokers } from '../support/broker-fixture.js';
+import { expectError } from '../support/requester.js';
 
 const fixture = useBrokers();
 
@@ -28,11 +29,34 @@ describe('deleting a station', () => {
       );
       // At once: the group is still delivering its 20,000 messages, a frame at a time.
       expectType(await r.request({ type: 'stationDelete', name }), 'ok');
-      expectType(await r.request({ type: 'unsubscribe', sid: 1 }), 'ok');
+      // Its subscription ended with the station, so the sid is free for the next one.
+      expect(expectError(await r.request({ type: 'unsubscribe', sid: 1 })).code).toBe(
+        'SUBSCRIPTION_NOT_FOUND',
+      );
     }
     // Stopped, so that every line the broker would print is in.
     await fixture.stop(b);
     const errors = b.logs.filter((line) => Number(line.level) >= ERROR);
     expect(errors).toEqual([]);
+  });
+
+  it("ends its subscribers' subscriptions with SUBSCRIPTION_NOT_FOUND and their sid", async () => {
+    const b = await fixture.broker();
+    const admin = await fixture.connect(b);
+    const member = await fixture.connect(b);
+    const options = { credit: 10 };
+    expectType(
+      await member.requests.request({
+        type: 'subscribe',
+        sid: 4,
+        station: 's',
+        group: 'g',
+        options,
+      }),
+      'subscribed',
+    );
+    expectType(await admin.requests.request({ type: 'stationDelete', name: 's' }), 'ok');
+    const ended = expectError(await member.requests.nextUnsolicited());
+    expect([ended.id, ended.code, ended.sid]).toEqual([0, 'SUBSCRIPTION_NOT_FOUND', 4]);
   });
 });

@@ -125,15 +125,7 @@ export class GroupRegistry {
         'GROUP_IN_USE',
         `group '${group}' has ${coordinator.members.length} member(s); unsubscribe them or delete with force`,
       );
-    for (const member of [...coordinator.members]) {
-      this.subscriptions.get(member.conn)?.delete(member.sid);
-      member.conn.sendError(
-        0,
-        'SUBSCRIPTION_NOT_FOUND',
-        `group '${group}' of station '${station.name}' was deleted`,
-        member.sid,
-      );
-    }
+    this.endMembers(coordinator, `group '${group}' of station '${station.name}' was deleted`);
     coordinator.close();
     this.coordinators.get(station.name)?.delete(group);
     await station.store.deleteGroup(group);
@@ -210,8 +202,19 @@ export class GroupRegistry {
 
   /** Forgets a deleted station's groups; their members get nothing more. */
   dropStation(name: string): void {
-    for (const c of this.of(name)) c.close();
+    for (const c of this.of(name)) {
+      this.endMembers(c, `station '${name}' was deleted`);
+      c.close();
+    }
     this.coordinators.delete(name);
+  }
+
+  /** Ends the subscriptions of a group that goes away; each member is told with its sid. */
+  private endMembers(coordinator: GroupCoordinator, reason: string): void {
+    for (const member of [...coordinator.members]) {
+      this.subscriptions.get(member.conn)?.delete(member.sid);
+      member.conn.sendError(0, 'SUBSCRIPTION_NOT_FOUND', reason, member.sid);
+    }
   }
 
   /** The station's open coordinators. */
