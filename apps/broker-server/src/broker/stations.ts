@@ -13,6 +13,7 @@ import type { Logger } from 'pino';
 import type { BrokerConfig } from '../config/types.js';
 import { StorageError } from '../storage/errors.js';
 import type { StationStore, StorageEngine } from '../storage/types.js';
+import { FrameBudget, msgpackSizeBound } from './frame-budget.js';
 import { Partitioner } from './partitioner.js';
 import {
   checkConfig,
@@ -299,6 +300,9 @@ export class StationRegistry {
   }
 }
 
+/** Bytes of dead-letter entries one page of the expiry holds in memory. */
+const EXPIRY_PAGE_BYTES = 16 * 1024 * 1024;
+
 /** The dead-letter store's own retention: entries older than maxAgeMs, and the oldest past maxMessages. */
 export async function expireDeadLetters(station: Station, now: number): Promise<number> {
   const { maxAgeMs, maxMessages } = station.config.deadLetter;
@@ -309,7 +313,13 @@ export async function expireDeadLetters(station: Station, now: number): Promise<
   let after: number | undefined;
   // Entries are in id order, which is dead-lettering order: the expired ones come first.
   for (;;) {
-    const page = await store.list({ after, limit: 1000 });
+    // Entries carry their payloads: a page is bounded by bytes too, like a dlsList reply.
+    const budget = new FrameBudget(EXPIRY_PAGE_BYTES);
+    const page = await store.list({
+      after,
+      limit: 1000,
+      admit: (entry) => budget.take(msgpackSizeBound(entry)),
+    });
     for (const e of page.entries) {
       const old = maxAgeMs !== undefined && e.deadLetteredAt < now - maxAgeMs;
       if (!old && expired.length >= excess) return (await store.remove(expired)).length;
