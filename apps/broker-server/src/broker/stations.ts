@@ -145,6 +145,9 @@ export class StationRegistry {
         return existing;
       throw new StorageError('STATION_EXISTS', `station '${name}' exists with other settings`);
     }
+    // A station on disk that failed to open is not created anew over its files.
+    const broken = this.unavailable.get(name);
+    if (broken !== undefined) throw broken;
     let pending = this.creating.get(name);
     if (pending === undefined) {
       this.checkCaps(name, config.partitions);
@@ -160,7 +163,7 @@ export class StationRegistry {
 
   /** Refuses a station past the engine's caps, creations in progress counted, before anything is made. [LIMITS-2] */
   private checkCaps(name: string, partitions: number): void {
-    let stations = this.stations.size;
+    let stations = this.stations.size + this.unavailable.size;
     let total = partitions;
     for (const station of this.stations.values()) total += station.store.config.partitions;
     for (const [other, n] of this.creatingPartitions) {
