@@ -4,15 +4,17 @@
  *
  *   pnpm build && npx tsx bench/auth-flood.ts \
  *     [--attackers 48] [--produces 300] [--seconds 15] [--one-address] \
- *     [--auth '{"failureDelayMs":0}'] [-- broker flags...]
+ *     [--auth '{"failureDelayMs":0}'] [--retry-ms 0] [-- broker flags...]
  *
  * Attackers connect from 127.0.0.2, 127.0.0.3, ... (one address each) unless --one-address;
- * each sends hello with a wrong password, waits for the answer, and starts again. --auth merges
- * settings into the config file's auth section.
+ * each sends hello with a wrong password, waits for the answer, and starts again (after
+ * --retry-ms when the answer was OVERLOADED). --auth merges settings into the config file's auth
+ * section.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { PROTOCOL_VERSION } from '@ferry/protocol';
 import { hashPassword } from '../src/auth/password.js';
@@ -27,12 +29,14 @@ const { values, positionals } = parseArgs({
     seconds: { type: 'string', default: '15' },
     'one-address': { type: 'boolean', default: false },
     auth: { type: 'string', default: '{}' },
+    'retry-ms': { type: 'string', default: '0' },
   },
   allowPositionals: true,
 });
 const ATTACKERS = Number(values.attackers);
 const PRODUCES = Number(values.produces);
 const FLOOD_MS = Number(values.seconds) * 1000;
+const RETRY_MS = Number(values['retry-ms']);
 
 const dir = mkdtempSync(join(tmpdir(), 'ferry-auth-flood-'));
 const configFile = join(dir, 'ferry.json');
@@ -98,6 +102,7 @@ async function attacker(i: number): Promise<void> {
       client.close();
     } catch {}
     answers.set(code, (answers.get(code) ?? 0) + 1);
+    if (code === 'OVERLOADED') await sleep(RETRY_MS);
   }
 }
 const attackers = Array.from({ length: ATTACKERS }, (_, i) => attacker(i));
