@@ -29,6 +29,9 @@ it('the quick start produces and consumes in the page', async () => {
     `ws://127.0.0.1:${broker.httpPort}/ws`,
   );
   const page = await (browser as Browser).newPage();
+  // A page served from this machine, as a developer's app would be: without an allowlist the
+  // broker accepts WebSocket origins on loopback only (SEC-2), and about:blank has none.
+  await page.goto(`http://127.0.0.1:${broker.httpPort}/livez`);
   await page.setContent('<!doctype html><body></body>');
   await page.addScriptTag({ content: script, type: 'module' });
   await page.waitForFunction(() => document.body.textContent?.includes('received'), undefined, {
