@@ -37,7 +37,8 @@ function shortString(s: string, what: string): number {
   return n;
 }
 
-function recordSize(r: AppendRecord): number {
+/** Bytes one record takes in a batch, its length field included. */
+export function recordSize(r: AppendRecord): number {
   let size = RECORD_HEADER_BYTES + r.payload.length;
   if (r.key !== undefined) size += 2 + shortString(r.key, 'key');
   if (r.msgId !== undefined) size += 2 + shortString(r.msgId, 'msgId');
@@ -52,6 +53,14 @@ function recordSize(r: AppendRecord): number {
     if (count > U16) throw new StorageError('INVALID_FIELD', `${count} headers is over ${U16}`);
   }
   return size;
+}
+
+/**
+ * Bytes each record of one append takes in the log, the batch header counted with the first:
+ * what retention by bytes and a partition's byte count measure, the same in every engine.
+ */
+export function recordLogBytes(records: readonly AppendRecord[]): number[] {
+  return records.map((r, i) => recordSize(r) + (i === 0 ? BATCH_HEADER_BYTES : 0));
 }
 
 /** Bytes the batch of `records` takes on disk. */
@@ -131,6 +140,16 @@ export interface BatchHeader {
   baseOffset: number;
   timestamp: number;
   count: number;
+}
+
+/** The header of a batch known to be whole (one this process wrote): no CRC check. */
+export function batchHeaderAt(view: DataView, pos: number): BatchHeader {
+  return {
+    size: view.getUint32(pos) + 4,
+    baseOffset: view.getUint32(pos + 12) * HIGH + view.getUint32(pos + 16),
+    timestamp: view.getUint32(pos + 20) * HIGH + view.getUint32(pos + 24),
+    count: view.getUint32(pos + 28),
+  };
 }
 
 export type BatchCheck =

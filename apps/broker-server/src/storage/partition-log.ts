@@ -7,6 +7,7 @@ import { type BatchHeader, batchSize, writeBatch } from './batch.js';
 import { ioError, StorageError } from './errors.js';
 import type { FileSystem } from './fs/types.js';
 import { writeFileDurably } from './fs/write-file.js';
+import { LogFront } from './log-front.js';
 import type { StorageLogger } from './logger.js';
 import {
   INDEX_AT_CLOSE_BYTES,
@@ -36,6 +37,7 @@ const MAX_KEPT_TAIL_BYTES = 64 * 1024 * 1024;
 interface PendingAppend {
   records: AppendRecord[];
   size: number;
+  retention: RetentionPolicy | undefined;
   resolve(result: AppendResult): void;
   reject(error: Error): void;
 }
@@ -62,10 +64,13 @@ export class FilePartitionLog implements PartitionLog {
   private syncWanted = false;
   private lastTimestamp = 0;
   private readonly timer: ReturnType<typeof setInterval> | undefined;
+  /** Segment files retention is deleting, which close waits for. */
+  private deleting: Promise<void> = Promise.resolve();
 
   private constructor(
     private readonly ctx: PartitionLogContext,
     segments: Segment[],
+    private readonly front: LogFront,
   ) {
     this.partition = ctx.partition;
     this.segments = segments;
@@ -114,20 +119,16 @@ export class FilePartitionLog implements PartitionLog {
       await segment.handle.datasync();
     }
     if (segments.length === 0) segments.push(await createSegment(fs, dir, 0));
-    return new FilePartitionLog(ctx, segments);
+    const front = await LogFront.load({ fs, dir, partition: ctx.partition, log }, segments);
+    return new FilePartitionLog(ctx, segments, front);
   }
 
   bounds(): PartitionBounds {
-    const first = this.segments[0] as Segment;
     const active = this.segments[this.segments.length - 1] as Segment;
-    return {
-      first: first.baseOffset,
-      next: active.nextOffset,
-      bytes: this.segments.reduce((sum, s) => sum + s.size, 0),
-    };
+    return { first: this.front.first, next: active.nextOffset, bytes: this.front.bytes() };
   }
 
-  append(records: AppendRecord[]): Promise<AppendResult> {
+  append(records: AppendRecord[], retention?: RetentionPolicy): Promise<AppendResult> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
     if (this.closed)
       return Promise.reject(new StorageError('SHUTTING_DOWN', 'the partition log is closed'));
@@ -150,7 +151,7 @@ export class FilePartitionLog implements PartitionLog {
       );
     }
     return new Promise<AppendResult>((resolve, reject) => {
-      this.queue.push({ records, size, resolve, reject });
+      this.queue.push({ records, size, retention, resolve, reject });
       this.pendingBytes += size;
       this.kick();
     });
@@ -195,37 +196,24 @@ export class FilePartitionLog implements PartitionLog {
   async offsetForTimestamp(timestamp: number): Promise<number> {
     for (const segment of this.segments) {
       if (segment.records === 0 || segment.lastTimestamp < timestamp) continue;
+      if (segment.nextOffset <= this.front.first) continue;
       if (segment.corrupt !== undefined) throw this.corruptError(segment);
       return Math.max(this.bounds().first, await seekTimestamp(segment, timestamp));
     }
     return this.bounds().next;
   }
 
+  /** Moves the first offset as the policy says [LIMITS-8], deletes the segments wholly below it and writes it. */
   async applyRetention(
     policy: RetentionPolicy,
     now: number,
     deleteBelow?: number,
   ): Promise<number> {
-    let deleted = 0;
-    let { bytes } = this.bounds();
-    let records = this.bounds().next - this.bounds().first;
-    // Whole sealed segments, oldest first; the active one is never deleted.
-    while (this.segments.length > 1) {
-      const oldest = this.segments[0] as Segment;
-      const expired =
-        (policy.maxAgeMs !== undefined && oldest.lastTimestamp < now - policy.maxAgeMs) ||
-        (policy.maxMessages !== undefined && records - oldest.records >= policy.maxMessages) ||
-        (policy.maxBytes !== undefined && bytes - oldest.size >= policy.maxBytes) ||
-        (deleteBelow !== undefined && oldest.nextOffset <= deleteBelow);
-      if (!expired) break;
-      this.segments.shift();
-      await this.deleteSegment(oldest);
-      deleted += oldest.records;
-      records -= oldest.records;
-      bytes -= oldest.size;
-    }
-    if (deleted > 0) await this.ctx.fs.syncDir(this.ctx.dir);
-    return deleted;
+    const dropped = await this.front.retain(policy, now, deleteBelow);
+    this.deleteBelowFirst();
+    await this.deleting;
+    await this.front.persist();
+    return dropped;
   }
 
   async close(): Promise<void> {
@@ -233,6 +221,12 @@ export class FilePartitionLog implements PartitionLog {
     this.closed = true;
     if (this.timer !== undefined) clearInterval(this.timer);
     await this.loop;
+    await this.deleting;
+    await this.front
+      .persist()
+      .catch((err: unknown) =>
+        this.ctx.log.error({ partition: this.partition, err }, 'the first offset was not written'),
+      );
     const active = this.segments[this.segments.length - 1] as Segment;
     if (this.unsynced && this.failure === undefined) await active.handle.datasync();
     // With the index current, the next start need not scan a large segment; a small one is quicker scanned.
@@ -354,6 +348,8 @@ export class FilePartitionLog implements PartitionLog {
       position += header.size;
     }
     this.lastTimestamp = timestamp;
+    this.front.written(segment, buf, start);
+    await this.retainOnAppend(batch);
     batch.forEach((p, i) => {
       p.resolve({ baseOffset: (headers[i] as BatchHeader).baseOffset, timestamp, durability });
     });
@@ -387,6 +383,43 @@ export class FilePartitionLog implements PartitionLog {
     const next = await createSegment(this.ctx.fs, this.ctx.dir, active.nextOffset);
     this.segments.push(next);
     return next;
+  }
+
+  /**
+   * Count and bytes retention as part of the append [LIMITS-8]: its promise resolves with the
+   * first offset already moved. A failure here fails no append: the retention check retries.
+   */
+  private async retainOnAppend(batch: PendingAppend[]): Promise<void> {
+    const retention = batch[batch.length - 1]?.retention;
+    if (retention?.maxMessages === undefined && retention?.maxBytes === undefined) return;
+    try {
+      const { maxMessages, maxBytes } = retention;
+      if ((await this.front.retain({ maxMessages, maxBytes }, undefined)) > 0)
+        this.deleteBelowFirst();
+    } catch (err) {
+      this.ctx.log.error({ partition: this.partition, err }, 'retention on append failed');
+    }
+  }
+
+  /** Takes the sealed segments wholly below the first offset out of the log, and deletes their files. */
+  private deleteBelowFirst(): void {
+    this.front.settle();
+    const doomed: Segment[] = [];
+    while (this.segments.length > 1 && (this.segments[0] as Segment).nextOffset <= this.front.first)
+      doomed.push(this.segments.shift() as Segment);
+    if (doomed.length === 0) return;
+    this.deleting = this.deleting.then(async () => {
+      try {
+        for (const segment of doomed) await this.deleteSegment(segment);
+        await this.ctx.fs.syncDir(this.ctx.dir);
+      } catch (err) {
+        // Left on disk below the first offset: the next start finds them, its first retention check deletes them.
+        this.ctx.log.error(
+          { partition: this.partition, err },
+          'deleting retained-out segments failed',
+        );
+      }
+    });
   }
 
   private async deleteSegment(segment: Segment): Promise<void> {

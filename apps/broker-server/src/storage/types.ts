@@ -51,7 +51,7 @@ export interface PartitionBounds {
   first: number;
   /** Offset the next record will get. */
   next: number;
-  /** Bytes stored. */
+  /** Bytes of the records from `first` on, as they take in the log (see recordLogBytes). */
   bytes: number;
 }
 
@@ -79,17 +79,20 @@ export interface PartitionLog {
   /**
    * Appends the records as one batch; resolves once they are as durable as the
    * log's durability mode requires. Never resolves for data that was not written.
+   * The maxMessages and maxBytes of `retention` apply as part of the append: once it
+   * resolves, the first offset has moved as they say [LIMITS-8].
    */
-  append(records: AppendRecord[]): Promise<AppendResult>;
+  append(records: AppendRecord[], retention?: RetentionPolicy): Promise<AppendResult>;
   /** Records from `offset` on that are durable; empty at the end of the log. */
   read(offset: number, options: ReadOptions): Promise<StoredRecord[]>;
   /** The first offset whose timestamp is at or after `timestamp` (the next offset if none). */
   offsetForTimestamp(timestamp: number): Promise<number>;
   bounds(): PartitionBounds;
   /**
-   * Deletes whole sealed segments that the policy no longer keeps, and those
-   * entirely below `deleteBelow` (the lowest cursor of all groups, for
-   * ack-based retention). Returns the number of records deleted.
+   * Moves the first offset past the records the policy no longer keeps, and
+   * those below `deleteBelow` (the lowest cursor of all groups, for ack-based
+   * retention), to the record [LIMITS-8]; storage they held is freed (segment
+   * files once wholly below it). Returns the number of records dropped.
    */
   applyRetention(policy: RetentionPolicy, now: number, deleteBelow?: number): Promise<number>;
   close(): Promise<void>;
