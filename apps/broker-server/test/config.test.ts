@@ -90,6 +90,8 @@ describe('loadConfig: defaults', () => {
         segmentMs: 24 * 3600_000,
         maxOpenFiles: 'auto',
         dedupMaxEntries: 1_000_000,
+        memoryStationMaxBytes: 64 * 1024 * 1024,
+        memoryMaxBytes: 256 * 1024 * 1024,
       },
       shutdownGraceMs: 5000,
     };

@@ -28,6 +28,8 @@ export async function startBroker(config: BrokerConfig, log: Logger): Promise<Ru
     segmentMs: config.storage.segmentMs,
     maxOpenFiles: maxOpenFiles(config.storage.maxOpenFiles, config.connections.max, storageLog),
     dedupMaxEntries: config.storage.dedupMaxEntries,
+    memoryStationMaxBytes: config.storage.memoryStationMaxBytes,
+    memoryMaxBytes: config.storage.memoryMaxBytes,
     log: storageLog,
   });
   const stations = new StationRegistry(

@@ -6,6 +6,10 @@
  * drift; the `satisfies` clause makes it cover BrokerConfig exactly.
  */
 import { DEFAULT_LIMITS, DURABILITY_VALUES } from '@ferry/protocol';
+import {
+  DEFAULT_MEMORY_MAX_BYTES,
+  DEFAULT_MEMORY_STATION_MAX_BYTES,
+} from '../storage/memory-budget.js';
 import type { BrokerConfig } from './types.js';
 import {
   autoOr,
@@ -272,7 +276,8 @@ const SETTINGS = {
   },
   'storage.segmentBytes': {
     default: 64 * 1024 * 1024,
-    description: 'Roll a partition segment at this size; retention deletes whole segments',
+    description:
+      'Roll a partition segment at this size; retention moves the first offset to the record and deletes segment files once wholly below it',
     value: integer(1024, 2 ** 31),
   },
   'storage.segmentMs': {
@@ -295,6 +300,23 @@ const SETTINGS = {
     value: positive,
     flag: '--dedup-max-entries <n>',
     env: 'FERRY_DEDUP_MAX_ENTRIES',
+  },
+  // Defaults and their reasons: storage/memory-budget.ts.
+  'storage.memoryStationMaxBytes': {
+    default: DEFAULT_MEMORY_STATION_MAX_BYTES,
+    description:
+      'Bytes one memory station may hold (its records as encoded, in slabs); past it a produce fails with OVERLOADED, unless retention maxMessages or maxBytes drops the oldest',
+    value: positive,
+    flag: '--memory-station-max-bytes <bytes>',
+    env: 'FERRY_MEMORY_STATION_MAX_BYTES',
+  },
+  'storage.memoryMaxBytes': {
+    default: DEFAULT_MEMORY_MAX_BYTES,
+    description:
+      'Bytes all memory stations together may hold; past it a produce to one fails with OVERLOADED',
+    value: positive,
+    flag: '--memory-max-bytes <bytes>',
+    env: 'FERRY_MEMORY_MAX_BYTES',
   },
   shutdownGraceMs: {
     default: 5000,

@@ -79,7 +79,7 @@ export interface BrokerConfig {
     retentionCheckMs: number;
   };
   storage: {
-    /** Roll a partition's active segment at this size; retention deletes whole segments. */
+    /** Roll a partition's active segment at this size; retention deletes segment files wholly below the first offset. */
     segmentBytes: number;
     /** Roll a partition's active segment at this age. */
     segmentMs: number;
@@ -87,6 +87,10 @@ export interface BrokerConfig {
     maxOpenFiles: number | 'auto';
     /** Most msgIds the dedup index of all stations together remembers; the oldest go first. [LIMITS-6] */
     dedupMaxEntries: number;
+    /** Bytes one memory station may hold. [LIMITS-4] */
+    memoryStationMaxBytes: number;
+    /** Bytes all memory stations together may hold. [LIMITS-4] */
+    memoryMaxBytes: number;
   };
   /** Grace period for in-flight work on SIGTERM before connections are closed. */
   shutdownGraceMs: number;

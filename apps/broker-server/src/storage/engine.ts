@@ -14,6 +14,11 @@ import type { FileSystem } from './fs/types.js';
 import { writeFileDurably } from './fs/write-file.js';
 import { DataDirLock } from './lock.js';
 import { type StorageLogger, silentLogger } from './logger.js';
+import {
+  DEFAULT_MEMORY_MAX_BYTES,
+  DEFAULT_MEMORY_STATION_MAX_BYTES,
+  MemoryBudget,
+} from './memory-budget.js';
 import { checkName } from './names.js';
 import { buildStation, removeUnfinished, SETTINGS_FILE } from './station-layout.js';
 import {
@@ -42,6 +47,10 @@ export interface EngineOptions {
   dedupMaxEntries?: number;
   /** Most files open at once, segments, journals and directory syncs together (default 512). */
   maxOpenFiles?: number;
+  /** Bytes one memory station may hold (default 64 MiB). [LIMITS-4] */
+  memoryStationMaxBytes?: number;
+  /** Bytes all memory stations together may hold (default 256 MiB). */
+  memoryMaxBytes?: number;
   /** Skip the data-directory lock and mode (only for a fault-injecting filesystem in tests). */
   skipLock?: boolean;
 }
@@ -82,6 +91,8 @@ export class EmbeddedStorageEngine implements StorageEngine {
       groupCompactAfterBytes: options.groupCompactAfterBytes ?? 4 * 1024 * 1024,
       dedup: new DedupBudget(options.dedupMaxEntries ?? 1_000_000),
       maxNameBytes: DEFAULT_LIMITS.maxNameBytes,
+      memory: new MemoryBudget(options.memoryMaxBytes ?? DEFAULT_MEMORY_MAX_BYTES),
+      memoryStationMaxBytes: options.memoryStationMaxBytes ?? DEFAULT_MEMORY_STATION_MAX_BYTES,
     };
     return new EmbeddedStorageEngine(ctx, stationsDir, lock);
   }

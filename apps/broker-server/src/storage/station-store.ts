@@ -6,6 +6,7 @@ import { type DedupBudget, DedupIndex } from './dedup.js';
 import type { FileSystem } from './fs/types.js';
 import { FileGroupStore, MemoryGroupStore } from './group-store.js';
 import type { StorageLogger } from './logger.js';
+import type { MemoryBudget } from './memory-budget.js';
 import { MemoryPartitionLog } from './memory-log.js';
 import { checkName } from './names.js';
 import { FilePartitionLog } from './partition-log.js';
@@ -37,6 +38,10 @@ export interface StationContext {
   /** The dedup index of all stations together, within one bound. [LIMITS-6] */
   dedup: DedupBudget;
   maxNameBytes: number;
+  /** What all memory stations together may hold. [LIMITS-4] */
+  memory: MemoryBudget;
+  /** What one memory station may hold. */
+  memoryStationMaxBytes: number;
 }
 
 /** Writes a station's settings durably (the engine's settings file). */
@@ -282,13 +287,15 @@ export class MemoryStationStore extends BaseStationStore {
     record: StationRecord,
     writeSettings: SettingsWriter,
   ): Promise<MemoryStationStore> {
+    // Its partitions and dead letters share the station's bound; closing them gives it back.
+    const memory = ctx.memory.station(name, ctx.memoryStationMaxBytes);
     const partitions = Array.from(
       { length: record.config.partitions },
-      (_, p) => new MemoryPartitionLog(p, ctx.now),
+      (_, p) => new MemoryPartitionLog(p, ctx.now, memory),
     );
     const dedup = new DedupIndex(ctx.dedup, record.config.dedupWindowMs);
     const deadLetters = await deadLetterParts(
-      new MemoryPartitionLog(0, ctx.now),
+      new MemoryPartitionLog(0, ctx.now, memory),
       new MemoryGroupStore('removed'),
     );
     return new MemoryStationStore(name, record, partitions, dedup, deadLetters, ctx, writeSettings);

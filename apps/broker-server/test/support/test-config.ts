@@ -58,6 +58,8 @@ export function testConfig(overrides: TestConfigOverrides = {}): BrokerConfig {
       segmentMs: 24 * 3600_000,
       maxOpenFiles: 'auto',
       dedupMaxEntries: 1_000_000,
+      memoryStationMaxBytes: 64 * 1024 * 1024,
+      memoryMaxBytes: 256 * 1024 * 1024,
       ...overrides.storage,
     },
     shutdownGraceMs: overrides.shutdownGraceMs ?? 1000,
