@@ -1,8 +1,11 @@
 /**
  * Produce: partition, deduplicate and append a batch, and answer once it is
- * as durable as the station requires. [PROD-1] [PROD-2] [PROD-3]
+ * as durable as the station requires. [PROD-1] [PROD-2] [PROD-3] The station's
+ * count and byte retention applies as part of each append [LIMITS-8], and the
+ * ack reports the durability storage applied (memory for a memory station). [LIMITS-4]
  */
 import {
+  type Durability,
   FerryError,
   type Limits,
   type ProduceAckFrame,
@@ -61,6 +64,8 @@ export class Producer {
     const followers: [index: number, first: number][] = [];
     const settle = new Map<string, (entry: DedupEntry | undefined) => void>();
     const now = Date.now();
+    // What storage did; the station's setting when nothing was appended (duplicates, errors).
+    const applied: { durability?: Durability } = {};
 
     frame.messages.forEach((m, index) => {
       if (m.msgId !== undefined) {
@@ -110,7 +115,9 @@ export class Producer {
 
     try {
       await Promise.all(
-        [...byPartition].map(([p, list]) => this.append(station, p, list, results, settle)),
+        [...byPartition].map(([p, list]) =>
+          this.append(station, p, list, results, settle, applied),
+        ),
       );
       await Promise.all(waits);
     } finally {
@@ -126,7 +133,7 @@ export class Producer {
     return {
       type: 'produceAck',
       id: frame.id,
-      durability: station.config.durability,
+      durability: applied.durability ?? station.config.durability,
       results: results.map((r) => r ?? errorResult(undefined)),
     };
   }
@@ -137,11 +144,14 @@ export class Producer {
     list: Pending[],
     results: Results,
     settle: Map<string, (entry: DedupEntry | undefined) => void>,
+    applied: { durability?: Durability },
   ): Promise<void> {
     try {
-      const { baseOffset, timestamp } = await station.store
-        .partition(partition)
-        .append(list.map((p) => p.record));
+      const { baseOffset, timestamp, durability } = await station.store.partition(partition).append(
+        list.map((p) => p.record),
+        station.config.retention,
+      );
+      applied.durability = durability;
       list.forEach(({ index, record }, i) => {
         const entry: DedupEntry = { partition, offset: baseOffset + i, timestamp };
         results[index] = { kind: 'ok', partition, offset: entry.offset, duplicate: false };

@@ -36,16 +36,21 @@ export function defaultConfig(config: BrokerConfig): EffectiveConfig {
   };
 }
 
-/** `base` with the fields `patch` sets; nested retention and dead-letter settings merge key by key. */
+/**
+ * `base` with the fields `patch` sets; nested retention and dead-letter settings merge key by key.
+ * A memory station's durability is `memory`, whatever the defaults say: that is all it keeps. [LIMITS-4]
+ */
 export function mergeConfig(base: EffectiveConfig, patch: StationConfig): EffectiveConfig {
   const defined = <T extends object>(o: T | undefined) =>
     Object.fromEntries(Object.entries(o ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>;
-  return {
+  const merged = {
     ...base,
     ...defined(patch),
     retention: { ...base.retention, ...defined(patch.retention) },
     deadLetter: { ...base.deadLetter, ...defined(patch.deadLetter) },
   } as EffectiveConfig;
+  if (merged.storage === 'memory') merged.durability = 'memory';
+  return merged;
 }
 
 export function checkConfig(c: EffectiveConfig, limits: Limits): void {
@@ -54,7 +59,7 @@ export function checkConfig(c: EffectiveConfig, limits: Limits): void {
   }
   if (!STORAGE_KIND_VALUES.includes(c.storage)) invalid(`unknown storage ${c.storage}`);
   if (!DURABILITY_VALUES.includes(c.durability)) invalid(`unknown durability ${c.durability}`);
-  if (c.durability === 'memory')
+  if (c.durability === 'memory' && c.storage !== 'memory')
     invalid('durability memory is not a setting: memory stations report it (set storage: memory)');
   if (c.flushIntervalMs < 1) invalid('flushIntervalMs must be at least 1');
   if (c.ackTimeoutMs < 1) invalid('ackTimeoutMs must be at least 1');

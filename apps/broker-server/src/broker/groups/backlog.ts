@@ -76,7 +76,8 @@ export class Backlog {
   lag(): number {
     let lag = this.due.size;
     this.readPos.forEach((pos, p) => {
-      lag += Math.max(0, this.station.store.partition(p).bounds().next - pos);
+      const { first, next } = this.station.store.partition(p).bounds();
+      lag += Math.max(0, next - Math.max(pos, first));
     });
     return lag;
   }
@@ -136,6 +137,11 @@ export class Backlog {
     now: number,
   ): Promise<boolean> {
     const log = this.station.store.partition(p);
+    // Retention moved the first offset past the cursor [LIMITS-8]: what was below is gone, so the
+    // cursor follows (else it could never advance, and `done` would grow with every ack above it).
+    const { first } = log.bounds();
+    if ((this.store.state(p)?.cursor ?? first) < first)
+      await this.store.apply([{ op: 'seek', partition: p, cursor: first }]);
     while (picked.length < max && (this.readPos[p] ?? 0) < log.bounds().next) {
       const records = await log.read(this.readPos[p] ?? 0, {
         maxRecords: max - picked.length,
