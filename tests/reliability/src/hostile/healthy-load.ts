@@ -27,11 +27,13 @@ export interface HealthyLoad {
   /** Acknowledged and not yet received by the group. */
   readonly missing: Set<string>;
   readonly produceErrors: Tally;
-  /** Messages and produce latencies (ms, call to ack) are counted under the phase they were sent in. */
+  /** Produce latencies (ms, call to ack) are counted under the phase they were sent in, acks under the one they came in. */
   setPhase(phase: string): void;
   latencies(phase: string): number[];
   /** Acks that arrived while the phase ran. */
   ackedDuring(phase: string): number;
+  /** The longest time without any ack while the phase ran, in ms. */
+  longestAckGap(phase: string): number;
   /** Stops sending and waits for the produces in flight (bounded by the request timeout). */
   stopProducing(): Promise<void>;
   stopConsuming(): Promise<void>;
@@ -44,6 +46,8 @@ export async function startHealthyLoad(options: HealthyLoadOptions): Promise<Hea
   const produceErrors = new Tally();
   const latencies = new Map<string, number[]>();
   const acked = new Map<string, number>();
+  const gaps = new Map<string, number>();
+  let lastAckAt = performance.now();
   let phase = 'warm-up';
   let stopping = false;
 
@@ -91,6 +95,9 @@ export async function startHealthyLoad(options: HealthyLoadOptions): Promise<Hea
           latencies.set(sentIn, list);
           list.push(performance.now() - sentAt);
           acked.set(phase, (acked.get(phase) ?? 0) + 1);
+          const now = performance.now();
+          gaps.set(phase, Math.max(gaps.get(phase) ?? 0, now - lastAckAt));
+          lastAckAt = now;
         },
         (error: { code?: string }) => produceErrors.add(error.code ?? String(error)),
       );
@@ -113,6 +120,7 @@ export async function startHealthyLoad(options: HealthyLoadOptions): Promise<Hea
     },
     latencies: (of) => latencies.get(of) ?? [],
     ackedDuring: (of) => acked.get(of) ?? 0,
+    longestAckGap: (of) => gaps.get(of) ?? 0,
     async stopProducing() {
       stopping = true;
       await producing;

@@ -1,7 +1,7 @@
 /**
- * Opens thousands of partitions: stationCreate frames of `partitions` partitions each, one after
- * the other, on one connection. Past the broker's partition cap it must answer QUOTA_EXCEEDED
- * and create nothing; it must never run out of descriptors doing it.
+ * Opens thousands of partitions: stationCreate frames of `partitions` partitions each, all sent
+ * at once on one connection. Past the broker's partition cap it must answer QUOTA_EXCEEDED and
+ * create nothing; it must never run out of descriptors doing it.
  */
 import type { Auth } from '@ferry/protocol';
 import { handshake, type RawConnection } from '../raw-connection.js';
@@ -41,35 +41,40 @@ export function partitionHog(options: PartitionHogOptions): PartitionHog {
     first = resolve;
   });
 
+  const create = async (conn: RawConnection, name: string) => {
+    const config = { partitions: options.partitions };
+    const reply = await conn
+      .request({ type: 'stationCreate', id: conn.id(), name, config }, CREATE_TIMEOUT_MS)
+      .catch((error: Error) => error.message);
+    if (typeof reply !== 'string' && reply.type === 'station') {
+      created++;
+      createdPartitions += options.partitions;
+      first(name);
+    } else if (stopping) {
+      // abandoned, not refused
+    } else if (typeof reply === 'string') refused.add(reply);
+    else {
+      refused.add(reply.type === 'error' ? reply.code : reply.type);
+      refusedStations.push(name);
+    }
+  };
   const run = async () => {
     const started = performance.now();
-    for (let i = 0; i < options.stations && !stopping; ) {
-      if (connection?.isOpen !== true) {
-        const hs = await handshake({ ...options, timeoutMs: 10_000 });
-        if (!hs.ok) {
-          refused.add(`handshake ${hs.code}`);
-          await sleep(200);
-          continue;
-        }
+    while (!stopping) {
+      const hs = await handshake({ ...options, timeoutMs: 10_000 });
+      if (hs.ok) {
         connection = hs.connection;
+        break;
       }
-      const name = hogStation(i++);
-      const config = { partitions: options.partitions };
-      const reply = await connection
-        .request({ type: 'stationCreate', id: connection.id(), name, config }, CREATE_TIMEOUT_MS)
-        .catch((error: Error) => error.message);
-      if (typeof reply !== 'string' && reply.type === 'station') {
-        created++;
-        createdPartitions += options.partitions;
-        if (created === 1) first(name);
-        continue;
-      }
-      if (stopping) break;
-      if (typeof reply === 'string') refused.add(reply);
-      else {
-        refused.add(reply.type === 'error' ? reply.code : reply.type);
-        refusedStations.push(name);
-      }
+      refused.add(`handshake ${hs.code}`);
+      await sleep(200);
+    }
+    const conn = connection;
+    if (conn !== undefined) {
+      // All at once, as a client that pipelines its requests: the cap must hold for creations
+      // in progress too.
+      const names = Array.from({ length: options.stations }, (_, i) => hogStation(i));
+      await Promise.all(names.map((name) => create(conn, name)));
     }
     seconds = (performance.now() - started) / 1000;
     first(undefined);

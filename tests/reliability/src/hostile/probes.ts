@@ -24,6 +24,8 @@ export interface Probes {
 const LIVEZ_TIMEOUT_MS = 5_000;
 const CONNECT_TIMEOUT_MS = 10_000;
 const RETRY_MS = 250;
+/** Newcomers trying at once: each is one connection at a time. */
+export const NEWCOMERS = 3;
 
 function livez(port: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -47,7 +49,7 @@ async function newClient(
   signal: AbortSignal,
 ): Promise<void> {
   const deadline = Date.now() + CONNECT_TIMEOUT_MS;
-  for (;;) {
+  for (let tries = 1; ; tries++) {
     const connectTimeoutMs = deadline - Date.now();
     try {
       const client = await connect(url, { ...options, connectTimeoutMs, reconnect: false, signal });
@@ -59,7 +61,11 @@ async function newClient(
       }
     } catch (error) {
       const retriable = error instanceof FerryError && error.retriable;
-      if (!retriable || signal.aborted || Date.now() + RETRY_MS >= deadline) throw error;
+      if (!retriable || signal.aborted) throw error;
+      if (Date.now() + RETRY_MS >= deadline)
+        throw new Error(
+          `not connected after ${tries} tries in ${CONNECT_TIMEOUT_MS} ms, the last: ${String(error)}`,
+        );
       await sleep(RETRY_MS);
     }
   }
@@ -72,8 +78,9 @@ export function startProbes(
   // Stopping abandons a probe in progress: it is not counted.
   const stopping = new AbortController();
   const { signal } = stopping;
-  const loop = (probe: Probe, attempt: () => Promise<void>, timeoutMs: number) =>
+  const loop = (probe: Probe, attempt: () => Promise<void>, timeoutMs: number, delayMs = 0) =>
     (async () => {
+      await sleep(delayMs);
       while (!signal.aborted) {
         const started = Date.now();
         try {
@@ -92,13 +99,19 @@ export function startProbes(
     livez: { ok: 0, attempted: 0 },
     connect: { ok: 0, attempted: 0 },
   };
-  const done = Promise.all([
-    loop(probes.livez, () => livez(target.httpPort, signal), LIVEZ_TIMEOUT_MS + 1_000),
+  // A newcomer that is kept out takes its whole 10 s to fail: several of them, staggered, so
+  // that a short attack still gives a fair count.
+  const newcomers = Array.from({ length: NEWCOMERS }, (_, i) =>
     loop(
       probes.connect,
       () => newClient(target.url, target.client, signal),
       CONNECT_TIMEOUT_MS + 5_000,
+      (i * everyMs) / NEWCOMERS,
     ),
+  );
+  const done = Promise.all([
+    loop(probes.livez, () => livez(target.httpPort, signal), LIVEZ_TIMEOUT_MS + 1_000),
+    ...newcomers,
   ]);
   return {
     ...probes,
