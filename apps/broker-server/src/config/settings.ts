@@ -127,12 +127,13 @@ const SETTINGS = {
   'auth.failureDelayMs': {
     default: 100,
     description:
-      "Delay of the answer to a remote address's first failed handshake; each further failure doubles it (0: none)",
+      'After a failed handshake, how long the next one from the same address waits before its credentials are checked; each further failure doubles it (0: no wait)',
     value: integer(0, 2 ** 31 - 1),
   },
   'auth.maxFailureDelayMs': {
     default: 5000,
-    description: "The longest delay of a failed handshake's answer",
+    description:
+      'The longest such wait; a handshake whose turn is further away is refused with OVERLOADED',
     value: integer(0, 2 ** 31 - 1),
   },
   'websocket.allowedOrigins': {

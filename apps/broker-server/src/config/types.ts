@@ -28,9 +28,9 @@ export interface BrokerConfig {
     maxConcurrentPasswordChecks: number;
     /** Password checks waiting; past it a handshake fails with OVERLOADED. */
     maxQueuedPasswordChecks: number;
-    /** Delay of the answer to a remote address's first failed handshake; it doubles with each failure. */
+    /** After a failed handshake, how long the next one from that address waits to be checked; it doubles with each failure. */
     failureDelayMs: number;
-    /** The longest delay of a failed handshake's answer. */
+    /** The longest such wait; a handshake whose turn is further away is refused with OVERLOADED. */
     maxFailureDelayMs: number;
   };
   websocket: {

@@ -5,6 +5,7 @@
  * {@link ReadControl} to stop reading while it waits for its peer to read. [LIMITS-5]
  */
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   decodeFrame,
   type ErrorCode,
@@ -61,7 +62,6 @@ export class BrokerConnection implements Connection {
 
   private handshakeTimer: NodeJS.Timeout | undefined;
   private readonly handshakeAbort = new AbortController();
-  private failureTimer: NodeJS.Timeout | undefined;
   private lingerTimer: NodeJS.Timeout | undefined;
   private readonly gate: ReadGate;
   private readonly heartbeat: Heartbeat;
@@ -92,9 +92,7 @@ export class BrokerConnection implements Connection {
       idle: () =>
         this.close('IDLE_TIMEOUT', `nothing received for ${this.limits.idleTimeoutMs} ms`),
     });
-    this.handshakeTimer = setTimeout(() => {
-      this.close('HANDSHAKE_TIMEOUT', `no handshake within ${this.limits.handshakeTimeoutMs} ms`);
-    }, this.limits.handshakeTimeoutMs).unref();
+    this.armHandshakeTimer();
     this.options.log.debug(this.logFields({ remote: options.remoteAddress }), 'connection opened');
   }
 
@@ -225,6 +223,43 @@ export class BrokerConnection implements Connection {
 
   // --- Handshake ---
 
+  private armHandshakeTimer(): void {
+    this.handshakeTimer = setTimeout(() => {
+      this.close('HANDSHAKE_TIMEOUT', `no handshake within ${this.limits.handshakeTimeoutMs} ms`);
+    }, this.limits.handshakeTimeoutMs).unref();
+  }
+
+  /**
+   * Waits for this remote address's turn when it has failed handshakes before; false when the
+   * turn is too far away (refused with OVERLOADED) or the connection closed meanwhile. The
+   * wait is the broker's doing: the handshake timeout starts over after it. [SEC-3]
+   */
+  private async awaitTurn(helloId: number): Promise<boolean> {
+    const remote = this.options.remoteAddress;
+    const waitMs = this.options.authThrottle.turn(remote);
+    if (waitMs === undefined) {
+      this.options.log.warn(
+        this.logFields({ code: 'OVERLOADED', remote }),
+        'handshake refused: too many waiting after failed ones',
+      );
+      this.fail(
+        helloId,
+        'OVERLOADED',
+        `handshakes from ${remote} wait their turn after failed ones; retry later`,
+      );
+      return false;
+    }
+    if (waitMs === 0) return true;
+    clearTimeout(this.handshakeTimer);
+    try {
+      await sleep(waitMs, undefined, { signal: this.handshakeAbort.signal, ref: false });
+    } catch {
+      return false; // the connection closed while it waited
+    }
+    this.armHandshakeTimer();
+    return !this.closed;
+  }
+
   private async hello(hello: HelloFrame): Promise<void> {
     this.state = 'authenticating';
     const version = negotiateVersion(hello.minVersion, hello.maxVersion);
@@ -236,6 +271,7 @@ export class BrokerConnection implements Connection {
       ); // [HS-2]
       return;
     }
+    if (!(await this.awaitTurn(hello.id))) return;
     let outcome: AuthOutcome;
     try {
       outcome = await this.options.authenticate(hello.auth, this.handshakeAbort.signal);
@@ -283,20 +319,12 @@ export class BrokerConnection implements Connection {
     );
   }
 
-  /**
-   * AUTH_FAILED, after the delay this remote address has earned: the connection stays open,
-   * and pending, meanwhile; the handshake timeout no longer applies, so the answer is the
-   * refusal, not a timeout the client would retry. [SEC-3]
-   */
+  /** AUTH_FAILED, counted for the remote address, whose next handshake then waits longer. [SEC-3] */
   private refuse(id: number, refusal: AuthRefusal): void {
     const remote = this.options.remoteAddress;
-    const { failures, delayMs } = this.options.authFailures.record(remote);
+    const { failures, delayMs } = this.options.authThrottle.failed(remote);
     this.options.log.warn(this.logFields({ remote, ...refusal, failures, delayMs }), 'auth failed');
-    clearTimeout(this.handshakeTimer);
-    this.failureTimer = setTimeout(
-      () => this.fail(id, 'AUTH_FAILED', 'the credentials were not accepted'),
-      delayMs,
-    ).unref();
+    this.fail(id, 'AUTH_FAILED', 'the credentials were not accepted');
   }
 
   // --- Dispatch ---
@@ -382,7 +410,6 @@ export class BrokerConnection implements Connection {
     if (this.state === 'closed') return;
     this.state = 'closed';
     clearTimeout(this.handshakeTimer);
-    clearTimeout(this.failureTimer);
     this.handshakeAbort.abort();
     this.heartbeat.stop();
     this.outbound.stop();

@@ -1,6 +1,6 @@
 /** What every connection of a broker shares, as the listeners hand it to each connection. */
 import type { Limits } from '@ferry/protocol';
-import type { FailureDelay } from '../auth/failure-delay.js';
+import type { AuthThrottle } from '../auth/auth-throttle.js';
 import type { Authenticate } from '../auth/outcome.js';
 import type { OutboundBudget } from './outbound-budget.js';
 import type { FrameHandlers } from './types.js';
@@ -25,8 +25,8 @@ export interface ConnectionContext {
   outboundBudget: OutboundBudget;
   handlers: FrameHandlers;
   authenticate: Authenticate;
-  /** Failed handshakes per remote address, and the delay of their answers. */
-  authFailures: FailureDelay;
+  /** Failed handshakes per remote address, and the turns of their next ones. */
+  authThrottle: AuthThrottle;
   log: ServerLogger;
   serverVersion: string;
 }

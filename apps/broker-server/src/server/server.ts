@@ -4,7 +4,7 @@
  * outbound budget and one record of failed handshakes.
  */
 import type { Limits } from '@ferry/protocol';
-import { FailureDelay } from '../auth/failure-delay.js';
+import { AuthThrottle } from '../auth/auth-throttle.js';
 import type { BrokerConfig } from '../config/types.js';
 import { BROKER_VERSION } from '../version.js';
 import { Admission } from './admission.js';
@@ -36,7 +36,7 @@ export interface RunningServers {
   /** The outbound bytes of all connections together. */
   readonly outboundBudget: OutboundBudget;
   /** Failed handshakes, in all and per remote address. */
-  readonly authFailures: FailureDelay;
+  readonly authThrottle: AuthThrottle;
   /** Stops accepting, closes every connection with SHUTTING_DOWN and waits for the sockets; idempotent. */
   stop(): Promise<void>;
 }
@@ -53,7 +53,7 @@ export async function startServers(options: StartServersOptions): Promise<Runnin
     outboundBudget: new OutboundBudget(connections.maxOutboundBytesTotal, options.log),
     handlers: options.handlers,
     authenticate: options.authenticate,
-    authFailures: new FailureDelay({
+    authThrottle: new AuthThrottle({
       firstMs: config.auth.failureDelayMs,
       maxMs: config.auth.maxFailureDelayMs,
     }),
@@ -84,7 +84,7 @@ export async function startServers(options: StartServersOptions): Promise<Runnin
     registry,
     admission,
     outboundBudget: context.outboundBudget,
-    authFailures: context.authFailures,
+    authThrottle: context.authThrottle,
     stop: () => {
       stopped ??= (async () => {
         // Stop accepting first, so nothing connects between the close and the wait.
@@ -98,7 +98,8 @@ export async function startServers(options: StartServersOptions): Promise<Runnin
             outboundLimit: budget.limit,
             outboundTimesOver: budget.timesOver,
             refusedConnections: admission.refused,
-            failedHandshakes: context.authFailures.total,
+            failedHandshakes: context.authThrottle.total,
+            throttledHandshakes: context.authThrottle.refused,
           },
           'connection limits over the run',
         );

@@ -1,7 +1,7 @@
 import { Socket } from 'node:net';
 import { DEFAULT_LIMITS, decodeFrame, encodeFrame, type ServerFrame } from '@ferry/protocol';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { FailureDelay } from '../../src/auth/failure-delay.js';
+import { AuthThrottle } from '../../src/auth/auth-throttle.js';
 import { BrokerConnection, type ConnectionOptions } from '../../src/server/connection.js';
 import type { FrameSink } from '../../src/server/outbound.js';
 import { OutboundBudget } from '../../src/server/outbound-budget.js';
@@ -47,7 +47,7 @@ function connectionOptions(sink: FrameSink, maxOutboundBytes: number): Connectio
     outboundBudget: new OutboundBudget(1024 * 1024 * 1024, recordingLogger()),
     handlers: stubHandlers(),
     authenticate: async () => ({ principal: 'anonymous' }),
-    authFailures: new FailureDelay({ firstMs: 0, maxMs: 0 }),
+    authThrottle: new AuthThrottle({ firstMs: 0, maxMs: 0 }),
     log: recordingLogger(),
     serverVersion: '0.0.0',
   };
