@@ -60,9 +60,7 @@ const RSS_PER_PARTITION = 16 * 1024;
 const THROUGHPUT_FLOOR = 0.5;
 /** The phase after the attack's stop begins: its sockets close, its backlogs go. */
 const AFTERMATH_MS = 10_000;
-/** After the attack, the poison consumer gets this long to finish, if it keeps crashing... */
-const POISON_WAIT_MS = 120_000;
-/** ...and gives up when it has not crashed for this long: nothing more is delivered to it. */
+/** The poison consumer gives up when it has not crashed for this long: nothing more comes. */
 const POISON_STALL_MS = 10_000;
 /**
  * Full only: no healthy produce may wait longer than this for the next ack, during the attack or
@@ -84,6 +82,8 @@ interface Scale {
    */
   hogStations: number;
   partitionsCap: number;
+  /** After the attack, the poison consumer gets this long at most to finish its backlog. */
+  poisonWaitSeconds: number;
   floodConcurrency: number;
   unreadConnections: number;
   slowSockets: number;
@@ -95,6 +95,7 @@ const SHORT: Scale = {
   maxOpenFiles: 2048,
   hogStations: 8,
   partitionsCap: 4_096,
+  poisonWaitSeconds: 45,
   floodConcurrency: 48,
   unreadConnections: 16,
   slowSockets: 200,
@@ -105,6 +106,7 @@ const FULL: Scale = {
   maxOpenFiles: 4096,
   hogStations: 24,
   partitionsCap: 20_480,
+  poisonWaitSeconds: 120,
   floodConcurrency: 96,
   unreadConnections: 32,
   slowSockets: 500,
@@ -269,11 +271,13 @@ export async function run(options: RunOptions): Promise<Report> {
     };
     // It may have a backlog (its reconnects wait behind the flood's password checks): wait
     // while it makes progress, up to a bound.
-    const lettersBy = Date.now() + POISON_WAIT_MS;
+    const lettersBy = Date.now() + scale.poisonWaitSeconds * 1000;
     let lastProgress: { at: number; crashes: unknown } = { at: Date.now(), crashes: -1 };
     await listLetters();
     while ([...poisonProducer.poison].some((id) => !letters.has(id)) && Date.now() < lettersBy) {
-      const { crashes } = poison.figures();
+      const { crashes, highestDeliveryCount } = poison.figures();
+      // Past maxDeliveries, the broker redelivers poison without end: waiting shows nothing more.
+      if (Number(highestDeliveryCount) > MAX_DELIVERIES) break;
       if (crashes !== lastProgress.crashes) lastProgress = { at: Date.now(), crashes };
       else if (Date.now() - lastProgress.at > POISON_STALL_MS) break;
       await sleep(500);
