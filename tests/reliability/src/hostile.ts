@@ -6,22 +6,22 @@
  * poison message must be dead-lettered, the broker's memory and descriptors must stay bounded,
  * the healthy clients must keep being served, and the broker must restart on what is left.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import type { RunningBroker } from '@ferry/conformance/broker';
-import { type Client, connect, type DeadLetterEntry, type NodeConnectOptions } from '@ferry/node';
+import { type Client, connect, type NodeConnectOptions } from '@ferry/node';
 import { brokerUrl, launch } from './broker.js';
 import { check } from './checker.js';
 import { descriptorLimit, openDescriptors, sampleFds } from './fds.js';
 import { type Attack, loopbackAddresses, Tally } from './hostile/attack.js';
+import { writeConfig } from './hostile/config.js';
 import { handshakeFlood } from './hostile/handshake-flood.js';
 import { type HealthyLoad, startHealthyLoad } from './hostile/healthy-load.js';
 import { partitionHog } from './hostile/partition-hog.js';
-import { deadLetters, poisonConsumer, producePoison } from './hostile/poison.js';
+import { awaitDeadLetters, deadLetters, poisonConsumer, producePoison } from './hostile/poison.js';
 import { NEWCOMERS, startProbes } from './hostile/probes.js';
+import { FULL, SHORT } from './hostile/scale.js';
 import { slowHttp } from './hostile/slow-http.js';
 import { unreadReplies } from './hostile/unread-replies.js';
 import type { Report, RunOptions } from './report.js';
@@ -68,67 +68,6 @@ const POISON_STALL_MS = 10_000;
  */
 const ACK_GAP_BOUND_MS = 5_000;
 
-interface Scale {
-  baselineSeconds: number;
-  attackSeconds: number;
-  /**
-   * The broker's descriptor limit, whatever the machine's, so that the partitions the hog
-   * creates outnumber its descriptors (and its file pool, about half of them) several times.
-   */
-  maxOpenFiles: number;
-  /**
-   * Stations of 1,024 partitions the hog asks for, and the broker's cap on all partitions: the
-   * healthy and poison stations take 5, so the cap leaves room for cap / 1,024 - 1 of them.
-   */
-  hogStations: number;
-  partitionsCap: number;
-  /** After the attack, the poison consumer gets this long at most to finish its backlog. */
-  poisonWaitSeconds: number;
-  floodConcurrency: number;
-  unreadConnections: number;
-  slowSockets: number;
-}
-
-const SHORT: Scale = {
-  baselineSeconds: 5,
-  attackSeconds: 20,
-  maxOpenFiles: 2048,
-  hogStations: 8,
-  partitionsCap: 4_096,
-  poisonWaitSeconds: 45,
-  floodConcurrency: 48,
-  unreadConnections: 16,
-  slowSockets: 200,
-};
-const FULL: Scale = {
-  baselineSeconds: 10,
-  attackSeconds: 180,
-  maxOpenFiles: 4096,
-  hogStations: 24,
-  partitionsCap: 20_480,
-  poisonWaitSeconds: 120,
-  floodConcurrency: 96,
-  unreadConnections: 32,
-  slowSockets: 500,
-};
-
-const require = createRequire(import.meta.url);
-const BROKER_BIN = join(
-  dirname(require.resolve('@ferry/broker/package.json')),
-  'dist/bin/ferry-broker.js',
-);
-
-/** A config file with one user, hashed by `ferry-broker hash-password` as an operator would. */
-function writeConfig(dir: string): string {
-  const passwordHash = execFileSync(process.execPath, [BROKER_BIN, 'hash-password'], {
-    input: `${PASSWORD}\n`,
-    encoding: 'utf8',
-  }).trim();
-  const file = join(dir, 'ferry.json');
-  writeFileSync(file, JSON.stringify({ auth: { users: [{ username: USER, passwordHash }] } }));
-  return file;
-}
-
 const prefixed = (prefix: string, figures: Record<string, number | string>) =>
   Object.fromEntries(Object.entries(figures).map(([k, v]) => [`${prefix}.${k}`, v]));
 
@@ -146,7 +85,12 @@ export async function run(options: RunOptions): Promise<Report> {
   const brokerOptions = {
     dataDir,
     maxOpenFiles: scale.maxOpenFiles,
-    args: ['--config', writeConfig(workDir), '--max-partitions-total', String(scale.partitionsCap)],
+    args: [
+      '--config',
+      writeConfig(workDir, { username: USER, password: PASSWORD }),
+      '--max-partitions-total',
+      String(scale.partitionsCap),
+    ],
     // What the broker says about the attack: pino levels 40 (warn) and 50 (error) and up.
     onLog: (entry: Record<string, unknown>) => {
       if (entry.msg === 'storage file pool sized' && typeof entry.maxOpenFiles === 'number')
@@ -258,32 +202,18 @@ export async function run(options: RunOptions): Promise<Report> {
       slow.stop(),
     ]);
     log('waiting for the poison messages to be dead-lettered');
-    // The poison consumer keeps crashing until the broker gives up on every poison message.
-    let letters = new Map<string, DeadLetterEntry>();
-    let listFailure: string | undefined;
-    const listLetters = async () => {
-      try {
-        letters = await deadLetters(admin, POISON_STATION, POISON_GROUP);
-        listFailure = undefined;
-      } catch (error) {
-        listFailure = String(error);
-      }
-    };
-    // It may have a backlog (its reconnects wait behind the flood's password checks): wait
-    // while it makes progress, up to a bound.
-    const lettersBy = Date.now() + scale.poisonWaitSeconds * 1000;
-    let lastProgress: { at: number; crashes: unknown } = { at: Date.now(), crashes: -1 };
-    await listLetters();
-    while ([...poisonProducer.poison].some((id) => !letters.has(id)) && Date.now() < lettersBy) {
-      const { crashes, highestDeliveryCount } = poison.figures();
-      // Past maxDeliveries, the broker redelivers poison without end: waiting shows nothing more.
-      if (Number(highestDeliveryCount) > MAX_DELIVERIES) break;
-      if (crashes !== lastProgress.crashes) lastProgress = { at: Date.now(), crashes };
-      else if (Date.now() - lastProgress.at > POISON_STALL_MS) break;
-      await sleep(500);
-      await listLetters();
-    }
-    const poisonIdleSeconds = (Date.now() - lastProgress.at) / 1000;
+    const waited = await awaitDeadLetters(
+      admin,
+      { station: POISON_STATION, group: POISON_GROUP },
+      poisonProducer.poison,
+      poison,
+      {
+        maxDeliveries: MAX_DELIVERIES,
+        waitMs: scale.poisonWaitSeconds * 1000,
+        stallMs: POISON_STALL_MS,
+      },
+    );
+    const { letters, listFailure } = waited;
     await poison.stop();
     await sleep(AFTERMATH_MS - (performance.now() - aftermathStarted));
     const aftermathSeconds = (performance.now() - aftermathStarted) / 1000;
@@ -372,7 +302,7 @@ export async function run(options: RunOptions): Promise<Report> {
       );
     if (notDeadLettered.length > 0)
       failures.push(
-        `${notDeadLettered.length} of ${poisonIds.length} poison messages were not dead-lettered (the poison consumer crashed ${poison.figures().crashes} times, the last time ${round(poisonIdleSeconds)} s before it gave up waiting), e.g. ${notDeadLettered.slice(0, 3).join(', ')}`,
+        `${notDeadLettered.length} of ${poisonIds.length} poison messages were not dead-lettered (the poison consumer crashed ${poison.figures().crashes} times, the last time ${round(waited.idleSeconds)} s before the wait ended), e.g. ${notDeadLettered.slice(0, 3).join(', ')}`,
       );
     const rssBound = RSS_FIXED_BYTES + RSS_PER_PARTITION * Number(hogFigures.partitionsCreated);
     if (peakRss > rssBound)

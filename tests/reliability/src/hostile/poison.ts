@@ -148,3 +148,48 @@ export async function deadLetters(
     entries.set(entry.msgId ?? `#${entry.id}`, entry);
   return entries;
 }
+
+export interface DeadLetterWait {
+  letters: Map<string, DeadLetterEntry>;
+  /** Why the last listing failed, if it did. */
+  listFailure?: string;
+  /** How long before the end the poison consumer last crashed. */
+  idleSeconds: number;
+}
+
+/**
+ * Lists the group's dead letters until every poison message is there. The poison consumer may
+ * have a backlog (its reconnects wait behind a flood's password checks), so this waits while it
+ * keeps crashing, up to `waitMs`; it stops when it has not crashed for `stallMs` (nothing more is
+ * given to it), or when a delivery count past maxDeliveries shows that waiting cannot help.
+ */
+export async function awaitDeadLetters(
+  admin: Client,
+  where: { station: string; group: string },
+  poison: ReadonlySet<string>,
+  consumer: Attack,
+  limits: { maxDeliveries: number; waitMs: number; stallMs: number },
+): Promise<DeadLetterWait> {
+  const result: DeadLetterWait = { letters: new Map(), idleSeconds: 0 };
+  const list = async () => {
+    try {
+      result.letters = await deadLetters(admin, where.station, where.group);
+      result.listFailure = undefined;
+    } catch (error) {
+      result.listFailure = String(error);
+    }
+  };
+  const until = Date.now() + limits.waitMs;
+  let progress: { at: number; crashes: unknown } = { at: Date.now(), crashes: -1 };
+  await list();
+  while ([...poison].some((id) => !result.letters.has(id)) && Date.now() < until) {
+    const { crashes, highestDeliveryCount } = consumer.figures();
+    if (Number(highestDeliveryCount) > limits.maxDeliveries) break;
+    if (crashes !== progress.crashes) progress = { at: Date.now(), crashes };
+    else if (Date.now() - progress.at > limits.stallMs) break;
+    await sleep(500);
+    await list();
+  }
+  result.idleSeconds = (Date.now() - progress.at) / 1000;
+  return result;
+}

@@ -1,0 +1,45 @@
+/** The two lengths of the hostile scenario: how long, how many, how hard. */
+
+export interface Scale {
+  baselineSeconds: number;
+  attackSeconds: number;
+  /**
+   * The broker's descriptor limit, whatever the machine's, so that the partitions the hog
+   * creates outnumber its descriptors (and its file pool, about half of them) several times.
+   */
+  maxOpenFiles: number;
+  /**
+   * Stations of 1,024 partitions the hog asks for, and the broker's cap on all partitions: the
+   * healthy and poison stations take 5, so the cap leaves room for cap / 1,024 - 1 of them.
+   */
+  hogStations: number;
+  partitionsCap: number;
+  /** After the attack, the poison consumer gets this long at most to finish its backlog. */
+  poisonWaitSeconds: number;
+  floodConcurrency: number;
+  unreadConnections: number;
+  slowSockets: number;
+}
+
+export const SHORT: Scale = {
+  baselineSeconds: 5,
+  attackSeconds: 20,
+  maxOpenFiles: 2048,
+  hogStations: 8,
+  partitionsCap: 4_096,
+  poisonWaitSeconds: 45,
+  floodConcurrency: 48,
+  unreadConnections: 16,
+  slowSockets: 200,
+};
+export const FULL: Scale = {
+  baselineSeconds: 10,
+  attackSeconds: 180,
+  maxOpenFiles: 4096,
+  hogStations: 24,
+  partitionsCap: 20_480,
+  poisonWaitSeconds: 120,
+  floodConcurrency: 96,
+  unreadConnections: 32,
+  slowSockets: 500,
+};
