@@ -46,6 +46,12 @@ interface Slab {
   batches: number;
 }
 
+/** Slab bytes an append allocates; `tail`: they become the slab written to. */
+interface NewSlab {
+  bytes: number;
+  tail: boolean;
+}
+
 /** Put in place of a dropped batch's slab, so that the index does not keep it alive. */
 const RELEASED: Slab = {
   buf: new Uint8Array(0),
@@ -102,16 +108,16 @@ export class MemoryPartitionLog implements PartitionLog {
     target = Math.min(target, end);
     // A batch the policy drops whole is not kept at all.
     const stored = target < end;
-    const grow = stored ? this.slabBytesFor(size) : 0;
-    const add = stored ? grow + BATCH_INDEX_BYTES : 0;
-    if (this.memory !== undefined && !this.memory.fits(add, this.freedBelow(target, grow > 0))) {
+    const slab = stored ? this.slabFor(size) : { bytes: 0, tail: false };
+    const add = stored ? slab.bytes + BATCH_INDEX_BYTES : 0;
+    if (this.memory !== undefined && !this.memory.fits(add, this.freedBelow(target, slab.tail))) {
       const mayDrop = retention.maxMessages !== undefined || retention.maxBytes !== undefined;
-      if (!mayDrop) throw this.memory.overloaded(add, this.freedBelow(target, grow > 0));
-      target = this.roomFor(this.memory, target, add, grow > 0);
+      if (!mayDrop) throw this.memory.overloaded(add, this.freedBelow(target, slab.tail));
+      target = this.roomFor(this.memory, target, add, slab.tail);
     }
     const timestamp = Math.max(this.now(), this.lastTimestamp);
     this.lastTimestamp = timestamp;
-    if (stored) this.store(records, size, baseOffset, timestamp, grow);
+    if (stored) this.store(records, size, baseOffset, timestamp, slab);
     this.next = end;
     this.dropTo(target);
     return { baseOffset, timestamp, durability: 'memory' };
@@ -226,17 +232,22 @@ export class MemoryPartitionLog implements PartitionLog {
     return offset;
   }
 
-  /** Slab bytes a batch of `size` needs allocated: none when it fits in the one written to. */
-  private slabBytesFor(size: number): number {
+  /**
+   * The slab bytes a batch of `size` needs allocated (none when it fits in the one written to),
+   * and whether they replace that one: a batch over a quarter of the largest slab gets a buffer
+   * of its own instead, so that no slab is left with much room it cannot use.
+   */
+  private slabFor(size: number): NewSlab {
     const tail = this.tail;
-    if (tail !== undefined && tail.buf.length - tail.used >= size) return 0;
+    if (tail !== undefined && tail.buf.length - tail.used >= size) return { bytes: 0, tail: false };
     const bound = this.memory?.maxBytes ?? Number.POSITIVE_INFINITY;
     const max = Math.max(
       MIN_SLAB_BYTES,
       Math.min(MAX_SLAB_BYTES, Math.floor(bound / SLABS_PER_BOUND)),
     );
+    if (size > max / 4) return { bytes: size, tail: false };
     const doubled = Math.min(max, Math.max(MIN_SLAB_BYTES, (tail?.buf.length ?? 0) * 2));
-    return Math.max(size, doubled);
+    return { bytes: Math.max(size, doubled), tail: true };
   }
 
   /** Bytes given back by dropping the records below `target` (`newSlab`: the one written to is replaced). */
@@ -276,16 +287,19 @@ export class MemoryPartitionLog implements PartitionLog {
     size: number,
     baseOffset: number,
     timestamp: number,
-    grow: number,
+    allocate: NewSlab,
   ): void {
-    if (grow > 0) {
-      const old = this.tail;
-      const buf = new Uint8Array(grow);
-      this.tail = { buf, view: new DataView(buf.buffer), used: 0, batches: 0 };
-      this.charge(grow);
-      if (old !== undefined && old.batches === 0) this.charge(-old.buf.length);
+    let slab = this.tail as Slab;
+    if (allocate.bytes > 0) {
+      const buf = new Uint8Array(allocate.bytes);
+      slab = { buf, view: new DataView(buf.buffer), used: 0, batches: 0 };
+      this.charge(allocate.bytes);
+      if (allocate.tail) {
+        const old = this.tail;
+        this.tail = slab;
+        if (old !== undefined && old.batches === 0) this.charge(-old.buf.length);
+      }
     }
-    const slab = this.tail as Slab;
     writeBatch(slab.buf, slab.view, slab.used, size, baseOffset, timestamp, records);
     if (this.head === this.slabOf.length) this.firstPos = slab.used;
     this.slabOf.push(slab);

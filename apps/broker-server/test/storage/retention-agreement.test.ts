@@ -17,11 +17,14 @@ type Step =
   | { kind: 'tick'; ms: number }
   | { kind: 'reopen' };
 
-/** Sizes from a small set, so that retention often lands exactly on a record's boundary. */
+/**
+ * Sizes from a small set, so that retention often lands exactly on a record's boundary; some
+ * batches are larger than a memory log's first slab.
+ */
 const record: fc.Arbitrary<AppendRecord> = fc
   .record(
     {
-      size: fc.constantFrom(0, 1, 10, 100, 250),
+      size: fc.constantFrom(0, 1, 10, 100, 250, 3000),
       key: fc.constantFrom('k', 'key-2'),
       msgId: fc.string({ maxLength: 6 }),
       headers: fc.dictionary(fc.string({ maxLength: 4 }), fc.string({ maxLength: 4 }), {
@@ -42,7 +45,7 @@ const record: fc.Arbitrary<AppendRecord> = fc
 const policy: fc.Arbitrary<RetentionPolicy> = fc.record(
   {
     maxMessages: fc.integer({ min: 0, max: 30 }),
-    maxBytes: fc.integer({ min: 0, max: 3000 }),
+    maxBytes: fc.integer({ min: 0, max: 8000 }),
     maxAgeMs: fc.integer({ min: 0, max: 200 }),
   },
   { requiredKeys: [] },
