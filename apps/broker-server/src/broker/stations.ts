@@ -65,6 +65,8 @@ export class StationRegistry {
   /** Stations on disk that could not be opened at start, and why [LIMITS-3]. */
   private readonly unavailable = new Map<string, StorageError>();
   private retentionTimer: ReturnType<typeof setInterval> | undefined;
+  /** The retention pass running, if one is. */
+  private retaining: Promise<void> | undefined;
   private groups: GroupView | undefined;
 
   constructor(
@@ -102,11 +104,11 @@ export class StationRegistry {
         partitioner: new Partitioner(store.config.partitions),
       });
     }
-    this.retentionTimer = setInterval(
-      () => void this.applyRetention(),
-      this.config.stations.retentionCheckMs,
-    );
+    this.retentionTimer = setInterval(() => this.retain(), this.config.stations.retentionCheckMs);
     this.retentionTimer.unref();
+    // At once too: after a crash, records that retention had dropped since its last check (when
+    // first offsets are written) are back until it runs. [LIMITS-8]
+    this.retain();
     this.log.info(
       { stations: this.stations.size, unavailable: this.unavailable.size },
       'stations opened',
@@ -252,6 +254,7 @@ export class StationRegistry {
 
   async stop(): Promise<void> {
     if (this.retentionTimer !== undefined) clearInterval(this.retentionTimer);
+    await this.retaining;
   }
 
   private async open(name: string, config: EffectiveConfig): Promise<Station> {
@@ -267,6 +270,13 @@ export class StationRegistry {
     this.stations.set(name, station);
     this.log.info({ station: name, config }, 'station created');
     return station;
+  }
+
+  /** Starts a retention pass unless one is running (a pass over many partitions can outlast a tick). */
+  private retain(): void {
+    this.retaining ??= this.applyRetention().finally(() => {
+      this.retaining = undefined;
+    });
   }
 
   private async applyRetention(): Promise<void> {

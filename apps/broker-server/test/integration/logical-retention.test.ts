@@ -99,6 +99,25 @@ describe('logical retention in the broker [LIMITS-8]', () => {
     });
   }, 120_000);
 
+  it('[LIMITS-8] after a kill -9 the first offset is back where the policy puts it as soon as the broker is up', async () => {
+    // No retention check in the test's time: only the pass at start can move it.
+    const config = { stations: { retentionCheckMs: 3_600_000 } };
+    const first = await broker(config);
+    let { requests: r } = await fixture.connect(first);
+    await create(r, 'crashed', { maxMessages: 100 });
+    await produce(r, 'crashed', 300);
+    await first.kill();
+    const second = await broker(config, first.dataDir);
+    ({ requests: r } = await fixture.connect(second));
+    expect(await eventually(async () => (await partition(r, 'crashed')).firstOffset === 200)).toBe(
+      true,
+    );
+    expect(await partition(r, 'crashed')).toMatchObject({
+      nextOffset: 300,
+      bytes: 100 * LOG_BYTES,
+    });
+  }, 120_000);
+
   it('[LIMITS-8] maxBytes, to the record: first = 900 at once after 1,000 messages, and a restart keeps it', async () => {
     const first = await broker();
     let { requests: r } = await fixture.connect(first);
