@@ -272,7 +272,8 @@ const SETTINGS = {
   },
   'stations.retentionCheckMs': {
     default: 10_000,
-    description: 'How often retention runs',
+    description:
+      'How often age and ack-based retention run, and first offsets are written (count and bytes apply on every produce)',
     value: durationMs(1),
   },
   'storage.segmentBytes': {

@@ -75,7 +75,7 @@ export interface BrokerConfig {
     defaultDedupWindowMs: number;
     defaultAckTimeoutMs: number;
     defaultMaxDeliveries: number;
-    /** How often retention runs. */
+    /** How often age and ack-based retention run (count and bytes apply on every produce). [LIMITS-8] */
     retentionCheckMs: number;
   };
   storage: {
