@@ -9,6 +9,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { RunningBroker } from '@ferry/conformance/broker';
 import { type Client, connect, type NodeConnectOptions } from '@ferry/node';
 import { brokerUrl, launch } from './broker.js';
@@ -115,6 +116,9 @@ export async function run(options: RunOptions): Promise<Report> {
   let broker: RunningBroker | undefined = await launch(brokerOptions);
   const pid = broker.pid;
   const rss = sampleRss(pid);
+  // The healthy clients' figures are only as good as this process's own responsiveness.
+  const loopDelay = monitorEventLoopDelay({ resolution: 20 });
+  loopDelay.enable();
   const fds = sampleFds(pid);
   const clientOptions: NodeConnectOptions = {
     auth: { username: USER, password: PASSWORD },
@@ -201,6 +205,7 @@ export async function run(options: RunOptions): Promise<Report> {
     // Closing the hostile connections is part of the attack: the healthy producers go on for
     // AFTERMATH_MS after the stop begins, and must be served then too.
     healthy.setPhase('aftermath');
+    const aftermathEnds = setTimeout(() => healthy?.setPhase('drain'), AFTERMATH_MS);
     log('stopping the attack');
     const aftermathStarted = performance.now();
     await Promise.all([
@@ -226,7 +231,9 @@ export async function run(options: RunOptions): Promise<Report> {
     const { letters, listFailure } = waited;
     await poison.stop();
     await sleep(AFTERMATH_MS - (performance.now() - aftermathStarted));
-    const aftermathSeconds = (performance.now() - aftermathStarted) / 1000;
+    clearTimeout(aftermathEnds);
+    healthy.setPhase('drain');
+    const aftermathSeconds = AFTERMATH_MS / 1000;
     log('draining the healthy group');
 
     await healthy.stopProducing();
@@ -243,6 +250,7 @@ export async function run(options: RunOptions): Promise<Report> {
     }
     rss.stop();
     fds.stop();
+    loopDelay.disable();
 
     log('restarting the broker on the data the attack left');
     await Promise.allSettled(clients.splice(0).map((c) => c.close()));
@@ -401,6 +409,8 @@ export async function run(options: RunOptions): Promise<Report> {
         p50Ratio: round(attackP(50) / baseP(50), 2),
         p99Ratio: round(attackP(99) / baseP(99), 2),
         produceErrors: healthy.produceErrors.toString(),
+        producesSkipped: healthy.skipped(),
+        clientLoopMaxDelayMs: Math.round(loopDelay.max / 1e6),
         attempted: verdict.attempted,
         acked: verdict.acked,
         received: verdict.received,
@@ -431,6 +441,7 @@ export async function run(options: RunOptions): Promise<Report> {
     };
   } finally {
     rss.stop();
+    loopDelay.disable();
     fds.stop();
     await Promise.allSettled(attacks.map((a) => a.stop()));
     await healthy?.stopProducing().catch(() => {});
