@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { nodeFs } from '../src/storage/fs/node-fs.js';
+import type { FileHandle, FileSystem } from '../src/storage/fs/types.js';
 import { silentLogger } from '../src/storage/logger.js';
 import { FilePartitionLog } from '../src/storage/partition-log.js';
 import type { DiskDurability, RetentionPolicy } from '../src/storage/types.js';
@@ -34,6 +35,28 @@ const POLICIES: [string, RetentionPolicy | undefined][] = [
   ['maxBytes 16 MiB', { maxBytes: 16 * MIB }],
 ];
 
+/** The real filesystem, counting the reads of log files (what retention may add to appends). */
+function readCounting(): { fs: FileSystem; reads: { count: number; bytes: number } } {
+  const reads = { count: 0, bytes: 0 };
+  const wrap = (h: FileHandle): FileHandle => ({
+    ...h,
+    write: (data, position) => h.write(data, position),
+    read: async (into, offset, length, position) => {
+      reads.count++;
+      reads.bytes += length;
+      return h.read(into, offset, length, position);
+    },
+    datasync: () => h.datasync(),
+    truncate: (length) => h.truncate(length),
+    size: () => h.size(),
+    close: () => h.close(),
+  });
+  return {
+    fs: { ...nodeFs, open: async (path, mode) => wrap(await nodeFs.open(path, mode)) },
+    reads,
+  };
+}
+
 /** Fills the log past the policy first, so that every measured append moves the first offset. */
 async function prefill(log: FilePartitionLog, policy: RetentionPolicy | undefined): Promise<void> {
   const target = 200_000;
@@ -43,8 +66,9 @@ async function prefill(log: FilePartitionLog, policy: RetentionPolicy | undefine
 
 async function run(durability: DiskDurability, policy: RetentionPolicy | undefined) {
   const dir = await mkdtemp(join(tmpdir(), 'ferry-retention-bench-'));
+  const { fs, reads } = readCounting();
   const log = await FilePartitionLog.open({
-    fs: nodeFs,
+    fs,
     dir: join(dir, 'p0'),
     partition: 0,
     options: {
@@ -59,6 +83,7 @@ async function run(durability: DiskDurability, policy: RetentionPolicy | undefin
   });
   try {
     await prefill(log, policy);
+    const readsBefore = { ...reads };
     const latencies: number[] = [];
     const end = performance.now() + seconds * 1000;
     let appends = 0;
@@ -75,7 +100,14 @@ async function run(durability: DiskDurability, policy: RetentionPolicy | undefin
     latencies.sort((a, b) => a - b);
     const at = (q: number) => latencies[Math.max(0, Math.ceil(q * latencies.length) - 1)] ?? 0;
     const { first, next } = log.bounds();
-    return { perSec: appends / seconds, p50: at(0.5), p99: at(0.99), kept: next - first };
+    return {
+      perSec: appends / seconds,
+      p50: at(0.5),
+      p99: at(0.99),
+      kept: next - first,
+      readsPer1000: ((reads.count - readsBefore.count) * 1000) / appends,
+      readKiBPer1000: (reads.bytes - readsBefore.bytes) / 1024 / (appends / 1000),
+    };
   } finally {
     await log.close();
     await rm(dir, { recursive: true, force: true });
@@ -85,12 +117,14 @@ async function run(durability: DiskDurability, policy: RetentionPolicy | undefin
 console.log(
   `${payload.length} B payload, ${appenders} appenders, ${seconds} s per case, after 200,000 appends`,
 );
-console.log('durability  policy                appends/s   p50 ms   p99 ms   retained');
+console.log(
+  'durability  policy                appends/s   p50 ms   p99 ms   retained  reads (KiB) per 1000 appends',
+);
 for (const durability of ['always', 'never'] as const) {
   for (const [name, policy] of POLICIES) {
     const r = await run(durability, policy);
     console.log(
-      `${durability.padEnd(10)}  ${name.padEnd(20)}  ${Math.round(r.perSec).toLocaleString('en').padStart(9)}  ${r.p50.toFixed(3).padStart(7)}  ${r.p99.toFixed(3).padStart(7)}  ${r.kept.toLocaleString('en').padStart(9)}`,
+      `${durability.padEnd(10)}  ${name.padEnd(20)}  ${Math.round(r.perSec).toLocaleString('en').padStart(9)}  ${r.p50.toFixed(3).padStart(7)}  ${r.p99.toFixed(3).padStart(7)}  ${r.kept.toLocaleString('en').padStart(9)}  ${r.readsPer1000.toFixed(2)} (${r.readKiBPer1000.toFixed(0)})`,
     );
   }
 }
