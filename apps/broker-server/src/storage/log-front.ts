@@ -25,7 +25,7 @@ const FILE_BYTES = 16;
 const VERSION = 1;
 const HIGH = 0x1_0000_0000;
 /** Known starts ahead of the first offset below which the window reads ahead in the background. */
-const READ_AHEAD_BELOW = 1024;
+const READ_AHEAD_BELOW = 512;
 
 export interface LogFrontContext {
   fs: FileSystem;

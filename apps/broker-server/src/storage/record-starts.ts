@@ -11,10 +11,10 @@ import { BATCH_HEADER_BYTES, batchHeaderAt, checkBatch } from './batch.js';
 import { StorageError } from './errors.js';
 import type { Segment } from './segment.js';
 
-/** Most starts the writer keeps adding to; beyond, reads take over. */
-const MAX_STARTS = 4096;
+/** Most starts the writer keeps adding to (4 bytes each); beyond, reads take over. */
+const MAX_STARTS = 1024;
 /** Bytes read ahead at a time (a longer batch is read whole). */
-const READ_AHEAD_BYTES = 64 * 1024;
+const READ_AHEAD_BYTES = 32 * 1024;
 
 export interface RecordStart {
   offset: number;
@@ -23,8 +23,9 @@ export interface RecordStart {
 
 export class RecordStarts {
   /** starts[head + i] is the position of record `base + i`; the last one is a batch boundary. */
-  private starts: number[];
+  private starts = new Uint32Array(64);
   private head = 0;
+  private tail = 0;
   private base: number;
 
   constructor(
@@ -33,7 +34,7 @@ export class RecordStarts {
     position: number,
   ) {
     this.base = offset;
-    this.starts = [position];
+    this.push(position);
   }
 
   get startOffset(): number {
@@ -46,11 +47,11 @@ export class RecordStarts {
 
   /** The record the window ends at (its position is known, the records after it are not). */
   get endOffset(): number {
-    return this.base + this.starts.length - 1 - this.head;
+    return this.base + this.tail - 1 - this.head;
   }
 
   get endPosition(): number {
-    return this.starts[this.starts.length - 1] as number;
+    return this.starts[this.tail - 1] as number;
   }
 
   /** Whether reading more could extend the window. */
@@ -59,7 +60,7 @@ export class RecordStarts {
   }
 
   get spare(): number {
-    return MAX_STARTS - (this.starts.length - this.head);
+    return MAX_STARTS - (this.tail - this.head);
   }
 
   position(offset: number): number | undefined {
@@ -71,7 +72,7 @@ export class RecordStarts {
   atOrAfter(position: number): RecordStart | undefined {
     if (position > this.endPosition) return undefined;
     let lo = this.head;
-    let hi = this.starts.length - 1;
+    let hi = this.tail - 1;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       if ((this.starts[mid] as number) < position) lo = mid + 1;
@@ -86,10 +87,6 @@ export class RecordStarts {
     if (n <= 0) return;
     this.head += n;
     this.base += n;
-    if (this.head >= 1024 && this.head * 2 >= this.starts.length) {
-      this.starts = this.starts.slice(this.head);
-      this.head = 0;
-    }
   }
 
   /**
@@ -142,13 +139,26 @@ export class RecordStarts {
         );
       let r = p + BATCH_HEADER_BYTES;
       for (let i = 0; i < count; i++) {
-        if (i > 0) this.starts.push(origin + r);
+        if (i > 0) this.push(origin + r);
         r += 4 + view.getUint32(r);
       }
-      this.starts.push(origin + p + size);
+      this.push(origin + p + size);
       p += size;
       batches++;
     }
     return batches;
+  }
+
+  /** Appends a start, moving the live ones to the front, or to a larger array, when full. */
+  private push(position: number): void {
+    if (this.tail === this.starts.length) {
+      const live = this.tail - this.head;
+      const starts = live * 2 > this.starts.length ? new Uint32Array(live * 2) : this.starts;
+      starts.set(this.starts.subarray(this.head, this.tail));
+      this.starts = starts;
+      this.head = 0;
+      this.tail = live;
+    }
+    this.starts[this.tail++] = position;
   }
 }
