@@ -64,8 +64,6 @@ const RSS_PARTS_BYTES =
 /** Measured: 5.4 KB per empty partition (20,480 partitions took 111 MB). */
 const RSS_PER_PARTITION = 8 * 1024;
 const RSS_MIX = 1.5;
-/** Full only: the peak of the attack's last third may exceed that of its first by this much. */
-const RSS_GROWTH_BOUND = 0.1;
 /** Under attack the healthy producers must still get at least this share of their rate acknowledged. */
 const THROUGHPUT_FLOOR = 0.5;
 /** The phase after the attack's stop begins: its sockets close, its backlogs go. */
@@ -283,7 +281,8 @@ export async function run(options: RunOptions): Promise<Report> {
     const reasons = new Tally();
     for (const entry of letters.values()) reasons.add(`${entry.reason} (${entry.deliveryCount})`);
     const peakRss = rss.peak();
-    // Bounded memory levels off: the peak of the attack's last third is no higher than its first's.
+    // Whether memory levels off (a figure: within 3 minutes the allocator's own drift hides a
+    // leak; the soak is the test for those).
     const third = (attackSeconds * 1000) / 3;
     const rssIn = (from: number, to: number) =>
       rss.samples.reduce((max, s) => (s.at >= from && s.at < to ? Math.max(max, s.bytes) : max), 0);
@@ -333,10 +332,6 @@ export async function run(options: RunOptions): Promise<Report> {
     if (peakRss > rssBound)
       failures.push(
         `broker peak RSS ${round(peakRss / 1e6)} MB is over ${round(rssBound / 1e6)} MB (${RSS_MIX} × (${RSS_PARTS_BYTES / 1e6} MB and 8 KiB for each of ${partitions} partitions))`,
-      );
-    if (options.full && rssLastThird > (1 + RSS_GROWTH_BOUND) * rssFirstThird)
-      failures.push(
-        `broker RSS grew under a steady attack: ${round(rssFirstThird / 1e6)} MB at most in its first third, ${round(rssLastThird / 1e6)} MB in its last`,
       );
     if (peakFds > fdBound)
       failures.push(
