@@ -64,8 +64,6 @@ const RSS_PARTS_BYTES =
 /** Measured: 5.4 KB per empty partition (20,480 partitions took 111 MB). */
 const RSS_PER_PARTITION = 8 * 1024;
 const RSS_MIX = 1.5;
-/** Under attack the healthy producers must still get at least this share of their rate acknowledged. */
-const THROUGHPUT_FLOOR = 0.5;
 /** The phase after the attack's stop begins: its sockets close, its backlogs go. */
 const AFTERMATH_MS = 10_000;
 /** The poison consumer gives up when it has not crashed for this long: nothing more comes. */
@@ -344,9 +342,9 @@ export async function run(options: RunOptions): Promise<Report> {
         aftermathPerSecond,
       ],
     ] as const)
-      if (!(perSecond >= THROUGHPUT_FLOOR * PER_SECOND))
+      if (!(perSecond >= scale.throughputFloor * PER_SECOND))
         failures.push(
-          `healthy producers got ${round(perSecond)} acks/s ${when}, below the floor of ${THROUGHPUT_FLOOR * PER_SECOND} (they offered ${PER_SECOND})`,
+          `healthy producers got ${round(perSecond)} acks/s ${when}, below the floor of ${scale.throughputFloor * PER_SECOND} (they offered ${PER_SECOND})`,
         );
     const gap = Math.max(healthy.longestAckGap('attack'), healthy.longestAckGap('aftermath'));
     if (options.full && gap > ACK_GAP_BOUND_MS)
@@ -391,6 +389,7 @@ export async function run(options: RunOptions): Promise<Report> {
         attackLastThirdRssMB: round(rssLastThird / 1e6),
         rssBoundMB: round(rssBound / 1e6),
         offeredPerSecond: PER_SECOND,
+        floorPerSecond: scale.throughputFloor * PER_SECOND,
         baselineAckedPerSecond: round(healthy.ackedDuring('baseline') / scale.baselineSeconds),
         attackAckedPerSecond: round(attackPerSecond),
         aftermathAckedPerSecond: round(aftermathPerSecond),
