@@ -22,7 +22,9 @@ const uint = fc.oneof(fc.nat(200), fc.nat(U32), fc.maxSafeNat());
 const u32 = fc.oneof(fc.nat(200), fc.nat(U32));
 /** Any code points (lone surrogates included), short enough for every string limit. */
 const text = (maxLength: number) => fc.string({ unit: 'binary', maxLength });
-const headers = fc.dictionary(text(20), text(40), { maxKeys: 8, noNullPrototype: true });
+// The codec refuses the header name __proto__ (ENC-*), so it is not a header a message can have.
+const headerName = text(20).filter((name) => name !== '__proto__');
+const headers = fc.dictionary(headerName, text(40), { maxKeys: 8, noNullPrototype: true });
 
 const delivered: fc.Arbitrary<DeliveredMessage> = fc.record(
   {
