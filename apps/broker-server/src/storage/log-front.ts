@@ -85,6 +85,7 @@ export class LogFront {
   private persisted: number;
   /** Moves run one at a time: the writer's (count, bytes) and the retention check's. */
   private turn: Promise<unknown> = Promise.resolve();
+  private writing: Promise<void> = Promise.resolve();
 
   private constructor(
     private readonly ctx: LogFrontContext,
@@ -152,8 +153,17 @@ export class LogFront {
     return run;
   }
 
-  /** Writes the first offset if it moved since it was last written. */
-  async persist(): Promise<void> {
+  /**
+   * Writes the first offset if it moved since it was last written; one write at a time (they
+   * share the draft file), apart from the moves, so that appends never wait for one.
+   */
+  persist(): Promise<void> {
+    const run = this.writing.then(() => this.write());
+    this.writing = run.catch(() => undefined);
+    return run;
+  }
+
+  private async write(): Promise<void> {
     const first = this.first;
     if (first === this.persisted) return;
     const { fs, dir } = this.ctx;

@@ -130,6 +130,18 @@ describe('retention moves the first offset to the record [LIMITS-8]', () => {
     await fallback.close();
   });
 
+  it('[LIMITS-8] retention checks at once (dead-letter removals, say) each write the first offset, the last one wins', async () => {
+    const dir = tempDir();
+    const clock = { now: 1_000_000 };
+    const log = await filled(dir, clock);
+    const moves = Array.from({ length: 10 }, (_, i) => log.applyRetention({}, clock.now, i * 10));
+    expect((await Promise.all(moves)).reduce((a, b) => a + b, 0)).toBe(90);
+    await log.close();
+    const reopened = await openLog(dir, { segmentBytes: 1300 });
+    expect(reopened.bounds().first).toBe(90);
+    await reopened.close();
+  });
+
   it('[LIMITS-8] deep into a large partition: agrees with the memory log when the front is read ahead', async () => {
     const dir = tempDir();
     const clock = { now: 1_000_000 };
