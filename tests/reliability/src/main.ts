@@ -51,6 +51,12 @@ const limitMs = (full ? 20 : 5) * 60_000;
 const log = (line: string) => console.error(line);
 
 process.once('SIGINT', () => void killAll().then(() => process.exit(130)));
+// An error thrown outside a scenario's promise must not leave its brokers running.
+for (const event of ['uncaughtException', 'unhandledRejection'] as const)
+  process.once(event, (error: unknown) => {
+    console.error(error);
+    void killAll().then(() => process.exit(1));
+  });
 
 const reports: Report[] = [];
 for (const name of names) {
