@@ -16,6 +16,13 @@ export interface ReadControl {
 /** Requests whose handlers have not finished; past it the connection is not read from. */
 export const MAX_REQUESTS_IN_FLIGHT = 256;
 
+/**
+ * Frames of the backlog handled per turn of the event loop. One read can hold thousands of
+ * small frames; handling them in one go would keep every other connection (and this one's
+ * own close) waiting, so the rest waits for the next turn.
+ */
+export const BACKLOG_SLICE = 64;
+
 export interface ReadGateOptions {
   reading: ReadControl;
   outbound: OutboundQueue;
@@ -31,6 +38,7 @@ export class ReadGate {
   private paused = false;
   private awaitingDrain = false;
   private requestsInFlight = 0;
+  private nextSlice: ReturnType<typeof setImmediate> | undefined;
 
   constructor(private readonly options: ReadGateOptions) {}
 
@@ -52,12 +60,14 @@ export class ReadGate {
   /** That promise settled. */
   requestFinished(): void {
     this.requestsInFlight -= 1;
-    if (this.paused) this.resume();
+    if (this.paused) this.scheduleResume();
   }
 
   /** The connection closed: what was read and not handled is dropped. */
   clear(): void {
     this.backlog.length = 0;
+    clearImmediate(this.nextSlice);
+    this.nextSlice = undefined;
   }
 
   private mustWait(): boolean {
@@ -75,19 +85,33 @@ export class ReadGate {
       outbound.watchStall();
       void outbound.drained().then(() => {
         this.awaitingDrain = false;
-        this.resume();
+        this.scheduleResume();
       });
     }
     // Past the in-flight bound, each finishing request resumes.
   }
 
-  /** Handles what was read meanwhile, then reads again, unless it must wait once more. */
+  /** Resumes on a later turn of the event loop, so that I/O (a close, other clients) goes first. */
+  private scheduleResume(): void {
+    this.nextSlice ??= setImmediate(() => {
+      this.nextSlice = undefined;
+      this.resume();
+    });
+  }
+
+  /** Handles what was read meanwhile, a slice per turn, then reads again, unless it must wait once more. */
   private resume(): void {
+    let handled = 0;
     while (this.paused && !this.options.closed()) {
       if (this.mustWait()) {
         this.pause();
         return;
       }
+      if (handled === BACKLOG_SLICE) {
+        this.scheduleResume();
+        return;
+      }
+      handled += 1;
       const body = this.backlog.shift();
       if (body === undefined) {
         this.paused = false;
