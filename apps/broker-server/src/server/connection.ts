@@ -238,7 +238,7 @@ export class BrokerConnection implements Connection {
     const remote = this.options.remoteAddress;
     const waitMs = this.options.authThrottle.turn(remote);
     if (waitMs === undefined) {
-      this.options.log.warn(
+      this.options.refusals.warn(
         this.logFields({ code: 'OVERLOADED', remote }),
         'handshake refused: too many waiting after failed ones',
       );
@@ -280,7 +280,7 @@ export class BrokerConnection implements Connection {
       if (err instanceof FerryError) {
         // OVERLOADED: too many password checks waiting; the client retries later.
         const fields = { code: err.code, remote: this.options.remoteAddress };
-        this.options.log.warn(this.logFields(fields), 'handshake refused');
+        this.options.refusals.warn(this.logFields(fields), 'handshake refused');
         this.fail(hello.id, err.code, err.message);
         return;
       }

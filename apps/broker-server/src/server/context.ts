@@ -3,6 +3,7 @@ import type { Limits } from '@ferry/protocol';
 import type { AuthThrottle } from '../auth/auth-throttle.js';
 import type { Authenticate } from '../auth/outcome.js';
 import type { OutboundBudget } from './outbound-budget.js';
+import type { SampledWarnings } from './sampled-warnings.js';
 import type { FrameHandlers } from './types.js';
 
 export type { Authenticate } from '../auth/outcome.js';
@@ -28,5 +29,7 @@ export interface ConnectionContext {
   /** Failed handshakes per remote address, and the turns of their next ones. */
   authThrottle: AuthThrottle;
   log: ServerLogger;
+  /** Warnings a peer can trigger at will, sampled. */
+  refusals: SampledWarnings;
   serverVersion: string;
 }

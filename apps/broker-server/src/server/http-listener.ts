@@ -116,7 +116,7 @@ export function listenHttp(options: HttpListenerOptions): Promise<HttpListener> 
   server.on('connection', (socket: Socket) => {
     const place = admission.admit(socket.remoteAddress);
     if (typeof place === 'string') {
-      log.warn({ remote: socket.remoteAddress, reason: place }, 'connection refused');
+      context.refusals.warn({ remote: socket.remoteAddress, reason: place }, 'connection refused');
       refuseRaw(socket, 503, `${place} (TOO_MANY_CONNECTIONS)\n`);
       return;
     }

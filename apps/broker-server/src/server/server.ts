@@ -12,6 +12,7 @@ import type { Authenticate, ConnectionContext, ServerLogger } from './context.js
 import { listenHttp } from './http-listener.js';
 import { OutboundBudget } from './outbound-budget.js';
 import { ConnectionRegistry } from './registry.js';
+import { SampledWarnings } from './sampled-warnings.js';
 import { listenTcp } from './tcp-listener.js';
 import type { FrameHandlers } from './types.js';
 
@@ -58,6 +59,7 @@ export async function startServers(options: StartServersOptions): Promise<Runnin
       maxMs: config.auth.maxFailureDelayMs,
     }),
     log: options.log,
+    refusals: new SampledWarnings(options.log),
     serverVersion: BROKER_VERSION,
   };
   const { host } = config;

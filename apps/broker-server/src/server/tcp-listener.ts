@@ -72,7 +72,7 @@ export function listenTcp(options: TcpListenerOptions): Promise<TcpListener> {
 
     const place = admission.admit(socket.remoteAddress);
     if (typeof place === 'string') {
-      log.warn({ remote: socket.remoteAddress, reason: place }, 'connection refused');
+      context.refusals.warn({ remote: socket.remoteAddress, reason: place }, 'connection refused');
       const refusal = errorFrame(limits, 0, 'TOO_MANY_CONNECTIONS', place);
       socket.end(concatFrames([encodeFrame(refusal, limits)]));
       setTimeout(() => socket.destroy(), CLOSE_LINGER_MS).unref();

@@ -5,6 +5,7 @@ import { AuthThrottle } from '../../src/auth/auth-throttle.js';
 import { BrokerConnection, type ConnectionOptions } from '../../src/server/connection.js';
 import type { FrameSink } from '../../src/server/outbound.js';
 import { OutboundBudget } from '../../src/server/outbound-budget.js';
+import { SampledWarnings } from '../../src/server/sampled-warnings.js';
 import type { Connection } from '../../src/server/types.js';
 import { connectTcp } from '../support/raw-client.js';
 import { recordingLogger, stubHandlers, useServers } from '../support/test-servers.js';
@@ -48,6 +49,7 @@ function connectionOptions(sink: FrameSink, maxOutboundBytes: number): Connectio
     handlers: stubHandlers(),
     authenticate: async () => ({ principal: 'anonymous' }),
     authThrottle: new AuthThrottle({ firstMs: 0, maxMs: 0 }),
+    refusals: new SampledWarnings(recordingLogger()),
     log: recordingLogger(),
     serverVersion: '0.0.0',
   };
