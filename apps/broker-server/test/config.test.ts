@@ -356,6 +356,10 @@ describe('loadConfig: invalid values are rejected', () => {
       'stations.defaultDurability: expected one of always, interval, never',
     ],
     [
+      { stations: { defaultDurability: 'memory' } },
+      'stations.defaultDurability: expected one of always, interval, never, got "memory"',
+    ],
+    [
       { stations: { defaultPartitions: 0 } },
       'stations.defaultPartitions: expected an integer from 1',
     ],

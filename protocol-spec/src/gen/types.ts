@@ -117,7 +117,7 @@ export interface PartitionInfo {
   firstOffset: number;
   /** Offset the next message will get. */
   nextOffset: number;
-  /** Bytes stored. */
+  /** Bytes the retained messages take in the log (payload, key, msgId, headers and framing), as retention by maxBytes counts them. */
   bytes: number;
 }
 

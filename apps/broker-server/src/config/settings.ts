@@ -62,6 +62,9 @@ export type Setting<T = unknown> = FileSetting<T> | CliSetting<T>;
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
+/** What a file station can be set to; memory is what memory stations report, never a setting. */
+const DISK_DURABILITY_VALUES = DURABILITY_VALUES.filter((d) => d !== 'memory');
+
 const SETTINGS = {
   dataDir: {
     default: './data',
@@ -247,8 +250,8 @@ const SETTINGS = {
   },
   'stations.defaultDurability': {
     default: 'always',
-    description: `Durability of an auto-created station: ${DURABILITY_VALUES.join(', ')}`,
-    value: oneOf(DURABILITY_VALUES),
+    description: `Durability of an auto-created station: ${DISK_DURABILITY_VALUES.join(', ')}`,
+    value: oneOf(DISK_DURABILITY_VALUES),
   },
   'stations.defaultFlushIntervalMs': {
     default: 100,
