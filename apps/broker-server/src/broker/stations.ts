@@ -216,7 +216,14 @@ export class StationRegistry {
     station.groups.delete(group);
   }
 
+  /** Deletes a station, also one that could not be opened at start (the operator gives it up). */
   async delete(name: string): Promise<void> {
+    if (this.unavailable.has(name)) {
+      await this.engine.deleteStation(name);
+      this.unavailable.delete(name);
+      this.log.warn({ station: name }, 'unavailable station deleted with its files');
+      return;
+    }
     this.get(name);
     this.stations.delete(name);
     await this.engine.deleteStation(name);

@@ -53,4 +53,27 @@ describe('a station that cannot be opened at start [LIMITS-3]', () => {
     }
     expect((await fetch(`http://127.0.0.1:${again.httpPort}/livez`)).status).toBe(200);
   });
+
+  it('[LIMITS-3] can be deleted, which frees its name', async () => {
+    const b = await fixture.broker();
+    const { requests: r } = await fixture.connect(b);
+    expectType(await r.request({ type: 'stationCreate', name: 'bad' }), 'station');
+    await fixture.stop(b);
+    writeFileSync(join(b.dataDir, 'stations', 'bad', 'station.json'), '{ torn');
+
+    const again = await fixture.broker({ dataDir: b.dataDir });
+    const { requests: r2 } = await fixture.connect(again);
+    expect(expectError(await r2.request({ type: 'stationCreate', name: 'bad' })).code).toBe(
+      'STORAGE_FAILED',
+    );
+    expectType(await r2.request({ type: 'stationDelete', name: 'bad' }), 'ok');
+    expect(expectError(await r2.request({ type: 'stationInfo', name: 'bad' })).code).toBe(
+      'STATION_NOT_FOUND',
+    );
+    const fresh = expectType(
+      await r2.request({ type: 'stationCreate', name: 'bad', config: { partitions: 2 } }),
+      'station',
+    );
+    expect(fresh.info.partitions).toHaveLength(2);
+  });
 });

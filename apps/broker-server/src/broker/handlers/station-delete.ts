@@ -7,8 +7,8 @@ export async function stationDelete(
   conn: Connection,
   frame: StationDeleteFrame,
 ): Promise<void> {
-  core.stations.get(frame.name);
-  // The groups stop delivering before the station's files close under them.
+  // The groups stop delivering before the station's files close under them (none for a
+  // station that does not exist or could not be opened; delete answers for those).
   core.groups.dropStation(frame.name);
   await core.stations.delete(frame.name);
   conn.send({ type: 'ok', id: frame.id });
