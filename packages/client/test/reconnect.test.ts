@@ -174,8 +174,15 @@ describe('calls made while reconnecting', () => {
           : undefined,
     });
     const client = await openClient(broker, { reconnect: { initialDelayMs: 30, maxDelayMs: 30 } });
+    // Waiting on the event, not polling `connected`: on a loaded machine the 30 ms gap can
+    // close between two polls.
+    const disconnected = new Promise<void>((resolve) =>
+      client.onStatus((event) => {
+        if (event.type === 'disconnected') resolve();
+      }),
+    );
     broker.link.drop();
-    await until(() => !client.connected);
+    await disconnected;
     const consumer = await client.consume('s', { group: 'g' });
     expect(client.connected).toBe(true);
     expect(broker.link.received.map((frame) => frame.type)).toEqual(['hello', 'subscribe']);
