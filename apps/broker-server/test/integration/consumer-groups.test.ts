@@ -10,7 +10,7 @@ import { useBrokers } from '../support/broker-fixture.js';
 import type { BrokerProcess } from '../support/broker-process.js';
 import { Deliveries } from '../support/deliveries.js';
 import type { RawClient } from '../support/raw-client.js';
-import { expectError, type Requester } from '../support/requester.js';
+import { expectError, expectType, type Requester } from '../support/requester.js';
 
 const fixture = useBrokers();
 
@@ -32,11 +32,6 @@ async function client(b: BrokerProcess): Promise<Client> {
 const text = (s: string) => new TextEncoder().encode(s);
 const offsets = (ms: DeliveredMessage[]) => ms.map((m) => m.offset);
 const counts = (ms: DeliveredMessage[]) => ms.map((m) => m.deliveryCount);
-
-function expectType<T extends Frame['type']>(frame: Frame, type: T): Extract<Frame, { type: T }> {
-  if (frame.type !== type) throw new Error(`expected ${type}, got ${JSON.stringify(frame)}`);
-  return frame as Extract<Frame, { type: T }>;
-}
 
 async function produce(r: Requester, station: string, n: number, prefix = 'm'): Promise<void> {
   const messages = Array.from({ length: n }, (_, i) => ({ payload: text(`${prefix}${i}`) }));

@@ -1,16 +1,12 @@
-import type { DeliveredMessage, Frame } from '@ferry/protocol';
+import type { DeliveredMessage } from '@ferry/protocol';
 import { describe, expect, it } from 'vitest';
 import { useBrokers } from '../support/broker-fixture.js';
 import { Deliveries } from '../support/deliveries.js';
+import { expectType } from '../support/requester.js';
 
 const fixture = useBrokers();
 /** The reason CONS-9 gives when the last delivery ended with its subscription. */
 const REASON = 'max deliveries exceeded: the subscription ended while it was in flight';
-
-function expectType<T extends Frame['type']>(frame: Frame, type: T): Extract<Frame, { type: T }> {
-  if (frame.type !== type) throw new Error(`expected ${type}, got ${JSON.stringify(frame)}`);
-  return frame as Extract<Frame, { type: T }>;
-}
 
 describe('consumers that crash while holding a message', () => {
   it('[CONS-8] [CONS-9] six consumers crash in turn at maxDeliveries 3: each message is dead-lettered once, after its third delivery, with the reason', async () => {

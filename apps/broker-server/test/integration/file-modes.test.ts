@@ -5,21 +5,16 @@
 import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Frame } from '@ferry/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { useBrokers } from '../support/broker-fixture.js';
 import { Deliveries } from '../support/deliveries.js';
+import { expectType } from '../support/requester.js';
 
 const fixture = useBrokers();
 const parents: string[] = [];
 afterEach(() => {
   for (const dir of parents.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
-
-function expectType<T extends Frame['type']>(frame: Frame, type: T): Extract<Frame, { type: T }> {
-  if (frame.type !== type) throw new Error(`expected ${type}, got ${JSON.stringify(frame)}`);
-  return frame as Extract<Frame, { type: T }>;
-}
 
 /** Every path below `dir` (itself included) whose mode is not 0700 for a directory or 0600 for a file. */
 function wrongModes(dir: string): string[] {

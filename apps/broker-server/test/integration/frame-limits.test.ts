@@ -1,11 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  DEFAULT_LIMITS,
-  type DeliveredMessage,
-  type Frame,
-  type ProduceMessage,
-} from '@ferry/protocol';
+import { DEFAULT_LIMITS, type DeliveredMessage, type ProduceMessage } from '@ferry/protocol';
 import { describe, expect, it } from 'vitest';
 import { largestItemBytes } from '../../src/broker/frame-budget.js';
 import { useBrokers } from '../support/broker-fixture.js';
@@ -13,7 +8,7 @@ import type { BrokerProcess } from '../support/broker-process.js';
 import { Deliveries } from '../support/deliveries.js';
 import { recordFrameSizes } from '../support/frame-sizes.js';
 import { connectTcp } from '../support/raw-client.js';
-import { Requester } from '../support/requester.js';
+import { expectType, Requester } from '../support/requester.js';
 import { useTempDirs } from '../support/temp-dir.js';
 
 const fixture = useBrokers();
@@ -42,11 +37,6 @@ async function tightBroker(): Promise<{ b: BrokerProcess; maxFrameBytes: number 
   const file = join(tempDir(), 'ferry.json');
   writeFileSync(file, JSON.stringify({ limits: { maxFrameBytes } }));
   return { b: await fixture.broker({ args: ['--config', file] }), maxFrameBytes };
-}
-
-function expectType<T extends Frame['type']>(frame: Frame, type: T): Extract<Frame, { type: T }> {
-  if (frame.type !== type) throw new Error(`expected ${type}, got ${JSON.stringify(frame)}`);
-  return frame as Extract<Frame, { type: T }>;
 }
 
 const mib = (fill: number) => new Uint8Array(MIB).fill(fill);

@@ -1,20 +1,14 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Frame } from '@ferry/protocol';
 import { describe, expect, it } from 'vitest';
 import { useBrokers } from '../support/broker-fixture.js';
 import type { BrokerProcess } from '../support/broker-process.js';
 import { Deliveries } from '../support/deliveries.js';
-import { expectError, type Requester } from '../support/requester.js';
+import { expectError, expectType, type Requester } from '../support/requester.js';
 
 const fixture = useBrokers();
 
 const text = (s: string) => new TextEncoder().encode(s);
-
-function expectType<T extends Frame['type']>(frame: Frame, type: T): Extract<Frame, { type: T }> {
-  if (frame.type !== type) throw new Error(`expected ${type}, got ${JSON.stringify(frame)}`);
-  return frame as Extract<Frame, { type: T }>;
-}
 
 async function produce(r: Requester, station: string, n: number): Promise<void> {
   const messages = Array.from({ length: n }, (_, i) => ({ payload: text(`m${i}`) }));

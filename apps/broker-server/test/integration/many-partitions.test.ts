@@ -5,12 +5,13 @@
  * answering /livez, and restarts on the same data with everything there.
  */
 import { readdirSync } from 'node:fs';
-import type { DeliveredMessage, Frame } from '@ferry/protocol';
+import type { DeliveredMessage } from '@ferry/protocol';
 import { describe, expect, it } from 'vitest';
 import { useBrokers } from '../support/broker-fixture.js';
 import type { BrokerProcess } from '../support/broker-process.js';
 import { Deliveries } from '../support/deliveries.js';
 import type { Requester } from '../support/requester.js';
+import { expectType } from '../support/requester.js';
 
 const fixture = useBrokers();
 const LIMIT = 256;
@@ -19,11 +20,6 @@ const PARTITIONS = 400;
 const names = Array.from({ length: STATIONS }, (_, i) => `wide-${i}`);
 const bytes = (s: string) => new TextEncoder().encode(s);
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
-
-function expectType<T extends Frame['type']>(frame: Frame, type: T): Extract<Frame, { type: T }> {
-  if (frame.type !== type) throw new Error(`expected ${type}, got ${JSON.stringify(frame)}`);
-  return frame as Extract<Frame, { type: T }>;
-}
 
 const descriptors = (b: BrokerProcess) => readdirSync(`/proc/${b.pid}/fd`).length;
 

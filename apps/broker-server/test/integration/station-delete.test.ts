@@ -1,14 +1,8 @@
-import type { Frame } from '@ferry/protocol';
 import { describe, expect, it } from 'vitest';
 import { useBrokers } from '../support/broker-fixture.js';
-import { expectError } from '../support/requester.js';
+import { expectError, expectType } from '../support/requester.js';
 
 const fixture = useBrokers();
-
-function expectType<T extends Frame['type']>(frame: Frame, type: T): Extract<Frame, { type: T }> {
-  if (frame.type !== type) throw new Error(`expected ${type}, got ${JSON.stringify(frame)}`);
-  return frame as Extract<Frame, { type: T }>;
-}
 
 /** pino's level for error. */
 const ERROR = 50;

@@ -1,15 +1,9 @@
-import type { Frame } from '@ferry/protocol';
 import { describe, expect, it } from 'vitest';
 import { useBrokers } from '../support/broker-fixture.js';
 import type { BrokerProcess } from '../support/broker-process.js';
-import { expectError, type Requester } from '../support/requester.js';
+import { expectError, expectType, type Requester } from '../support/requester.js';
 
 const fixture = useBrokers();
-
-function expectType<T extends Frame['type']>(frame: Frame, type: T): Extract<Frame, { type: T }> {
-  if (frame.type !== type) throw new Error(`expected ${type}, got ${JSON.stringify(frame)}`);
-  return frame as Extract<Frame, { type: T }>;
-}
 
 const create = (r: Requester, name: string, partitions = 1) =>
   r.request({ type: 'stationCreate', name, config: { partitions } });

@@ -4,18 +4,12 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Frame } from '@ferry/protocol';
 import { describe, expect, it } from 'vitest';
 import { useBrokers } from '../support/broker-fixture.js';
-import { expectError } from '../support/requester.js';
+import { expectError, expectType } from '../support/requester.js';
 
 const fixture = useBrokers();
 const payload = (s: string) => new TextEncoder().encode(s);
-
-function expectType<T extends Frame['type']>(frame: Frame, type: T): Extract<Frame, { type: T }> {
-  if (frame.type !== type) throw new Error(`expected ${type}, got ${JSON.stringify(frame)}`);
-  return frame as Extract<Frame, { type: T }>;
-}
 
 describe('a station that cannot be opened at start [LIMITS-3]', () => {
   it('[LIMITS-3] is logged and answers STORAGE_FAILED; the broker starts and serves the other stations', async () => {

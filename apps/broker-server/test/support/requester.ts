@@ -68,3 +68,12 @@ export function expectError(frame: Frame): ErrorFrame {
   if (frame.type !== 'error') throw new Error(`expected an error frame, got ${frame.type}`);
   return frame;
 }
+
+/** The frame, typed, if it is of `type`; throws with the frame otherwise. */
+export function expectType<T extends Frame['type']>(
+  frame: Frame,
+  type: T,
+): Extract<Frame, { type: T }> {
+  if (frame.type !== type) throw new Error(`expected ${type}, got ${JSON.stringify(frame)}`);
+  return frame as Extract<Frame, { type: T }>;
+}
