@@ -3,6 +3,7 @@
  * than queue without bound, per connection and for all connections together, and answers
  * everything once they read again. [LIMITS-5]
  */
+import { readFileSync } from 'node:fs';
 import type { Frame } from '@ferry/protocol';
 import { encodeFrame, frame } from '@ferry/protocol';
 import { describe, expect, it } from 'vitest';
@@ -12,10 +13,28 @@ import { connectTcp, type TcpClient } from '../support/raw-client.js';
 
 const fixture = useBrokers();
 const MIB = 1024 * 1024;
+const MB = 1_000_000;
+
+/** The largest a TCP socket buffer may grow to, from the kernel's settings (Linux). */
+function kernelBufferMax(name: 'tcp_rmem' | 'tcp_wmem'): number {
+  try {
+    const max = Number(readFileSync(`/proc/sys/net/ipv4/${name}`, 'utf8').trim().split(/\s+/)[2]);
+    if (Number.isSafeInteger(max) && max > 0) return max;
+  } catch {
+    // Not Linux: assume Linux's defaults.
+  }
+  return name === 'tcp_rmem' ? 6 * MIB : 4 * MIB;
+}
 /** stationInfo requests each client sends: several MiB of replies, past every socket buffer. */
 const REQUESTS = 30_000;
-/** Produce frames a client sends after them, at most: far more than the socket buffers hold. */
-const MAX_FILL_FRAMES = 24;
+/**
+ * 1 MB produce frames a client sends after them, at most: more than the kernel can buffer
+ * between the two ends (the broker's receive buffer grows with autotuning up to tcp_rmem's
+ * maximum, the client's send buffer up to tcp_wmem's), so the client backs up only once the
+ * broker stops reading it.
+ */
+const MAX_FILL_FRAMES =
+  Math.ceil((kernelBufferMax('tcp_rmem') + kernelBufferMax('tcp_wmem')) / MB) + 4;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -41,7 +60,7 @@ function sendInfoRequests(client: TcpClient): void {
  * only happens once the broker no longer reads it; the number of frames sent.
  */
 async function fillUntilBackedUp(client: TcpClient): Promise<number> {
-  const payload = new Uint8Array(1_000_000);
+  const payload = new Uint8Array(MB);
   let sent = 0;
   while (sent < MAX_FILL_FRAMES && client.socket.writableLength < MIB) {
     sent += 1;
