@@ -43,6 +43,7 @@ export const ERROR_CODES = Object.freeze({
   BUFFER_FULL: { number: 202, retriable: true, description: "Client-side: the bounded outbound buffer kept while disconnected is full (by bytes or by count); nothing was queued." },
   ABORTED: { number: 203, retriable: false, description: "Client-side: the caller's AbortSignal fired; the operation was abandoned (a frame already sent may still take effect)." },
   CLIENT_CLOSED: { number: 204, retriable: false, description: "Client-side: the client was closed or is draining; no new operation is accepted." },
+  PROTOCOL_VIOLATION: { number: 205, retriable: true, description: "Client-side: the server sent what the protocol does not allow (a frame the codec rejects, a reply of the wrong type, a client-only frame); the client drops that connection and reconnects." },
 } as const);
 
 /** A stable error code from the spec's error table. */

@@ -646,7 +646,7 @@ export interface DlsEntriesFrame {
   more: boolean;
 }
 
-/** Frame 42 (client to server): Redelivers dead-letter entries to the groups that failed them and removes them from the store; ok carries the count resent. Answered by {@link OkFrame}. */
+/** Frame 42 (client to server): Redelivers dead-letter entries to the groups that failed them; each entry leaves the store once its resent message is acknowledged (DLS-3). ok carries the count resent. Answered by {@link OkFrame}. */
 export interface DlsResendFrame {
   type: 'dlsResend';
   /** Request id. */
