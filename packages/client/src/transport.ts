@@ -3,14 +3,34 @@
  * (TCP, TLS, WebSocket); the core does the protocol.
  */
 
-/** An open connection that carries whole frame bodies (one MessagePack value each). */
+/**
+ * An open connection that carries whole frame bodies (one MessagePack value each).
+ *
+ * Writing is flow-controlled the stream way: {@link Transport.send} always queues the frame
+ * and returns `false` once the transport holds more unsent bytes than its high-water mark;
+ * the writer then stops sending and awaits {@link Transport.drained} before sending more
+ * [CLIENT-6]. A transport never drops or refuses a frame because it is over the mark.
+ */
 export interface Transport extends AsyncIterable<Uint8Array> {
   /**
    * Queues one frame body for sending; a byte-stream transport adds the length prefix.
-   * Never throws: after the transport closed it drops the frame (the core learns of the
-   * close from the iterator ending).
+   *
+   * Returns `true` while the bytes buffered to send (queued here and in the runtime's socket)
+   * are under the transport's high-water mark, `false` once they are at or past it. The
+   * frame was queued either way: `false` asks the caller to stop sending until
+   * {@link Transport.drained} resolves, as `socket.write` and `'drain'` do in Node.
+   *
+   * Never throws: after the transport closed it drops the frame and returns `true`, since
+   * waiting to drain would be pointless (the core learns of the close from the iterator
+   * ending).
    */
-  send(frame: Uint8Array): void;
+  send(frame: Uint8Array): boolean;
+  /**
+   * Resolves at once while the buffered bytes are under the high-water mark; otherwise once
+   * they fall back under it, or once the transport closes, whichever comes first. It never
+   * rejects and never outlives the connection, so awaiting it cannot hang.
+   */
+  drained(): Promise<void>;
   /** Closes the connection; idempotent. Resolves once it is closed. */
   close(): Promise<void>;
   /**
