@@ -21,7 +21,7 @@ import {
   unknownKind,
   unknownTag,
 } from '../validate.js';
-import { DEFAULT_LIMITS, STORAGE_KIND_VALUES, DURABILITY_VALUES, START_KIND_VALUES } from './constants.js';
+import { DEFAULT_LIMITS, STORAGE_KIND_VALUES, DURABILITY_VALUES, GROUP_ORDERING_VALUES, START_KIND_VALUES } from './constants.js';
 import { ProtocolError } from './errors.js';
 import type * as T from './types.js';
 import type { Limits } from './types.js';
@@ -218,6 +218,8 @@ function readGroupInfo(v: unknown, p: string, l: Limits): T.GroupInfo {
   if (present(x)) o.ackTimeoutMs = uint(x, U32, p, 'ackTimeoutMs');
   x = m.maxDeliveries;
   if (present(x)) o.maxDeliveries = uint(x, U32, p, 'maxDeliveries');
+  x = m.ordering;
+  if (present(x)) o.ordering = oneOf(x, GROUP_ORDERING_VALUES, p, 'ordering');
   return o;
 }
 
@@ -229,6 +231,7 @@ function writeGroupInfo(o: T.GroupInfo, p: string, l: Limits): Record<string, un
   m.lag = uint(o.lag, U53, p, 'lag');
   if (present(o.ackTimeoutMs)) m.ackTimeoutMs = uint(o.ackTimeoutMs, U32, p, 'ackTimeoutMs');
   if (present(o.maxDeliveries)) m.maxDeliveries = uint(o.maxDeliveries, U32, p, 'maxDeliveries');
+  if (present(o.ordering)) m.ordering = oneOf(o.ordering, GROUP_ORDERING_VALUES, p, 'ordering');
   return m;
 }
 
@@ -286,6 +289,8 @@ function readSubscribeOptions(v: unknown, p: string, l: Limits): T.SubscribeOpti
   if (present(x)) o.maxDeliveries = uint(x, U32, p, 'maxDeliveries');
   x = m.credit;
   if (present(x)) o.credit = uint(x, U32, p, 'credit');
+  x = m.ordering;
+  if (present(x)) o.ordering = oneOf(x, GROUP_ORDERING_VALUES, p, 'ordering');
   return o;
 }
 
@@ -295,6 +300,7 @@ function writeSubscribeOptions(o: T.SubscribeOptions, p: string, l: Limits): Rec
   if (present(o.ackTimeoutMs)) m.ackTimeoutMs = uint(o.ackTimeoutMs, U32, p, 'ackTimeoutMs');
   if (present(o.maxDeliveries)) m.maxDeliveries = uint(o.maxDeliveries, U32, p, 'maxDeliveries');
   if (present(o.credit)) m.credit = uint(o.credit, U32, p, 'credit');
+  if (present(o.ordering)) m.ordering = oneOf(o.ordering, GROUP_ORDERING_VALUES, p, 'ordering');
   return m;
 }
 
@@ -308,6 +314,8 @@ function readGroupOptions(v: unknown, p: string, l: Limits): T.GroupOptions {
   if (present(x)) o.ackTimeoutMs = uint(x, U32, p, 'ackTimeoutMs');
   x = m.maxDeliveries;
   if (present(x)) o.maxDeliveries = uint(x, U32, p, 'maxDeliveries');
+  x = m.ordering;
+  if (present(x)) o.ordering = oneOf(x, GROUP_ORDERING_VALUES, p, 'ordering');
   return o;
 }
 
@@ -316,6 +324,7 @@ function writeGroupOptions(o: T.GroupOptions, p: string, l: Limits): Record<stri
   if (present(o.start)) m.start = writeStartPosition(o.start as T.StartPosition, join(p, 'start'), l);
   if (present(o.ackTimeoutMs)) m.ackTimeoutMs = uint(o.ackTimeoutMs, U32, p, 'ackTimeoutMs');
   if (present(o.maxDeliveries)) m.maxDeliveries = uint(o.maxDeliveries, U32, p, 'maxDeliveries');
+  if (present(o.ordering)) m.ordering = oneOf(o.ordering, GROUP_ORDERING_VALUES, p, 'ordering');
   return m;
 }
 

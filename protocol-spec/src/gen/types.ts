@@ -6,6 +6,9 @@ export type StorageKind = 'file' | 'memory';
 /** When an append is acknowledged. */
 export type Durability = 'always' | 'interval' | 'never' | 'memory';
 
+/** How a consumer group shares its station's partitions among its members (GROUP-4). */
+export type GroupOrdering = 'none' | 'partition';
+
 /** Where a new consumer group starts reading. */
 export type StartKind = 'earliest' | 'latest' | 'offset' | 'lastN';
 
@@ -135,6 +138,8 @@ export interface GroupInfo {
   ackTimeoutMs?: number;
   /** The group's maximum deliveries before dead-lettering. */
   maxDeliveries?: number;
+  /** How the group shares partitions among its members (GROUP-4); absent from older brokers, which mean none. */
+  ordering?: GroupOrdering;
 }
 
 /** A station with its effective settings and state. */
@@ -161,7 +166,7 @@ export interface StartPosition {
   value?: number;
 }
 
-/** Subscription settings. start, ackTimeoutMs and maxDeliveries apply when the group is created. */
+/** Subscription settings. start, ackTimeoutMs, maxDeliveries and ordering apply when the group is created. */
 export interface SubscribeOptions {
   /** Start position of a new group (default latest). */
   start?: StartPosition;
@@ -171,6 +176,8 @@ export interface SubscribeOptions {
   maxDeliveries?: number;
   /** Initial credit (messages the broker may send before the next credit frame). */
   credit?: number;
+  /** How a new group shares partitions among its members (GROUP-4, default none). */
+  ordering?: GroupOrdering;
 }
 
 /** Settings of a consumer group created with groupCreate; absent ones take the station's defaults (start defaults to latest). */
@@ -181,6 +188,8 @@ export interface GroupOptions {
   ackTimeoutMs?: number;
   /** Dead-letter a message after this many deliveries. */
   maxDeliveries?: number;
+  /** How the group shares partitions among its members (GROUP-4, default none). */
+  ordering?: GroupOrdering;
 }
 
 /** Message headers, names to values. */
