@@ -50,6 +50,23 @@ export function emitTypes(spec: Spec): string {
   out += `/** Frames a client sends. */\nexport type ClientFrame =\n${union(spec.frames.filter((f) => f.direction !== 'server'))};\n\n`;
   out += `/** Frames a server sends. */\nexport type ServerFrame =\n${union(spec.frames.filter((f) => f.direction !== 'client'))};\n\n`;
   out += `/** The name of a frame type. */\nexport type FrameType = Frame['type'];\n\n`;
-  out += `/** The frame interface for a frame type name. */\nexport type FrameOf<K extends FrameType> = Extract<Frame, { type: K }>;\n`;
+  out += `/** The frame interface for a frame type name. */\nexport type FrameOf<K extends FrameType> = Extract<Frame, { type: K }>;\n\n`;
+  out += emitReplyTypes(spec);
+  return out;
+}
+
+/** The request/reply pairs, from each frame's `reply:`: a peer can check every reply's type. */
+function emitReplyTypes(spec: Spec): string {
+  const requests = spec.frames.filter((f) => f.reply !== undefined);
+  let out =
+    '/** The type of the frame that answers each request frame type (its `reply:` in the spec). */\n';
+  out += `export interface Replies {\n${requests.map((f) => `  ${f.name}: '${f.reply}';\n`).join('')}}\n\n`;
+  out +=
+    '/** A request frame type: one the spec gives a reply. */\nexport type RequestType = keyof Replies;\n\n';
+  out += '/** A request frame. */\nexport type RequestFrame = FrameOf<RequestType>;\n\n';
+  out +=
+    '/** The frame type that answers request frames of type `K`. */\nexport type ReplyType<K extends RequestType> = Replies[K];\n\n';
+  out +=
+    '/** The frame that answers request frames of type `K`. */\nexport type ReplyOf<K extends RequestType> = FrameOf<Replies[K]>;\n';
   return out;
 }

@@ -761,3 +761,36 @@ export type FrameType = Frame['type'];
 
 /** The frame interface for a frame type name. */
 export type FrameOf<K extends FrameType> = Extract<Frame, { type: K }>;
+
+/** The type of the frame that answers each request frame type (its `reply:` in the spec). */
+export interface Replies {
+  hello: 'welcome';
+  ping: 'pong';
+  stationCreate: 'station';
+  stationUpdate: 'station';
+  stationDelete: 'ok';
+  stationInfo: 'station';
+  stationList: 'stations';
+  produce: 'produceAck';
+  subscribe: 'subscribed';
+  unsubscribe: 'ok';
+  groupCreate: 'group';
+  groupDelete: 'ok';
+  groupInfo: 'group';
+  groupList: 'groups';
+  dlsList: 'dlsEntries';
+  dlsResend: 'ok';
+  dlsDrop: 'ok';
+}
+
+/** A request frame type: one the spec gives a reply. */
+export type RequestType = keyof Replies;
+
+/** A request frame. */
+export type RequestFrame = FrameOf<RequestType>;
+
+/** The frame type that answers request frames of type `K`. */
+export type ReplyType<K extends RequestType> = Replies[K];
+
+/** The frame that answers request frames of type `K`. */
+export type ReplyOf<K extends RequestType> = FrameOf<Replies[K]>;
