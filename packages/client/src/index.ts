@@ -49,4 +49,9 @@ export {
   type ProducerOptions,
 } from './producer.js';
 export type { StatusEvent, StatusListener } from './status.js';
-export type { Transport, TransportFactory, TransportOptions } from './transport.js';
+export type {
+  InboundLimits,
+  Transport,
+  TransportFactory,
+  TransportOptions,
+} from './transport.js';

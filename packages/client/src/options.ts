@@ -1,7 +1,8 @@
 /** Connection options and their defaults. */
 import type { Auth } from '@ferry/protocol';
 import { type Backoff, backoffFrom, type ReconnectOptions } from './backoff.js';
-import type { TransportFactory } from './transport.js';
+import { DEFAULT_INBOUND_LIMITS } from './internal/frame-queue.js';
+import type { InboundLimits, TransportFactory } from './transport.js';
 
 export interface ConnectOptions {
   /** Opens connections; each runtime package passes its own. */
@@ -18,6 +19,13 @@ export interface ConnectOptions {
   reconnect?: ReconnectOptions | false;
   /** Bounds on what is kept to send while disconnected; past either, calls fail with BUFFER_FULL. */
   buffer?: { maxBytes?: number; maxFrames?: number };
+  /**
+   * Bounds on received frames the client has not processed yet, the same in every runtime.
+   * Past either, a socket that can pause stops reading (the broker then backs up); a browser
+   * WebSocket, which cannot, closes the connection and the client reconnects. Defaults:
+   * 16 MiB and 4,096 frames. One frame is always accepted, however large.
+   */
+  inbound?: { maxBytes?: number; maxFrames?: number };
   /** Aborts the initial connect. */
   signal?: AbortSignal;
   /** Random source for backoff jitter, in [0, 1). Tests make it deterministic. */
@@ -33,6 +41,8 @@ export interface ResolvedOptions {
   reconnect: Backoff | undefined;
   bufferMaxBytes: number;
   bufferMaxFrames: number;
+  /** Passed to the transport factory as `TransportOptions.inbound`. */
+  inbound: InboundLimits;
   random: () => number;
 }
 
@@ -52,6 +62,16 @@ export function resolveOptions(options: ConnectOptions): ResolvedOptions {
     reconnect: options.reconnect === false ? undefined : backoffFrom(options.reconnect),
     bufferMaxBytes: positive(options.buffer?.maxBytes ?? 8 * 1024 * 1024, 'buffer.maxBytes'),
     bufferMaxFrames: positive(options.buffer?.maxFrames ?? 4096, 'buffer.maxFrames'),
+    inbound: {
+      maxBytes: positive(
+        options.inbound?.maxBytes ?? DEFAULT_INBOUND_LIMITS.maxBytes,
+        'inbound.maxBytes',
+      ),
+      maxFrames: positive(
+        options.inbound?.maxFrames ?? DEFAULT_INBOUND_LIMITS.maxFrames,
+        'inbound.maxFrames',
+      ),
+    },
     random: options.random ?? Math.random,
   };
 }

@@ -48,6 +48,26 @@ export interface TransportOptions {
   maxFrameBytes: number;
   /** Aborts the connection attempt; the factory then rejects with an `ABORTED` error. */
   signal: AbortSignal;
+  /**
+   * Bounds on received frames not yet read from the iterator; each bound defaults on its own
+   * (16 MiB, 4,096 frames). See {@link InboundLimits}.
+   */
+  inbound?: Partial<InboundLimits>;
+}
+
+/**
+ * How far a transport's reader may fall behind: received frames the iterator has not yet
+ * handed out. A transport that can stop reading (TCP, TLS, Node's `ws`) pauses its socket at
+ * either bound and resumes at half of both, so the server backs up instead of the client's
+ * memory. One that cannot (the W3C `WebSocket`) closes with a `CONNECTION_CLOSED` error once a
+ * frame would pass either bound. One frame is always accepted, however large, so that any
+ * frame within `maxFrameBytes` can be read.
+ */
+export interface InboundLimits {
+  /** Unread frame bytes. Default 16 MiB: one frame at the default maxFrameBytes (9 MiB) and more. */
+  maxBytes: number;
+  /** Unread frames. Default 4,096. */
+  maxFrames: number;
 }
 
 /**
