@@ -4,10 +4,15 @@
  */
 import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { type ConnectionOptions, connect as tlsConnect } from 'node:tls';
-import { abortError, type Transport, type TransportFactory } from '@ferry/client';
-import { FRAME_HEADER_BYTES, FrameReader, writeFrameHeader } from '@ferry/protocol';
+import {
+  abortError,
+  type InboundLimits,
+  type Transport,
+  type TransportFactory,
+} from '@ferry/client';
+import { encodeFrames, FrameQueue, framedLength, WriteGate } from '@ferry/client/internal';
+import { FrameReader } from '@ferry/protocol';
 import { connectAttempt, connectionFailed } from './connect-attempt.js';
-import { FrameQueue } from './frame-queue.js';
 import { dropAfterLinger } from './linger.js';
 
 /** The port of a `ferry:` or `ferrys:` URL that names none. */
@@ -20,7 +25,7 @@ export interface TcpTransportOptions {
 
 /** Opens `ferry:` connections, or `ferrys:` ones when given `tls`. */
 export function tcpTransport(options: TcpTransportOptions = {}): TransportFactory {
-  return async ({ url, maxFrameBytes, signal }) => {
+  return async ({ url, maxFrameBytes, signal, inbound }) => {
     const address = `${url.protocol}//${url.host}`;
     if (signal.aborted) throw abortError(signal, `connecting to ${address}`);
     // URL keeps the brackets of an IPv6 host; sockets want the bare address.
@@ -42,7 +47,7 @@ export function tcpTransport(options: TcpTransportOptions = {}): TransportFactor
       // Options Node refuses at once, such as an unknown TLS version.
       throw connectionFailed(address, cause);
     }
-    const transport = new TcpTransport(socket, maxFrameBytes);
+    const transport = new TcpTransport(socket, maxFrameBytes, inbound);
     await connectAttempt({
       emitter: socket,
       openEvent: secure ? 'secureConnect' : 'connect',
@@ -58,6 +63,7 @@ class TcpTransport implements Transport {
   readonly #socket: Socket;
   readonly #reader: FrameReader;
   readonly #queue: FrameQueue;
+  readonly #gate: WriteGate;
   readonly #closed: Promise<Error | undefined>;
   /** Bodies sent in this tick, written together by one microtask. */
   #outgoing: Uint8Array[] = [];
@@ -68,12 +74,16 @@ class TcpTransport implements Transport {
   #closedHere = false;
   #error: Error | undefined;
 
-  constructor(socket: Socket, maxFrameBytes: number) {
+  constructor(socket: Socket, maxFrameBytes: number, inbound?: Partial<InboundLimits>) {
     this.#socket = socket;
     this.#reader = new FrameReader({ maxFrameBytes });
-    this.#queue = new FrameQueue({
+    this.#queue = new FrameQueue(inbound, {
       pause: () => socket.pause(),
       resume: () => socket.resume(),
+    });
+    // This tick's frames count too, so send() answers before they reach the socket.
+    this.#gate = new WriteGate({
+      buffered: () => this.#outgoingBytes + socket.writableLength,
     });
     // Requests are small and latency-bound; batching is done here, per tick.
     socket.setNoDelay(true);
@@ -86,16 +96,22 @@ class TcpTransport implements Transport {
       socket.once('close', () => {
         this.#closing = true;
         this.#queue.end();
+        this.#gate.close();
         resolve(this.#error);
       });
     });
   }
 
-  send(frame: Uint8Array): void {
-    if (this.#closing) return;
+  send(frame: Uint8Array): boolean {
+    if (this.#closing) return true;
     this.#outgoing.push(frame);
-    this.#outgoingBytes += FRAME_HEADER_BYTES + frame.length;
+    this.#outgoingBytes += framedLength(frame);
     if (this.#outgoing.length === 1) queueMicrotask(() => this.#flush());
+    return this.#gate.open;
+  }
+
+  drained(): Promise<void> {
+    return this.#gate.drained();
   }
 
   close(): Promise<void> {
@@ -104,6 +120,7 @@ class TcpTransport implements Transport {
       this.#closing = true;
       this.#closedHere = true;
       this.#queue.clear();
+      this.#gate.close();
       this.#socket.end();
       // Reads on, dropping what comes, so that the server's end of stream is seen.
       this.#socket.resume();
@@ -117,14 +134,8 @@ class TcpTransport implements Transport {
   }
 
   [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
-    return {
-      next: () => this.#queue.next(),
-      // Leaving a `for await` early means nobody reads the connection any more.
-      return: async () => {
-        await this.close();
-        return { done: true, value: undefined };
-      },
-    };
+    // Leaving a `for await` early means nobody reads the connection any more.
+    return this.#queue.iterator(() => this.close());
   }
 
   /** Writes the frames of this tick as one buffer: one syscall, one TCP segment when small. */
@@ -134,21 +145,20 @@ class TcpTransport implements Transport {
     this.#outgoing = [];
     this.#outgoingBytes = 0;
     if (frames.length === 0 || this.#closing || !this.#socket.writable) return;
-    const out = new Uint8Array(size);
-    let offset = 0;
+    let out: Uint8Array;
     try {
-      for (const body of frames) {
-        writeFrameHeader(out, offset, body.length);
-        out.set(body, offset + FRAME_HEADER_BYTES);
-        offset += FRAME_HEADER_BYTES + body.length;
-      }
+      out = encodeFrames(frames, size);
     } catch (error) {
       // An empty body has no valid length prefix; the core never sends one.
       this.#fail(error as Error);
       return;
     }
-    this.#socket.write(out);
+    // Rather than 'drain', which waits for an empty buffer at the socket's own mark, each
+    // write that reaches the kernel lets the waiters go as soon as the gate's mark allows.
+    this.#socket.write(out, this.#written);
   }
+
+  readonly #written = (): void => this.#gate.check();
 
   #receive(chunk: Buffer): void {
     if (this.#closing) return;
@@ -176,6 +186,7 @@ class TcpTransport implements Transport {
   #fail(error: Error): void {
     this.#error ??= error;
     this.#closing = true;
+    this.#gate.close();
     this.#socket.destroy();
   }
 }

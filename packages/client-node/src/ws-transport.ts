@@ -4,11 +4,17 @@
  */
 import type { Socket } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
-import { abortError, ConnectionError, type Transport, type TransportFactory } from '@ferry/client';
+import {
+  abortError,
+  ConnectionError,
+  type InboundLimits,
+  type Transport,
+  type TransportFactory,
+} from '@ferry/client';
+import { FrameQueue, WriteGate } from '@ferry/client/internal';
 import { ProtocolError } from '@ferry/protocol';
 import WebSocket, { type ClientOptions, type RawData } from 'ws';
 import { connectAttempt, connectionFailed } from './connect-attempt.js';
-import { FrameQueue } from './frame-queue.js';
 import { dropAfterLinger } from './linger.js';
 
 /** The only close code that means the server ended the connection on purpose. */
@@ -21,7 +27,7 @@ export interface WebSocketTransportOptions {
 
 /** Opens `ws:` and `wss:` connections. */
 export function webSocketTransport(options: WebSocketTransportOptions = {}): TransportFactory {
-  return async ({ url, maxFrameBytes, signal }) => {
+  return async ({ url, maxFrameBytes, signal, inbound }) => {
     const address = `${url.protocol}//${url.host}${url.pathname}`;
     if (signal.aborted) throw abortError(signal, `connecting to ${address}`);
     let ws: WebSocket;
@@ -38,7 +44,7 @@ export function webSocketTransport(options: WebSocketTransportOptions = {}): Tra
       throw connectionFailed(address, cause);
     }
     // Listening before it opens, so no message that follows the open is missed.
-    const transport = new WebSocketTransport(ws);
+    const transport = new WebSocketTransport(ws, inbound);
     await connectAttempt({
       emitter: ws,
       openEvent: 'open',
@@ -53,6 +59,7 @@ export function webSocketTransport(options: WebSocketTransportOptions = {}): Tra
 class WebSocketTransport implements Transport {
   readonly #ws: WebSocket;
   readonly #queue: FrameQueue;
+  readonly #gate: WriteGate;
   readonly #closed: Promise<Error | undefined>;
   /** The TCP socket under the WebSocket, corked for a tick so its messages share one write. */
   #socket: Socket | undefined;
@@ -63,11 +70,13 @@ class WebSocketTransport implements Transport {
   #closedHere = false;
   #error: Error | undefined;
 
-  constructor(ws: WebSocket) {
+  constructor(ws: WebSocket, inbound?: Partial<InboundLimits>) {
     this.#ws = ws;
     // The default: a message arrives as one Buffer, which is viewed rather than copied.
     ws.binaryType = 'nodebuffer';
-    this.#queue = new FrameQueue({ pause: () => ws.pause(), resume: () => ws.resume() });
+    this.#queue = new FrameQueue(inbound, { pause: () => ws.pause(), resume: () => ws.resume() });
+    // ws counts the messages it holds and the socket's buffer.
+    this.#gate = new WriteGate({ buffered: () => ws.bufferedAmount });
     ws.on('upgrade', (response) => {
       this.#socket = response.socket;
     });
@@ -86,13 +95,14 @@ class WebSocketTransport implements Transport {
           );
         }
         this.#queue.end();
+        this.#gate.close();
         resolve(this.#error);
       });
     });
   }
 
-  send(frame: Uint8Array): void {
-    if (this.#closing) return;
+  send(frame: Uint8Array): boolean {
+    if (this.#closing) return true;
     const socket = this.#socket;
     if (socket !== undefined && !this.#corked) {
       this.#corked = true;
@@ -102,14 +112,23 @@ class WebSocketTransport implements Transport {
         socket.uncork();
       });
     }
-    this.#ws.send(frame, { binary: true });
+    // The callback runs once the message reached the kernel: the buffer may be under the mark.
+    this.#ws.send(frame, { binary: true }, this.#written);
+    return this.#gate.open;
   }
+
+  drained(): Promise<void> {
+    return this.#gate.drained();
+  }
+
+  readonly #written = (): void => this.#gate.check();
 
   close(): Promise<void> {
     if (!this.#closing) {
       this.#closing = true;
       this.#closedHere = true;
       this.#queue.clear();
+      this.#gate.close();
       this.#ws.close(NORMAL_CLOSURE);
       // Reads on, dropping what comes, so that the server's close message is seen.
       this.#ws.resume();
@@ -123,14 +142,8 @@ class WebSocketTransport implements Transport {
   }
 
   [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
-    return {
-      next: () => this.#queue.next(),
-      // Leaving a `for await` early means nobody reads the connection any more.
-      return: async () => {
-        await this.close();
-        return { done: true, value: undefined };
-      },
-    };
+    // Leaving a `for await` early means nobody reads the connection any more.
+    return this.#queue.iterator(() => this.close());
   }
 
   #receive(data: RawData, isBinary: boolean): void {
@@ -150,6 +163,7 @@ class WebSocketTransport implements Transport {
   #fail(error: Error): void {
     this.#error ??= error;
     this.#closing = true;
+    this.#gate.close();
     this.#ws.terminate();
   }
 }

@@ -156,6 +156,23 @@ describe('the TCP transport', () => {
     expect(await transport.closed()).toBeUndefined();
   });
 
+  it('pauses reading at the inbound limits it is given', async () => {
+    server = await listen((socket) => {
+      socket.write(stream(FRAMES));
+    });
+    const pause = vi.spyOn(Socket.prototype, 'pause');
+    const transport = await open(`ferry://127.0.0.1:${server.port}`, {
+      inbound: { maxFrames: 2 },
+    });
+    const port = server.port;
+    const ours = () =>
+      pause.mock.contexts.filter((socket) => (socket as Socket).remotePort === port);
+    await vi.waitFor(() => expect(ours()).toHaveLength(1), { timeout: 10_000 });
+    const bodies = transport[Symbol.asyncIterator]();
+    for (const frame of FRAMES) expect(decodeFrame((await bodies.next()).value)).toEqual(frame);
+    await transport.close();
+  });
+
   it('drops the connection after a linger when the peer never hangs up', async () => {
     // Half-open: the peer sees the client's end but never ends its own side.
     server = await listen(() => {}, { allowHalfOpen: true });

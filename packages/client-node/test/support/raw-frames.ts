@@ -1,6 +1,6 @@
 /** Frame-level helpers: a transport from nodeTransport, and the handshake done by hand. */
 import type { ConnectionOptions } from 'node:tls';
-import type { Transport } from '@ferry/client';
+import type { InboundLimits, Transport } from '@ferry/client';
 import { DEFAULT_LIMITS, decodeFrame, encodeFrame, type Frame } from '@ferry/protocol';
 import { nodeTransport } from '../../src/transport.js';
 
@@ -10,6 +10,7 @@ export interface OpenOptions {
   maxFrameBytes?: number;
   signal?: AbortSignal;
   tls?: ConnectionOptions;
+  inbound?: Partial<InboundLimits>;
 }
 
 export function open(url: string, options: OpenOptions = {}): Promise<Transport> {
@@ -17,6 +18,7 @@ export function open(url: string, options: OpenOptions = {}): Promise<Transport>
     url: new URL(url),
     maxFrameBytes: options.maxFrameBytes ?? DEFAULT_LIMITS.maxFrameBytes,
     signal: options.signal ?? new AbortController().signal,
+    inbound: options.inbound,
   });
 }
 
