@@ -37,13 +37,12 @@ export class Stations {
       config === undefined
         ? { type: 'stationCreate' as const, id: 0, name }
         : { type: 'stationCreate' as const, id: 0, name, config };
-    return (await this.conn.request(frame, 'station', call(options))).info;
+    return (await this.conn.request(frame, call(options))).info;
   }
 
   /** The station's settings, partitions, groups and dead-letter count. */
   async info(name: string, options: CallOptions = {}): Promise<StationInfo> {
-    return (await this.conn.request({ type: 'stationInfo', id: 0, name }, 'station', call(options)))
-      .info;
+    return (await this.conn.request({ type: 'stationInfo', id: 0, name }, call(options))).info;
   }
 
   /** Changes the settings that may change after creation (retention, dead letters, group defaults). */
@@ -52,18 +51,13 @@ export class Stations {
     config: StationConfig,
     options: CallOptions = {},
   ): Promise<StationInfo> {
-    return (
-      await this.conn.request(
-        { type: 'stationUpdate', id: 0, name, config },
-        'station',
-        call(options),
-      )
-    ).info;
+    return (await this.conn.request({ type: 'stationUpdate', id: 0, name, config }, call(options)))
+      .info;
   }
 
   /** Deletes the station with its messages, groups and dead letters. */
   async delete(name: string, options: CallOptions = {}): Promise<void> {
-    await this.conn.request({ type: 'stationDelete', id: 0, name }, 'ok', call(options));
+    await this.conn.request({ type: 'stationDelete', id: 0, name }, call(options));
   }
 
   /** Every station (or those with `prefix`), in name order, fetched a page at a time. */
@@ -78,7 +72,6 @@ export class Stations {
           ...(after === undefined ? {} : { after }),
           ...(options.pageSize === undefined ? {} : { limit: options.pageSize }),
         },
-        'stations',
         call(options),
       );
       yield* page.stations;
@@ -117,7 +110,6 @@ export class DeadLetters {
           ...(after === undefined ? {} : { after }),
           ...(options.pageSize === undefined ? {} : { limit: options.pageSize }),
         },
-        'dlsEntries',
         call(options),
       );
       yield* page.entries;
@@ -135,7 +127,6 @@ export class DeadLetters {
   ): Promise<number> {
     const ok = await this.conn.request(
       { type: 'dlsResend', id: 0, station, ids: [...ids] },
-      'ok',
       call(options),
     );
     return ok.count ?? 0;
@@ -145,7 +136,6 @@ export class DeadLetters {
   async drop(station: string, ids: readonly number[], options: CallOptions = {}): Promise<number> {
     const ok = await this.conn.request(
       { type: 'dlsDrop', id: 0, station, ids: [...ids] },
-      'ok',
       call(options),
     );
     return ok.count ?? 0;

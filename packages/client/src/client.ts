@@ -61,7 +61,7 @@ export class Client {
   /** Round trip to the broker, in ms. */
   async ping(options: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<number> {
     const started = Date.now();
-    await this.conn.request({ type: 'ping', id: 0 }, 'pong', options);
+    await this.conn.request({ type: 'ping', id: 0 }, options);
     return Date.now() - started;
   }
 

@@ -186,7 +186,7 @@ export class Consumer<T = Uint8Array> implements AsyncIterable<Message<T>> {
     this.finish(reason);
     if (session !== undefined) {
       await this.conn
-        .request({ type: 'unsubscribe', id: 0, sid: this.sid }, 'ok', { session })
+        .request({ type: 'unsubscribe', id: 0, sid: this.sid }, { session })
         .catch(() => undefined);
     }
   }
@@ -216,7 +216,6 @@ export class Consumer<T = Uint8Array> implements AsyncIterable<Message<T>> {
         group: this.group,
         options,
       },
-      'subscribed',
       {
         session,
         ...(signal === undefined ? {} : { signal }),

@@ -4,8 +4,10 @@
  */
 import {
   type ErrorCode,
+  type ErrorFrame,
   FerryError,
   type FerryErrorOptions,
+  isErrorCode,
   type MessageRef,
 } from '@ferry/protocol';
 
@@ -65,7 +67,58 @@ export class ServerError extends FerryError {
   }
 }
 
+/** An error frame as an exception; unknown codes (a newer broker) keep their text and number. */
+export function serverError(frame: ErrorFrame): ServerError {
+  const code = isErrorCode(frame.code) ? frame.code : 'INTERNAL';
+  const message = isErrorCode(frame.code) ? frame.message : `${frame.code}: ${frame.message}`;
+  return new ServerError(code, message, frame.retriable, frame.refs);
+}
+
 /** The error for a signal that fired, carrying the signal's reason as its cause. */
 export function abortError(signal: AbortSignal, what: string): AbortError {
   return new AbortError(`${what} was aborted`, { cause: signal.reason });
+}
+
+/**
+ * The server broke the protocol (`PROTOCOL_VIOLATION`, retriable): the client drops that
+ * connection and reconnects. One subclass per kind of violation.
+ */
+export class ProtocolViolationError extends FerryError {
+  constructor(message: string, options?: FerryErrorOptions) {
+    super('PROTOCOL_VIOLATION', message, options);
+    this.name = 'ProtocolViolationError';
+  }
+}
+
+/** The server sent bytes the codec rejects; `cause` is the codec's ProtocolError. */
+export class MalformedFrameError extends ProtocolViolationError {
+  constructor(cause: unknown) {
+    const detail = cause instanceof Error ? `: ${cause.message}` : '';
+    super(`the server sent a frame the codec rejects${detail}`, { cause });
+    this.name = 'MalformedFrameError';
+  }
+}
+
+/** The server answered a request with a frame of another type than the spec's `reply:`. */
+export class UnexpectedReplyError extends ProtocolViolationError {
+  readonly expected: string;
+  readonly received: string;
+
+  constructor(request: string, expected: string, received: string) {
+    super(`the server answered ${request} with ${received}; the protocol says ${expected}`);
+    this.name = 'UnexpectedReplyError';
+    this.expected = expected;
+    this.received = received;
+  }
+}
+
+/** The server sent a frame only a client may send. */
+export class ClientFrameError extends ProtocolViolationError {
+  readonly frameType: string;
+
+  constructor(frameType: string) {
+    super(`the server sent ${frameType}, a frame only a client sends`);
+    this.name = 'ClientFrameError';
+    this.frameType = frameType;
+  }
 }

@@ -44,14 +44,13 @@ export class Groups {
     if (options.ackTimeoutMs !== undefined) settings.ackTimeoutMs = options.ackTimeoutMs;
     if (options.maxDeliveries !== undefined) settings.maxDeliveries = options.maxDeliveries;
     const frame = { type: 'groupCreate' as const, id: 0, station, group, options: settings };
-    return (await this.conn.request(frame, 'group', call(options))).info;
+    return (await this.conn.request(frame, call(options))).info;
   }
 
   /** The group's members, in-flight count, lag and settings; `GROUP_NOT_FOUND` if none. */
   async info(station: string, group: string, options: CallOptions = {}): Promise<GroupInfo> {
-    return (
-      await this.conn.request({ type: 'groupInfo', id: 0, station, group }, 'group', call(options))
-    ).info;
+    return (await this.conn.request({ type: 'groupInfo', id: 0, station, group }, call(options)))
+      .info;
   }
 
   /** Deletes the group's cursor and pending state; refused with `GROUP_IN_USE` while it has members unless `force`. */
@@ -63,7 +62,7 @@ export class Groups {
       group,
       ...(options.force === true ? { force: true } : {}),
     };
-    await this.conn.request(frame, 'ok', call(options));
+    await this.conn.request(frame, call(options));
   }
 
   /** Every group of the station, in name order, fetched a page at a time. */
@@ -78,7 +77,6 @@ export class Groups {
           ...(after === undefined ? {} : { after }),
           ...(options.pageSize === undefined ? {} : { limit: options.pageSize }),
         },
-        'groups',
         call(options),
       );
       yield* page.groups;

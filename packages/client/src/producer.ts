@@ -244,7 +244,6 @@ export class Producer<T = Uint8Array> {
           station: this.station,
           messages: batch.map((item) => item.message),
         },
-        'produceAck',
         { timeoutMs },
       )
       .then(

@@ -76,7 +76,7 @@ export class Settlements {
               ...(settlement.delayMs === undefined ? {} : { delayMs: settlement.delayMs }),
             }
           : { type: 'deadLetter', ...base, reason: settlement.reason };
-    this.conn.request(frame, 'ok', { session }).then(
+    this.conn.request(frame, { session }).then(
       () => {
         for (const waiter of batch.waiters) waiter.resolve();
       },

@@ -1,5 +1,6 @@
 /** Connection status, delivered to listeners and to async iterators. */
 import type { FerryError } from '@ferry/protocol';
+import { ClosedError } from './errors.js';
 
 /** Something that happened to the client's connection. */
 export type StatusEvent =
@@ -37,6 +38,21 @@ export class StatusHub {
       this.ended = true;
       this.listeners.clear();
     }
+  }
+
+  /** Resolves at the next `connected` event; rejects at `closed` with its error. */
+  nextConnected(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const off = this.on((event) => {
+        if (event.type === 'connected') {
+          off();
+          resolve();
+        } else if (event.type === 'closed') {
+          off();
+          reject(event.error ?? new ClosedError());
+        }
+      });
+    });
   }
 
   /** An iterator over the events from now on; it ends after `closed`. */

@@ -47,25 +47,63 @@ export class Link {
     this.ended = true;
     this.finish(error);
     this.wake?.();
+    for (const waiter of this.drainWaiters.splice(0)) waiter();
   }
 
   get isOpen(): boolean {
     return !this.ended;
   }
 
+  /**
+   * Plays a transport past its high-water mark: frames sent meanwhile are held (not seen by
+   * the server) and `send` returns false, until `drain()`.
+   */
+  fill(): void {
+    this.full = true;
+  }
+
+  /** Delivers the held frames to the server and resolves the client's `drained()`. */
+  drain(): void {
+    this.full = false;
+    for (const bytes of this.held.splice(0)) this.receive(bytes);
+    for (const waiter of this.drainWaiters.splice(0)) waiter();
+  }
+
+  /** Frames the client sent while the transport was full, not yet delivered. */
+  get heldFrames(): Frame[] {
+    return this.held.map((bytes) => decodeFrame(bytes, DEFAULT_LIMITS));
+  }
+
+  private full = false;
+  private readonly held: Uint8Array[] = [];
+  private drainWaiters: (() => void)[] = [];
+
+  private receive(bytes: Uint8Array): void {
+    const frame = decodeFrame(bytes, DEFAULT_LIMITS);
+    this.received.push(frame);
+    this.broker.frames.push(frame);
+    // Replies arrive asynchronously, as over a socket.
+    queueMicrotask(() => {
+      for (const reply of this.broker.script(frame, this) ?? []) this.push(reply);
+    });
+  }
+
   transport(): Transport {
     const link = this;
     return {
       send: (bytes) => {
-        if (link.ended) return;
-        const frame = decodeFrame(bytes, DEFAULT_LIMITS);
-        link.received.push(frame);
-        link.broker.frames.push(frame);
-        // Replies arrive asynchronously, as over a socket.
-        queueMicrotask(() => {
-          for (const reply of link.broker.script(frame, link) ?? []) link.push(reply);
-        });
+        if (link.ended) return true;
+        if (link.full) {
+          link.held.push(bytes);
+          return false;
+        }
+        link.receive(bytes);
+        return true;
       },
+      drained: () =>
+        link.full && !link.ended
+          ? new Promise<void>((resolve) => link.drainWaiters.push(resolve))
+          : Promise.resolve(),
       close: async () => link.end(undefined),
       closed: () => link.done,
       async *[Symbol.asyncIterator]() {

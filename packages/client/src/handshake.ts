@@ -1,0 +1,142 @@
+/** Opening one session: the transport, hello, and the server's welcome, within connectTimeoutMs. */
+import {
+  DEFAULT_LIMITS,
+  decodeFrame,
+  encodeFrame,
+  type Limits,
+  PROTOCOL_VERSION,
+  REPLY_TYPES,
+  type WelcomeFrame,
+} from '@ferry/protocol';
+import { handled } from './deferred.js';
+import {
+  abortError,
+  ClosedError,
+  ConnectionError,
+  MalformedFrameError,
+  serverError,
+  TimeoutError,
+  UnexpectedReplyError,
+} from './errors.js';
+import type { ResolvedOptions } from './options.js';
+import { anySignal } from './signals.js';
+import type { Transport } from './transport.js';
+
+const CLIENT_NAME = '@ferry/client';
+const CLIENT_VERSION = '0.0.0';
+
+/** What the broker said about itself in the handshake. */
+export interface ServerInfo {
+  url: string;
+  version: number;
+  serverName: string;
+  serverVersion: string;
+  connectionId: string;
+  limits: Readonly<Limits>;
+}
+
+export function serverInfo(url: URL, welcome: WelcomeFrame): ServerInfo {
+  return {
+    url: url.href,
+    version: welcome.version,
+    serverName: welcome.serverName,
+    serverVersion: welcome.serverVersion,
+    connectionId: welcome.connectionId,
+    limits: welcome.limits,
+  };
+}
+
+/** A transport whose handshake completed. */
+export interface Session {
+  transport: Transport;
+  frames: AsyncIterator<Uint8Array>;
+  welcome: WelcomeFrame;
+}
+
+/**
+ * Connects to `url` and completes the handshake. Rejects with TIMEOUT after
+ * connectTimeoutMs, ABORTED when `callerSignal` fires, CLIENT_CLOSED when `lifetime` fires,
+ * the server's error when it refuses, or PROTOCOL_VIOLATION when it answers hello wrongly.
+ */
+export async function handshake(
+  options: ResolvedOptions,
+  url: URL,
+  limits: Readonly<Limits>,
+  callerSignal: AbortSignal | undefined,
+  lifetime: AbortSignal,
+): Promise<Session> {
+  const timeout = new AbortController();
+  const timer = setTimeout(
+    () =>
+      timeout.abort(
+        new TimeoutError(`connecting to ${url.href} took over ${options.connectTimeoutMs} ms`),
+      ),
+    options.connectTimeoutMs,
+  );
+  const linked = anySignal([callerSignal, timeout.signal, lifetime]);
+  let transport: Transport | undefined;
+  try {
+    transport = await options.transport({
+      url,
+      maxFrameBytes: limits.maxFrameBytes,
+      signal: linked.signal,
+    });
+    const frames = transport[Symbol.asyncIterator]();
+    transport.send(
+      encodeFrame(
+        {
+          type: 'hello',
+          id: 0,
+          minVersion: PROTOCOL_VERSION,
+          maxVersion: PROTOCOL_VERSION,
+          ...(options.auth === undefined ? {} : { auth: options.auth }),
+          clientName: options.name ?? CLIENT_NAME,
+          clientVersion: CLIENT_VERSION,
+        },
+        limits,
+      ),
+    );
+    const welcome = await welcomeOf(transport, frames, linked.signal);
+    return { transport, frames, welcome };
+  } catch (error) {
+    void transport?.close();
+    if (timeout.signal.aborted && !callerSignal?.aborted) throw timeout.signal.reason;
+    if (callerSignal?.aborted) throw abortError(callerSignal, 'connect');
+    if (lifetime.aborted) throw new ClosedError();
+    throw error;
+  } finally {
+    clearTimeout(timer);
+    linked.dispose();
+  }
+}
+
+async function welcomeOf(
+  transport: Transport,
+  frames: AsyncIterator<Uint8Array>,
+  signal: AbortSignal,
+): Promise<WelcomeFrame> {
+  const aborted = new Promise<never>((_, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+  handled(aborted);
+  const next = await Promise.race([frames.next(), aborted]);
+  if (next.done) {
+    const cause = await transport.closed();
+    throw new ConnectionError(
+      'CONNECTION_FAILED',
+      'the server closed the connection during the handshake',
+      { cause },
+    );
+  }
+  let frame: ReturnType<typeof decodeFrame>;
+  try {
+    frame = decodeFrame(next.value, DEFAULT_LIMITS);
+  } catch (error) {
+    throw new MalformedFrameError(error);
+  }
+  if (frame.type === 'welcome') return frame;
+  if (frame.type === 'error') throw serverError(frame);
+  throw new UnexpectedReplyError('hello', REPLY_TYPES.hello, frame.type);
+}
