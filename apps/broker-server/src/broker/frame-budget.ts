@@ -149,6 +149,7 @@ export function largestItemBytes(limits: Limits): number {
     lag: 0,
     ackTimeoutMs: 0,
     maxDeliveries: 0,
+    ordering: 'partition',
   };
   const station: StationInfo = {
     name: text(limits.maxNameBytes),

@@ -5,6 +5,7 @@
 import {
   FerryError,
   type GroupInfo,
+  type GroupOrdering,
   type Limits,
   type StationConfig,
   type StationInfo,
@@ -29,6 +30,8 @@ import {
 export interface GroupOverrides {
   ackTimeoutMs?: number;
   maxDeliveries?: number;
+  /** Absent for 'none', so settings written before ordering existed read the same. [GROUP-4] */
+  ordering?: GroupOrdering;
 }
 
 export interface Station {

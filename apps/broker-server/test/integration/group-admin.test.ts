@@ -60,6 +60,7 @@ describe('consumer group administration', () => {
       lag: 4,
       ackTimeoutMs: 15_000,
       maxDeliveries: 9,
+      ordering: 'none',
     });
     // The same settings, or none, answer the group; others are GROUP_EXISTS.
     expectType(await r.request({ type: 'groupCreate', station: 's', group: 'audit' }), 'group');

@@ -85,13 +85,16 @@ export class Backlog {
   /**
    * Up to `max` messages for one deliver frame: due redeliveries first in offset order, then
    * new ones [CONS-3]; all of them sized by their encoded bytes, so the frame stays within
-   * maxFrameBytes, one message alone always going [CONS-10].
+   * maxFrameBytes, one message alone always going [CONS-10]. With `accepts`, only messages of
+   * the partitions it accepts (those the member owns [GROUP-4]).
    */
-  async take(max: number): Promise<Picked[]> {
+  async take(max: number, accepts?: (partition: number) => boolean): Promise<Picked[]> {
     const now = Date.now();
     const picked: Picked[] = [];
     const budget = new FrameBudget(this.limits.maxFrameBytes);
-    const ready = [...this.due.entries()].filter(([, d]) => d.notBefore <= now);
+    const ready = [...this.due.entries()].filter(
+      ([, d]) => d.notBefore <= now && (accepts === undefined || accepts(d.partition)),
+    );
     ready.sort(([, a], [, b]) => byRef(a, b));
     for (const [key, d] of ready) {
       if (picked.length >= max) return picked;
@@ -116,14 +119,9 @@ export class Backlog {
     const partitions = this.readPos.length;
     this.firstPartition = (this.firstPartition + 1) % partitions;
     for (let i = 0; i < partitions && picked.length < max; i++) {
-      const full = await this.readNew(
-        (this.firstPartition + i) % partitions,
-        max,
-        picked,
-        budget,
-        now,
-      );
-      if (full) break;
+      const p = (this.firstPartition + i) % partitions;
+      if (accepts !== undefined && !accepts(p)) continue;
+      if (await this.readNew(p, max, picked, budget, now)) break;
     }
     return picked;
   }

@@ -1,20 +1,29 @@
 /**
  * One consumer group of one station: its members share the group's messages,
- * each delivered to one member at a time, in offset order per partition;
+ * each delivered to one member at a time, in offset order per partition (with
+ * ordering 'partition', each partition to the one member that owns it);
  * redelivered on nack, ack timeout or a member leaving; dead-lettered after
  * maxDeliveries. The durable part (cursor, done set, delivery counts, delays)
  * is in the GroupStore; what is in flight, and to whom, is here.
  */
-import type { DeliveredMessage, GroupInfo, Limits, MessageRef } from '@ferry/protocol';
+import type {
+  DeliveredMessage,
+  GroupInfo,
+  GroupOrdering,
+  Limits,
+  MessageRef,
+} from '@ferry/protocol';
 import type { Logger } from 'pino';
 import type { DeadLetterRecord, GroupOp, GroupStore, StoredRecord } from '../../storage/types.js';
 import type { Station } from '../stations.js';
-import { Backlog, doneOp, type Pending } from './backlog.js';
+import { Backlog, doneOp, type Pending, type Picked } from './backlog.js';
 import { type Member, refKey } from './member.js';
+import { PartitionOwners } from './ownership.js';
 
 export interface GroupSettings {
   ackTimeoutMs: number;
   maxDeliveries: number;
+  ordering: GroupOrdering;
 }
 
 /** A message delivered to a member and not yet settled. */
@@ -34,6 +43,8 @@ export class GroupCoordinator {
   readonly members: Member[] = [];
   private readonly inFlight = new Map<string, Flight>();
   private readonly backlog: Backlog;
+  /** Who owns which partition, with ordering 'partition'. [GROUP-4] */
+  private readonly owners: PartitionOwners | undefined;
   private turn = 0;
   private pumping = false;
   private again = false;
@@ -49,6 +60,8 @@ export class GroupCoordinator {
     private readonly log: Logger,
   ) {
     this.backlog = new Backlog(station, store, limits, (key) => this.inFlight.has(key));
+    if (settings.ordering === 'partition')
+      this.owners = new PartitionOwners(station.store.config.partitions);
     // One periodic sweep rather than a timer per message; it also picks up delays that
     // have passed and records that became readable after their produce was acknowledged.
     const every = Math.max(10, Math.min(250, Math.floor(settings.ackTimeoutMs / 4)));
@@ -69,6 +82,7 @@ export class GroupCoordinator {
 
   join(member: Member): void {
     this.members.push(member);
+    this.owners?.rebalance(this.members);
   }
 
   /**
@@ -79,6 +93,7 @@ export class GroupCoordinator {
     member.left = true;
     const i = this.members.indexOf(member);
     if (i >= 0) this.members.splice(i, 1);
+    this.owners?.rebalance(this.members);
     const ended: Flight[] = [];
     for (const key of member.inFlight) {
       const f = this.inFlight.get(key);
@@ -86,7 +101,7 @@ export class GroupCoordinator {
       this.inFlight.delete(key);
       ended.push(f);
     }
-    member.inFlight.clear();
+    member.releaseAll();
     this.endDeliveries(ended);
     this.pump();
   }
@@ -158,6 +173,7 @@ export class GroupCoordinator {
       lag: this.backlog.lag(),
       ackTimeoutMs: this.settings.ackTimeoutMs,
       maxDeliveries: this.settings.maxDeliveries,
+      ordering: this.settings.ordering,
     };
   }
 
@@ -202,12 +218,31 @@ export class GroupCoordinator {
     } while (this.again && !this.closed);
   }
 
-  /** One deliver frame to the next ready member; false when nothing can be delivered now. */
+  /**
+   * One deliver frame to the next ready member that has something to receive; false when nothing
+   * can be delivered now. Without ordering every member can take every message, so the first
+   * ready member stands for all; with it, each takes only its own partitions. [GROUP-4]
+   */
   private async deliverOnce(): Promise<boolean> {
-    const member = this.nextMember();
-    if (member === undefined) return false;
-    const picked = await this.backlog.take(Math.min(member.credit, this.limits.maxBatchMessages));
-    if (picked.length === 0) return false;
+    const owners = this.owners;
+    // Only here, between deliveries: what a delivery picked is in flight before any handover.
+    owners?.handOver();
+    for (const [member, turn] of this.readyMembers()) {
+      const accepts = owners && ((p: number) => owners.owns(member, p));
+      const max = Math.min(member.credit, this.limits.maxBatchMessages);
+      const picked = await this.backlog.take(max, accepts);
+      if (picked.length > 0) {
+        this.turn = turn;
+        await this.deliver(member, picked);
+        return true;
+      }
+      if (owners === undefined) return false;
+    }
+    return false;
+  }
+
+  /** Sends `picked` to `member`, in flight from now on. */
+  private async deliver(member: Member, picked: Picked[]): Promise<void> {
     try {
       // Journaled before sending, so delivery counts survive a restart. [CONS-6]
       await this.store.apply(
@@ -224,7 +259,7 @@ export class GroupCoordinator {
       this.endDeliveries(
         picked.map((x) => ({ ...x, member, deadline: 0, count: this.deliveries(x) })),
       );
-      return true;
+      return;
     }
     const deadline = Date.now() + this.settings.ackTimeoutMs;
     const messages = picked.map((x): DeliveredMessage => {
@@ -234,7 +269,7 @@ export class GroupCoordinator {
       if (x.resent !== undefined) flight.resent = x.resent;
       const key = refKey(x.partition, x.offset);
       this.inFlight.set(key, flight);
-      member.inFlight.add(key);
+      member.hold(x.partition, key);
       return delivered(x.partition, x.record, count);
     });
     member.credit -= messages.length;
@@ -245,18 +280,17 @@ export class GroupCoordinator {
         this.pump();
       });
     }
-    return true;
   }
 
-  private nextMember(): Member | undefined {
-    for (let i = 0; i < this.members.length; i++) {
-      const m = this.members[(this.turn + i) % this.members.length];
-      if (m?.ready) {
-        this.turn = (this.turn + i + 1) % this.members.length;
-        return m;
-      }
+  /** The ready members in turn order, each with the turn that follows it. */
+  private *readyMembers(): Generator<[Member, number]> {
+    // A snapshot: members may join or leave while a delivery is being prepared.
+    const members = [...this.members];
+    for (let i = 0; i < members.length; i++) {
+      const at = (this.turn + i) % members.length;
+      const m = members[at];
+      if (m?.ready) yield [m, (at + 1) % members.length];
     }
-    return undefined;
   }
 
   /** Deliveries of a picked message, the one being made included. */
@@ -296,7 +330,7 @@ export class GroupCoordinator {
     for (const [key, f] of this.inFlight) {
       if (f.deadline > now) continue;
       this.inFlight.delete(key);
-      f.member.inFlight.delete(key);
+      f.member.release(f.partition, key);
       if (f.count < this.settings.maxDeliveries) this.backlog.add(f, 0);
       else this.deadLetterLater(f, MAX_DELIVERIES_REASON);
     }
@@ -336,7 +370,7 @@ export class GroupCoordinator {
         continue;
       }
       this.inFlight.delete(key);
-      member.inFlight.delete(key);
+      member.release(ref.partition, key);
       flights.push(f);
     }
     return { flights, invalid };

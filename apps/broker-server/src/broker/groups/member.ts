@@ -6,6 +6,8 @@ export class Member {
   credit: number;
   /** Keys (see refKey) of the messages delivered to this member and not yet settled. */
   readonly inFlight = new Set<string>();
+  /** How many of those are of each partition, for handing a partition over. [GROUP-4] */
+  private readonly inFlightBy = new Map<number, number>();
   /** Set while the connection's outbound buffer is over its soft bound. */
   blocked = false;
   /** Set once the member unsubscribed or its connection closed. */
@@ -17,6 +19,30 @@ export class Member {
     credit: number,
   ) {
     this.credit = credit;
+  }
+
+  /** Records a message delivered to this member. */
+  hold(partition: number, key: string): void {
+    this.inFlight.add(key);
+    this.inFlightBy.set(partition, (this.inFlightBy.get(partition) ?? 0) + 1);
+  }
+
+  /** Records that a message is no longer in flight to this member. */
+  release(partition: number, key: string): void {
+    if (!this.inFlight.delete(key)) return;
+    const left = (this.inFlightBy.get(partition) ?? 1) - 1;
+    if (left > 0) this.inFlightBy.set(partition, left);
+    else this.inFlightBy.delete(partition);
+  }
+
+  releaseAll(): void {
+    this.inFlight.clear();
+    this.inFlightBy.clear();
+  }
+
+  /** Whether a message of `partition` is in flight to this member. */
+  holds(partition: number): boolean {
+    return this.inFlightBy.has(partition);
   }
 
   /** Whether the coordinator may deliver to this member now. */

@@ -106,7 +106,7 @@ export class GroupRegistry {
     this.checkGroupOptions(group, options);
     const existing = await this.existing(station, group);
     if (existing === undefined) return this.open(station, group, options);
-    for (const field of ['ackTimeoutMs', 'maxDeliveries'] as const) {
+    for (const field of ['ackTimeoutMs', 'maxDeliveries', 'ordering'] as const) {
       const wanted = options[field];
       if (wanted !== undefined && wanted !== existing.settings[field])
         throw new FerryError(
@@ -283,17 +283,21 @@ export class GroupRegistry {
     }
     // Settings given when the group is created are kept with the station; later
     // subscribes (and restarts) use them, and the station's fill in the rest.
-    if (isNew && (options?.ackTimeoutMs !== undefined || options?.maxDeliveries !== undefined)) {
+    if (isNew) {
       const overrides: GroupOverrides = {};
-      if (options.ackTimeoutMs !== undefined) overrides.ackTimeoutMs = options.ackTimeoutMs;
-      if (options.maxDeliveries !== undefined) overrides.maxDeliveries = options.maxDeliveries;
-      await this.stations.saveGroupOverrides(station, group, overrides);
+      if (options?.ackTimeoutMs !== undefined) overrides.ackTimeoutMs = options.ackTimeoutMs;
+      if (options?.maxDeliveries !== undefined) overrides.maxDeliveries = options.maxDeliveries;
+      if (options?.ordering !== undefined && options.ordering !== 'none')
+        overrides.ordering = options.ordering;
+      if (Object.keys(overrides).length > 0)
+        await this.stations.saveGroupOverrides(station, group, overrides);
     }
     await store.apply(ops);
     const overrides = station.groups.get(group);
     const settings: GroupSettings = {
       ackTimeoutMs: overrides?.ackTimeoutMs ?? station.config.ackTimeoutMs,
       maxDeliveries: overrides?.maxDeliveries ?? station.config.maxDeliveries,
+      ordering: overrides?.ordering ?? 'none',
     };
     const coordinator = new GroupCoordinator(
       station,
