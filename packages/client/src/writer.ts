@@ -3,6 +3,7 @@
  * transport full, everything new waits in the outbox until `drained()`, then goes out in
  * order [CLIENT-6].
  */
+import { nextTurn } from './next-turn.js';
 import type { Outbox } from './outbox.js';
 import type { Transport } from './transport.js';
 
@@ -36,10 +37,15 @@ export class SessionWriter {
   write(bytes: Uint8Array): void {
     if (this.transport.send(bytes)) return;
     this.full = true;
-    void this.transport.drained().then(() => {
-      this.full = false;
-      this.flush();
-    });
+    // drained() also resolves when the transport closes; a turn later the session has heard
+    // of the close and paused this writer, so what waits stays for the next session instead
+    // of being written into a closed transport.
+    void this.transport.drained().then(() =>
+      nextTurn(() => {
+        this.full = false;
+        this.flush();
+      }),
+    );
   }
 
   /** Writes what waits in the outbox, oldest first, until the transport is full. */

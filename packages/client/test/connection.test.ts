@@ -1,6 +1,17 @@
+import { encodeFrame, type Frame, ProtocolError } from '@ferry/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Client, connect } from '../src/index.js';
-import { FakeBroker, until } from './support/fake-broker.js';
+import { Connection } from '../src/connection.js';
+import {
+  type Client,
+  ClientFrameError,
+  type ConnectOptions,
+  connect,
+  MalformedFrameError,
+  ProtocolViolationError,
+  UnexpectedReplyError,
+} from '../src/index.js';
+import { resolveOptions } from '../src/options.js';
+import { FakeBroker, nextStatus, openClient, type Script, until } from './support/fake-broker.js';
 
 const URL_ = 'ferry://fake:6666';
 const clients: Client[] = [];
@@ -14,9 +25,49 @@ async function open(
   return client;
 }
 
+const connections: Connection[] = [];
+
 afterEach(async () => {
-  await Promise.all(clients.splice(0).map((client) => client.close()));
+  await Promise.all([
+    ...clients.splice(0).map((client) => client.close()),
+    ...connections.splice(0).map((conn) => conn.close()),
+  ]);
 });
+
+/** The connection engine alone, over `broker`, reconnecting fast. */
+async function openConnection(
+  broker: FakeBroker,
+  options: Partial<ConnectOptions> = {},
+): Promise<Connection> {
+  const conn = new Connection(
+    resolveOptions({
+      transport: broker.factory,
+      reconnect: { initialDelayMs: 1, maxDelayMs: 4 },
+      ...options,
+    }),
+    [new URL(URL_)],
+  );
+  connections.push(conn);
+  await conn.open(undefined);
+  return conn;
+}
+
+const info = (name: string) => ({
+  name,
+  config: {},
+  createdAt: 1,
+  partitions: [],
+  groups: [],
+  deadLetters: 0,
+});
+
+/** Answers stationInfo with its station and every settlement with ok. */
+const answers: Script = (frame) => {
+  if (frame.type === 'stationInfo')
+    return [{ type: 'station', id: frame.id, info: info(frame.name) }];
+  if (frame.type === 'ack' || frame.type === 'nack') return [{ type: 'ok', id: frame.id }];
+  return undefined;
+};
 
 describe('handshake', () => {
   it('sends hello first and exposes the welcome', async () => {
@@ -198,5 +249,162 @@ describe('close', () => {
     expect(seen).toEqual(['closed']);
     expect(await client.closed()).toBeUndefined();
     expect(() => client.producer('s')).toThrow(expect.objectContaining({ code: 'CLIENT_CLOSED' }));
+  });
+});
+
+describe('protocol violations by the server', () => {
+  it('a reply of another type than the spec names fails the request with PROTOCOL_VIOLATION, and the client reconnects', async () => {
+    const broker = new FakeBroker({
+      script: (frame) =>
+        frame.type === 'stationInfo' ? [{ type: 'ok', id: frame.id }] : undefined,
+    });
+    const client = await openClient(broker);
+    const first = broker.link;
+    const reported = nextStatus(client, 'error');
+    const disconnected = nextStatus(client, 'disconnected');
+    const connected = nextStatus(client, 'connected');
+    const failure = client.stations.info('x');
+    await expect(failure).rejects.toBeInstanceOf(UnexpectedReplyError);
+    await expect(failure).rejects.toMatchObject({
+      code: 'PROTOCOL_VIOLATION',
+      retriable: true,
+      expected: 'station',
+      received: 'ok',
+    });
+    expect((await reported).error).toBeInstanceOf(UnexpectedReplyError);
+    expect((await disconnected).error).toBeInstanceOf(UnexpectedReplyError);
+    await connected;
+    expect(first.isOpen).toBe(false);
+    expect(first.closedByServer).toBe(false);
+    expect(await client.ping()).toBeGreaterThanOrEqual(0);
+  });
+
+  it('a frame only a client sends drops the connection with PROTOCOL_VIOLATION; what was on the wire fails CONNECTION_CLOSED', async () => {
+    const broker = new FakeBroker();
+    const client = await openClient(broker);
+    const onWire = client.stations.info('x');
+    await until(() => broker.sent('stationInfo').length === 1);
+    const disconnected = nextStatus(client, 'disconnected');
+    const connected = nextStatus(client, 'connected');
+    broker.link.push({ type: 'credit', sid: 1, credit: 5 });
+    const { error } = await disconnected;
+    expect(error).toBeInstanceOf(ClientFrameError);
+    expect(error).toMatchObject({ code: 'PROTOCOL_VIOLATION', frameType: 'credit' });
+    const lost = await onWire.catch((failure: unknown) => failure);
+    expect(lost).toMatchObject({ code: 'CONNECTION_CLOSED' });
+    expect((lost as Error).cause).toBe(error);
+    await connected;
+  });
+
+  it('bytes the codec rejects drop the connection with PROTOCOL_VIOLATION, the codec error as its cause', async () => {
+    const broker = new FakeBroker();
+    const client = await openClient(broker);
+    const disconnected = nextStatus(client, 'disconnected');
+    broker.link.pushRaw(new Uint8Array([0xc1]));
+    const { error } = await disconnected;
+    expect(error).toBeInstanceOf(MalformedFrameError);
+    expect(error).toBeInstanceOf(ProtocolViolationError);
+    expect((error as Error).cause).toBeInstanceOf(ProtocolError);
+  });
+
+  it('with reconnect off, a violation closes the client', async () => {
+    const broker = new FakeBroker();
+    const client = await open(broker);
+    broker.link.push({ type: 'hello', id: 1, minVersion: 1, maxVersion: 1 });
+    const error = await client.closed();
+    expect(error).toMatchObject({ code: 'CONNECTION_CLOSED' });
+    expect((error as Error).cause).toBeInstanceOf(ClientFrameError);
+  });
+
+  it('a handshake answered with another frame than welcome fails with PROTOCOL_VIOLATION', async () => {
+    const broker = new FakeBroker();
+    broker.script = (frame) =>
+      frame.type === 'hello' ? [{ type: 'ok', id: frame.id }] : undefined;
+    await expect(open(broker)).rejects.toBeInstanceOf(UnexpectedReplyError);
+  });
+});
+
+describe('write backpressure [CLIENT-6]', () => {
+  it('stops writing while the transport is full and sends what waited, in order, once it drains', async () => {
+    const broker = new FakeBroker({ script: answers });
+    const conn = await openConnection(broker);
+    const link = broker.link;
+    link.fill();
+    const names = ['a', 'b', 'c', 'd'];
+    const replies = names.map((name) => conn.request({ type: 'stationInfo', id: 0, name }));
+    // The first frame went into the full transport; the others wait in the outbox.
+    expect(link.heldFrames.map((frame) => frame.type)).toEqual(['stationInfo']);
+    link.drain();
+    const infos = await Promise.all(replies);
+    expect(infos.map((reply) => reply.info.name)).toEqual(names);
+    expect(broker.sent('stationInfo').map((frame) => frame.name)).toEqual(names);
+  });
+
+  it('keeps credit and settlements of a session in order while they wait', async () => {
+    const broker = new FakeBroker({ script: answers });
+    const conn = await openConnection(broker);
+    const session = conn.session;
+    const link = broker.link;
+    const ref = { partition: 0, offset: 1 };
+    link.fill();
+    const sent: Promise<unknown>[] = [];
+    expect(conn.post({ type: 'credit', sid: 1, credit: 1 }, session)).toBe(true);
+    sent.push(conn.request({ type: 'ack', id: 0, sid: 1, refs: [ref] }, { session }));
+    expect(conn.post({ type: 'credit', sid: 1, credit: 2 }, session)).toBe(true);
+    sent.push(conn.request({ type: 'nack', id: 0, sid: 1, refs: [ref] }, { session }));
+    expect(conn.post({ type: 'credit', sid: 1, credit: 3 }, session)).toBe(true);
+    link.drain();
+    await Promise.all(sent);
+    const order = link.received
+      .slice(1)
+      .map((frame: Frame) => (frame.type === 'credit' ? `credit ${frame.credit}` : frame.type));
+    expect(order).toEqual(['credit 1', 'ack', 'credit 2', 'nack', 'credit 3']);
+  });
+
+  it('bounds what waits by the buffer limits: past them, BUFFER_FULL at once', async () => {
+    const broker = new FakeBroker({ script: answers });
+    const conn = await openConnection(broker, { buffer: { maxFrames: 2 } });
+    broker.link.fill();
+    const kept = ['a', 'b', 'c'].map((name) => conn.request({ type: 'stationInfo', id: 0, name }));
+    await expect(conn.request({ type: 'stationInfo', id: 0, name: 'd' })).rejects.toMatchObject({
+      code: 'BUFFER_FULL',
+    });
+    broker.link.drain();
+    expect((await Promise.all(kept)).map((reply) => reply.info.name)).toEqual(['a', 'b', 'c']);
+  });
+
+  it('when the session ends meanwhile, its settlements fail and other requests go out on the next one', async () => {
+    const broker = new FakeBroker({ script: answers });
+    const conn = await openConnection(broker);
+    const session = conn.session;
+    const first = broker.link;
+    first.fill();
+    conn.post({ type: 'credit', sid: 1, credit: 1 }, session);
+    const ack = conn.request(
+      { type: 'ack', id: 0, sid: 1, refs: [{ partition: 0, offset: 1 }] },
+      { session },
+    );
+    const info = conn.request({ type: 'stationInfo', id: 0, name: 'later' });
+    const connected = new Promise<void>((resolve) =>
+      conn.status.on((event) => {
+        if (event.type === 'connected') resolve();
+      }),
+    );
+    first.drop();
+    await expect(ack).rejects.toMatchObject({ code: 'CONNECTION_CLOSED' });
+    await connected;
+    expect((await info).info.name).toBe('later');
+    expect(broker.link.received.map((frame) => frame.type)).toEqual(['hello', 'stationInfo']);
+  });
+
+  it('the first frame past the mark is written, not lost', async () => {
+    const broker = new FakeBroker({ script: answers });
+    const conn = await openConnection(broker);
+    broker.link.fill();
+    const reply = conn.request({ type: 'stationInfo', id: 0, name: 'first' });
+    expect(broker.link.heldFrames).toHaveLength(1);
+    expect(encodeFrame(broker.link.heldFrames[0] as Frame).length).toBeGreaterThan(0);
+    broker.link.drain();
+    expect((await reply).info.name).toBe('first');
   });
 });

@@ -1,8 +1,15 @@
 import { DEFAULT_LIMITS, encodeFrame } from '@ferry/protocol';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { StatusEvent } from '../src/index.js';
-import { closeClients, FakeBroker, openClient, until } from './support/fake-broker.js';
+import { connect, type StatusEvent } from '../src/index.js';
+import {
+  closeClients,
+  FakeBroker,
+  nextStatus,
+  openClient,
+  type Script,
+  until,
+} from './support/fake-broker.js';
 
 afterEach(closeClients);
 
@@ -14,6 +21,14 @@ const info = (name: string) => ({
   groups: [],
   deadLetters: 0,
 });
+
+/** Answers subscribe and unsubscribe, as a broker does. */
+const subscriptions: Script = (frame) => {
+  if (frame.type === 'subscribe')
+    return [{ type: 'subscribed', id: frame.id, sid: frame.sid, partitions: 1 }];
+  if (frame.type === 'unsubscribe') return [{ type: 'ok', id: frame.id }];
+  return undefined;
+};
 
 describe('reconnect', () => {
   it('goes disconnected → reconnecting → connecting → connected, then carries on', async () => {
@@ -151,28 +166,11 @@ describe('reconnect', () => {
     expect(second?.sid).toBe(first?.sid);
     expect(broker.link.received.map((frame) => frame.type)).toEqual(['hello', 'subscribe']);
   });
-
-  it('uses the server’s reconnectAfterMs after goingAway', async () => {
-    const broker = new FakeBroker();
-    const client = await openClient(broker);
-    const events: StatusEvent[] = [];
-    client.onStatus((event) => events.push(event));
-    broker.link.push({ type: 'goingAway', reason: 'restart', reconnectAfterMs: 25 });
-    await until(() => events.some((event) => event.type === 'goingAway'));
-    broker.link.drop();
-    await until(() => events.some((event) => event.type === 'connected'));
-    expect(events.find((event) => event.type === 'reconnecting')).toMatchObject({ delayMs: 25 });
-  });
 });
 
 describe('calls made while reconnecting', () => {
   it('consume waits for the next session instead of failing', async () => {
-    const broker = new FakeBroker({
-      script: (frame) =>
-        frame.type === 'subscribe'
-          ? [{ type: 'subscribed', id: frame.id, sid: frame.sid, partitions: 1 }]
-          : undefined,
-    });
+    const broker = new FakeBroker({ script: subscriptions });
     const client = await openClient(broker, { reconnect: { initialDelayMs: 30, maxDelayMs: 30 } });
     // Waiting on the event, not polling `connected`: on a loaded machine the 30 ms gap can
     // close between two polls.
@@ -198,5 +196,124 @@ describe('calls made while reconnecting', () => {
     expect((await first).value).toMatchObject({ type: 'disconnected' });
     expect((await second).value).toMatchObject({ type: 'reconnecting' });
     await stream.return?.();
+  });
+});
+
+describe('goingAway [CLIENT-5]', () => {
+  /** Answers stationInfo at once, except for a station named `slow`: the test answers that. */
+  const stations: Script = (frame) =>
+    frame.type === 'stationInfo' && frame.name !== 'slow'
+      ? [{ type: 'station', id: frame.id, info: info(frame.name) }]
+      : undefined;
+
+  it('an idle client closes the connection itself and reconnects after reconnectAfterMs', async () => {
+    const broker = new FakeBroker();
+    const client = await openClient(broker);
+    const events: StatusEvent[] = [];
+    client.onStatus((event) => events.push(event));
+    const first = broker.link;
+    const connected = nextStatus(client, 'connected');
+    first.push({ type: 'goingAway', reason: 'restart', reconnectAfterMs: 25 });
+    await connected;
+    expect(events.map((event) => event.type)).toEqual([
+      'goingAway',
+      'disconnected',
+      'reconnecting',
+      'connecting',
+      'connected',
+    ]);
+    expect(events[0]).toMatchObject({ reason: 'restart', reconnectAfterMs: 25 });
+    expect(events[1]).toMatchObject({ error: undefined });
+    expect(events[2]).toMatchObject({ delayMs: 25 });
+    expect(first.closedByServer).toBe(false);
+    expect(first.isOpen).toBe(false);
+    expect(broker.link).not.toBe(first);
+  });
+
+  it('waits for the replies to what it sent; new requests wait in the outbox for the next connection', async () => {
+    const broker = new FakeBroker({ script: stations });
+    const client = await openClient(broker);
+    const first = broker.link;
+    const slow = client.stations.info('slow');
+    await until(() => first.received.some((frame) => frame.type === 'stationInfo'));
+    const goingAway = nextStatus(client, 'goingAway');
+    first.push({ type: 'goingAway', reason: 'restart', reconnectAfterMs: 1 });
+    await goingAway;
+    const later = client.stations.info('later');
+    const ping = client.ping();
+    expect(first.isOpen).toBe(true);
+    const disconnected = nextStatus(client, 'disconnected');
+    const asked = first.received.find((frame) => frame.type === 'stationInfo');
+    first.push({ type: 'station', id: asked?.id ?? 0, info: info('slow') });
+    expect((await slow).name).toBe('slow');
+    await disconnected;
+    expect(first.closedByServer).toBe(false);
+    expect(first.received.map((frame) => frame.type)).toEqual(['hello', 'stationInfo']);
+    expect((await later).name).toBe('later');
+    expect(await ping).toBeGreaterThanOrEqual(0);
+    expect(broker.link.received.map((frame) => frame.type)).toEqual([
+      'hello',
+      'stationInfo',
+      'ping',
+    ]);
+  });
+
+  it('waits no longer than the request timeout for a reply that never comes', async () => {
+    const broker = new FakeBroker({ script: stations });
+    const client = await openClient(broker, { requestTimeoutMs: 20 });
+    const first = broker.link;
+    const slow = client.stations.info('slow');
+    await until(() => first.received.length === 2);
+    const disconnected = nextStatus(client, 'disconnected');
+    first.push({ type: 'goingAway', reason: 'restart', reconnectAfterMs: 1 });
+    await expect(slow).rejects.toMatchObject({ code: 'TIMEOUT' });
+    await disconnected;
+    expect(first.closedByServer).toBe(false);
+  });
+
+  it('bounds the requests it keeps meanwhile by the outbox limits (BUFFER_FULL past them)', async () => {
+    const broker = new FakeBroker({ script: stations });
+    const client = await openClient(broker, { buffer: { maxFrames: 1 } });
+    const first = broker.link;
+    const slow = client.stations.info('slow');
+    await until(() => first.received.length === 2);
+    const goingAway = nextStatus(client, 'goingAway');
+    first.push({ type: 'goingAway', reason: 'restart', reconnectAfterMs: 1 });
+    await goingAway;
+    const kept = client.stations.info('kept');
+    await expect(client.stations.info('refused')).rejects.toMatchObject({ code: 'BUFFER_FULL' });
+    first.drop();
+    await expect(slow).rejects.toMatchObject({ code: 'CONNECTION_CLOSED' });
+    expect((await kept).name).toBe('kept');
+  });
+
+  it('tells consumers their session is over, and they subscribe again on the next one', async () => {
+    const broker = new FakeBroker({ script: subscriptions });
+    const client = await openClient(broker);
+    await client.consume('orders', { group: 'billing' });
+    const first = broker.link;
+    const connected = nextStatus(client, 'connected');
+    first.push({ type: 'goingAway', reason: 'restart', reconnectAfterMs: 1 });
+    await connected;
+    await until(() => broker.link.received.some((frame) => frame.type === 'subscribe'));
+    expect(first.received.map((frame) => frame.type)).toEqual(['hello', 'subscribe']);
+  });
+
+  it('reconnects to the next server of its list first', async () => {
+    const brokers = { a: new FakeBroker(), b: new FakeBroker() };
+    const listed = await connect(['ferry://a:1', 'ferry://b:2'], {
+      transport: (options) => brokers[options.url.hostname as 'a' | 'b'].factory(options),
+      reconnect: { initialDelayMs: 1, maxDelayMs: 4 },
+    });
+    try {
+      expect(listed.server.url).toBe('ferry://a:1');
+      const connected = nextStatus(listed, 'connected');
+      brokers.a.link.push({ type: 'goingAway', reason: 'restart', reconnectAfterMs: 1 });
+      expect(await connected).toMatchObject({ url: 'ferry://b:2' });
+      expect(listed.server.url).toBe('ferry://b:2');
+      expect(await listed.ping()).toBeGreaterThanOrEqual(0);
+    } finally {
+      await listed.close();
+    }
   });
 });

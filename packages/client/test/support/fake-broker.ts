@@ -3,7 +3,7 @@
  * scripted by the test. Frames go through the real codec both ways.
  */
 import { DEFAULT_LIMITS, decodeFrame, encodeFrame, type Frame, type Limits } from '@ferry/protocol';
-import { type Client, type ConnectOptions, connect } from '../../src/index.js';
+import { type Client, type ConnectOptions, connect, type StatusEvent } from '../../src/index.js';
 import type { Transport, TransportFactory, TransportOptions } from '../../src/transport.js';
 
 /** What the fake does with a frame; return frames to send back. */
@@ -32,6 +32,13 @@ export class Link {
   push(frame: Frame): void {
     if (this.ended) return;
     this.queue.push(encodeFrame(frame, this.broker.limits));
+    this.wake?.();
+  }
+
+  /** Sends raw bytes as one frame body, to play a server that breaks the codec's rules. */
+  pushRaw(bytes: Uint8Array): void {
+    if (this.ended) return;
+    this.queue.push(bytes);
     this.wake?.();
   }
 
@@ -218,6 +225,20 @@ export function ackAll(): Script {
       },
     ];
   };
+}
+
+/** Resolves with the first status event of `type` the client emits from now on. */
+export function nextStatus<T extends StatusEvent['type']>(
+  client: Client,
+  type: T,
+): Promise<Extract<StatusEvent, { type: T }>> {
+  return new Promise((resolve) => {
+    const off = client.onStatus((event) => {
+      if (event.type !== type) return;
+      off();
+      resolve(event as Extract<StatusEvent, { type: T }>);
+    });
+  });
 }
 
 export function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
