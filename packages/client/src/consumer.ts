@@ -1,15 +1,24 @@
 /**
- * A member of a consumer group: credit-based flow control, an async iterator and a callback
- * mode over the same bounded buffer, and resubscribing after a reconnect (the group's
- * cursor lives on the broker, so nothing is lost; what was in flight is redelivered).
+ * A member of a consumer group: an async iterator and a handler mode over one bounded buffer,
+ * flow control by a credit window that settlements refill (credit-window.ts), a stop that
+ * confirms its settlements before it unsubscribes, and resubscribing after a reconnect (the
+ * group's cursor lives on the broker, so nothing is lost; what was in flight is redelivered).
  */
-import type { DeliverFrame, FerryError, StartPosition, SubscribeOptions } from '@ferry/protocol';
+import {
+  type DeliverFrame,
+  FerryError,
+  type StartPosition,
+  type SubscribeOptions,
+} from '@ferry/protocol';
 import { bytes, type Codec } from './codecs.js';
 import type { Connection, SubscriptionSink } from './connection.js';
+import { CreditWindow } from './credit-window.js';
 import { type Deferred, deferred } from './deferred.js';
 import { abortError, ConnectionError } from './errors.js';
+import { HandlerRunner } from './handler-runner.js';
 import { Message, type Settlement, type Settler } from './message.js';
 import { Settlements } from './settlements.js';
+import { withDeadline } from './signals.js';
 
 /** Where a new group starts: `'earliest'`, `'latest'` (the default), an offset, or the last N. */
 export type Start = 'earliest' | 'latest' | { offset: number } | { lastN: number };
@@ -23,21 +32,48 @@ export interface ConsumeOptions<T = Uint8Array> {
   ackTimeoutMs?: number;
   /** Deliveries before a message goes to the dead-letter store (set when the group is created). */
   maxDeliveries?: number;
-  /** Messages the broker may send ahead of the application. Default 100. */
+  /**
+   * How the group shares partitions among its members, set when this subscription creates the
+   * group (an existing group keeps its own). `'none'` (the default): every member receives
+   * from every partition. `'partition'`: each partition is assigned to one member at a time,
+   * so the messages of one partition, and of one key, are processed by one member at a time,
+   * in order (redeliveries aside), as in a Kafka consumer group.
+   */
+  ordering?: 'none' | 'partition';
+  /**
+   * The most messages delivered to this consumer and not yet settled (acked, nacked or
+   * dead-lettered), those buffered and not yet taken included; the broker sends no more until
+   * some are settled, as AMQP's basic.qos and JetStream's MaxAckPending do. A message's credit
+   * goes back to the broker when it is settled, whatever the broker answers, never when the
+   * application merely takes it, so a message never settled holds its place until the group
+   * redelivers it elsewhere or the consumer stops. Capped at the broker's maxCredit. Default 100.
+   */
   prefetch?: number;
   /** Decodes `message.data`. Default: the raw bytes. */
   codec?: Codec<T>;
   /** Stops the consumer; a pending `next()` rejects with ABORTED. */
   signal?: AbortSignal;
   /**
-   * Callback mode: called for each message. When it returns without settling the message, the
-   * message is acked; when it throws, the message is nacked (so it counts toward maxDeliveries).
+   * Handler mode: called for each message, at most `concurrency` calls at once (one after the
+   * other by default, in delivery order). When it returns without settling the message, the
+   * message is acked; when it throws, the message is nacked (so it counts toward
+   * maxDeliveries) and the error goes to `onError`. The next call does not wait for the broker
+   * to confirm the previous settlement: settlements are pipelined, and one that fails goes to
+   * `onError`.
    */
   handler?: (message: Message<T>) => unknown;
   /** Handler calls running at once. Default 1. */
   concurrency?: number;
-  /** Called with a handler's error (the message is nacked either way). */
-  onHandlerError?: (error: unknown, message: Message<T>) => void;
+  /**
+   * Where every failure of this consumer goes, with the message it concerns: a handler that
+   * threw; a settlement that failed (refused by the broker, or never sent) and whose promise
+   * nothing was waiting on, such as an `ack()` not awaited, or in handler mode the ack or nack
+   * the consumer issued; and, in handler mode, the error that ended the subscription (also
+   * what `closed()` resolves with). A settlement promise that is awaited rejects instead, and
+   * its error is not reported twice. Without `onError`, these are `error` events of
+   * `client.onStatus`.
+   */
+  onError?: (error: unknown, message: Message<T> | undefined) => void;
   /** How long to wait for the broker to confirm the subscription. */
   timeoutMs?: number;
 }
@@ -49,7 +85,11 @@ export function startPosition(start: Start | undefined): StartPosition | undefin
   return { kind: 'lastN', value: start.lastN };
 }
 
-type State = 'active' | 'draining' | 'stopped';
+/**
+ * `active`: handing out messages. `draining`: no new ones, running handlers finish.
+ * `stopping`: queued settlements go out and get their answers, then the unsubscribe.
+ */
+type State = 'active' | 'draining' | 'stopping' | 'stopped';
 
 /**
  * A subscription to a station as a member of a group. Iterate it with `for await`, or pass a
@@ -64,20 +104,23 @@ export class Consumer<T = Uint8Array> implements AsyncIterable<Message<T>> {
   private readonly conn: Connection;
   private readonly options: ConsumeOptions<T>;
   private readonly codec: Codec<T>;
-  private readonly prefetch: number;
   private readonly sid: number;
   private readonly sink: SubscriptionSink;
   private readonly settler: Settler;
   private readonly settlements: Settlements;
+  private readonly credit: CreditWindow;
+  private readonly runner: HandlerRunner<T> | undefined;
   private state: State = 'active';
   /** The session the subscription is live in, or undefined between sessions. */
   private liveSession: number | undefined;
   private readonly buffer: Message<T>[] = [];
   private readonly waiters: Deferred<IteratorResult<Message<T>>>[] = [];
-  private ungranted = 0;
   private endError: Error | undefined;
-  private running = 0;
-  private readonly idle: Deferred<void>[] = [];
+  /** Set once waiting `next()` calls were ended; later ones see `endError`, then done. */
+  private released = false;
+  private stopping: Promise<void> | undefined;
+  /** Set once the unsubscribe is sent: settling is no longer possible. */
+  private unsubscribed = false;
   private readonly stoppedSignal = deferred<Error | undefined>();
   private unlinkSignal: (() => void) | undefined;
   private started = false;
@@ -91,11 +134,13 @@ export class Consumer<T = Uint8Array> implements AsyncIterable<Message<T>> {
     const prefetch = options.prefetch ?? 100;
     if (!Number.isInteger(prefetch) || prefetch < 1)
       throw new RangeError('prefetch must be an integer >= 1');
-    this.prefetch = Math.min(prefetch, conn.serverLimits.maxCredit);
     const concurrency = options.concurrency ?? 1;
     if (!Number.isInteger(concurrency) || concurrency < 1)
       throw new RangeError('concurrency must be an integer >= 1');
-    this.settler = { settle: (message, settlement) => this.settle(message, settlement) };
+    this.settler = {
+      settle: (message, settlement) => this.settle(message, settlement),
+      unobserved: (error, message) => this.report(error, message as Message<T>),
+    };
     this.sink = {
       deliver: (frame) => this.deliver(frame),
       fail: (error) => this.end(error),
@@ -104,7 +149,25 @@ export class Consumer<T = Uint8Array> implements AsyncIterable<Message<T>> {
       closed: (error) => this.end(error),
     };
     this.sid = conn.addSink(this.sink);
-    this.settlements = new Settlements(conn, this.sid);
+    this.credit = new CreditWindow(
+      Math.min(prefetch, conn.serverLimits.maxCredit),
+      (credit) =>
+        this.liveSession !== undefined &&
+        this.conn.post({ type: 'credit', sid: this.sid, credit }, this.liveSession),
+    );
+    this.settlements = new Settlements(conn, this.sid, (session, count) => {
+      if (session === this.liveSession && this.state === 'active')
+        this.credit.settled(count, this.buffer.length === 0);
+    });
+    this.runner =
+      options.handler === undefined
+        ? undefined
+        : new HandlerRunner(
+            options.handler,
+            concurrency,
+            () => this.take(),
+            (error, message) => this.report(error, message),
+          );
   }
 
   /** @internal Use `client.consume`; resolves once the broker has confirmed the subscription. */
@@ -139,7 +202,7 @@ export class Consumer<T = Uint8Array> implements AsyncIterable<Message<T>> {
   }
 
   [Symbol.asyncIterator](): AsyncIterator<Message<T>> {
-    if (this.options.handler !== undefined)
+    if (this.runner !== undefined)
       throw new TypeError('a consumer with a handler cannot also be iterated');
     return {
       next: () => this.next(),
@@ -166,29 +229,50 @@ export class Consumer<T = Uint8Array> implements AsyncIterable<Message<T>> {
   }
 
   /**
-   * Stops taking messages, waits for running handlers (and their acks) to finish, then
-   * unsubscribes. Buffered messages nobody took are redelivered to the group.
+   * Leaves gracefully: stops taking messages, waits for running handlers, sends the
+   * settlements issued so far and waits for the broker's answers, then unsubscribes. Buffered
+   * messages nobody took are redelivered to the group. With `timeoutMs` or `signal`, a drain
+   * that takes too long stops at once and rejects with TIMEOUT or ABORTED.
    */
-  async drain(): Promise<void> {
+  async drain(options: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<void> {
     if (this.state === 'active') this.state = 'draining';
-    while (this.running > 0) {
-      const idle = deferred<void>();
-      this.idle.push(idle);
-      await idle.promise;
+    this.release(undefined);
+    const graceful = (async () => {
+      await this.runner?.whenIdle();
+      await this.stop();
+    })();
+    try {
+      await withDeadline(graceful, 'drain', options);
+    } catch (error) {
+      void this.stop();
+      throw error;
     }
-    await this.stop();
   }
 
-  /** Unsubscribes now; unsettled and buffered messages are redelivered to the group (CONS-8). */
-  async stop(reason?: Error): Promise<void> {
+  /**
+   * Stops now: no more messages are handed out; the settlements already issued are sent and
+   * answered before the unsubscribe [CLIENT-2]. Unsettled and buffered messages are
+   * redelivered to the group (CONS-8).
+   */
+  stop(reason?: Error): Promise<void> {
+    this.stopping ??= this.shutDown(reason);
+    return this.stopping;
+  }
+
+  private async shutDown(reason: Error | undefined): Promise<void> {
     if (this.state === 'stopped') return;
+    this.state = 'stopping';
+    this.release(reason);
+    // A settlement issued while waiting is waited for too: none may follow the unsubscribe.
+    while (this.settlements.busy && this.state === 'stopping') await this.settlements.answered();
     const session = this.liveSession;
-    this.finish(reason);
-    if (session !== undefined) {
+    this.unsubscribed = true;
+    if (session !== undefined && this.state === 'stopping') {
       await this.conn
         .request({ type: 'unsubscribe', id: 0, sid: this.sid }, { session })
         .catch(() => undefined);
     }
+    this.finish(reason);
   }
 
   private finished(): Promise<IteratorResult<Message<T>>> {
@@ -201,12 +285,13 @@ export class Consumer<T = Uint8Array> implements AsyncIterable<Message<T>> {
 
   private async subscribe(signal: AbortSignal | undefined): Promise<void> {
     const session = this.conn.session;
-    const options: SubscribeOptions = { credit: this.prefetch };
+    const options: SubscribeOptions = { credit: this.credit.prefetch };
     const start = startPosition(this.options.start);
     if (start !== undefined) options.start = start;
     if (this.options.ackTimeoutMs !== undefined) options.ackTimeoutMs = this.options.ackTimeoutMs;
     if (this.options.maxDeliveries !== undefined)
       options.maxDeliveries = this.options.maxDeliveries;
+    if (this.options.ordering !== undefined) options.ordering = this.options.ordering;
     const subscribed = await this.conn.request(
       {
         type: 'subscribe',
@@ -223,16 +308,17 @@ export class Consumer<T = Uint8Array> implements AsyncIterable<Message<T>> {
       },
     );
     this.partitions = subscribed.partitions;
-    this.ungranted = 0;
+    this.credit.restart();
     this.liveSession = session;
   }
 
   private async resubscribe(): Promise<void> {
-    // Before its first subscription is confirmed, start() is the one subscribing.
-    if (this.state === 'stopped' || !this.started) return;
+    // Before its first subscription is confirmed, start() is the one subscribing; a consumer
+    // on its way out does not come back.
+    if (this.state !== 'active' || !this.started) return;
     try {
       await this.subscribe(undefined);
-      this.pump();
+      this.runner?.pump();
     } catch (error) {
       // Lost again before the broker answered: the next reconnect tries again.
       if (error instanceof ConnectionError && error.code === 'CONNECTION_CLOSED') return;
@@ -242,73 +328,46 @@ export class Consumer<T = Uint8Array> implements AsyncIterable<Message<T>> {
 
   private deliver(frame: DeliverFrame): void {
     const session = this.liveSession;
-    if (this.state === 'stopped' || session === undefined) return;
+    // Not handed out any more: the unsubscribe returns them to the group.
+    if (this.state !== 'active' || session === undefined) return;
+    this.credit.delivered(frame.messages.length);
     for (const delivered of frame.messages) {
       this.buffer.push(
         new Message(this.station, this.group, delivered, session, this.codec, this.settler),
       );
     }
-    while (this.waiters.length > 0 && this.state === 'active') {
+    while (this.waiters.length > 0) {
       const message = this.take();
       if (message === undefined) break;
       this.waiters.shift()?.resolve({ done: false, value: message });
     }
-    this.pump();
+    this.runner?.pump();
   }
 
-  /** Hands out the oldest buffered message and returns its credit to the broker. */
+  /** Hands out the oldest buffered message; its credit comes back once it is settled. */
   private take(): Message<T> | undefined {
     if (this.state !== 'active') return undefined;
     const message = this.buffer.shift();
-    if (message === undefined) return undefined;
-    this.ungranted += 1;
-    // Granting in halves keeps the broker busy without a credit frame per message; the buffer
-    // plus the broker's remaining credit never exceed prefetch, so nothing grows unbounded.
-    if (this.ungranted >= Math.max(1, this.prefetch >> 1) && this.liveSession !== undefined) {
-      this.conn.post({ type: 'credit', sid: this.sid, credit: this.ungranted }, this.liveSession);
-      this.ungranted = 0;
-    }
+    if (message !== undefined && this.buffer.length === 0) this.credit.grant(true);
     return message;
   }
 
-  /** Callback mode: starts handlers while there are messages and free slots. */
-  private pump(): void {
-    const { handler } = this.options;
-    if (handler === undefined) return;
-    const concurrency = this.options.concurrency ?? 1;
-    while (this.running < concurrency) {
-      const message = this.take();
-      if (message === undefined) return;
-      this.running += 1;
-      void this.handle(handler, message);
+  /** One failure, to the consumer's one place for them [CLIENT-4]. */
+  private report(error: unknown, message: Message<T> | undefined): void {
+    const { onError } = this.options;
+    if (onError === undefined) {
+      this.conn.status.emit({ type: 'error', error: asFerryError(error) });
+      return;
     }
-  }
-
-  private async handle(
-    handler: (message: Message<T>) => unknown,
-    message: Message<T>,
-  ): Promise<void> {
     try {
-      await handler(message);
-      if (!message.settled) await message.ack();
-    } catch (error) {
-      if (!message.settled) {
-        this.options.onHandlerError?.(error, message);
-        await message.nack().catch((nackError: FerryError) => this.report(nackError));
-      } else if (error instanceof Error && 'code' in error) this.report(error as FerryError);
-    } finally {
-      this.running -= 1;
-      if (this.running === 0) for (const idle of this.idle.splice(0)) idle.resolve();
-      this.pump();
+      onError(error, message);
+    } catch {
+      // A throwing callback must not stop the consumer or lose the next report.
     }
-  }
-
-  private report(error: FerryError): void {
-    this.conn.status.emit({ type: 'error', error });
   }
 
   private settle(message: Message<unknown>, settlement: Settlement): Promise<void> {
-    if (this.state === 'stopped') {
+    if (this.unsubscribed || this.state === 'stopped') {
       return Promise.reject(
         new ConnectionError(
           'CONNECTION_CLOSED',
@@ -337,18 +396,19 @@ export class Consumer<T = Uint8Array> implements AsyncIterable<Message<T>> {
     this.liveSession = undefined;
   }
 
-  /** Ends the consumer with an error its iterator rethrows once. */
+  /** The subscription ended without a stop: by the broker, or with the client. */
   private end(error: Error | undefined): void {
     if (this.state === 'stopped') return;
+    if (error !== undefined && this.runner !== undefined) this.report(error, undefined);
     this.finish(error);
   }
 
-  private finish(error: Error | undefined): void {
-    this.state = 'stopped';
-    this.liveSession = undefined;
+  /** Hands out nothing more: waiting `next()` calls end (with `error` if there is one). */
+  private release(error: Error | undefined): void {
     this.buffer.length = 0;
+    if (this.released) return;
+    this.released = true;
     this.unlinkSignal?.();
-    this.conn.removeSink(this.sid);
     const waiters = this.waiters.splice(0);
     if (error !== undefined && waiters.length > 0)
       for (const waiter of waiters) waiter.reject(error);
@@ -356,7 +416,22 @@ export class Consumer<T = Uint8Array> implements AsyncIterable<Message<T>> {
       this.endError = error;
       for (const waiter of waiters) waiter.resolve({ done: true, value: undefined });
     }
-    for (const idle of this.idle.splice(0)) idle.resolve();
+  }
+
+  private finish(error: Error | undefined): void {
+    if (this.state === 'stopped') return;
+    this.state = 'stopped';
+    this.liveSession = undefined;
+    this.release(error);
+    this.conn.removeSink(this.sid);
     this.stoppedSignal.resolve(error);
   }
+}
+
+function asFerryError(error: unknown): FerryError {
+  return error instanceof FerryError
+    ? error
+    : new FerryError('INTERNAL', `a consumer's handler failed: ${String(error)}`, {
+        cause: error,
+      });
 }

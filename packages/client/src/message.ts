@@ -1,7 +1,6 @@
 /** A delivered message and the three ways to settle it. */
 import type { DeliveredMessage } from '@ferry/protocol';
 import type { Codec } from './codecs.js';
-import { handled } from './deferred.js';
 
 /** How a message is settled; the consumer turns it into an ack, nack or deadLetter frame. */
 export type Settlement =
@@ -12,6 +11,49 @@ export type Settlement =
 /** The consumer side of a message: sends its settlement on the session it arrived in. */
 export interface Settler {
   settle(message: Message<unknown>, settlement: Settlement): Promise<void>;
+  /** A settlement failed and nothing was waiting on its promise. */
+  unobserved(error: unknown, message: Message<unknown>): void;
+}
+
+/**
+ * The promise a settlement returns. It notes whether anything waits on it (`await`, `then`,
+ * `catch` and `finally` all go through `then`), so that a failure nobody waits for reaches the
+ * consumer's error callback instead of vanishing [CLIENT-4].
+ */
+class Outcome extends Promise<undefined> {
+  static override get [Symbol.species](): PromiseConstructor {
+    return Promise;
+  }
+
+  observed = false;
+
+  // biome-ignore lint/suspicious/noThenProperty: the point of the class is to see `then` called.
+  override then<A = undefined, B = never>(
+    onFulfilled?: ((value: undefined) => A | PromiseLike<A>) | null,
+    onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
+  ): Promise<A | B> {
+    this.observed = true;
+    return super.then(onFulfilled, onRejected);
+  }
+}
+
+const ignore = (): void => {};
+
+/** `result` as an {@link Outcome}: never an unhandled rejection, and `unobserved` when nobody waits. */
+function watched(result: Promise<void>, unobserved: (error: unknown) => void): Promise<void> {
+  let resolve!: () => void;
+  let reject!: (error: unknown) => void;
+  const outcome = new Outcome((res, rej) => {
+    resolve = () => res(undefined);
+    reject = rej;
+  });
+  // Marks the rejection handled without counting as a waiter.
+  Promise.prototype.then.call(outcome, undefined, ignore);
+  result.then(resolve, (error: unknown) => {
+    if (!outcome.observed) unobserved(error);
+    reject(error);
+  });
+  return outcome;
 }
 
 export interface NackOptions {
@@ -24,7 +66,12 @@ const textDecoder = new TextDecoder('utf-8', { fatal: true });
 /**
  * One delivered message. Settle it exactly once with {@link Message.ack}, {@link Message.nack}
  * or {@link Message.deadLetter}; later calls return the first settlement's promise. An
- * unsettled message is redelivered after the group's ack timeout.
+ * unsettled message is redelivered after the group's ack timeout, and holds its place in the
+ * consumer's prefetch window until then.
+ *
+ * A settlement that fails rejects its promise; if nothing is waiting on that promise when it
+ * fails (an `ack()` not awaited), the error goes to the consumer's `onError` instead. Either
+ * way it never becomes an unhandled rejection.
  */
 export class Message<T = Uint8Array> {
   readonly station: string;
@@ -111,7 +158,10 @@ export class Message<T = Uint8Array> {
   }
 
   private settle(settlement: Settlement): Promise<void> {
-    this.settlement ??= handled(this.settler.settle(this as Message<unknown>, settlement));
+    this.settlement ??= watched(
+      this.settler.settle(this as Message<unknown>, settlement),
+      (error) => this.settler.unobserved(error, this as Message<unknown>),
+    );
     return this.settlement;
   }
 }

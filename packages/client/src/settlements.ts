@@ -2,7 +2,9 @@
  * Acks, nacks and dead-letters of one consumer, gathered per event-loop turn into one frame
  * per kind: a consumer acking every message sends one frame per turn, not one per message.
  * The broker's MESSAGE_NOT_PENDING lists exactly the refs it could not settle (CONS-4), so
- * each message still learns its own outcome.
+ * each message still learns its own outcome. Nobody waits for a settlement's answer to send
+ * the next one [CLIENT-3]; a consumer that stops first sends what is queued and waits for the
+ * answers [CLIENT-2].
  */
 import type { MessageRef } from '@ferry/protocol';
 import type { Connection, RequestFrame } from './connection.js';
@@ -29,14 +31,25 @@ function batchKey(settlement: Settlement, session: number): string {
 export class Settlements {
   private readonly batches = new Map<string, Batch>();
   private scheduled = false;
+  /** Settlements queued or awaiting the broker's answer. */
+  private outstanding = 0;
+  private readonly idle: Deferred<void>[] = [];
 
+  /** `sent` is told of each frame as it goes out: how many messages of `session` it settles. */
   constructor(
     private readonly conn: Connection,
     private readonly sid: number,
+    private readonly sent: (session: number, count: number) => void,
   ) {}
+
+  /** Whether a settlement is queued or awaiting its answer. */
+  get busy(): boolean {
+    return this.outstanding > 0;
+  }
 
   /** Queues one message's settlement; resolves once the broker has recorded it durably. */
   add(ref: MessageRef, settlement: Settlement, session: number): Promise<void> {
+    this.outstanding += 1;
     const key = batchKey(settlement, session);
     let batch = this.batches.get(key);
     if (batch === undefined) {
@@ -56,11 +69,25 @@ export class Settlements {
     return waiter.promise;
   }
 
+  /** Sends what is queued now; resolves once every settlement so far has its answer. */
+  answered(): Promise<void> {
+    this.flush();
+    if (this.outstanding === 0) return Promise.resolve();
+    const waiter = deferred<void>();
+    this.idle.push(waiter);
+    return waiter.promise;
+  }
+
   private flush(): void {
     this.scheduled = false;
     const batches = [...this.batches.values()];
     this.batches.clear();
     for (const batch of batches) this.send(batch);
+  }
+
+  private done(count: number): void {
+    this.outstanding -= count;
+    if (this.outstanding === 0) for (const waiter of this.idle.splice(0)) waiter.resolve();
   }
 
   private send(batch: Batch): void {
@@ -76,12 +103,22 @@ export class Settlements {
               ...(settlement.delayMs === undefined ? {} : { delayMs: settlement.delayMs }),
             }
           : { type: 'deadLetter', ...base, reason: settlement.reason };
-    this.conn.request(frame, { session }).then(
-      () => {
-        for (const waiter of batch.waiters) waiter.resolve();
-      },
-      (error: unknown) => this.failed(batch, error),
-    );
+    let answer: Promise<unknown>;
+    try {
+      answer = this.conn.request(frame, { session });
+    } catch (error) {
+      // Refused before it was sent (a frame over a limit): it fails, and its credit still returns.
+      answer = Promise.reject(error);
+    }
+    answer
+      .then(
+        () => {
+          for (const waiter of batch.waiters) waiter.resolve();
+        },
+        (error: unknown) => this.failed(batch, error),
+      )
+      .finally(() => this.done(refs.length));
+    this.sent(session, refs.length);
   }
 
   /** Fails exactly the refs the broker named as not pending; any other error fails them all. */
