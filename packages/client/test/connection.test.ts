@@ -8,6 +8,7 @@ import {
   connect,
   MalformedFrameError,
   ProtocolViolationError,
+  TimeoutError,
   UnexpectedReplyError,
 } from '../src/index.js';
 import { resolveOptions } from '../src/options.js';
@@ -123,11 +124,9 @@ describe('handshake', () => {
     await expect(
       connect(URL_, { transport: silent.factory, signal: AbortSignal.abort('bye') }),
     ).rejects.toMatchObject({ code: 'ABORTED', cause: 'bye' });
-    await expect(
-      connect(URL_, { transport: silent.factory, connectTimeoutMs: 30 }),
-    ).rejects.toMatchObject({
-      code: 'TIMEOUT',
-    });
+    const timedOut = connect(URL_, { transport: silent.factory, connectTimeoutMs: 30 });
+    await expect(timedOut).rejects.toBeInstanceOf(TimeoutError);
+    await expect(timedOut).rejects.toMatchObject({ code: 'TIMEOUT' });
   });
 });
 
@@ -164,10 +163,9 @@ describe('requests', () => {
   it('times out with TIMEOUT, aborts with ABORTED, and ignores a late reply', async () => {
     const broker = new FakeBroker();
     const client = await open(broker, { requestTimeoutMs: 20 });
-    await expect(client.stations.info('x')).rejects.toMatchObject({
-      code: 'TIMEOUT',
-      retriable: true,
-    });
+    const timedOut = client.stations.info('x');
+    await expect(timedOut).rejects.toBeInstanceOf(TimeoutError);
+    await expect(timedOut).rejects.toMatchObject({ code: 'TIMEOUT', retriable: true });
     const controller = new AbortController();
     const aborted = client.stations.info('y', { signal: controller.signal });
     controller.abort(new Error('changed my mind'));
