@@ -41,10 +41,15 @@ export class Client {
     return this.conn.connected;
   }
 
-  /** A producer for `station`; cheap, and safe to share between callers. */
+  /**
+   * A producer for `station`; cheap, and safe to share between callers. The client keeps it
+   * (its `drain()` flushes it) until `producer.close()`.
+   */
   producer<T = Uint8Array>(station: string, options?: ProducerOptions<T>): Producer<T> {
     this.assertOpen();
-    const producer = new Producer<T>(this.conn, station, options);
+    const producer: Producer<T> = new Producer<T>(this.conn, station, options, () =>
+      this.producers.delete(producer),
+    );
     this.producers.add(producer);
     return producer;
   }

@@ -14,7 +14,7 @@ import {
 import { bytes, type Codec } from './codecs.js';
 import type { Connection } from './connection.js';
 import { type Deferred, deferred, handled } from './deferred.js';
-import { abortError, ConnectionError, ServerError } from './errors.js';
+import { abortError, ClosedError, ConnectionError, ServerError, TimeoutError } from './errors.js';
 import { nextTurn } from './next-turn.js';
 import { checkMessage, messageBytes } from './produce-limits.js';
 import { withDeadline } from './signals.js';
@@ -82,12 +82,22 @@ export class Producer<T = Uint8Array> {
   private queue: Item[] = [];
   private scheduled = false;
   private inFlight = 0;
+  /** Produce calls waiting for room: not in flight yet, but flush() waits for them too. */
+  private waitingForRoom = 0;
   private readonly roomWaiters: Deferred<void>[] = [];
   private readonly flushWaiters: Deferred<void>[] = [];
+  private readonly release: (() => void) | undefined;
+  private closing = false;
 
-  /** @internal Use `client.producer`. */
-  constructor(conn: Connection, station: string, options: ProducerOptions<T> = {}) {
+  /** @internal Use `client.producer`; `release` is called once a closed producer has flushed. */
+  constructor(
+    conn: Connection,
+    station: string,
+    options: ProducerOptions<T> = {},
+    release?: () => void,
+  ) {
     this.conn = conn;
+    this.release = release;
     this.station = station;
     this.codec = options.codec ?? (bytes as unknown as Codec<T>);
     this.lingerMs = options.lingerMs ?? 0;
@@ -134,10 +144,23 @@ export class Producer<T = Uint8Array> {
    * timeout end the wait (rejecting with ABORTED or TIMEOUT), not the messages.
    */
   flush(options: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<void> {
-    if (this.inFlight === 0) return Promise.resolve();
+    if (this.inFlight === 0 && this.waitingForRoom === 0) return Promise.resolve();
     const waiter = deferred<void>();
     this.flushWaiters.push(waiter);
     return withDeadline(waiter.promise, 'flush', options);
+  }
+
+  /**
+   * Closes the producer: produce calls from now on reject with CLIENT_CLOSED, and once every
+   * message produced before has its ack or its error, the client forgets the producer.
+   * Resolves then; the signal and timeout end the wait (ABORTED or TIMEOUT), not the messages.
+   */
+  close(options: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<void> {
+    if (!this.closing) {
+      this.closing = true;
+      void this.flush().then(() => this.release?.());
+    }
+    return this.flush(options);
   }
 
   /** Sends one message; a failure also goes to onError (no extra promise when there is none). */
@@ -150,6 +173,7 @@ export class Producer<T = Uint8Array> {
 
   private async send(value: T, options: ProduceOptions): Promise<ProduceAck> {
     const { signal } = options;
+    if (this.closing) throw new ClosedError(`the producer of ${this.station} is closed`);
     if (signal?.aborted) throw abortError(signal, 'produce');
     const message: ProduceMessage = { payload: this.codec.encode(value) };
     if (options.headers !== undefined) message.headers = options.headers;
@@ -157,7 +181,15 @@ export class Producer<T = Uint8Array> {
     if (options.partition !== undefined) message.partition = options.partition;
     if (options.msgId !== undefined) message.msgId = options.msgId;
     checkMessage(message, this.conn.serverLimits);
-    while (this.inFlight >= this.maxInFlight) await this.room(signal);
+    this.waitingForRoom += 1;
+    try {
+      while (this.inFlight >= this.maxInFlight) await this.room(signal);
+    } catch (error) {
+      this.waitingForRoom -= 1;
+      this.flushed();
+      throw error;
+    }
+    this.waitingForRoom -= 1;
     const item: Item = {
       message,
       size: messageBytes(message),
@@ -173,8 +205,14 @@ export class Producer<T = Uint8Array> {
     } finally {
       this.inFlight -= 1;
       this.roomWaiters.shift()?.resolve();
-      if (this.inFlight === 0) for (const waiter of this.flushWaiters.splice(0)) waiter.resolve();
+      this.flushed();
     }
+  }
+
+  /** Wakes flush() once no message is in flight or waiting for room. */
+  private flushed(): void {
+    if (this.inFlight === 0 && this.waitingForRoom === 0)
+      for (const waiter of this.flushWaiters.splice(0)) waiter.resolve();
   }
 
   private room(signal: AbortSignal | undefined): Promise<void> {
@@ -229,7 +267,7 @@ export class Producer<T = Uint8Array> {
   private expired(item: Item): boolean {
     if (item.signal?.aborted) item.result.reject(abortError(item.signal, 'produce'));
     else if (Date.now() >= item.deadline) {
-      item.result.reject(new FerryError('TIMEOUT', 'produce timed out before it could be sent'));
+      item.result.reject(new TimeoutError('produce timed out before it could be sent'));
     } else return false;
     return true;
   }

@@ -1,7 +1,7 @@
 import type { Frame } from '@ferry/protocol';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { codecs } from '../src/index.js';
+import { ClosedError, codecs, TimeoutError } from '../src/index.js';
 import { ackAll, closeClients, FakeBroker, openClient, until } from './support/fake-broker.js';
 
 afterEach(closeClients);
@@ -208,5 +208,86 @@ describe('producer batching', () => {
     void producer.produce(bytes(1));
     await until(() => errors.length === 2);
     expect(errors).toEqual(['MESSAGE_TOO_LARGE', 'TIMEOUT']);
+  });
+
+  it('a timeout is a TimeoutError, whether the message was still queued or sent', async () => {
+    const broker = new FakeBroker({ script: () => undefined });
+    const client = await openClient(broker);
+    const producer = client.producer('s');
+    const queued = producer.produce(bytes(1), { timeoutMs: 0 });
+    const sent = producer.produce(bytes(1), { timeoutMs: 20 });
+    await expect(queued).rejects.toBeInstanceOf(TimeoutError);
+    await expect(sent).rejects.toBeInstanceOf(TimeoutError);
+    await expect(sent).rejects.toMatchObject({ code: 'TIMEOUT', retriable: true });
+  });
+});
+
+describe('producer.close()', () => {
+  it('flushes what was produced, then refuses new messages with CLIENT_CLOSED', async () => {
+    const held: Extract<Frame, { type: 'produce' }>[] = [];
+    const broker = new FakeBroker({
+      script: (frame) => {
+        if (frame.type === 'produce') held.push(frame);
+        return undefined;
+      },
+    });
+    const client = await openClient(broker);
+    const producer = client.producer('s');
+    const produced = producer.produce(bytes(1));
+    let closed = false;
+    const closing = producer.close().then(() => {
+      closed = true;
+    });
+    const refused = producer.produce(bytes(1));
+    await expect(refused).rejects.toBeInstanceOf(ClosedError);
+    await expect(refused).rejects.toMatchObject({ code: 'CLIENT_CLOSED' });
+    await until(() => held.length === 1);
+    expect(closed).toBe(false);
+    const [frame] = held;
+    broker.link.push({
+      type: 'produceAck',
+      id: frame?.id ?? 0,
+      durability: 'always',
+      results: [{ kind: 'ok', partition: 0, offset: 0, duplicate: false }],
+    });
+    await closing;
+    expect(await produced).toMatchObject({ offset: 0 });
+    expect(broker.sent('produce')).toHaveLength(1);
+    await expect(producer.produceBatch([{ value: bytes(1) }])).resolves.toEqual([
+      { ok: false, error: expect.objectContaining({ code: 'CLIENT_CLOSED' }) },
+    ]);
+  });
+
+  it('waits for calls still waiting for room under maxInFlight', async () => {
+    const held: Extract<Frame, { type: 'produce' }>[] = [];
+    const broker = new FakeBroker({
+      script: (frame) => {
+        if (frame.type === 'produce') held.push(frame);
+        return undefined;
+      },
+    });
+    const client = await openClient(broker);
+    const producer = client.producer('s', { maxInFlight: 1 });
+    const first = producer.produce(bytes(1));
+    const second = producer.produce(bytes(1));
+    let closed = false;
+    const closing = producer.close().then(() => {
+      closed = true;
+    });
+    const answer = (index: number): void =>
+      broker.link.push({
+        type: 'produceAck',
+        id: held[index]?.id ?? 0,
+        durability: 'always',
+        results: [{ kind: 'ok', partition: 0, offset: index, duplicate: false }],
+      });
+    await until(() => held.length === 1);
+    answer(0);
+    await first;
+    await until(() => held.length === 2);
+    expect(closed).toBe(false);
+    answer(1);
+    await closing;
+    expect(await second).toMatchObject({ offset: 1 });
   });
 });
