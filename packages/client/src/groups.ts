@@ -11,6 +11,17 @@ export interface CreateGroupOptions extends CallOptions {
   ackTimeoutMs?: number;
   /** Dead-letter a message after this many deliveries (default: the station's). */
   maxDeliveries?: number;
+  /**
+   * How the group's members share the station's partitions, fixed when the group is created
+   * (GROUP-4). `'none'` (the default): every member receives from every partition, so messages
+   * of one key may be processed by two members at once. `'partition'`: each partition is owned
+   * by one member at a time, spread evenly (members beyond the partition count receive nothing)
+   * and moved as little as possible when members join or leave; a partition moves to its new
+   * owner only once the old one has settled (or given back, by leaving or by ack timeout) every
+   * message of it that it holds. So the messages of one key are processed by one member at a
+   * time, in the order they were produced (redeliveries aside), as in a Kafka consumer group.
+   */
+  ordering?: 'none' | 'partition';
 }
 
 export interface DeleteGroupOptions extends CallOptions {
@@ -43,6 +54,7 @@ export class Groups {
     if (start !== undefined) settings.start = start;
     if (options.ackTimeoutMs !== undefined) settings.ackTimeoutMs = options.ackTimeoutMs;
     if (options.maxDeliveries !== undefined) settings.maxDeliveries = options.maxDeliveries;
+    if (options.ordering !== undefined) settings.ordering = options.ordering;
     const frame = { type: 'groupCreate' as const, id: 0, station, group, options: settings };
     return (await this.conn.request(frame, call(options))).info;
   }

@@ -449,6 +449,110 @@ export const scenarios: readonly Scenario[] = [
     await rejectsWith(client.groups.delete(name, 'billing'), 'GROUP_NOT_FOUND', 'gone');
   }),
 
+  scenario(
+    "[GROUP-4] ordering 'partition': members that join and leave mid-stream process each key in order, one member at a time",
+    async (ctx) => {
+      const admin = await ctx.connect();
+      const name = ctx.station('ordered');
+      await admin.stations.create(name, { partitions: 4 });
+      const created = await admin.groups.create(name, 'ordered', {
+        ordering: 'partition',
+        start: 'earliest',
+      });
+      equal(created.ordering, 'partition', 'the group reports its ordering');
+      await rejectsWith(
+        admin.groups.create(name, 'ordered', { ordering: 'none' }),
+        'GROUP_EXISTS',
+        'another ordering',
+      );
+      const keys = Array.from({ length: 8 }, (_, k) => `key-${k}`);
+      const perKey = 500;
+      const total = keys.length * perKey;
+      // Per key: the member whose handler holds one of its messages, and the order processed.
+      const holders = new Map<string, string>();
+      const processed = new Map<string, number[]>(keys.map((key) => [key, []]));
+      const perMember = new Map<string, number>();
+      const problems: string[] = [];
+      let done = 0;
+      const waiting: { at: number; resolve: () => void }[] = [];
+      const reached = (at: number) =>
+        new Promise<void>((resolve) => {
+          if (done >= at) resolve();
+          else waiting.push({ at, resolve });
+        });
+      const clients = await Promise.all([ctx.connect(), ctx.connect(), ctx.connect()]);
+      const join = (index: number, member: string): Promise<Consumer> => {
+        const client = clients[index];
+        if (client === undefined) throw new Error('connect');
+        return client.consume(name, {
+          group: 'ordered',
+          prefetch: 20,
+          async handler(message) {
+            const key = message.key ?? '';
+            const other = holders.get(key);
+            if (other !== undefined) problems.push(`${member} got ${key} while ${other} held it`);
+            holders.set(key, member);
+            // Processing takes a turn of the event loop, so that the members' handlers interleave
+            // and a member still has messages buffered when its partitions move.
+            await sleepThen(0);
+            processed.get(key)?.push(Number(message.text().split(':')[1]));
+            perMember.set(member, (perMember.get(member) ?? 0) + 1);
+            holders.delete(key);
+            done += 1;
+            for (const w of waiting.filter((w) => w.at <= done)) {
+              waiting.splice(waiting.indexOf(w), 1);
+              w.resolve();
+            }
+          },
+          onError: (error) => problems.push(`${member}: ${String(error)}`),
+        });
+      };
+      const producer = admin.producer(name);
+      const offsets = new Map<string, number[]>(keys.map((key) => [key, []]));
+      const producing = (async () => {
+        for (let seq = 0; seq < perKey; seq += 25) {
+          const items = keys.flatMap((key) =>
+            Array.from({ length: 25 }, (_, i) => ({ key, value: bytes(`${key}:${seq + i}`) })),
+          );
+          const results = await producer.produceBatch(items);
+          results.forEach((result, i) => {
+            check(result.ok, 'produced');
+            offsets.get(items[i]?.key ?? '')?.push(result.ack.offset);
+          });
+        }
+      })();
+      // a, b and c join one after the other; a leaves and comes back as d; b leaves.
+      let a = await join(0, 'a');
+      await reached(400);
+      const b = await join(1, 'b');
+      await reached(900);
+      const c = await join(2, 'c');
+      await reached(1500);
+      await a.drain();
+      await reached(2200);
+      a = await join(0, 'd');
+      await reached(2800);
+      await b.drain();
+      await reached(total);
+      await producing;
+      await Promise.all([a.drain(), c.drain()]);
+      equal(problems, [], 'no member took a key another held, and no settlement failed');
+      for (const key of keys) {
+        const order = offsets.get(key) ?? [];
+        check(
+          order.every((offset, i) => i === 0 || offset > (order[i - 1] ?? 0)),
+          `${key} was stored in produce order`,
+        );
+        equal(
+          processed.get(key),
+          Array.from({ length: perKey }, (_, i) => i),
+          `${key} processed once each, in produce order`,
+        );
+      }
+      equal([...perMember.keys()].sort(), ['a', 'b', 'c', 'd'], 'every member processed some');
+    },
+  ),
+
   scenario('a repeated msgId is stored once', async (ctx) => {
     const client = await ctx.connect();
     const name = ctx.station('dedup');
