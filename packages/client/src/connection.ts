@@ -279,7 +279,8 @@ export class Connection {
     );
     this.requests.failSession(session.id, closed);
     this.outbox.dropBound(undefined);
-    if (!leaving) this.sinks.each((sink) => sink.disconnected());
+    // Again after goingAway: a subscribe answered meanwhile made its consumer live on this session.
+    this.sinks.each((sink) => sink.disconnected());
     this.status.emit({ type: 'disconnected', url, error: reason });
     const backoff = this.options.reconnect;
     if (backoff === undefined) {
