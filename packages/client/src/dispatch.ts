@@ -5,11 +5,12 @@ import {
   type ErrorFrame,
   type Frame,
   type GoingAwayFrame,
+  isErrorCode,
   type Limits,
   type PingFrame,
   REPLY_FRAME_TYPES,
 } from '@ferry/protocol';
-import { ClientFrameError, MalformedFrameError } from './errors.js';
+import { ClientFrameError, MalformedFrameError, ServerError } from './errors.js';
 import type { ReplyFrame } from './requests.js';
 
 export interface FrameHandlers {
@@ -53,4 +54,11 @@ export function dispatch(bytes: Uint8Array, limits: Readonly<Limits>, to: FrameH
   }
   if (isReply(frame)) to.reply(frame);
   else throw new ClientFrameError(frame.type);
+}
+
+/** An error frame as an exception; unknown codes (a newer broker) keep their text and number. */
+export function serverError(frame: ErrorFrame): ServerError {
+  const code = isErrorCode(frame.code) ? frame.code : 'INTERNAL';
+  const message = isErrorCode(frame.code) ? frame.message : `${frame.code}: ${frame.message}`;
+  return new ServerError(code, message, frame.retriable, frame.refs);
 }

@@ -4,10 +4,8 @@
  */
 import {
   type ErrorCode,
-  type ErrorFrame,
   FerryError,
   type FerryErrorOptions,
-  isErrorCode,
   type MessageRef,
 } from '@ferry/protocol';
 
@@ -65,13 +63,6 @@ export class ServerError extends FerryError {
     this.name = 'ServerError';
     this.refs = refs;
   }
-}
-
-/** An error frame as an exception; unknown codes (a newer broker) keep their text and number. */
-export function serverError(frame: ErrorFrame): ServerError {
-  const code = isErrorCode(frame.code) ? frame.code : 'INTERNAL';
-  const message = isErrorCode(frame.code) ? frame.message : `${frame.code}: ${frame.message}`;
-  return new ServerError(code, message, frame.retriable, frame.refs);
 }
 
 /** The error for a signal that fired, carrying the signal's reason as its cause. */

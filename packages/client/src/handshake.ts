@@ -9,12 +9,12 @@ import {
   type WelcomeFrame,
 } from '@ferry/protocol';
 import { handled } from './deferred.js';
+import { serverError } from './dispatch.js';
 import {
   abortError,
   ClosedError,
   ConnectionError,
   MalformedFrameError,
-  serverError,
   TimeoutError,
   UnexpectedReplyError,
 } from './errors.js';

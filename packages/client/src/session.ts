@@ -9,8 +9,8 @@ import {
   type GoingAwayFrame,
   type Limits,
 } from '@ferry/protocol';
-import { dispatch, type FrameHandlers } from './dispatch.js';
-import { ConnectionError, ProtocolViolationError, serverError } from './errors.js';
+import { dispatch, type FrameHandlers, serverError } from './dispatch.js';
+import { ConnectionError, ProtocolViolationError } from './errors.js';
 import { Heartbeat } from './heartbeat.js';
 import type { Outbox } from './outbox.js';
 import type { RequestTable } from './requests.js';
