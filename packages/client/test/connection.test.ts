@@ -406,3 +406,31 @@ describe('write backpressure [CLIENT-6]', () => {
     expect((await reply).info.name).toBe('first');
   });
 });
+
+describe('after goingAway [CLIENT-5]', () => {
+  it('nothing bound to the leaving session goes out: settlements fail CONNECTION_CLOSED, credit is refused', async () => {
+    const broker = new FakeBroker({ script: answers });
+    const conn = await openConnection(broker, { reconnect: { initialDelayMs: 1, maxDelayMs: 1 } });
+    const session = conn.session;
+    const first = broker.link;
+    // An unanswered request keeps the leaving connection open while the test looks at it.
+    const held = conn.request({ type: 'stationList', id: 0 }).catch(() => undefined);
+    const goingAway = new Promise<void>((resolve) =>
+      conn.status.on((event) => {
+        if (event.type === 'goingAway') resolve();
+      }),
+    );
+    first.push({ type: 'goingAway', reason: 'restart', reconnectAfterMs: 1 });
+    await goingAway;
+    await expect(
+      conn.request(
+        { type: 'ack', id: 0, sid: 1, refs: [{ partition: 0, offset: 1 }] },
+        { session },
+      ),
+    ).rejects.toMatchObject({ code: 'CONNECTION_CLOSED' });
+    expect(conn.post({ type: 'credit', sid: 1, credit: 1 }, session)).toBe(false);
+    expect(first.received.map((frame) => frame.type)).toEqual(['hello', 'stationList']);
+    first.drop();
+    await held;
+  });
+});
