@@ -46,7 +46,12 @@ export interface ConsumeOptions<T = Uint8Array> {
    * some are settled, as AMQP's basic.qos and JetStream's MaxAckPending do. A message's credit
    * goes back to the broker when it is settled, whatever the broker answers, never when the
    * application merely takes it, so a message never settled holds its place until the group
-   * redelivers it elsewhere or the consumer stops. Capped at the broker's maxCredit. Default 100.
+   * redelivers it elsewhere or the consumer stops. Capped at the broker's maxCredit.
+   *
+   * Default 1,000, as JetStream's MaxAckPending: the window has to cover the broker's
+   * round trip, which includes journaling each delivery durably, or a fast handler waits for
+   * the broker. The consumer may hold prefetch × message size in memory: lower it for large
+   * messages.
    */
   prefetch?: number;
   /** Decodes `message.data`. Default: the raw bytes. */
@@ -131,7 +136,7 @@ export class Consumer<T = Uint8Array> implements AsyncIterable<Message<T>> {
     this.group = options.group;
     this.options = options;
     this.codec = options.codec ?? (bytes as unknown as Codec<T>);
-    const prefetch = options.prefetch ?? 100;
+    const prefetch = options.prefetch ?? 1000;
     if (!Number.isInteger(prefetch) || prefetch < 1)
       throw new RangeError('prefetch must be an integer >= 1');
     const concurrency = options.concurrency ?? 1;
