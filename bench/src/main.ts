@@ -14,7 +14,7 @@ import { machine } from './machine.js';
 import { natsServerOnPath, natsServerVersion } from './nats/server.js';
 import { SCENARIOS, type ScenarioId } from './params.js';
 import type { RunResult } from './runs.js';
-import { renderTable, rows } from './table.js';
+import { relativeRows, renderRelative, renderTable, rows } from './table.js';
 
 const DURABILITIES: readonly Durability[] = ['always', 'interval', 'never'];
 
@@ -63,6 +63,7 @@ const { params, results } = await runBenchmark({
   onResult: progress,
 });
 const table = rows(results);
+const between = relativeRows(table);
 const failures = results.filter((result) => result.error !== undefined);
 const setup = [
   `Ferry: default broker, stations of 1 partition, durability ${durability}${durability === 'always' ? ' (fdatasync before the ack)' : ''}`,
@@ -73,7 +74,7 @@ const setup = [
 
 if (values.json) {
   process.stdout.write(
-    `${JSON.stringify({ machine: host, command: command.trim(), setup, params, rows: table, runs: results }, null, 2)}\n`,
+    `${JSON.stringify({ machine: host, command: command.trim(), setup, params, rows: table, between, runs: results }, null, 2)}\n`,
   );
 } else {
   const ram = `${host.ramGiB.toFixed(1)} GiB RAM`;
@@ -84,6 +85,7 @@ if (values.json) {
     ...(repeat > 1 ? [`each run ${repeat} times per system, alternating: medians`] : []),
     '',
     renderTable(table),
+    ...(between.length === 0 ? [] : ['', ...renderRelative(between)]),
   ];
   const redelivered = results.filter((result) => result.redeliveries > 0);
   for (const result of redelivered) {

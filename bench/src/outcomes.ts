@@ -18,6 +18,12 @@ export interface PublishOutcome {
   checks: Check[];
 }
 
+/**
+ * How scenario b consumes: `loop` iterates with the bench's prefetch and ack window; `handler`
+ * is each client's callback API with its default settings.
+ */
+export type ConsumeMode = 'loop' | 'handler';
+
 export interface ConsumeOutcome {
   messages: number;
   /** Messages delivered again after their first delivery (informational). */
@@ -45,7 +51,7 @@ export interface FanoutOutcome {
 export interface Server {
   pid: number;
   publish(params: PublishParams, meter: Meter): Promise<PublishOutcome>;
-  consume(params: ConsumeParams, meter: Meter): Promise<ConsumeOutcome>;
+  consume(params: ConsumeParams, meter: Meter, mode: ConsumeMode): Promise<ConsumeOutcome>;
   latency(params: LatencyParams, meter: Meter): Promise<LatencyOutcome>;
   fanout(params: FanoutParams, meter: Meter): Promise<FanoutOutcome>;
   stop(): Promise<void>;

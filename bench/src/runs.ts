@@ -58,14 +58,16 @@ export function runSpecs(params: Params, only: ScenarioId | undefined): RunSpec[
         },
       }),
     ),
-    {
-      id: 'consume',
-      scenario: 'consume',
-      async execute(server, meter) {
-        const outcome = await server.consume(params.consume, meter);
-        return { figures: consumeFigures(outcome), ...outcome };
-      },
-    },
+    ...(['loop', 'handler'] as const).map(
+      (mode): RunSpec => ({
+        id: mode === 'loop' ? 'consume' : 'consume handler',
+        scenario: 'consume',
+        async execute(server, meter) {
+          const outcome = await server.consume(params.consume, meter, mode);
+          return { figures: consumeFigures(outcome), ...outcome };
+        },
+      }),
+    ),
     {
       id: 'latency',
       scenario: 'latency',

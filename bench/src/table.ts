@@ -4,7 +4,7 @@
  */
 import type { Figure } from './figures.js';
 import type { RunResult } from './runs.js';
-import { met, targetFor } from './targets.js';
+import { met, RELATIVE_TARGETS, targetFor } from './targets.js';
 
 export interface Row {
   run: string;
@@ -102,4 +102,43 @@ export function renderTable(table: readonly Row[]): string {
       .trimEnd();
   const separator = widths.map((width) => '-'.repeat(width)).join('  ');
   return [format(header), separator, ...lines.map(format)].join('\n');
+}
+
+/** A Ferry run's figure against another Ferry run's, with the target between them. */
+export interface RelativeRow {
+  run: string;
+  of: string;
+  figure: string;
+  ratio: number | undefined;
+  target: string;
+  met: boolean | undefined;
+}
+
+export function relativeRows(table: readonly Row[]): RelativeRow[] {
+  const ferry = (run: string, figure: string): number | undefined =>
+    table.find((row) => row.run === run && row.figure === figure)?.ferry;
+  return RELATIVE_TARGETS.flatMap((target): RelativeRow[] => {
+    const ours = ferry(target.run, target.figure);
+    const base = ferry(target.of, target.figure);
+    if (ours === undefined && base === undefined) return [];
+    const ratio = ours !== undefined && base !== undefined && base !== 0 ? ours / base : undefined;
+    return [
+      {
+        run: target.run,
+        of: target.of,
+        figure: target.figure,
+        ratio,
+        target: `>= ${target.ratio.toFixed(1)}x`,
+        met: ratio === undefined ? undefined : ratio >= target.ratio,
+      },
+    ];
+  });
+}
+
+export function renderRelative(rows: readonly RelativeRow[]): string[] {
+  return rows.map((row) => {
+    const ratio = row.ratio === undefined ? '-' : `${row.ratio.toFixed(2)}x`;
+    const verdict = row.met === undefined ? 'n/a' : row.met ? 'met' : 'MISSED';
+    return `Ferry ${row.run} / ${row.of} ${row.figure}: ${ratio} (target ${row.target}: ${verdict})`;
+  });
 }

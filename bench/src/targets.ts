@@ -21,3 +21,16 @@ export function targetFor(run: string, figure: string): Target | undefined {
 export function met(target: Target, ratio: number): boolean {
   return target.op === '>=' ? ratio >= target.ratio : ratio <= target.ratio;
 }
+
+/** A target between two runs of Ferry: `run`'s figure over `of`'s, at least `ratio`. */
+export interface RelativeTarget {
+  run: string;
+  of: string;
+  figure: string;
+  ratio: number;
+}
+
+export const RELATIVE_TARGETS: readonly RelativeTarget[] = [
+  // Handler mode with default options keeps up with a tuned loop (CLIENT-3).
+  { run: 'consume handler', of: 'consume', figure: 'msgs/s', ratio: 0.5 },
+];

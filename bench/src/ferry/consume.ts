@@ -1,10 +1,14 @@
-/** Scenario b against Ferry: a backlog written first, then one group member takes and acks it all. */
-import type { ConsumeOutcome } from '../outcomes.js';
+/**
+ * Scenario b against Ferry: a backlog written first, then one group member takes and acks it
+ * all, in a for-await loop or in handler mode.
+ */
+import type { ConsumeMode, ConsumeOutcome } from '../outcomes.js';
 import type { ConsumeParams } from '../params.js';
 import { payload } from '../payload.js';
 import type { Meter } from '../process-stats.js';
 import { producedChecks, produceWindowed } from '../produce-loops.js';
 import { Received } from '../received.js';
+import { startConsumeHandler } from './consume-handler.js';
 import { startConsumeLoop } from './consume-loop.js';
 import { type FerryTarget, open, stationChecks } from './target.js';
 
@@ -15,6 +19,7 @@ export async function consume(
   target: FerryTarget,
   params: ConsumeParams,
   meter: Meter,
+  mode: ConsumeMode,
 ): Promise<ConsumeOutcome> {
   const producing = await open(target, STATION);
   const consuming = await open(target);
@@ -24,15 +29,20 @@ export async function consume(
       (seq) => producer.produce(payload(params.payloadBytes, seq)),
       { count: params.messages, window: params.window },
     );
+    // Made ahead (not timed) so that a handler-mode consumer passes its group and handler only.
+    if (mode === 'handler') await producing.groups.create(STATION, GROUP, { start: 'earliest' });
     const received = new Received(params.messages);
     meter.start();
-    const loop = await startConsumeLoop(consuming, received, {
-      station: STATION,
-      group: GROUP,
-      prefetch: params.prefetch,
-      ackWindow: params.ackWindow,
-    });
-    const consumed = await loop.done;
+    const run =
+      mode === 'loop'
+        ? await startConsumeLoop(consuming, received, {
+            station: STATION,
+            group: GROUP,
+            prefetch: params.prefetch,
+            ackWindow: params.ackWindow,
+          })
+        : await startConsumeHandler(consuming, received, { station: STATION, group: GROUP });
+    const consumed = await run.done;
     const seconds = meter.stop();
     return {
       messages: received.distinct,

@@ -31,7 +31,7 @@ export function ferrySystem(settings: FerrySettings): System {
       return {
         pid: broker.pid,
         publish: (params, meter) => publish(target, params, meter),
-        consume: (params, meter) => consume(target, params, meter),
+        consume: (params, meter, mode) => consume(target, params, meter, mode),
         latency: (params, meter) => latency(target, params, meter),
         fanout: (params, meter) => fanout(target, params, meter),
         stop: () => broker.stop(),

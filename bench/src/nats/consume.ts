@@ -1,11 +1,15 @@
-/** Scenario b against JetStream: a backlog written first, then one consumer takes and acks it all. */
+/**
+ * Scenario b against JetStream: a backlog written first, then one consumer takes and acks it
+ * all, iterating or with a callback.
+ */
 import { jetstream } from '@nats-io/jetstream';
-import type { ConsumeOutcome } from '../outcomes.js';
+import type { ConsumeMode, ConsumeOutcome } from '../outcomes.js';
 import type { ConsumeParams } from '../params.js';
 import { payload } from '../payload.js';
 import type { Meter } from '../process-stats.js';
 import { producedChecks, produceWindowed } from '../produce-loops.js';
 import { Received } from '../received.js';
+import { startConsumeHandler } from './consume-handler.js';
 import { startConsumeLoop } from './consume-loop.js';
 import { createConsumer, createStream, type NatsTarget, open, streamChecks } from './target.js';
 
@@ -16,6 +20,7 @@ export async function consume(
   target: NatsTarget,
   params: ConsumeParams,
   meter: Meter,
+  mode: ConsumeMode,
 ): Promise<ConsumeOutcome> {
   const producing = await open(target);
   const consuming = await open(target);
@@ -29,12 +34,15 @@ export async function consume(
     await createConsumer(producing, STREAM, CONSUMER);
     const received = new Received(params.messages);
     meter.start();
-    const loop = await startConsumeLoop(consuming, received, {
-      stream: STREAM,
-      consumer: CONSUMER,
-      prefetch: params.prefetch,
-    });
-    const consumed = await loop.done;
+    const run =
+      mode === 'loop'
+        ? await startConsumeLoop(consuming, received, {
+            stream: STREAM,
+            consumer: CONSUMER,
+            prefetch: params.prefetch,
+          })
+        : await startConsumeHandler(consuming, received, { stream: STREAM, consumer: CONSUMER });
+    const consumed = await run.done;
     const seconds = meter.stop();
     return {
       messages: received.distinct,

@@ -15,7 +15,7 @@ export const natsSystem: System = {
     return {
       pid: server.pid,
       publish: (params, meter) => publish(target, params, meter),
-      consume: (params, meter) => consume(target, params, meter),
+      consume: (params, meter, mode) => consume(target, params, meter, mode),
       latency: (params, meter) => latency(target, params, meter),
       fanout: (params, meter) => fanout(target, params, meter),
       stop: () => server.stop(),

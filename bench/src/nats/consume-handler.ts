@@ -1,0 +1,47 @@
+/**
+ * A durable pull consumer in callback mode with the client's defaults: `consume({ callback })`,
+ * acking each message in the callback, the counterpart of Ferry's handler mode.
+ */
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { Check } from '../outcomes.js';
+import { seqOf } from '../payload.js';
+import type { Received } from '../received.js';
+import { acksProcessed } from './target.js';
+
+/** `done` settles once every message has arrived and the server has processed every ack. */
+export async function startConsumeHandler(
+  nc: NatsConnection,
+  received: Received,
+  options: { stream: string; consumer: string },
+): Promise<{ done: Promise<Check[]> }> {
+  const jsm = await jetstreamManager(nc);
+  const consumer = await jetstream(nc).consumers.get(options.stream, options.consumer);
+  let acks = 0;
+  const messages = await consumer.consume({
+    callback: (message) => {
+      received.add(seqOf(message.data));
+      message.ack();
+      acks += 1;
+    },
+  });
+  const run = async (): Promise<Check[]> => {
+    await received.whenComplete();
+    await acksProcessed(jsm, options.stream, options.consumer, received.expected);
+    await messages.close();
+    return [
+      {
+        what: `${options.consumer} received`,
+        expected: received.expected,
+        actual: received.distinct,
+      },
+      { what: `${options.consumer} strays`, expected: 0, actual: received.strays },
+      {
+        what: `${options.consumer} acks sent`,
+        expected: received.distinct + received.duplicates,
+        actual: acks,
+      },
+    ];
+  };
+  return { done: run() };
+}
