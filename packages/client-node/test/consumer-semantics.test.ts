@@ -1,7 +1,7 @@
 /**
  * Consumer semantics a user relies on, against a real broker process: what prefetch bounds
  * [CLIENT-1], that settlements issued before a stop are confirmed before the unsubscribe
- * [CLIENT-2], pipelined handler mode [CLIENT-3], and the version the client reports.
+ * [CLIENT-2], where a consumer's failures go [CLIENT-4], and the version the client reports.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -60,9 +60,11 @@ const encoder = new TextEncoder();
 async function backlog(client: Client, station: string, count: number): Promise<void> {
   await client.stations.create(station, { partitions: 1 });
   const producer = client.producer(station);
-  await Promise.all(
-    Array.from({ length: count }, (_, n) => producer.produce(encoder.encode(`m${n}`))),
-  );
+  for (let n = 0; n < count; n++) void producer.produce(encoder.encode(`m${n}`));
+  // close() waits for every ack or error; the offsets say they were all stored.
+  await producer.close();
+  const stored = (await client.stations.info(station)).partitions[0]?.nextOffset;
+  expect(stored).toBe(count);
 }
 
 function credits(sent: readonly Frame[]): number[] {
@@ -147,6 +149,48 @@ describe('stopping [CLIENT-2]', () => {
     await done;
     await client.drain();
     expect(await admin.groups.info('drain-handler', 'g')).toMatchObject({ pending: 0, lag: 0 });
+  });
+});
+
+describe('failures [CLIENT-4]', () => {
+  it('a handler-mode consumer reports the end of its subscription and the ack it could not send to its onError, and closed() resolves with the end', async () => {
+    const admin = await open();
+    await backlog(admin, 'ended', 1);
+    const failures: [unknown, number | undefined][] = [];
+    let reported!: () => void;
+    const bothReported = new Promise<void>((resolve) => {
+      reported = resolve;
+    });
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let handling!: () => void;
+    const handled = new Promise<void>((resolve) => {
+      handling = resolve;
+    });
+    const consumer = await (await open()).consume('ended', {
+      group: 'g',
+      start: 'earliest',
+      handler: async () => {
+        handling();
+        await released;
+      },
+      onError: (error, message) => {
+        failures.push([error, message?.offset]);
+        if (failures.length === 2) reported();
+      },
+    });
+    await handled;
+    await admin.groups.delete('ended', 'g', { force: true });
+    const ended = await consumer.closed();
+    expect(ended).toMatchObject({ code: 'SUBSCRIPTION_NOT_FOUND' });
+    release();
+    await bothReported;
+    expect(failures).toEqual([
+      [ended, undefined],
+      [expect.objectContaining({ code: 'CONNECTION_CLOSED' }), 0],
+    ]);
   });
 });
 
