@@ -98,7 +98,8 @@ type State = 'active' | 'draining' | 'stopping' | 'stopped';
 
 /**
  * A subscription to a station as a member of a group. Iterate it with `for await`, or pass a
- * `handler`. Leaving the loop early (break, throw) stops the consumer.
+ * `handler`. Leaving the loop early (break, throw) stops the consumer: the acks, nacks and
+ * dead-letters issued in the loop, awaited or not, are sent and confirmed before it unsubscribes.
  */
 export class Consumer<T = Uint8Array> implements AsyncIterable<Message<T>> {
   readonly station: string;
@@ -228,7 +229,10 @@ export class Consumer<T = Uint8Array> implements AsyncIterable<Message<T>> {
     return waiter.promise;
   }
 
-  /** Settles once the consumer has stopped: with the error that ended it, if one did. */
+  /**
+   * Settles once the consumer has stopped (unsubscribed, or its subscription ended): with the
+   * error that ended it, if one did.
+   */
   closed(): Promise<Error | undefined> {
     return this.stoppedSignal.promise;
   }
@@ -237,7 +241,8 @@ export class Consumer<T = Uint8Array> implements AsyncIterable<Message<T>> {
    * Leaves gracefully: stops taking messages, waits for running handlers, sends the
    * settlements issued so far and waits for the broker's answers, then unsubscribes. Buffered
    * messages nobody took are redelivered to the group. With `timeoutMs` or `signal`, a drain
-   * that takes too long stops at once and rejects with TIMEOUT or ABORTED.
+   * that takes too long rejects with TIMEOUT or ABORTED, and the consumer stops without
+   * waiting for its handlers.
    */
   async drain(options: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<void> {
     if (this.state === 'active') this.state = 'draining';
