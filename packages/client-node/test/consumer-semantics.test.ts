@@ -45,6 +45,7 @@ async function recorded(sent: Frame[]): Promise<Client> {
           sent.push(decodeFrame(bytes, DEFAULT_LIMITS));
           return inner.send(bytes);
         },
+        drained: () => inner.drained(),
         close: () => inner.close(),
         closed: () => inner.closed(),
         [Symbol.asyncIterator]: () => inner[Symbol.asyncIterator](),
