@@ -522,7 +522,7 @@ export interface DeliverFrame {
   messages: DeliveredMessage[];
 }
 
-/** Frame 35 (client to server): Acknowledges delivered messages. With id 0 nothing is sent back; with a non-zero id the broker answers ok once the acks are recorded. */
+/** Frame 35 (client to server): Acknowledges delivered messages. With id 0 nothing is sent back; with a non-zero id the broker answers ok once the acks are recorded. Answered by {@link OkFrame}. */
 export interface AckFrame {
   type: 'ack';
   /** Request id, or 0 for no reply. */
@@ -533,7 +533,7 @@ export interface AckFrame {
   refs: MessageRef[];
 }
 
-/** Frame 36 (client to server): Returns delivered messages for redelivery, now or after a delay. Replies as ack does. */
+/** Frame 36 (client to server): Returns delivered messages for redelivery, now or after a delay. Replies as ack does. Answered by {@link OkFrame}. */
 export interface NackFrame {
   type: 'nack';
   /** Request id, or 0 for no reply. */
@@ -546,7 +546,7 @@ export interface NackFrame {
   delayMs?: number;
 }
 
-/** Frame 37 (client to server): Moves delivered messages to the station's dead-letter store with a reason. Replies as ack does. */
+/** Frame 37 (client to server): Moves delivered messages to the station's dead-letter store with a reason. Replies as ack does. Answered by {@link OkFrame}. */
 export interface DeadLetterFrame {
   type: 'deadLetter';
   /** Request id, or 0 for no reply. */
@@ -774,6 +774,9 @@ export interface Replies {
   produce: 'produceAck';
   subscribe: 'subscribed';
   unsubscribe: 'ok';
+  ack: 'ok';
+  nack: 'ok';
+  deadLetter: 'ok';
   groupCreate: 'group';
   groupDelete: 'ok';
   groupInfo: 'group';
