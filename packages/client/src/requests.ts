@@ -13,27 +13,16 @@ import { type Deferred, deferred } from './deferred.js';
 import { abortError, TimeoutError, UnexpectedReplyError } from './errors.js';
 import type { Outbox } from './outbox.js';
 
-/**
- * ack, nack and deadLetter with a non-zero id are answered by ok, as their descriptions in
- * the spec say; the spec gives them no `reply:` field, so the client names their reply here.
- */
-const SETTLEMENT_REPLIES = { ack: 'ok', nack: 'ok', deadLetter: 'ok' } as const;
-
-type AllReplies = Replies & typeof SETTLEMENT_REPLIES;
-
 /** A frame type that gets a reply. */
-export type RequestType = keyof AllReplies;
+export type RequestType = keyof Replies;
 /** A frame that gets a reply; `id` is assigned by the connection. */
 export type RequestFrame = FrameOf<RequestType>;
 /** The frame that answers a request of type `K`. */
-export type ReplyTo<K extends RequestType> = FrameOf<AllReplies[K]>;
+export type ReplyTo<K extends RequestType> = FrameOf<Replies[K]>;
 /** Any frame that answers a request. */
 export type ReplyFrame = ReplyTo<RequestType>;
 
-const REPLIES: Readonly<Record<RequestType, FrameType>> = {
-  ...REPLY_TYPES,
-  ...SETTLEMENT_REPLIES,
-};
+const REPLIES: Readonly<Record<RequestType, FrameType>> = REPLY_TYPES;
 
 interface Pending {
   request: RequestType;
