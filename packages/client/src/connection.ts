@@ -34,13 +34,20 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /**
    * Binds the request to one session (acks, subscribes): it is never buffered across a
-   * reconnect, and fails with CONNECTION_CLOSED if that session is gone.
+   * reconnect, and fails with CONNECTION_CLOSED if that session is gone, or if the server is
+   * leaving it and the request is not a settlement.
    */
   session?: number;
 }
 
-/** `leaving`: the server said goingAway; the session only waits for its replies. */
+/**
+ * `leaving`: the server said goingAway; the session sends only the settlements of messages
+ * already handed out, and closes once they and every reply are in.
+ */
 type State = 'connecting' | 'connected' | 'leaving' | 'disconnected' | 'closed';
+
+/** The requests still written on a session the server is leaving [CLIENT-5]. */
+const SETTLEMENTS: ReadonlySet<string> = new Set(['ack', 'nack', 'deadLetter']);
 
 export class Connection {
   readonly status: StatusHub = new StatusHub();
@@ -144,6 +151,15 @@ export class Connection {
 
   removeSink(sid: number): void {
     this.sinks.remove(sid);
+    this.closeWhenIdle();
+  }
+
+  /**
+   * A subscription's `unsettled()` went down without a request (its settlement could not be
+   * sent, or it stopped): after goingAway, the connection may be done.
+   */
+  unsettledChanged(): void {
+    this.closeWhenIdle();
   }
 
   /**
@@ -152,6 +168,7 @@ export class Connection {
    * throw the codec's ProtocolError at once. While there is no session to write on
    * (disconnected, after goingAway, transport full) the frame waits in the bounded outbox,
    * unless it is bound to a session; past the outbox's bounds the call fails with BUFFER_FULL.
+   * After goingAway, settlements bound to the leaving session still go out on it.
    */
   request<F extends RequestFrame>(
     frame: F,
@@ -162,7 +179,8 @@ export class Connection {
 
   /**
    * Sends a frame that gets no reply (credit, pong) on the live session, after whatever
-   * waits in the outbox; false if there is no live session (or it is not `session`).
+   * waits in the outbox; false if there is no live session (or it is not `session`), and
+   * after goingAway, so that a leaving session is granted no more credit [CLIENT-5].
    */
   post(frame: Frame, session?: number): boolean {
     const live = this.live;
@@ -181,21 +199,28 @@ export class Connection {
     if (this.state === 'closed') return Promise.reject(new ClosedError());
     const { signal, session } = options;
     if (signal?.aborted) return Promise.reject(abortError(signal, frame.type));
-    if (session !== undefined && (session !== this.lastSession || this.state !== 'connected')) {
+    const settlement = SETTLEMENTS.has(frame.type);
+    if (session !== undefined && !this.takes(session, settlement)) {
       return Promise.reject(sessionGone(frame.type));
     }
     const id = this.requests.allocateId();
     const bytes = encodeFrame({ ...frame, id } as Frame, this.limits);
-    const writer = this.state === 'connected' ? this.live?.writer : undefined;
-    const direct = writer?.ready === true;
+    // Undefined between sessions; after goingAway it takes only the leaving session's settlements.
+    const writer = this.live?.writer;
+    const direct = writer?.accepts(session) === true;
     if (!direct && !this.outbox.fits(bytes.length)) {
-      const why = this.state === 'connected' ? 'the transport is full' : 'not connected';
+      const why =
+        this.state === 'connected' || session !== undefined
+          ? 'the transport is full'
+          : this.state === 'leaving'
+            ? 'the server is going away'
+            : 'not connected';
       return Promise.reject(
         new BufferFullError(`${why}, and the outbound buffer is full (${this.outbox.describe()})`),
       );
     }
     const timeoutMs = options.timeoutMs ?? this.options.requestTimeoutMs;
-    const reply = this.requests.add(id, frame.type, timeoutMs, signal);
+    const reply = this.requests.add(id, frame.type, timeoutMs, signal, session);
     if (direct && writer !== undefined) {
       this.requests.sent(id, writer.session);
       writer.write(bytes);
@@ -203,12 +228,22 @@ export class Connection {
       const key = this.outbox.add({
         bytes,
         session,
+        settlement,
         sent: (on) => this.requests.sent(id, on),
         dropped: () => this.requests.settle(id, sessionGone(frame.type)),
       });
       this.requests.queued(id, key);
     }
     return reply;
+  }
+
+  /**
+   * Whether a request bound to `session` may still go out on it: anything while it is the
+   * connected session; after goingAway, only a settlement [CLIENT-5].
+   */
+  private takes(session: number, settlement: boolean): boolean {
+    if (session !== this.lastSession || this.live === undefined) return false;
+    return this.state === 'connected' || (this.state === 'leaving' && settlement);
   }
 
   private handshake(url: URL, signal: AbortSignal | undefined): Promise<Session> {
@@ -238,18 +273,20 @@ export class Connection {
   }
 
   /**
-   * The server is stopping [CLIENT-5]: nothing new goes out on this session (new requests
-   * wait in the outbox, as while disconnected), the subscriptions learn that their session
-   * is over, and the connection closes once every reply to what was sent has arrived (or
-   * timed out), or when the server closes it first.
+   * The server is stopping [CLIENT-5]: no new request goes out on this session (new requests
+   * wait in the outbox, as while disconnected) and no more credit, but the settlements of the
+   * messages already handed to the application still do; the subscriptions hand out nothing
+   * more from it. The connection closes once every reply to what was sent has arrived (or
+   * timed out) and those messages are settled, or when the server closes it first.
    */
   private goingAway(session: LiveSession, frame: GoingAwayFrame): void {
     if (this.state !== 'connected' || this.live !== session) return;
     this.state = 'leaving';
     this.reconnectAfterMs = frame.reconnectAfterMs;
-    session.writer.pause();
-    this.outbox.dropBound(undefined);
-    this.sinks.each((sink) => sink.disconnected());
+    session.writer.leave();
+    this.sinks.each((sink) => sink.leaving());
+    // Credit, and bound requests not yet written (a subscribe), never go out on it.
+    this.outbox.keepSettlements(session.id);
     this.status.emit({
       type: 'goingAway',
       reason: frame.reason,
@@ -258,10 +295,15 @@ export class Connection {
     this.closeWhenIdle();
   }
 
+  /**
+   * After goingAway, closes the connection once nothing sent on it waits for its reply and
+   * every message handed out from it is settled. Runs after every reply, after every
+   * settlement a subscription sends, and when a subscription goes.
+   */
   private closeWhenIdle(): void {
     const live = this.live;
     if (this.state !== 'leaving' || live === undefined) return;
-    if (this.requests.inFlight(live.id) === 0) live.close();
+    if (this.requests.inFlight(live.id) === 0 && this.sinks.unsettled() === 0) live.close();
   }
 
   /** The session ended: fail what was sent on it, tell the subscriptions, reconnect. */
@@ -279,7 +321,6 @@ export class Connection {
     );
     this.requests.failSession(session.id, closed);
     this.outbox.dropBound(undefined);
-    // Again after goingAway: a subscribe answered meanwhile made its consumer live on this session.
     this.sinks.each((sink) => sink.disconnected());
     this.status.emit({ type: 'disconnected', url, error: reason });
     const backoff = this.options.reconnect;

@@ -3,6 +3,8 @@
  * flow control by a credit window that settlements refill (credit-window.ts), a stop that
  * confirms its settlements before it unsubscribes, and resubscribing after a reconnect (the
  * group's cursor lives on the broker, so nothing is lost; what was in flight is redelivered).
+ * When the server says goingAway, the messages already handed out are still settled on the
+ * leaving connection, and the buffered ones are dropped for the broker to redeliver [CLIENT-5].
  */
 import {
   type DeliverFrame,
@@ -119,6 +121,10 @@ export class Consumer<T = Uint8Array> implements AsyncIterable<Message<T>> {
   private state: State = 'active';
   /** The session the subscription is live in, or undefined between sessions. */
   private liveSession: number | undefined;
+  /** Whether messages of `liveSession` are handed out: not once the server is leaving it. */
+  private handing = false;
+  /** Messages of `liveSession` handed out whose settlement has not gone out yet [CLIENT-5]. */
+  private handedOut = 0;
   private readonly buffer: Message<T>[] = [];
   private readonly waiters: Deferred<IteratorResult<Message<T>>>[] = [];
   private endError: Error | undefined;
@@ -150,6 +156,8 @@ export class Consumer<T = Uint8Array> implements AsyncIterable<Message<T>> {
     this.sink = {
       deliver: (frame) => this.deliver(frame),
       fail: (error) => this.end(error),
+      leaving: () => this.leaving(),
+      unsettled: () => (this.unsubscribed || this.state === 'stopped' ? 0 : this.handedOut),
       disconnected: () => this.disconnected(),
       reconnected: () => void this.resubscribe(),
       closed: (error) => this.end(error),
@@ -162,8 +170,11 @@ export class Consumer<T = Uint8Array> implements AsyncIterable<Message<T>> {
         this.conn.post({ type: 'credit', sid: this.sid, credit }, this.liveSession),
     );
     this.settlements = new Settlements(conn, this.sid, (session, count) => {
-      if (session === this.liveSession && this.state === 'active')
-        this.credit.settled(count, this.buffer.length === 0);
+      if (session !== this.liveSession) return;
+      this.handedOut = Math.max(0, this.handedOut - count);
+      // On a leaving session the connection refuses the credit [CLIENT-5].
+      if (this.state === 'active') this.credit.settled(count, this.buffer.length === 0);
+      this.conn.unsettledChanged();
     });
     this.runner =
       options.handler === undefined
@@ -320,6 +331,9 @@ export class Consumer<T = Uint8Array> implements AsyncIterable<Message<T>> {
     this.partitions = subscribed.partitions;
     this.credit.restart();
     this.liveSession = session;
+    this.handedOut = 0;
+    // Not if the server said goingAway (or the session ended) before this ran.
+    this.handing = this.conn.connected && this.conn.session === session;
   }
 
   private async resubscribe(): Promise<void> {
@@ -338,8 +352,9 @@ export class Consumer<T = Uint8Array> implements AsyncIterable<Message<T>> {
 
   private deliver(frame: DeliverFrame): void {
     const session = this.liveSession;
-    // Not handed out any more: the unsubscribe returns them to the group.
-    if (this.state !== 'active' || session === undefined) return;
+    // Not handed out any more: the unsubscribe, or the end of a session the server is
+    // leaving, returns them to the group.
+    if (this.state !== 'active' || session === undefined || !this.handing) return;
     this.credit.delivered(frame.messages.length);
     for (const delivered of frame.messages) {
       this.buffer.push(
@@ -356,9 +371,11 @@ export class Consumer<T = Uint8Array> implements AsyncIterable<Message<T>> {
 
   /** Hands out the oldest buffered message; its credit comes back once it is settled. */
   private take(): Message<T> | undefined {
-    if (this.state !== 'active') return undefined;
+    if (this.state !== 'active' || !this.handing) return undefined;
     const message = this.buffer.shift();
-    if (message !== undefined && this.buffer.length === 0) this.credit.grant(true);
+    if (message === undefined) return undefined;
+    if (message.session === this.liveSession) this.handedOut += 1;
+    if (this.buffer.length === 0) this.credit.grant(true);
     return message;
   }
 
@@ -400,10 +417,22 @@ export class Consumer<T = Uint8Array> implements AsyncIterable<Message<T>> {
     );
   }
 
+  /**
+   * The server said goingAway [CLIENT-5]: buffered messages are dropped and no more are handed
+   * out (the broker redelivers them once the connection closes, CONS-8); the session stays
+   * live for the settlements of those already handed out.
+   */
+  private leaving(): void {
+    this.buffer.length = 0;
+    this.handing = false;
+  }
+
   private disconnected(): void {
     // Buffered messages were in flight on the dead session; the broker redelivers them.
     this.buffer.length = 0;
     this.liveSession = undefined;
+    this.handing = false;
+    this.handedOut = 0;
   }
 
   /** The subscription ended without a stop: by the broker, or with the client. */

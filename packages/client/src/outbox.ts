@@ -9,6 +9,8 @@ export interface Outgoing {
   readonly bytes: Uint8Array;
   /** The session the frame belongs to (settlements, credit); undefined: any session. */
   readonly session: number | undefined;
+  /** An ack, nack or deadLetter: still written on a session the server is leaving [CLIENT-5]. */
+  readonly settlement: boolean;
   /** Called just before the frame is written on session `session`. */
   sent(session: number): void;
   /** Called when the frame's session ended before it could be written. */
@@ -55,19 +57,38 @@ export class Outbox {
     this.bytes -= item.bytes.length;
   }
 
-  /** The oldest item, taken out. */
-  shift(): Outgoing | undefined {
+  /** The oldest item, taken out; with `session`, the oldest item bound to it. */
+  shift(session?: number): Outgoing | undefined {
     for (const [key, item] of this.items) {
+      if (session !== undefined && item.session !== session) continue;
       this.remove(key);
       return item;
     }
     return undefined;
   }
 
+  /** Whether an item bound to `session` waits. */
+  holds(session: number): boolean {
+    for (const item of this.items.values()) if (item.session === session) return true;
+    return false;
+  }
+
   /** Drops every item bound to a session other than `live` (none: every bound item). */
   dropBound(live: number | undefined): void {
     for (const [key, item] of [...this.items]) {
       if (item.session === undefined || item.session === live) continue;
+      this.remove(key);
+      item.dropped();
+    }
+  }
+
+  /**
+   * Drops every bound item but the settlements bound to `leaving`, the session the server is
+   * leaving: its credit, and the requests it was not yet sent, never go out [CLIENT-5].
+   */
+  keepSettlements(leaving: number): void {
+    for (const [key, item] of [...this.items]) {
+      if (item.session === undefined || (item.session === leaving && item.settlement)) continue;
       this.remove(key);
       item.dropped();
     }

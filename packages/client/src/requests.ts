@@ -29,6 +29,8 @@ interface Pending {
   result: Deferred<Frame>;
   timer: ReturnType<typeof setTimeout>;
   unlinkSignal: (() => void) | undefined;
+  /** The session the request is bound to (settlements, subscribes); undefined: any. */
+  boundTo: number | undefined;
   /** The session the frame went out on; undefined while it waits in the outbox. */
   sentIn: number | undefined;
   /** Its key in the outbox while it waits there. */
@@ -54,8 +56,17 @@ export class RequestTable {
     return this.lastId;
   }
 
-  /** Registers request `id`; it fails with TIMEOUT after `timeoutMs` or ABORTED on `signal`. */
-  add(id: number, request: RequestType, timeoutMs: number, signal?: AbortSignal): Promise<Frame> {
+  /**
+   * Registers request `id`, bound to `session` if given; it fails with TIMEOUT after
+   * `timeoutMs` or ABORTED on `signal`.
+   */
+  add(
+    id: number,
+    request: RequestType,
+    timeoutMs: number,
+    signal?: AbortSignal,
+    session?: number,
+  ): Promise<Frame> {
     const timer = setTimeout(() => {
       this.settle(id, new TimeoutError(`no reply to ${request} within ${timeoutMs} ms`));
     }, timeoutMs);
@@ -64,6 +75,7 @@ export class RequestTable {
       result: deferred<Frame>(),
       timer,
       unlinkSignal: undefined,
+      boundTo: session,
       sentIn: undefined,
       queued: undefined,
     };
@@ -113,10 +125,14 @@ export class RequestTable {
     return this.pending.has(id);
   }
 
-  /** How many requests written on `session` still wait for their reply. */
+  /**
+   * How many requests of `session` still wait for their reply: written on it, or bound to it
+   * and waiting in the outbox for the transport to drain.
+   */
   inFlight(session: number): number {
     let count = 0;
-    for (const entry of this.pending.values()) if (entry.sentIn === session) count += 1;
+    for (const entry of this.pending.values())
+      if ((entry.sentIn ?? entry.boundTo) === session) count += 1;
     return count;
   }
 

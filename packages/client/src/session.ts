@@ -56,13 +56,15 @@ export class LiveSession {
 
   /**
    * Writes a frame that gets no reply (credit, ping, pong), after whatever waits in the
-   * outbox; false once the session takes nothing new (after goingAway).
+   * outbox; false once the session is stopped. After goingAway the heartbeat goes on, so that
+   * neither side drops the connection while settlements finish; the connection posts no
+   * credit on a leaving session [CLIENT-5].
    */
   post(frame: Frame): boolean {
     return this.writer.post(encodeFrame(frame, this.limits));
   }
 
-  /** Closes the transport now (goingAway with nothing left in flight). */
+  /** Closes the transport now (goingAway with nothing left in flight or unsettled). */
   close(): void {
     void this.transport.close();
   }

@@ -7,7 +7,17 @@ export interface SubscriptionSink {
   deliver(frame: DeliverFrame): void;
   /** An error frame naming this subscription. */
   fail(error: ServerError): void;
-  /** The session that carried the subscription ended (or is ending, after goingAway). */
+  /**
+   * The server said goingAway [CLIENT-5]: hand out nothing more from this session (what is
+   * buffered is dropped, the broker redelivers it), but keep settling what was handed out.
+   */
+  leaving(): void;
+  /**
+   * Messages handed to the application on the current session whose settlement has not gone
+   * out yet; a leaving session closes once every subscription has none.
+   */
+  unsettled(): number;
+  /** The session that carried the subscription ended. */
   disconnected(): void;
   /** A new session is up; the subscription subscribes again. */
   reconnected(): void;
@@ -40,6 +50,13 @@ export class SinkTable {
   /** Calls `tell` for every sink, on a copy (a sink may remove itself). */
   each(tell: (sink: SubscriptionSink) => void): void {
     for (const sink of [...this.sinks.values()]) tell(sink);
+  }
+
+  /** The sum of every sink's `unsettled()`. */
+  unsettled(): number {
+    let count = 0;
+    for (const sink of this.sinks.values()) count += sink.unsettled();
+    return count;
   }
 
   clear(): void {

@@ -407,30 +407,83 @@ describe('write backpressure [CLIENT-6]', () => {
   });
 });
 
+/** Resolves with the next status event of `type` the connection emits. */
+function nextEvent(conn: Connection, type: string): Promise<void> {
+  return new Promise((resolve) => {
+    const off = conn.status.on((event) => {
+      if (event.type !== type) return;
+      off();
+      resolve();
+    });
+  });
+}
+
 describe('after goingAway [CLIENT-5]', () => {
-  it('nothing bound to the leaving session goes out: settlements fail CONNECTION_CLOSED, credit is refused', async () => {
+  it('settlements bound to the leaving session go out and are answered; credit and other bound requests are refused; unbound requests wait for the next session', async () => {
     const broker = new FakeBroker({ script: answers });
     const conn = await openConnection(broker, { reconnect: { initialDelayMs: 1, maxDelayMs: 1 } });
     const session = conn.session;
     const first = broker.link;
     // An unanswered request keeps the leaving connection open while the test looks at it.
     const held = conn.request({ type: 'stationList', id: 0 }).catch(() => undefined);
-    const goingAway = new Promise<void>((resolve) =>
-      conn.status.on((event) => {
-        if (event.type === 'goingAway') resolve();
-      }),
-    );
+    const goingAway = nextEvent(conn, 'goingAway');
     first.push({ type: 'goingAway', reason: 'restart', reconnectAfterMs: 1 });
     await goingAway;
-    await expect(
-      conn.request(
-        { type: 'ack', id: 0, sid: 1, refs: [{ partition: 0, offset: 1 }] },
-        { session },
-      ),
-    ).rejects.toMatchObject({ code: 'CONNECTION_CLOSED' });
+    const ack = await conn.request(
+      { type: 'ack', id: 0, sid: 1, refs: [{ partition: 0, offset: 1 }] },
+      { session },
+    );
+    expect(ack.type).toBe('ok');
     expect(conn.post({ type: 'credit', sid: 1, credit: 1 }, session)).toBe(false);
-    expect(first.received.map((frame) => frame.type)).toEqual(['hello', 'stationList']);
+    await expect(
+      conn.request({ type: 'unsubscribe', id: 0, sid: 1 }, { session }),
+    ).rejects.toMatchObject({ code: 'CONNECTION_CLOSED' });
+    const later = conn.request({ type: 'stationInfo', id: 0, name: 'later' });
+    expect(first.received.map((frame) => frame.type)).toEqual(['hello', 'stationList', 'ack']);
+    const connected = nextEvent(conn, 'connected');
     first.drop();
     await held;
+    await connected;
+    expect((await later).info.name).toBe('later');
+    expect(broker.link.received.map((frame) => frame.type)).toEqual(['hello', 'stationInfo']);
+  });
+
+  it('while the transport is full, the leaving session keeps its settlements in order, writes them once it drains and closes after their replies; unbound requests stay for the next session', async () => {
+    // Settlements are answered by the test.
+    const broker = new FakeBroker({
+      script: (frame) =>
+        frame.type === 'stationInfo'
+          ? [{ type: 'station', id: frame.id, info: info(frame.name) }]
+          : undefined,
+    });
+    const conn = await openConnection(broker, { reconnect: { initialDelayMs: 1, maxDelayMs: 1 } });
+    const session = conn.session;
+    const first = broker.link;
+    const settle = (type: 'ack' | 'nack', offset: number) =>
+      conn.request({ type, id: 0, sid: 1, refs: [{ partition: 0, offset }] }, { session });
+    const before = settle('ack', 0);
+    const goingAway = nextEvent(conn, 'goingAway');
+    first.push({ type: 'goingAway', reason: 'restart', reconnectAfterMs: 1 });
+    await goingAway;
+    first.fill();
+    const written = settle('ack', 1);
+    const waiting = settle('nack', 2);
+    const later = conn.request({ type: 'stationInfo', id: 0, name: 'later' });
+    expect(first.heldFrames.map((frame) => frame.type)).toEqual(['ack']);
+    first.drain();
+    await until(() => first.received.some((frame) => frame.type === 'nack'));
+    expect(first.received.map((frame) => frame.type)).toEqual(['hello', 'ack', 'ack', 'nack']);
+    const ids = first.received.slice(1).map((frame) => (frame as { id: number }).id);
+    first.push({ type: 'ok', id: ids[0] as number });
+    first.push({ type: 'ok', id: ids[1] as number });
+    await Promise.all([before, written]);
+    expect(first.isOpen).toBe(true);
+    const disconnected = nextEvent(conn, 'disconnected');
+    first.push({ type: 'ok', id: ids[2] as number });
+    await waiting;
+    await disconnected;
+    expect(first.closedByServer).toBe(false);
+    expect((await later).info.name).toBe('later');
+    expect(broker.link.received.map((frame) => frame.type)).toEqual(['hello', 'stationInfo']);
   });
 });

@@ -1,7 +1,7 @@
-import { DEFAULT_LIMITS, encodeFrame } from '@ferry/protocol';
+import { DEFAULT_LIMITS, type DeliveredMessage, encodeFrame } from '@ferry/protocol';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { connect, type StatusEvent } from '../src/index.js';
+import { connect, type Message, type StatusEvent } from '../src/index.js';
 import {
   closeClients,
   FakeBroker,
@@ -29,6 +29,16 @@ const subscriptions: Script = (frame) => {
   if (frame.type === 'unsubscribe') return [{ type: 'ok', id: frame.id }];
   return undefined;
 };
+
+function delivered(offset: number): DeliveredMessage {
+  return {
+    partition: 0,
+    offset,
+    timestamp: 1_700_000_000_000,
+    deliveryCount: 1,
+    payload: new TextEncoder().encode(`m${offset}`),
+  };
+}
 
 describe('reconnect', () => {
   it('goes disconnected → reconnecting → connecting → connected, then carries on', async () => {
@@ -297,6 +307,98 @@ describe('goingAway [CLIENT-5]', () => {
     await connected;
     await until(() => broker.link.received.some((frame) => frame.type === 'subscribe'));
     expect(first.received.map((frame) => frame.type)).toEqual(['hello', 'subscribe']);
+  });
+
+  it('still sends the ack of a message handed out before, and closes only once it is confirmed; buffered ones are not handed out, no credit goes out, and new requests wait for the next connection', async () => {
+    let ackArrived!: () => void;
+    const acked = new Promise<void>((resolve) => {
+      ackArrived = resolve;
+    });
+    // The first connection's acks are answered by the test; the next ones' at once.
+    const broker = new FakeBroker({
+      script: (frame, link) => {
+        if (frame.type === 'ack' && link === broker.links[0]) {
+          ackArrived();
+          return undefined;
+        }
+        if (frame.type === 'ack') return [{ type: 'ok', id: frame.id }];
+        return subscriptions(frame, link) ?? stations(frame, link);
+      },
+    });
+    const client = await openClient(broker);
+    // Prefetch 2: every settlement would give its credit back at once.
+    const consumer = await client.consume('orders', { group: 'billing', prefetch: 2 });
+    const first = broker.link;
+    const sid = broker.sent('subscribe')[0]?.sid ?? 0;
+    first.push({ type: 'deliver', sid, messages: [delivered(0), delivered(1)] });
+    const taken = (await consumer.next()).value as Message;
+    expect(taken.offset).toBe(0);
+    const goingAway = nextStatus(client, 'goingAway');
+    const disconnected = nextStatus(client, 'disconnected');
+    first.push({ type: 'goingAway', reason: 'restart', reconnectAfterMs: 1 });
+    await goingAway;
+    // Offset 1 was buffered, not handed out: the broker redelivers it (CONS-8).
+    const next = consumer.next();
+    const later = client.stations.info('later');
+    expect(first.isOpen).toBe(true);
+    const ack = taken.ack();
+    await acked;
+    expect(first.isOpen).toBe(true);
+    const sent = first.received.find((frame) => frame.type === 'ack');
+    expect(sent).toMatchObject({ sid, refs: [{ partition: 0, offset: 0 }] });
+    first.push({ type: 'ok', id: sent?.id ?? 0 });
+    await ack;
+    await disconnected;
+    expect(first.closedByServer).toBe(false);
+    expect(first.received.map((frame) => frame.type)).toEqual(['hello', 'subscribe', 'ack']);
+    expect((await later).name).toBe('later');
+    await until(() => broker.link.received.some((frame) => frame.type === 'subscribe'));
+    const resubscribed = broker.link.received.find((frame) => frame.type === 'subscribe');
+    broker.link.push({ type: 'deliver', sid: resubscribed?.sid ?? 0, messages: [delivered(2)] });
+    expect(((await next).value as Message).offset).toBe(2);
+  });
+
+  it('a handler running at goingAway acks its message on the leaving connection, which then closes', async () => {
+    const broker = new FakeBroker({
+      script: (frame, link) =>
+        frame.type === 'ack' ? [{ type: 'ok', id: frame.id }] : subscriptions(frame, link),
+    });
+    const client = await openClient(broker);
+    let started!: () => void;
+    const running = new Promise<void>((resolve) => {
+      started = resolve;
+    });
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const handled: number[] = [];
+    const errors: unknown[] = [];
+    await client.consume('orders', {
+      group: 'billing',
+      handler: async (message) => {
+        handled.push(message.offset);
+        started();
+        await released;
+      },
+      onError: (error) => errors.push(error),
+    });
+    const first = broker.link;
+    const sid = broker.sent('subscribe')[0]?.sid ?? 0;
+    first.push({ type: 'deliver', sid, messages: [delivered(0), delivered(1)] });
+    await running;
+    const goingAway = nextStatus(client, 'goingAway');
+    const disconnected = nextStatus(client, 'disconnected');
+    first.push({ type: 'goingAway', reason: 'restart', reconnectAfterMs: 1 });
+    await goingAway;
+    expect(first.isOpen).toBe(true);
+    release();
+    await disconnected;
+    expect(first.closedByServer).toBe(false);
+    expect(first.received.map((frame) => frame.type)).toEqual(['hello', 'subscribe', 'ack']);
+    expect(first.received[2]).toMatchObject({ refs: [{ partition: 0, offset: 0 }] });
+    expect(handled).toEqual([0]);
+    expect(errors).toEqual([]);
   });
 
   it('reconnects to the next server of its list first', async () => {
