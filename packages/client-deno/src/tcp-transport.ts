@@ -5,24 +5,30 @@
 import {
   abortError,
   ConnectionError,
+  type InboundLimits,
   type Transport,
   type TransportFactory,
   type TransportOptions,
 } from '@ferry/client';
-import { FRAME_HEADER_BYTES, FrameReader, ProtocolError, writeFrameHeader } from '@ferry/protocol';
-import { FrameQueue } from './frame-queue.ts';
+import {
+  encodeFrames,
+  FrameQueue,
+  framedLength,
+  WRITE_HIGH_WATER_BYTES,
+  WriteGate,
+} from '@ferry/client/internal';
+import { FrameReader, ProtocolError } from '@ferry/protocol';
 
 /** The port of a `ferry:` or `ferrys:` URL that names none. */
 export const DEFAULT_PORT = 6666;
 
 const READ_CHUNK_BYTES = 64 * 1024;
-// Reading pauses past this many unread bytes, so a slow consumer slows the broker down.
-const MAX_UNREAD_BYTES = 1024 * 1024;
 // Frames queued in one tick go out in writes of about this size.
 const WRITE_BATCH_BYTES = 256 * 1024;
-// The core has no view of write backpressure, so a peer that stops reading must end the
-// connection before the queue eats the heap.
-const MAX_QUEUED_WRITE_BYTES = 64 * 1024 * 1024;
+// Deno's writer has no buffer of its own, so the write queue is the one send() measures
+// against the high-water mark. A writer that ignores send()'s answer may queue up to this
+// many times the mark; past it the connection ends before the queue eats the heap.
+const MAX_QUEUED_WRITE_MARKS = 64;
 // close() flushes queued frames (a final ack, say) but does not wait on a stalled peer.
 const CLOSE_FLUSH_MS = 2_000;
 
@@ -37,7 +43,7 @@ export interface TcpTransportOptions {
  * the port defaults to 6666. Needs `--allow-net`.
  */
 export function tcpTransport(options: TcpTransportOptions = {}): TransportFactory {
-  return async ({ url, maxFrameBytes, signal }: TransportOptions): Promise<Transport> => {
+  return async ({ url, maxFrameBytes, signal, inbound }: TransportOptions): Promise<Transport> => {
     if (!['ferry:', 'tcp:', 'ferrys:'].includes(url.protocol)) {
       throw new ConnectionError('CONNECTION_FAILED', `no TCP transport for ${url.protocol}`, {
         retriable: false,
@@ -63,7 +69,7 @@ export function tcpTransport(options: TcpTransportOptions = {}): TransportFactor
       closeQuietly(conn);
       throw abortError(signal, 'connecting');
     }
-    return new TcpTransport(conn, maxFrameBytes);
+    return new TcpTransport(conn, maxFrameBytes, inbound);
   };
 }
 
@@ -110,10 +116,14 @@ async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
 
 class TcpTransport implements Transport {
   private state: 'open' | 'closing' | 'closed' = 'open';
-  private readonly unread = new FrameQueue(MAX_UNREAD_BYTES);
+  private readonly unread: FrameQueue;
   private readonly reader: FrameReader;
+  /** Set while the unread frames are at the inbound limits: the read loop waits on it. */
+  private paused: PromiseWithResolvers<void> | undefined;
   private queued: Uint8Array[] = [];
+  /** Framed bytes queued or being written: what the write gate measures. */
   private queuedBytes = 0;
+  private readonly gate = new WriteGate({ buffered: () => this.queuedBytes });
   private writing: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
   private settle!: (error: Error | undefined) => void;
@@ -124,8 +134,18 @@ class TcpTransport implements Transport {
   constructor(
     private readonly conn: Deno.Conn,
     maxFrameBytes: number,
+    inbound: Partial<InboundLimits> | undefined,
   ) {
     this.reader = new FrameReader({ maxFrameBytes });
+    this.unread = new FrameQueue(inbound, {
+      pause: () => {
+        this.paused ??= Promise.withResolvers();
+      },
+      resume: () => {
+        this.paused?.resolve();
+        this.paused = undefined;
+      },
+    });
     void this.readLoop();
   }
 
@@ -133,16 +153,21 @@ class TcpTransport implements Transport {
     return this.unread.iterator(() => this.close());
   }
 
-  send(body: Uint8Array): void {
-    if (this.state !== 'open') return;
-    this.queuedBytes += FRAME_HEADER_BYTES + body.length;
-    if (this.queuedBytes > MAX_QUEUED_WRITE_BYTES) {
+  send(body: Uint8Array): boolean {
+    if (this.state !== 'open') return true;
+    this.queuedBytes += framedLength(body);
+    if (this.queuedBytes > MAX_QUEUED_WRITE_MARKS * WRITE_HIGH_WATER_BYTES) {
       const message = 'the server stopped reading: too many bytes queued to send';
       this.finish(new ConnectionError('CONNECTION_CLOSED', message));
-      return;
+      return true;
     }
     this.queued.push(body);
     this.writing ??= this.writeLoop();
+    return this.gate.open;
+  }
+
+  drained(): Promise<void> {
+    return this.gate.drained();
   }
 
   close(): Promise<void> {
@@ -157,7 +182,9 @@ class TcpTransport implements Transport {
   private async shutDown(): Promise<void> {
     if (this.state === 'open') {
       this.state = 'closing';
-      this.unread.end();
+      this.unread.clear();
+      // Whoever waits to send more need not wait for the last frames to leave.
+      this.gate.close();
       let timer: ReturnType<typeof setTimeout> | undefined;
       const timeout = new Promise<void>((resolve) => {
         timer = setTimeout(resolve, CLOSE_FLUSH_MS);
@@ -175,6 +202,7 @@ class TcpTransport implements Transport {
     this.queued = [];
     closeQuietly(this.conn);
     this.unread.end();
+    this.gate.close();
     this.settle(error);
   }
 
@@ -182,7 +210,7 @@ class TcpTransport implements Transport {
     const chunk = new Uint8Array(READ_CHUNK_BYTES);
     try {
       for (;;) {
-        await this.unread.space();
+        await this.paused?.promise;
         if (this.state !== 'open') return;
         const n = await this.conn.read(chunk);
         if (n === null) {
@@ -210,7 +238,10 @@ class TcpTransport implements Transport {
     await Promise.resolve();
     try {
       while (this.queued.length > 0 && this.state !== 'closed') {
-        await writeAll(this.conn, this.takeBatch());
+        const batch = this.takeBatch();
+        await writeAll(this.conn, batch);
+        this.queuedBytes -= batch.length;
+        this.gate.check();
       }
     } catch (error) {
       // While closing, shutDown() settles the transport once this loop is done.
@@ -228,17 +259,9 @@ class TcpTransport implements Transport {
     let count = 0;
     let size = 0;
     while (count < this.queued.length && (count === 0 || size < WRITE_BATCH_BYTES)) {
-      size += FRAME_HEADER_BYTES + (this.queued[count] as Uint8Array).length;
+      size += framedLength(this.queued[count] as Uint8Array);
       count++;
     }
-    const batch = new Uint8Array(size);
-    let offset = 0;
-    for (const body of this.queued.splice(0, count)) {
-      writeFrameHeader(batch, offset, body.length);
-      batch.set(body, offset + FRAME_HEADER_BYTES);
-      offset += FRAME_HEADER_BYTES + body.length;
-    }
-    this.queuedBytes -= size;
-    return batch;
+    return encodeFrames(this.queued.splice(0, count), size);
   }
 }

@@ -110,6 +110,83 @@ async function selfSigned(): Promise<{ cert: string; key: string } | undefined> 
   }
 }
 
+const MIB = 1024 * 1024;
+
+/** The largest a TCP socket buffer may grow to, from the kernel's settings (Linux). */
+async function kernelBufferMax(name: 'tcp_rmem' | 'tcp_wmem'): Promise<number> {
+  try {
+    const text = await Deno.readTextFile(`/proc/sys/net/ipv4/${name}`);
+    const max = Number(text.trim().split(/\s+/)[2]);
+    if (Number.isSafeInteger(max) && max > 0) return max;
+  } catch {
+    // Not Linux: assume Linux's defaults.
+  }
+  return name === 'tcp_rmem' ? 6 * MIB : 4 * MIB;
+}
+
+/** What a loopback connection can hold between two ends that do not read, and some more. */
+async function kernelBufferBytes(): Promise<number> {
+  return (await kernelBufferMax('tcp_rmem')) + (await kernelBufferMax('tcp_wmem')) + 8 * MIB;
+}
+
+/** Answers a WebSocket upgrade by hand, so that the peer can then stop reading its socket. */
+async function acceptUpgrade(conn: Deno.Conn): Promise<void> {
+  const buffer = new Uint8Array(8192);
+  let request = '';
+  while (!request.includes('\r\n\r\n')) {
+    const n = await conn.read(buffer);
+    if (n === null) throw new Error('the client went away during the upgrade');
+    request += new TextDecoder().decode(buffer.subarray(0, n));
+  }
+  const key = /sec-websocket-key:\s*(\S+)/i.exec(request)?.[1] ?? '';
+  const digest = await crypto.subtle.digest(
+    'SHA-1',
+    new TextEncoder().encode(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`),
+  );
+  const accept = btoa(String.fromCharCode(...new Uint8Array(digest)));
+  const response = [
+    'HTTP/1.1 101 Switching Protocols',
+    'Upgrade: websocket',
+    'Connection: Upgrade',
+    `Sec-WebSocket-Accept: ${accept}`,
+    '',
+    '',
+  ].join('\r\n');
+  await conn.write(new TextEncoder().encode(response));
+}
+
+/** A loopback peer that reads nothing until told to, then counts the bytes it reads. */
+function stalledPeer(webSocket: boolean): {
+  port: number;
+  connected: Promise<Deno.Conn>;
+  read(): Promise<void>;
+  received(): number;
+} {
+  const listener = Deno.listen({ hostname: '127.0.0.1', port: 0 });
+  let received = 0;
+  const connected = listener.accept().then(async (conn) => {
+    listener.close();
+    if (webSocket) await acceptUpgrade(conn);
+    return conn;
+  });
+  return {
+    port: listener.addr.port,
+    connected,
+    received: () => received,
+    async read() {
+      const conn = await connected;
+      const buffer = new Uint8Array(256 * 1024);
+      try {
+        for (let n = await conn.read(buffer); n !== null; n = await conn.read(buffer)) {
+          received += n;
+        }
+      } catch {
+        // The test closed it.
+      }
+    },
+  };
+}
+
 async function expectCode(promise: Promise<unknown>, code: string): Promise<void> {
   const error = await promise.then(
     () => new Error('resolved'),
@@ -193,7 +270,7 @@ Deno.test('tcp: the server closing ends the iterator cleanly', async () => {
 
 Deno.test('tcp: reading pauses while the consumer does not pull, then resumes', async () => {
   // Far more than the unread cap plus the kernel's socket buffers.
-  const count = 32 * 1024;
+  const count = Math.ceil(((await kernelBufferBytes()) + 16 * 1024 * 1024) / 1024);
   // The transport does not decode bodies, so any bytes do.
   const body = new Uint8Array(1024).fill(7);
   let sent = 0;
@@ -311,3 +388,100 @@ for (const [name, factory, scheme] of [
     await expectCode(open(factory, `${scheme}://127.0.0.1:1/ws`, AbortSignal.abort()), 'ABORTED');
   });
 }
+
+for (const [name, factory, scheme] of [
+  ['tcp', tcpTransport(), 'ferry'],
+  ['ws', webSocketTransport(), 'ws'],
+] as const) {
+  const FRAME_BYTES = 256 * 1024;
+
+  /** Sends frames past what the kernel can hold; returns each send()'s answer. */
+  const fill = async (transport: Transport): Promise<boolean[]> => {
+    const frame = new Uint8Array(FRAME_BYTES).fill(1);
+    const answers: boolean[] = [];
+    const total = await kernelBufferBytes();
+    for (let sent = 0; sent < total; sent += FRAME_BYTES) answers.push(transport.send(frame));
+    return answers;
+  };
+
+  Deno.test(`${name}: drained() resolves at once while under the mark`, async () => {
+    const peer = stalledPeer(name === 'ws');
+    const transport = await open(factory, `${scheme}://127.0.0.1:${peer.port}/ws`);
+    assert(transport.send(new Uint8Array(100)), 'send() answered false under the mark');
+    await transport.drained();
+    (await peer.connected).close();
+    await transport.closed();
+  });
+
+  Deno.test(`${name}: send() answers false past the mark; drained() waits for the peer to read`, async () => {
+    const peer = stalledPeer(name === 'ws');
+    const transport = await open(factory, `${scheme}://127.0.0.1:${peer.port}/ws`);
+    const conn = await peer.connected;
+    const answers = await fill(transport);
+    assert(answers[0] === true, 'the first send() answered false');
+    assert(answers.at(-1) === false, 'send() never answered false');
+    let drained = false;
+    const draining = transport.drained().then(() => {
+      drained = true;
+    });
+    // The peer has not read, so more than the kernel holds is still waiting.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    assert(!drained, 'drained() resolved before the peer read anything');
+    const reading = peer.read();
+    await draining;
+    assert(peer.received() > 0, 'drained() resolved before the peer read anything');
+    assert(transport.send(new Uint8Array(100)), 'send() answered false once drained');
+    // The peer hangs up: it never answers a WebSocket's closing handshake.
+    conn.close();
+    await reading;
+    await transport.closed();
+  });
+
+  Deno.test(`${name}: drained() resolves when the transport closes`, async () => {
+    const peer = stalledPeer(name === 'ws');
+    const transport = await open(factory, `${scheme}://127.0.0.1:${peer.port}/ws`);
+    const conn = await peer.connected;
+    assert((await fill(transport)).at(-1) === false, 'send() never answered false');
+    const draining = transport.drained();
+    const closing = transport.close();
+    await draining;
+    conn.close();
+    await closing;
+  });
+
+  Deno.test(`${name}: drained() resolves when the peer hangs up`, async () => {
+    const peer = stalledPeer(name === 'ws');
+    const transport = await open(factory, `${scheme}://127.0.0.1:${peer.port}/ws`);
+    const conn = await peer.connected;
+    assert((await fill(transport)).at(-1) === false, 'send() never answered false');
+    const draining = transport.drained();
+    conn.close();
+    await draining;
+    await transport.closed();
+    assert(transport.send(new Uint8Array(100)), 'send() answered false once closed');
+    await transport.drained();
+  });
+}
+
+Deno.test('ws: a reader past the inbound limits it is given closes the transport', async () => {
+  const server = Deno.serve({ hostname: '127.0.0.1', port: 0, onListen() {} }, (request) => {
+    const { socket, response } = Deno.upgradeWebSocket(request);
+    socket.onopen = () => {
+      for (let id = 1; id <= 10; id++) socket.send(encodeFrame({ type: 'ping', id }));
+    };
+    return response;
+  });
+  const transport = await webSocketTransport()({
+    url: new URL(`ws://127.0.0.1:${server.addr.port}/ws`),
+    maxFrameBytes: MAX_FRAME_BYTES,
+    signal: new AbortController().signal,
+    inbound: { maxFrames: 4 },
+  });
+  const error = await transport.closed();
+  assert((error as { code?: string })?.code === 'CONNECTION_CLOSED', `closed with ${error}`);
+  assert(/fell behind: 4 frames/.test(String(error)), `closed with ${error}`);
+  let received = 0;
+  for await (const _ of transport) received++;
+  assert(received === 4, `read ${received} frames`);
+  await server.shutdown();
+});
