@@ -480,8 +480,7 @@ Deno.test('ws: a reader past the inbound limits it is given closes the transport
   const error = await transport.closed();
   assert((error as { code?: string })?.code === 'CONNECTION_CLOSED', `closed with ${error}`);
   assert(/fell behind: 4 frames/.test(String(error)), `closed with ${error}`);
-  let received = 0;
-  for await (const _ of transport) received++;
-  assert(received === 4, `read ${received} frames`);
+  // The unread frames are dropped with the connection.
+  assert((await transport[Symbol.asyncIterator]().next()).done === true, 'frames were left');
   await server.shutdown();
 });

@@ -174,12 +174,12 @@ class WebSocketTransport implements Transport {
         ),
       );
     } else if (!this.#unread.push(new Uint8Array(data))) {
-      this.#fail(
-        new ConnectionError(
-          'CONNECTION_CLOSED',
-          `the reader fell behind: ${this.#unread.length} frames (${this.#unread.bytes} bytes) were unread, and a WebSocket cannot pause`,
-        ),
+      this.#error ??= new ConnectionError(
+        'CONNECTION_CLOSED',
+        `the reader fell behind: ${this.#unread.length} frames (${this.#unread.bytes} bytes) were unread, and a WebSocket cannot pause`,
       );
+      // Stale by the time they would be read: what they carried comes again on the next connection.
+      this.#closeHere();
     }
   }
 
