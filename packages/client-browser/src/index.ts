@@ -13,10 +13,10 @@
  * @packageDocumentation
  */
 import { type Client, type ConnectOptions, connect as connectWith } from '@ferry/client';
-import { webSocketTransport } from './websocket-transport.js';
+import { webSocketTransport } from '@ferry/client/internal';
 
 export * from '@ferry/client';
-export { webSocketTransport } from './websocket-transport.js';
+export { webSocketTransport };
 
 /** The core's connect options; the transport is always the WebSocket one. */
 export type BrowserConnectOptions = Omit<ConnectOptions, 'transport'>;

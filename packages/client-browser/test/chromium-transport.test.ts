@@ -5,9 +5,10 @@
 import { fileURLToPath } from 'node:url';
 import { type Harness, startHarness } from '@ferry/conformance/harness';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type * as TransportPage from './page/transport.js';
 import { bundlePage, launchChromium } from './support/chromium.js';
+import { pastKernelBuffers, type StalledPeer, stalledPeer } from './support/stalled-peer.js';
 
 declare global {
   var transportPage: typeof TransportPage;
@@ -39,6 +40,13 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await harness?.close();
+});
+
+let peer: StalledPeer | undefined;
+
+afterEach(async () => {
+  await peer?.close();
+  peer = undefined;
 });
 
 function config(): [string, string] {
@@ -105,4 +113,41 @@ it('rejects with ABORTED when the signal fires during connect', async () => {
   const [url] = config();
   const error = await page.evaluate((u) => transportPage.failedConnect(u, true), url);
   expect(error.code).toBe('ABORTED');
+});
+
+describe('write backpressure [CLIENT-6]', () => {
+  it('answers false past the mark, and drains once the peer reads', async () => {
+    peer = await stalledPeer();
+    const answers = await page.evaluate(([url, bytes]) => transportPage.fill(url, bytes), [
+      peer.url,
+      pastKernelBuffers(),
+    ] as const);
+    expect(answers).toEqual([true, false]);
+    // The peer has not read, so more than the kernel holds is still waiting.
+    expect(await page.evaluate(() => transportPage.drainedYet())).toBe(false);
+    peer.read();
+    expect(await page.evaluate(() => transportPage.awaitDrained())).toBe(true);
+    expect(peer.received()).toBeGreaterThan(0);
+  });
+
+  it('resolves drained() when the transport is closed', async () => {
+    peer = await stalledPeer();
+    const answers = await page.evaluate(([url, bytes]) => transportPage.fill(url, bytes), [
+      peer.url,
+      pastKernelBuffers(),
+    ] as const);
+    expect(answers[1]).toBe(false);
+    await page.evaluate(() => transportPage.closeAndAwaitDrained());
+  });
+
+  it('resolves drained() when the peer hangs up', async () => {
+    peer = await stalledPeer();
+    const answers = await page.evaluate(([url, bytes]) => transportPage.fill(url, bytes), [
+      peer.url,
+      pastKernelBuffers(),
+    ] as const);
+    expect(answers[1]).toBe(false);
+    peer.hangUp();
+    expect(await page.evaluate(() => transportPage.awaitClosedAndDrained())).toBe(true);
+  });
 });

@@ -3,8 +3,7 @@
  * client core. Each function returns plain data for the test to check.
  */
 import { DEFAULT_LIMITS, decodeFrame, encodeFrame } from '@ferry/protocol';
-import type { Transport } from '../../src/index.js';
-import { webSocketTransport } from '../../src/websocket-transport.js';
+import { type Transport, webSocketTransport } from '../../src/index.js';
 
 export interface Outcome {
   /** The types of the frames received, in order. */
@@ -102,4 +101,48 @@ export async function failedConnect(
   } catch (error) {
     return summary(error);
   }
+}
+
+let filled: { transport: Transport; drained: boolean; draining: Promise<void> } | undefined;
+
+/**
+ * Opens a transport and sends `bytes` in frames of 256 KiB while the peer reads nothing,
+ * then starts waiting to drain. Resolves with the first and the last send()'s answer.
+ */
+export async function fill(url: string, bytes: number): Promise<boolean[]> {
+  const transport = await open(url);
+  const frame = new Uint8Array(256 * 1024).fill(1);
+  const answers: boolean[] = [];
+  for (let sent = 0; sent < bytes; sent += frame.length) answers.push(transport.send(frame));
+  const state = { transport, drained: false, draining: Promise.resolve() };
+  state.draining = transport.drained().then(() => {
+    state.drained = true;
+  });
+  filled = state;
+  return [answers[0] ?? false, answers.at(-1) ?? true];
+}
+
+/** Whether drained() of the filled transport resolved yet, a turn after it is asked. */
+export async function drainedYet(): Promise<boolean> {
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  return filled?.drained ?? false;
+}
+
+/** Waits for drained(); then what send() answers for a small frame. */
+export async function awaitDrained(): Promise<boolean> {
+  await filled?.draining;
+  return filled?.transport.send(new Uint8Array(100)) ?? false;
+}
+
+/** Closes the filled transport without waiting for its close, and waits for drained(). */
+export async function closeAndAwaitDrained(): Promise<void> {
+  void filled?.transport.close();
+  await filled?.draining;
+}
+
+/** Waits for the filled transport to close, then for drained(). */
+export async function awaitClosedAndDrained(): Promise<boolean> {
+  await filled?.transport.closed();
+  await filled?.draining;
+  return filled?.transport.send(new Uint8Array(100)) ?? false;
 }
