@@ -80,6 +80,7 @@ export async function handshake(
       url,
       maxFrameBytes: limits.maxFrameBytes,
       signal: linked.signal,
+      inbound: options.inbound,
     });
     const frames = transport[Symbol.asyncIterator]();
     transport.send(

@@ -9,8 +9,10 @@ import {
   MalformedFrameError,
   ProtocolViolationError,
   TimeoutError,
+  type TransportOptions,
   UnexpectedReplyError,
 } from '../src/index.js';
+import { DEFAULT_INBOUND_LIMITS } from '../src/internal/frame-queue.js';
 import { resolveOptions } from '../src/options.js';
 import { FakeBroker, nextStatus, openClient, type Script, until } from './support/fake-broker.js';
 
@@ -116,6 +118,23 @@ describe('handshake', () => {
     });
     clients.push(client);
     expect(client.server.url).toBe('ferry://b:2');
+  });
+
+  it('passes the inbound limits to the transport factory, the defaults filled in', async () => {
+    const broker = new FakeBroker();
+    const seen: TransportOptions[] = [];
+    const client = await connect(URL_, {
+      reconnect: false,
+      inbound: { maxFrames: 64 },
+      transport: (options) => {
+        seen.push(options);
+        return broker.factory(options);
+      },
+    });
+    clients.push(client);
+    expect(seen.map((options) => options.inbound)).toEqual([
+      { maxBytes: DEFAULT_INBOUND_LIMITS.maxBytes, maxFrames: 64 },
+    ]);
   });
 
   it('aborts connecting with ABORTED, and times out with TIMEOUT', async () => {
