@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   ERROR_CODE_BY_NUMBER,
   ERROR_CODES,
+  ERROR_DESCRIPTIONS,
   FerryError,
   isErrorCode,
   ProtocolError,
@@ -14,11 +15,12 @@ describe('error table', () => {
       expect(ERROR_CODES[e.code as keyof typeof ERROR_CODES]).toEqual({
         number: e.number,
         retriable: e.retriable,
-        description: e.description,
       });
+      expect(ERROR_DESCRIPTIONS[e.code as keyof typeof ERROR_DESCRIPTIONS]).toBe(e.description);
       expect(ERROR_CODE_BY_NUMBER.get(e.number)).toBe(e.code);
     }
     expect(Object.keys(ERROR_CODES)).toHaveLength(spec.errors.length);
+    expect(Object.keys(ERROR_DESCRIPTIONS)).toEqual(Object.keys(ERROR_CODES));
     expect(isErrorCode('STATION_NOT_FOUND')).toBe(true);
     expect(isErrorCode('toString')).toBe(false);
   });

@@ -1,12 +1,26 @@
 import { HEADER } from './model.js';
 import type { Spec } from './spec.js';
 
+/**
+ * The human descriptions of the error table, in a module of their own: no runtime code
+ * reads them, so a bundler leaves them out unless docs or tools import them.
+ */
+export function emitErrorDescriptions(spec: Spec): string {
+  const rows = spec.errors.map((e) => `  ${e.code}: ${JSON.stringify(e.description)},`).join('\n');
+  return `// ${HEADER}
+
+import type { ErrorCode } from './errors.js';
+
+/** What each error code of the spec means, for docs and tools. */
+export const ERROR_DESCRIPTIONS: Readonly<Record<ErrorCode, string>> = Object.freeze({
+${rows}
+});
+`;
+}
+
 export function emitErrors(spec: Spec): string {
   const rows = spec.errors
-    .map(
-      (e) =>
-        `  ${e.code}: { number: ${e.number}, retriable: ${e.retriable}, description: ${JSON.stringify(e.description)} },`,
-    )
+    .map((e) => `  ${e.code}: { number: ${e.number}, retriable: ${e.retriable} },`)
     .join('\n');
   return `// ${HEADER}
 
