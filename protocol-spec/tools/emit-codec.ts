@@ -6,7 +6,14 @@ import {
   namedTypes,
   variantTypeName,
 } from './model.js';
-import { type Field, isStringMap, isUnion, LIMITS_TYPE, type Spec } from './spec.js';
+import {
+  type Field,
+  type FrameSpec,
+  isStringMap,
+  isUnion,
+  LIMITS_TYPE,
+  type Spec,
+} from './spec.js';
 
 /**
  * Builds `const o: Type = {...required}`, then assigns each present optional.
@@ -100,19 +107,95 @@ function emitFrames(spec: Spec): string {
     out += '  return o;\n}\n\n';
     out += `function write${frameTypeName(f.name)}(o: ${type}, l: Limits): unknown[] {\n  const p = '${f.name}';\n  return ${writeArray(spec, f.fields, [`${f.code}`])};\n}\n\n`;
   }
-  out += `/** The MessagePack value of a frame (validated), before it is encoded to bytes. */\nexport function frameToWire(frame: T.Frame, l: Limits = DEFAULT_LIMITS): unknown[] {\n  switch (frame.type) {\n`;
-  for (const f of spec.frames)
-    out += `    case '${f.name}':\n      return write${frameTypeName(f.name)}(frame, l);\n`;
-  out += `    default:\n      throw new ProtocolError('UNKNOWN_FRAME_TYPE', \`unknown frame type \${String((frame as { type: unknown }).type)}\`);\n  }\n}\n\n`;
-  out += `/** A frame from its decoded MessagePack value. [ENC-1] [ENC-2] */\nexport function frameFromWire(w: unknown, l: Limits = DEFAULT_LIMITS): T.Frame {\n`;
-  out += `  if (!Array.isArray(w) || typeof w[0] !== 'number') {\n    throw new ProtocolError('MALFORMED_FRAME', 'a frame body is an array that starts with the frame type code');\n  }\n  switch (w[0]) {\n`;
-  for (const f of spec.frames)
-    out += `    case ${f.code}:\n      return read${frameTypeName(f.name)}(w, l);\n`;
-  out += `    default:\n      throw new ProtocolError('UNKNOWN_FRAME_TYPE', \`unknown frame type \${w[0]}\`);\n  }\n}\n\n`;
+  out += `/** [ENC-1] A frame body is an array that starts with the frame type code. */\nfunction frameArray(w: unknown): unknown[] {\n`;
+  out += `  if (!Array.isArray(w) || typeof w[0] !== 'number') {\n    throw new ProtocolError('MALFORMED_FRAME', 'a frame body is an array that starts with the frame type code');\n  }\n  return w;\n}\n\n`;
+  out += toWire(
+    spec.frames,
+    'frameToWire',
+    'T.Frame',
+    'The MessagePack value of a frame (validated), before it is encoded to bytes.',
+    true,
+  );
+  out += fromWire(
+    spec.frames,
+    [],
+    'frameFromWire',
+    'T.Frame',
+    'A frame from its decoded MessagePack value. [ENC-1] [ENC-2]',
+    true,
+  );
   out += `/**\n * Encodes a frame to its MessagePack body, checking every field against the limits.\n * @throws {ProtocolError} when a field is missing, of the wrong type or over its limit.\n */\n`;
   out += `export function encodeFrame(frame: T.Frame, limits: Limits = DEFAULT_LIMITS): Uint8Array {\n  return encodeBody(frameToWire(frame, limits));\n}\n\n`;
   out += `/**\n * Decodes one frame body (without its length prefix), checking every field against the limits.\n * @throws {ProtocolError} for any input that is not a valid frame; nothing else is thrown.\n */\n`;
   out += `export function decodeFrame(body: Uint8Array, limits: Limits = DEFAULT_LIMITS): T.Frame {\n  return frameFromWire(decodeBody(body, limits), limits);\n}\n`;
+  for (const [sender, receiver] of [
+    ['client', 'server'],
+    ['server', 'client'],
+  ] as const) {
+    const Sender = sender === 'client' ? 'Client' : 'Server';
+    const sent = spec.frames.filter((f) => f.direction !== receiver);
+    const notSent = spec.frames.filter((f) => f.direction === receiver);
+    out += `\n// --- ${Sender} frames: what a ${sender} encodes and a ${receiver} decodes ---\n\n`;
+    out += toWire(
+      sent,
+      `${sender}FrameToWire`,
+      `T.${Sender}Frame`,
+      `The MessagePack value of a frame a ${sender} sends.`,
+      false,
+    );
+    out += fromWire(
+      sent,
+      notSent,
+      `${sender}FrameFromWire`,
+      `T.${Sender}Frame`,
+      `A frame a ${sender} sends, from its decoded MessagePack value.`,
+      false,
+    );
+    out += `/**\n * Encodes a frame a ${sender} sends; like {@link encodeFrame}, with only the encoders of the ${sender}'s frames.\n * @throws {ProtocolError} when a field is missing, of the wrong type or over its limit.\n */\n`;
+    out += `export function encode${Sender}Frame(frame: T.${Sender}Frame, limits: Limits = DEFAULT_LIMITS): Uint8Array {\n  return encodeBody(${sender}FrameToWire(frame, limits));\n}\n\n`;
+    out += `/**\n * Decodes a frame a ${sender} sends; like {@link decodeFrame}, with only the decoders of the ${sender}'s frames.\n * @throws {FrameDirectionError} for a frame type only ${receiver}s send (UNKNOWN_FRAME_TYPE).\n * @throws {ProtocolError} for any other input that is not a valid frame; nothing else is thrown.\n */\n`;
+    out += `export function decode${Sender}Frame(body: Uint8Array, limits: Limits = DEFAULT_LIMITS): T.${Sender}Frame {\n  return ${sender}FrameFromWire(decodeBody(body, limits), limits);\n}\n`;
+  }
+  return out;
+}
+
+/** A switch from a frame to its writer; a frame type outside `frames` is UNKNOWN_FRAME_TYPE. */
+function toWire(
+  frames: FrameSpec[],
+  name: string,
+  type: string,
+  doc: string,
+  exported: boolean,
+): string {
+  const all = type === 'T.Frame';
+  let out = `/** ${doc} */\n${exported ? 'export ' : ''}function ${name}(frame: ${type}, l: Limits${exported ? ' = DEFAULT_LIMITS' : ''}): unknown[] {\n  switch (frame.type) {\n`;
+  for (const f of frames)
+    out += `    case '${f.name}':\n      return write${frameTypeName(f.name)}(frame, l);\n`;
+  const what = all
+    ? `unknown frame type \${type}`
+    : `\${type} is not a frame a ${type === 'T.ClientFrame' ? 'client' : 'server'} sends`;
+  out += `    default: {\n      const type = String((frame as { type: unknown }).type);\n      throw new ProtocolError('UNKNOWN_FRAME_TYPE', \`${what}\`);\n    }\n  }\n}\n\n`;
+  return out;
+}
+
+/**
+ * A switch from a frame type code to its reader; a code of `others` (the frames only the
+ * receiver's side sends) is a FrameDirectionError, any other code UNKNOWN_FRAME_TYPE.
+ */
+function fromWire(
+  frames: FrameSpec[],
+  others: FrameSpec[],
+  name: string,
+  type: string,
+  doc: string,
+  exported: boolean,
+): string {
+  let out = `/** ${doc} */\n${exported ? 'export ' : ''}function ${name}(w: unknown, l: Limits${exported ? ' = DEFAULT_LIMITS' : ''}): ${type} {\n  const a = frameArray(w);\n  switch (a[0]) {\n`;
+  for (const f of frames)
+    out += `    case ${f.code}:\n      return read${frameTypeName(f.name)}(a, l);\n`;
+  for (const f of others)
+    out += `    case ${f.code}:\n      throw new FrameDirectionError('${f.name}', '${f.direction}');\n`;
+  out += `    default:\n      throw new ProtocolError('UNKNOWN_FRAME_TYPE', \`unknown frame type \${a[0]}\`);\n  }\n}\n\n`;
   return out;
 }
 
@@ -142,7 +225,7 @@ import {
   unknownTag,
 } from '../validate.js';
 import { DEFAULT_LIMITS, ${enums} } from './constants.js';
-import { ProtocolError } from './errors.js';
+import { FrameDirectionError, ProtocolError } from './errors.js';
 import type * as T from './types.js';
 import type { Limits } from './types.js';
 

@@ -24,6 +24,8 @@ export function emitErrors(spec: Spec): string {
     .join('\n');
   return `// ${HEADER}
 
+import type { FrameType } from './types.js';
+
 /** The protocol's error table: stable string code, number, whether a retry may succeed. */
 export const ERROR_CODES = Object.freeze({
 ${rows}
@@ -75,6 +77,20 @@ export class ProtocolError extends FerryError {
     super(code, message, options);
     this.name = 'ProtocolError';
     this.field = options.field;
+  }
+}
+
+/**
+ * A known frame type that only the receiver's own side sends, such as a client-only frame
+ * from a server: a directional decoder rejects it as UNKNOWN_FRAME_TYPE, naming the type.
+ */
+export class FrameDirectionError extends ProtocolError {
+  readonly frameType: FrameType;
+
+  constructor(frameType: FrameType, sentBy: 'client' | 'server') {
+    super('UNKNOWN_FRAME_TYPE', \`\${frameType} frames are sent by \${sentBy}s only\`);
+    this.name = 'FrameDirectionError';
+    this.frameType = frameType;
   }
 }
 `;

@@ -22,7 +22,7 @@ import {
   unknownTag,
 } from '../validate.js';
 import { DEFAULT_LIMITS, STORAGE_KIND_VALUES, DURABILITY_VALUES, GROUP_ORDERING_VALUES, START_KIND_VALUES } from './constants.js';
-import { ProtocolError } from './errors.js';
+import { FrameDirectionError, ProtocolError } from './errors.js';
 import type * as T from './types.js';
 import type { Limits } from './types.js';
 
@@ -1248,6 +1248,14 @@ function writeDlsDropFrame(o: T.DlsDropFrame, l: Limits): unknown[] {
   ]);
 }
 
+/** [ENC-1] A frame body is an array that starts with the frame type code. */
+function frameArray(w: unknown): unknown[] {
+  if (!Array.isArray(w) || typeof w[0] !== 'number') {
+    throw new ProtocolError('MALFORMED_FRAME', 'a frame body is an array that starts with the frame type code');
+  }
+  return w;
+}
+
 /** The MessagePack value of a frame (validated), before it is encoded to bytes. */
 export function frameToWire(frame: T.Frame, l: Limits = DEFAULT_LIMITS): unknown[] {
   switch (frame.type) {
@@ -1319,87 +1327,87 @@ export function frameToWire(frame: T.Frame, l: Limits = DEFAULT_LIMITS): unknown
       return writeDlsResendFrame(frame, l);
     case 'dlsDrop':
       return writeDlsDropFrame(frame, l);
-    default:
-      throw new ProtocolError('UNKNOWN_FRAME_TYPE', `unknown frame type ${String((frame as { type: unknown }).type)}`);
+    default: {
+      const type = String((frame as { type: unknown }).type);
+      throw new ProtocolError('UNKNOWN_FRAME_TYPE', `unknown frame type ${type}`);
+    }
   }
 }
 
 /** A frame from its decoded MessagePack value. [ENC-1] [ENC-2] */
 export function frameFromWire(w: unknown, l: Limits = DEFAULT_LIMITS): T.Frame {
-  if (!Array.isArray(w) || typeof w[0] !== 'number') {
-    throw new ProtocolError('MALFORMED_FRAME', 'a frame body is an array that starts with the frame type code');
-  }
-  switch (w[0]) {
+  const a = frameArray(w);
+  switch (a[0]) {
     case 1:
-      return readHelloFrame(w, l);
+      return readHelloFrame(a, l);
     case 2:
-      return readWelcomeFrame(w, l);
+      return readWelcomeFrame(a, l);
     case 3:
-      return readPingFrame(w, l);
+      return readPingFrame(a, l);
     case 4:
-      return readPongFrame(w, l);
+      return readPongFrame(a, l);
     case 5:
-      return readErrorFrame(w, l);
+      return readErrorFrame(a, l);
     case 6:
-      return readGoingAwayFrame(w, l);
+      return readGoingAwayFrame(a, l);
     case 7:
-      return readOkFrame(w, l);
+      return readOkFrame(a, l);
     case 10:
-      return readStationCreateFrame(w, l);
+      return readStationCreateFrame(a, l);
     case 11:
-      return readStationUpdateFrame(w, l);
+      return readStationUpdateFrame(a, l);
     case 12:
-      return readStationDeleteFrame(w, l);
+      return readStationDeleteFrame(a, l);
     case 13:
-      return readStationInfoFrame(w, l);
+      return readStationInfoFrame(a, l);
     case 14:
-      return readStationListFrame(w, l);
+      return readStationListFrame(a, l);
     case 15:
-      return readStationFrame(w, l);
+      return readStationFrame(a, l);
     case 16:
-      return readStationsFrame(w, l);
+      return readStationsFrame(a, l);
     case 20:
-      return readProduceFrame(w, l);
+      return readProduceFrame(a, l);
     case 21:
-      return readProduceAckFrame(w, l);
+      return readProduceAckFrame(a, l);
     case 30:
-      return readSubscribeFrame(w, l);
+      return readSubscribeFrame(a, l);
     case 31:
-      return readSubscribedFrame(w, l);
+      return readSubscribedFrame(a, l);
     case 32:
-      return readUnsubscribeFrame(w, l);
+      return readUnsubscribeFrame(a, l);
     case 33:
-      return readCreditFrame(w, l);
+      return readCreditFrame(a, l);
     case 34:
-      return readDeliverFrame(w, l);
+      return readDeliverFrame(a, l);
     case 35:
-      return readAckFrame(w, l);
+      return readAckFrame(a, l);
     case 36:
-      return readNackFrame(w, l);
+      return readNackFrame(a, l);
     case 37:
-      return readDeadLetterFrame(w, l);
+      return readDeadLetterFrame(a, l);
     case 50:
-      return readGroupCreateFrame(w, l);
+      return readGroupCreateFrame(a, l);
     case 51:
-      return readGroupDeleteFrame(w, l);
+      return readGroupDeleteFrame(a, l);
     case 52:
-      return readGroupInfoFrame(w, l);
+      return readGroupInfoFrame(a, l);
     case 53:
-      return readGroupListFrame(w, l);
+      return readGroupListFrame(a, l);
     case 54:
-      return readGroupFrame(w, l);
+      return readGroupFrame(a, l);
     case 55:
-      return readGroupsFrame(w, l);
+      return readGroupsFrame(a, l);
     case 40:
-      return readDlsListFrame(w, l);
+      return readDlsListFrame(a, l);
     case 41:
-      return readDlsEntriesFrame(w, l);
+      return readDlsEntriesFrame(a, l);
     case 42:
-      return readDlsResendFrame(w, l);
+      return readDlsResendFrame(a, l);
     case 43:
-      return readDlsDropFrame(w, l);
+      return readDlsDropFrame(a, l);
     default:
-      throw new ProtocolError('UNKNOWN_FRAME_TYPE', `unknown frame type ${w[0]}`);
+      throw new ProtocolError('UNKNOWN_FRAME_TYPE', `unknown frame type ${a[0]}`);
   }
 }
 
@@ -1417,4 +1425,288 @@ export function encodeFrame(frame: T.Frame, limits: Limits = DEFAULT_LIMITS): Ui
  */
 export function decodeFrame(body: Uint8Array, limits: Limits = DEFAULT_LIMITS): T.Frame {
   return frameFromWire(decodeBody(body, limits), limits);
+}
+
+// --- Client frames: what a client encodes and a server decodes ---
+
+/** The MessagePack value of a frame a client sends. */
+function clientFrameToWire(frame: T.ClientFrame, l: Limits): unknown[] {
+  switch (frame.type) {
+    case 'hello':
+      return writeHelloFrame(frame, l);
+    case 'ping':
+      return writePingFrame(frame, l);
+    case 'pong':
+      return writePongFrame(frame, l);
+    case 'stationCreate':
+      return writeStationCreateFrame(frame, l);
+    case 'stationUpdate':
+      return writeStationUpdateFrame(frame, l);
+    case 'stationDelete':
+      return writeStationDeleteFrame(frame, l);
+    case 'stationInfo':
+      return writeStationInfoFrame(frame, l);
+    case 'stationList':
+      return writeStationListFrame(frame, l);
+    case 'produce':
+      return writeProduceFrame(frame, l);
+    case 'subscribe':
+      return writeSubscribeFrame(frame, l);
+    case 'unsubscribe':
+      return writeUnsubscribeFrame(frame, l);
+    case 'credit':
+      return writeCreditFrame(frame, l);
+    case 'ack':
+      return writeAckFrame(frame, l);
+    case 'nack':
+      return writeNackFrame(frame, l);
+    case 'deadLetter':
+      return writeDeadLetterFrame(frame, l);
+    case 'groupCreate':
+      return writeGroupCreateFrame(frame, l);
+    case 'groupDelete':
+      return writeGroupDeleteFrame(frame, l);
+    case 'groupInfo':
+      return writeGroupInfoFrame(frame, l);
+    case 'groupList':
+      return writeGroupListFrame(frame, l);
+    case 'dlsList':
+      return writeDlsListFrame(frame, l);
+    case 'dlsResend':
+      return writeDlsResendFrame(frame, l);
+    case 'dlsDrop':
+      return writeDlsDropFrame(frame, l);
+    default: {
+      const type = String((frame as { type: unknown }).type);
+      throw new ProtocolError('UNKNOWN_FRAME_TYPE', `${type} is not a frame a client sends`);
+    }
+  }
+}
+
+/** A frame a client sends, from its decoded MessagePack value. */
+function clientFrameFromWire(w: unknown, l: Limits): T.ClientFrame {
+  const a = frameArray(w);
+  switch (a[0]) {
+    case 1:
+      return readHelloFrame(a, l);
+    case 3:
+      return readPingFrame(a, l);
+    case 4:
+      return readPongFrame(a, l);
+    case 10:
+      return readStationCreateFrame(a, l);
+    case 11:
+      return readStationUpdateFrame(a, l);
+    case 12:
+      return readStationDeleteFrame(a, l);
+    case 13:
+      return readStationInfoFrame(a, l);
+    case 14:
+      return readStationListFrame(a, l);
+    case 20:
+      return readProduceFrame(a, l);
+    case 30:
+      return readSubscribeFrame(a, l);
+    case 32:
+      return readUnsubscribeFrame(a, l);
+    case 33:
+      return readCreditFrame(a, l);
+    case 35:
+      return readAckFrame(a, l);
+    case 36:
+      return readNackFrame(a, l);
+    case 37:
+      return readDeadLetterFrame(a, l);
+    case 50:
+      return readGroupCreateFrame(a, l);
+    case 51:
+      return readGroupDeleteFrame(a, l);
+    case 52:
+      return readGroupInfoFrame(a, l);
+    case 53:
+      return readGroupListFrame(a, l);
+    case 40:
+      return readDlsListFrame(a, l);
+    case 42:
+      return readDlsResendFrame(a, l);
+    case 43:
+      return readDlsDropFrame(a, l);
+    case 2:
+      throw new FrameDirectionError('welcome', 'server');
+    case 5:
+      throw new FrameDirectionError('error', 'server');
+    case 6:
+      throw new FrameDirectionError('goingAway', 'server');
+    case 7:
+      throw new FrameDirectionError('ok', 'server');
+    case 15:
+      throw new FrameDirectionError('station', 'server');
+    case 16:
+      throw new FrameDirectionError('stations', 'server');
+    case 21:
+      throw new FrameDirectionError('produceAck', 'server');
+    case 31:
+      throw new FrameDirectionError('subscribed', 'server');
+    case 34:
+      throw new FrameDirectionError('deliver', 'server');
+    case 54:
+      throw new FrameDirectionError('group', 'server');
+    case 55:
+      throw new FrameDirectionError('groups', 'server');
+    case 41:
+      throw new FrameDirectionError('dlsEntries', 'server');
+    default:
+      throw new ProtocolError('UNKNOWN_FRAME_TYPE', `unknown frame type ${a[0]}`);
+  }
+}
+
+/**
+ * Encodes a frame a client sends; like {@link encodeFrame}, with only the encoders of the client's frames.
+ * @throws {ProtocolError} when a field is missing, of the wrong type or over its limit.
+ */
+export function encodeClientFrame(frame: T.ClientFrame, limits: Limits = DEFAULT_LIMITS): Uint8Array {
+  return encodeBody(clientFrameToWire(frame, limits));
+}
+
+/**
+ * Decodes a frame a client sends; like {@link decodeFrame}, with only the decoders of the client's frames.
+ * @throws {FrameDirectionError} for a frame type only servers send (UNKNOWN_FRAME_TYPE).
+ * @throws {ProtocolError} for any other input that is not a valid frame; nothing else is thrown.
+ */
+export function decodeClientFrame(body: Uint8Array, limits: Limits = DEFAULT_LIMITS): T.ClientFrame {
+  return clientFrameFromWire(decodeBody(body, limits), limits);
+}
+
+// --- Server frames: what a server encodes and a client decodes ---
+
+/** The MessagePack value of a frame a server sends. */
+function serverFrameToWire(frame: T.ServerFrame, l: Limits): unknown[] {
+  switch (frame.type) {
+    case 'welcome':
+      return writeWelcomeFrame(frame, l);
+    case 'ping':
+      return writePingFrame(frame, l);
+    case 'pong':
+      return writePongFrame(frame, l);
+    case 'error':
+      return writeErrorFrame(frame, l);
+    case 'goingAway':
+      return writeGoingAwayFrame(frame, l);
+    case 'ok':
+      return writeOkFrame(frame, l);
+    case 'station':
+      return writeStationFrame(frame, l);
+    case 'stations':
+      return writeStationsFrame(frame, l);
+    case 'produceAck':
+      return writeProduceAckFrame(frame, l);
+    case 'subscribed':
+      return writeSubscribedFrame(frame, l);
+    case 'deliver':
+      return writeDeliverFrame(frame, l);
+    case 'group':
+      return writeGroupFrame(frame, l);
+    case 'groups':
+      return writeGroupsFrame(frame, l);
+    case 'dlsEntries':
+      return writeDlsEntriesFrame(frame, l);
+    default: {
+      const type = String((frame as { type: unknown }).type);
+      throw new ProtocolError('UNKNOWN_FRAME_TYPE', `${type} is not a frame a server sends`);
+    }
+  }
+}
+
+/** A frame a server sends, from its decoded MessagePack value. */
+function serverFrameFromWire(w: unknown, l: Limits): T.ServerFrame {
+  const a = frameArray(w);
+  switch (a[0]) {
+    case 2:
+      return readWelcomeFrame(a, l);
+    case 3:
+      return readPingFrame(a, l);
+    case 4:
+      return readPongFrame(a, l);
+    case 5:
+      return readErrorFrame(a, l);
+    case 6:
+      return readGoingAwayFrame(a, l);
+    case 7:
+      return readOkFrame(a, l);
+    case 15:
+      return readStationFrame(a, l);
+    case 16:
+      return readStationsFrame(a, l);
+    case 21:
+      return readProduceAckFrame(a, l);
+    case 31:
+      return readSubscribedFrame(a, l);
+    case 34:
+      return readDeliverFrame(a, l);
+    case 54:
+      return readGroupFrame(a, l);
+    case 55:
+      return readGroupsFrame(a, l);
+    case 41:
+      return readDlsEntriesFrame(a, l);
+    case 1:
+      throw new FrameDirectionError('hello', 'client');
+    case 10:
+      throw new FrameDirectionError('stationCreate', 'client');
+    case 11:
+      throw new FrameDirectionError('stationUpdate', 'client');
+    case 12:
+      throw new FrameDirectionError('stationDelete', 'client');
+    case 13:
+      throw new FrameDirectionError('stationInfo', 'client');
+    case 14:
+      throw new FrameDirectionError('stationList', 'client');
+    case 20:
+      throw new FrameDirectionError('produce', 'client');
+    case 30:
+      throw new FrameDirectionError('subscribe', 'client');
+    case 32:
+      throw new FrameDirectionError('unsubscribe', 'client');
+    case 33:
+      throw new FrameDirectionError('credit', 'client');
+    case 35:
+      throw new FrameDirectionError('ack', 'client');
+    case 36:
+      throw new FrameDirectionError('nack', 'client');
+    case 37:
+      throw new FrameDirectionError('deadLetter', 'client');
+    case 50:
+      throw new FrameDirectionError('groupCreate', 'client');
+    case 51:
+      throw new FrameDirectionError('groupDelete', 'client');
+    case 52:
+      throw new FrameDirectionError('groupInfo', 'client');
+    case 53:
+      throw new FrameDirectionError('groupList', 'client');
+    case 40:
+      throw new FrameDirectionError('dlsList', 'client');
+    case 42:
+      throw new FrameDirectionError('dlsResend', 'client');
+    case 43:
+      throw new FrameDirectionError('dlsDrop', 'client');
+    default:
+      throw new ProtocolError('UNKNOWN_FRAME_TYPE', `unknown frame type ${a[0]}`);
+  }
+}
+
+/**
+ * Encodes a frame a server sends; like {@link encodeFrame}, with only the encoders of the server's frames.
+ * @throws {ProtocolError} when a field is missing, of the wrong type or over its limit.
+ */
+export function encodeServerFrame(frame: T.ServerFrame, limits: Limits = DEFAULT_LIMITS): Uint8Array {
+  return encodeBody(serverFrameToWire(frame, limits));
+}
+
+/**
+ * Decodes a frame a server sends; like {@link decodeFrame}, with only the decoders of the server's frames.
+ * @throws {FrameDirectionError} for a frame type only clients send (UNKNOWN_FRAME_TYPE).
+ * @throws {ProtocolError} for any other input that is not a valid frame; nothing else is thrown.
+ */
+export function decodeServerFrame(body: Uint8Array, limits: Limits = DEFAULT_LIMITS): T.ServerFrame {
+  return serverFrameFromWire(decodeBody(body, limits), limits);
 }
