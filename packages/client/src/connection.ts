@@ -6,8 +6,9 @@
  * their own module.
  */
 import {
+  type ClientFrame,
   DEFAULT_LIMITS,
-  encodeFrame,
+  encodeClientFrame,
   FerryError,
   type Frame,
   type GoingAwayFrame,
@@ -182,7 +183,7 @@ export class Connection {
    * waits in the outbox; false if there is no live session (or it is not `session`), and
    * after goingAway, so that a leaving session is granted no more credit [CLIENT-5].
    */
-  post(frame: Frame, session?: number): boolean {
+  post(frame: ClientFrame, session?: number): boolean {
     const live = this.live;
     if (this.state !== 'connected' || live === undefined) return false;
     if (session !== undefined && session !== live.id) return false;
@@ -204,7 +205,7 @@ export class Connection {
       return Promise.reject(sessionGone(frame.type));
     }
     const id = this.requests.allocateId();
-    const bytes = encodeFrame({ ...frame, id } as Frame, this.limits);
+    const bytes = encodeClientFrame({ ...frame, id } as ClientFrame, this.limits);
     // Undefined between sessions; after goingAway it takes only the leaving session's settlements.
     const writer = this.live?.writer;
     const direct = writer?.accepts(session) === true;

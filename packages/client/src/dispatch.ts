@@ -1,14 +1,14 @@
 /** Frames from the server, decoded and handed to one handler per kind. */
 import {
   type DeliverFrame,
-  decodeFrame,
+  decodeServerFrame,
   type ErrorFrame,
-  type Frame,
+  FrameDirectionError,
   type GoingAwayFrame,
   isErrorCode,
   type Limits,
   type PingFrame,
-  REPLY_FRAME_TYPES,
+  type ServerFrame,
 } from '@ferry/protocol';
 import { ClientFrameError, MalformedFrameError, ServerError } from './errors.js';
 import type { ReplyFrame } from './requests.js';
@@ -22,22 +22,27 @@ export interface FrameHandlers {
   goingAway(frame: GoingAwayFrame): void;
 }
 
-function isReply(frame: Frame): frame is ReplyFrame {
-  return REPLY_FRAME_TYPES.has(frame.type);
+/**
+ * Decodes one frame body from the server, with the decoders of server frames only. Throws a
+ * PROTOCOL_VIOLATION error: ClientFrameError for a frame only a client sends,
+ * MalformedFrameError for anything else the codec rejects.
+ */
+export function decodeFromServer(bytes: Uint8Array, limits: Readonly<Limits>): ServerFrame {
+  try {
+    return decodeServerFrame(bytes, limits);
+  } catch (error) {
+    if (error instanceof FrameDirectionError) throw new ClientFrameError(error.frameType);
+    throw new MalformedFrameError(error);
+  }
 }
 
 /**
  * Decodes one frame body from the server and hands it to its handler. Throws a
- * PROTOCOL_VIOLATION error when the codec rejects the bytes or the frame is one only a
- * client sends; handlers may throw one too.
+ * PROTOCOL_VIOLATION error when the frame cannot come from a server ({@link decodeFromServer});
+ * handlers may throw one too.
  */
 export function dispatch(bytes: Uint8Array, limits: Readonly<Limits>, to: FrameHandlers): void {
-  let frame: Frame;
-  try {
-    frame = decodeFrame(bytes, limits);
-  } catch (error) {
-    throw new MalformedFrameError(error);
-  }
+  const frame = decodeFromServer(bytes, limits);
   switch (frame.type) {
     case 'ping':
       to.ping(frame);
@@ -51,9 +56,10 @@ export function dispatch(bytes: Uint8Array, limits: Readonly<Limits>, to: FrameH
     case 'goingAway':
       to.goingAway(frame);
       return;
+    default:
+      // Every other server frame answers a request; the compiler checks that against the spec.
+      to.reply(frame);
   }
-  if (isReply(frame)) to.reply(frame);
-  else throw new ClientFrameError(frame.type);
 }
 
 /** An error frame as an exception; unknown codes (a newer broker) keep their text and number. */

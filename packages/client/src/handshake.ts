@@ -1,20 +1,18 @@
 /** Opening one session: the transport, hello, and the server's welcome, within connectTimeoutMs. */
 import {
   DEFAULT_LIMITS,
-  decodeFrame,
-  encodeFrame,
+  encodeClientFrame,
   type Limits,
   PROTOCOL_VERSION,
   REPLY_TYPES,
   type WelcomeFrame,
 } from '@ferry/protocol';
 import { handled } from './deferred.js';
-import { serverError } from './dispatch.js';
+import { decodeFromServer, serverError } from './dispatch.js';
 import {
   abortError,
   ClosedError,
   ConnectionError,
-  MalformedFrameError,
   TimeoutError,
   UnexpectedReplyError,
 } from './errors.js';
@@ -84,7 +82,7 @@ export async function handshake(
     });
     const frames = transport[Symbol.asyncIterator]();
     transport.send(
-      encodeFrame(
+      encodeClientFrame(
         {
           type: 'hello',
           id: 0,
@@ -131,12 +129,7 @@ async function welcomeOf(
       { cause },
     );
   }
-  let frame: ReturnType<typeof decodeFrame>;
-  try {
-    frame = decodeFrame(next.value, DEFAULT_LIMITS);
-  } catch (error) {
-    throw new MalformedFrameError(error);
-  }
+  const frame = decodeFromServer(next.value, DEFAULT_LIMITS);
   if (frame.type === 'welcome') return frame;
   if (frame.type === 'error') throw serverError(frame);
   throw new UnexpectedReplyError('hello', REPLY_TYPES.hello, frame.type);

@@ -3,9 +3,9 @@
  * and dispatches them. The connection owns the lifecycle; a session reports how it ended.
  */
 import {
+  type ClientFrame,
   type ErrorFrame,
-  encodeFrame,
-  type Frame,
+  encodeClientFrame,
   type GoingAwayFrame,
   type Limits,
 } from '@ferry/protocol';
@@ -60,8 +60,8 @@ export class LiveSession {
    * neither side drops the connection while settlements finish; the connection posts no
    * credit on a leaving session [CLIENT-5].
    */
-  post(frame: Frame): boolean {
-    return this.writer.post(encodeFrame(frame, this.limits));
+  post(frame: ClientFrame): boolean {
+    return this.writer.post(encodeClientFrame(frame, this.limits));
   }
 
   /** Closes the transport now (goingAway with nothing left in flight or unsettled). */

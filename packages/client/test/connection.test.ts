@@ -339,6 +339,15 @@ describe('protocol violations by the server', () => {
       frame.type === 'hello' ? [{ type: 'ok', id: frame.id }] : undefined;
     await expect(open(broker)).rejects.toBeInstanceOf(UnexpectedReplyError);
   });
+
+  it('a handshake answered with a frame only a client sends fails with PROTOCOL_VIOLATION', async () => {
+    const broker = new FakeBroker();
+    broker.script = (frame) =>
+      frame.type === 'hello' ? [{ type: 'stationInfo', id: frame.id, name: 'x' }] : undefined;
+    const error = await open(broker).catch((failure: unknown) => failure);
+    expect(error).toBeInstanceOf(ClientFrameError);
+    expect(error).toMatchObject({ code: 'PROTOCOL_VIOLATION', frameType: 'stationInfo' });
+  });
 });
 
 describe('write backpressure [CLIENT-6]', () => {
