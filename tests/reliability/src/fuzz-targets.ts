@@ -3,7 +3,9 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import {
   DEFAULT_LIMITS,
+  decodeClientFrame,
   decodeFrame,
+  decodeServerFrame,
   encodeFrame,
   FRAME_CODES,
   FrameReader,
@@ -100,8 +102,10 @@ function refusesCleanly(decode: () => unknown): void {
 }
 
 const decodesOrRefuses = (body: Uint8Array) => {
-  refusesCleanly(() => decodeFrame(body));
-  refusesCleanly(() => decodeFrame(body, TIGHT));
+  for (const decode of [decodeFrame, decodeClientFrame, decodeServerFrame]) {
+    refusesCleanly(() => decode(body));
+    refusesCleanly(() => decode(body, TIGHT));
+  }
 };
 
 type Edit =

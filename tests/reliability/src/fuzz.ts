@@ -1,6 +1,7 @@
 /**
  * Decoder fuzz: fast-check feeds every frame decoder (decodeFrame, hence every frame type's
- * reader, frameFromWire on decoded values, and the FrameReader that splits TCP streams)
+ * reader, the directional decodeClientFrame and decodeServerFrame, frameFromWire on decoded
+ * values, and the FrameReader that splits TCP streams)
  * arbitrary bytes, mutated valid and invalid vectors, structurally mutated frames, truncated
  * streams and random chunkings, for a fixed time. Nothing but a ProtocolError may escape,
  * the FrameReader must return exactly the frames it was given, and the slowest input is timed.
