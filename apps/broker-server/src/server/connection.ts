@@ -7,11 +7,11 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  decodeFrame,
+  type ClientFrame,
+  decodeClientFrame,
   type ErrorCode,
-  encodeFrame,
+  encodeServerFrame,
   FerryError,
-  type Frame,
   type HelloFrame,
   type Limits,
   type MessageRef,
@@ -26,7 +26,7 @@ import type { ConnectionContext } from './context.js';
 import { errorFrame, truncateUtf8 } from './error-frame.js';
 import { Heartbeat } from './heartbeat.js';
 import { type FrameSink, OutboundQueue } from './outbound.js';
-import { type HandledFrame, isHandled, negotiateVersion } from './protocol-rules.js';
+import { type HandledFrame, negotiateVersion } from './protocol-rules.js';
 import { type ReadControl, ReadGate } from './read-gate.js';
 import type { Connection } from './types.js';
 
@@ -119,9 +119,10 @@ export class BrokerConnection implements Connection {
   }
 
   private handle(body: Uint8Array): void {
-    let frame: Frame;
+    let frame: ClientFrame;
     try {
-      frame = decodeFrame(body, this.limits);
+      // A frame only servers send is UNKNOWN_FRAME_TYPE to this receiver, as an unknown code is.
+      frame = decodeClientFrame(body, this.limits);
     } catch (err) {
       this.streamError(err);
       return;
@@ -160,7 +161,7 @@ export class BrokerConnection implements Connection {
     if (this.state === 'closed') return false;
     let body: Uint8Array;
     try {
-      body = encodeFrame(frame, this.limits);
+      body = encodeServerFrame(frame, this.limits);
     } catch (err) {
       // The broker built a bad frame: a bug to report as INTERNAL, not as the client's fault.
       const detail = err instanceof Error ? err.message : String(err);
@@ -329,7 +330,7 @@ export class BrokerConnection implements Connection {
 
   // --- Dispatch ---
 
-  private dispatch(frame: Frame): void {
+  private dispatch(frame: ClientFrame): void {
     if (frame.type === 'ping') {
       this.send({ type: 'pong', id: frame.id });
       return;
@@ -337,11 +338,6 @@ export class BrokerConnection implements Connection {
     if (frame.type === 'pong') return;
     if (frame.type === 'hello') {
       this.close('INVALID_FIELD', 'type: hello is only valid as the first frame');
-      return;
-    }
-    if (!isHandled(frame)) {
-      // The codec knows every type; one a client may not send is unknown to this receiver.
-      this.close('UNKNOWN_FRAME_TYPE', `${frame.type} frames are sent by servers, not clients`);
       return;
     }
     const handler = this.options.handlers[frame.type] as AnyHandler;
@@ -400,7 +396,7 @@ export class BrokerConnection implements Connection {
     // Nothing queued is worth keeping; the error frame is best effort behind a full buffer.
     this.outbound.stop();
     const error = errorFrame(this.limits, 0, 'SLOW_CONSUMER', reason);
-    this.sink.write([encodeFrame(error, this.limits)], () => {});
+    this.sink.write([encodeServerFrame(error, this.limits)], () => {});
     this.sink.destroy();
     this.finish('SLOW_CONSUMER');
   }

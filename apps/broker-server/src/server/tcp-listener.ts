@@ -3,7 +3,12 @@
  * body [FRAME-1]. One FrameReader per socket splits the stream; a BrokerConnection does the rest.
  */
 import { createServer, type Socket } from 'node:net';
-import { encodeFrame, FRAME_HEADER_BYTES, FrameReader, writeFrameHeader } from '@ferry/protocol';
+import {
+  encodeServerFrame,
+  FRAME_HEADER_BYTES,
+  FrameReader,
+  writeFrameHeader,
+} from '@ferry/protocol';
 import type { Admission } from './admission.js';
 import { BrokerConnection, CLOSE_LINGER_MS } from './connection.js';
 import type { ConnectionContext } from './context.js';
@@ -74,7 +79,7 @@ export function listenTcp(options: TcpListenerOptions): Promise<TcpListener> {
     if (typeof place === 'string') {
       context.refusals.warn({ remote: socket.remoteAddress, reason: place }, 'connection refused');
       const refusal = errorFrame(limits, 0, 'TOO_MANY_CONNECTIONS', place);
-      socket.end(concatFrames([encodeFrame(refusal, limits)]));
+      socket.end(concatFrames([encodeServerFrame(refusal, limits)]));
       setTimeout(() => socket.destroy(), CLOSE_LINGER_MS).unref();
       return;
     }

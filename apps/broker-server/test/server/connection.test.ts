@@ -294,6 +294,14 @@ describe('dispatch', () => {
     await client.closed;
   });
 
+  it('closes on a frame only servers send before hello with UNKNOWN_FRAME_TYPE, as on an unknown code', async () => {
+    const servers = await start();
+    const client = await connectTcp(servers.tcpPort);
+    client.send({ type: 'ok', id: 1 });
+    expect(await client.next()).toMatchObject({ type: 'error', code: 'UNKNOWN_FRAME_TYPE' });
+    await client.closed;
+  });
+
   it('runs onClose listeners once when the peer goes away', async () => {
     let closes = 0;
     let subscribed: () => void = () => {};
