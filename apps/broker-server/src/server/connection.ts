@@ -12,6 +12,7 @@ import {
   type ErrorCode,
   encodeServerFrame,
   FerryError,
+  FrameDirectionError,
   type HelloFrame,
   type Limits,
   type MessageRef,
@@ -124,7 +125,10 @@ export class BrokerConnection implements Connection {
       // A frame only servers send is UNKNOWN_FRAME_TYPE to this receiver, as an unknown code is.
       frame = decodeClientFrame(body, this.limits);
     } catch (err) {
-      this.streamError(err);
+      // [HS-1] Before welcome, any well-formed frame but hello, a server's included.
+      if (err instanceof FrameDirectionError && this.state !== 'open')
+        this.close('HANDSHAKE_REQUIRED', `the first frame must be hello, not ${err.frameType}`);
+      else this.streamError(err);
       return;
     }
     if (this.state === 'open') this.dispatch(frame);

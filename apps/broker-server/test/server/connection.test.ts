@@ -294,12 +294,17 @@ describe('dispatch', () => {
     await client.closed;
   });
 
-  it('closes on a frame only servers send before hello with UNKNOWN_FRAME_TYPE, as on an unknown code', async () => {
+  it('[HS-1] closes on a frame only servers send before hello with HANDSHAKE_REQUIRED, and after it with UNKNOWN_FRAME_TYPE', async () => {
     const servers = await start();
-    const client = await connectTcp(servers.tcpPort);
-    client.send({ type: 'ok', id: 1 });
-    expect(await client.next()).toMatchObject({ type: 'error', code: 'UNKNOWN_FRAME_TYPE' });
-    await client.closed;
+    const early = await connectTcp(servers.tcpPort);
+    early.send({ type: 'ok', id: 1 });
+    expect(await early.next()).toMatchObject({ type: 'error', code: 'HANDSHAKE_REQUIRED' });
+    await early.closed;
+    const late = await connectTcp(servers.tcpPort);
+    await late.handshake();
+    late.send({ type: 'ok', id: 1 });
+    expect(await late.next()).toMatchObject({ type: 'error', code: 'UNKNOWN_FRAME_TYPE' });
+    await late.closed;
   });
 
   it('runs onClose listeners once when the peer goes away', async () => {
