@@ -86,8 +86,9 @@ export class Client {
   }
 
   /**
-   * Leaves gracefully: consumers stop taking messages and finish their running handlers,
-   * producers wait for every ack, then the connection closes. With `timeoutMs` or `signal`,
+   * Leaves gracefully: consumers stop taking messages, finish their running handlers and get
+   * the broker's answers to every settlement issued, producers wait for every ack, then the
+   * connection closes. With `timeoutMs` or `signal`,
    * a drain that takes too long closes at once and rejects with TIMEOUT or ABORTED.
    */
   async drain(options: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<void> {

@@ -15,9 +15,17 @@ export interface ConnectOptions {
   connectTimeoutMs?: number;
   /** How long a request waits for its reply unless the call says otherwise. Default 15,000 ms. */
   requestTimeoutMs?: number;
-  /** Reconnect settings, or `false` to close the client when the connection drops. */
+  /**
+   * Reconnect settings, or `false` to close the client when the connection drops. The client
+   * tries the server it lost first, then the rest of its list in turn; after a broker's
+   * `goingAway` it waits the broker's `reconnectAfterMs` and tries the next server first.
+   */
   reconnect?: ReconnectOptions | false;
-  /** Bounds on what is kept to send while disconnected; past either, calls fail with BUFFER_FULL. */
+  /**
+   * Bounds on what is kept to send while there is no connection to write on (disconnected,
+   * after `goingAway`, or the transport past its high-water mark); past either, calls fail with
+   * BUFFER_FULL. Defaults: 8 MiB, 4,096 frames.
+   */
   buffer?: { maxBytes?: number; maxFrames?: number };
   /**
    * Bounds on received frames the client has not processed yet, the same in every runtime.

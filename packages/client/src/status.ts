@@ -2,7 +2,16 @@
 import type { FerryError } from '@ferry/protocol';
 import { ClosedError } from './errors.js';
 
-/** Something that happened to the client's connection. */
+/**
+ * Something that happened to the client's connection.
+ *
+ * `goingAway`: the broker is stopping. The client sends no new request on that connection and
+ * grants no more credit, but the settlements of messages already handed to the application
+ * still go out; once their answers and every reply have arrived it closes the connection and
+ * reconnects after `reconnectAfterMs`, to the next server of its list when it has several
+ * (`disconnected`, `reconnecting` and `connected` follow). New requests meanwhile wait in the
+ * bounded outbox.
+ */
 export type StatusEvent =
   | { type: 'connecting'; url: string; attempt: number }
   | { type: 'connected'; url: string; connectionId: string; reconnected: boolean }
