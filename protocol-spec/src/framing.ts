@@ -45,6 +45,30 @@ export function frame(body: Uint8Array): Uint8Array {
   return out;
 }
 
+/** The bytes `body` takes on a byte stream: its length prefix and itself. */
+export function framedLength(body: Uint8Array): number {
+  return FRAME_HEADER_BYTES + body.length;
+}
+
+/**
+ * The bodies, each after its length prefix, in one new buffer, so that a batch costs one write.
+ * `size` is the sum of their framed lengths, for callers that kept count as they queued them.
+ * Throws RangeError on an empty body, which has no valid length prefix (FRAME-3).
+ */
+export function frameAll(
+  bodies: readonly Uint8Array[],
+  size: number = bodies.reduce((sum, body) => sum + framedLength(body), 0),
+): Uint8Array {
+  const out = new Uint8Array(size);
+  let offset = 0;
+  for (const body of bodies) {
+    writeFrameHeader(out, offset, body.length);
+    out.set(body, offset + FRAME_HEADER_BYTES);
+    offset += FRAME_HEADER_BYTES + body.length;
+  }
+  return out;
+}
+
 /**
  * Splits a byte stream into frame bodies, whatever the chunk boundaries (FRAME-4).
  *

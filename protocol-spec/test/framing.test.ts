@@ -5,6 +5,8 @@ import {
   FRAME_HEADER_BYTES,
   FrameReader,
   frame,
+  frameAll,
+  framedLength,
   writeFrameHeader,
 } from '../src/framing.js';
 import { DEFAULT_LIMITS } from '../src/gen/constants.js';
@@ -77,6 +79,24 @@ describe('frame encoding', () => {
     const window = new Uint8Array(16).subarray(8);
     writeFrameHeader(window, 2, 0x0a0b);
     expect(window).toEqual(Uint8Array.of(0, 0, 0, 0, 0x0a, 0x0b, 0, 0));
+  });
+
+  it('[FRAME-1] frameAll prefixes every body in one buffer, the same bytes as frame on each', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.uint8Array({ minLength: 1, maxLength: 64 }), { maxLength: 8 }),
+        (bodies) => {
+          const out = frameAll(bodies);
+          const size = bodies.reduce((sum, body) => sum + framedLength(body), 0);
+          expect(out.length).toBe(size);
+          expect(frameAll(bodies, size)).toEqual(out);
+          const oneByOne = bodies.map((body) => frame(body));
+          expect(out).toEqual(Uint8Array.from(oneByOne.flatMap((framed) => [...framed])));
+          expect(readAll([out])).toEqual(bodies);
+        },
+      ),
+    );
+    expect(() => frameAll([Uint8Array.of(1), new Uint8Array(0)])).toThrow(RangeError);
   });
 
   it('[FRAME-1] refuses lengths a 32-bit prefix cannot carry and headers that do not fit', () => {

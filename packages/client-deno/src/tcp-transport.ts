@@ -10,14 +10,8 @@ import {
   type TransportFactory,
   type TransportOptions,
 } from '@ferry/client';
-import {
-  encodeFrames,
-  FrameQueue,
-  framedLength,
-  WRITE_HIGH_WATER_BYTES,
-  WriteGate,
-} from '@ferry/client/internal';
-import { FrameReader, ProtocolError } from '@ferry/protocol';
+import { FrameQueue, WRITE_HIGH_WATER_BYTES, WriteGate } from '@ferry/client/internal';
+import { FrameReader, frameAll, framedLength, ProtocolError } from '@ferry/protocol';
 
 /** The port of a `ferry:` or `ferrys:` URL that names none. */
 export const DEFAULT_PORT = 6666;
@@ -262,6 +256,6 @@ class TcpTransport implements Transport {
       size += framedLength(this.queued[count] as Uint8Array);
       count++;
     }
-    return encodeFrames(this.queued.splice(0, count), size);
+    return frameAll(this.queued.splice(0, count), size);
   }
 }

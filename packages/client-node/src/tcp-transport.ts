@@ -10,8 +10,8 @@ import {
   type Transport,
   type TransportFactory,
 } from '@ferry/client';
-import { encodeFrames, FrameQueue, framedLength, WriteGate } from '@ferry/client/internal';
-import { FrameReader } from '@ferry/protocol';
+import { FrameQueue, WriteGate } from '@ferry/client/internal';
+import { FrameReader, frameAll, framedLength } from '@ferry/protocol';
 import { connectAttempt, connectionFailed } from './connect-attempt.js';
 import { dropAfterLinger } from './linger.js';
 
@@ -147,7 +147,7 @@ class TcpTransport implements Transport {
     if (frames.length === 0 || this.#closing || !this.#socket.writable) return;
     let out: Uint8Array;
     try {
-      out = encodeFrames(frames, size);
+      out = frameAll(frames, size);
     } catch (error) {
       // An empty body has no valid length prefix; the core never sends one.
       this.#fail(error as Error);

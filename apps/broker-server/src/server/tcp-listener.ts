@@ -3,12 +3,7 @@
  * body [FRAME-1]. One FrameReader per socket splits the stream; a BrokerConnection does the rest.
  */
 import { createServer, type Socket } from 'node:net';
-import {
-  encodeServerFrame,
-  FRAME_HEADER_BYTES,
-  FrameReader,
-  writeFrameHeader,
-} from '@ferry/protocol';
+import { encodeServerFrame, FrameReader, frameAll } from '@ferry/protocol';
 import type { Admission } from './admission.js';
 import { BrokerConnection, CLOSE_LINGER_MS } from './connection.js';
 import type { ConnectionContext } from './context.js';
@@ -32,24 +27,10 @@ export interface TcpListener {
   close(): Promise<void>;
 }
 
-/** Length-prefixes every body into one buffer, so a batch costs one write. */
-function concatFrames(bodies: Uint8Array[]): Uint8Array {
-  let total = 0;
-  for (const body of bodies) total += FRAME_HEADER_BYTES + body.length;
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const body of bodies) {
-    writeFrameHeader(out, offset, body.length);
-    out.set(body, offset + FRAME_HEADER_BYTES);
-    offset += FRAME_HEADER_BYTES + body.length;
-  }
-  return out;
-}
-
 function tcpSink(socket: Socket): FrameSink {
   return {
     write: (bodies, written) => {
-      socket.write(concatFrames(bodies), () => written());
+      socket.write(frameAll(bodies), () => written());
     },
     bufferedBytes: () => socket.writableLength,
     end: () => {
@@ -79,7 +60,7 @@ export function listenTcp(options: TcpListenerOptions): Promise<TcpListener> {
     if (typeof place === 'string') {
       context.refusals.warn({ remote: socket.remoteAddress, reason: place }, 'connection refused');
       const refusal = errorFrame(limits, 0, 'TOO_MANY_CONNECTIONS', place);
-      socket.end(concatFrames([encodeServerFrame(refusal, limits)]));
+      socket.end(frameAll([encodeServerFrame(refusal, limits)]));
       setTimeout(() => socket.destroy(), CLOSE_LINGER_MS).unref();
       return;
     }

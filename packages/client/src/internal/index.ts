@@ -12,6 +12,5 @@ export {
   FrameQueue,
   inboundLimits,
 } from './frame-queue.js';
-export { encodeFrames, framedLength } from './framing.js';
 export { webSocketTransport } from './websocket-transport.js';
 export { WRITE_HIGH_WATER_BYTES, WriteGate, type WriteGateOptions } from './write-gate.js';
