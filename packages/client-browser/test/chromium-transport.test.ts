@@ -4,11 +4,12 @@
  */
 import { fileURLToPath } from 'node:url';
 import { type Harness, startHarness } from '@ferry/conformance/harness';
+import { pastKernelBuffers } from '@ferry/conformance/kernel-buffers';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type * as TransportPage from './page/transport.js';
 import { bundlePage, launchChromium } from './support/chromium.js';
-import { pastKernelBuffers, type StalledPeer, stalledPeer } from './support/stalled-peer.js';
+import { type StalledPeer, stalledPeer } from './support/stalled-peer.js';
 
 declare global {
   var transportPage: typeof TransportPage;

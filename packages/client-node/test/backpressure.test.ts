@@ -5,9 +5,9 @@
 import type { AddressInfo, Socket } from 'node:net';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Transport } from '@ferry/client';
+import { pastKernelBuffers } from '@ferry/conformance/kernel-buffers';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type WebSocket, WebSocketServer } from 'ws';
-import { pastKernelBuffers } from './support/kernel-buffers.js';
 import { type LocalServer, listen } from './support/local-server.js';
 import { open } from './support/raw-frames.js';
 

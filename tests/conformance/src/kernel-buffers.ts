@@ -1,4 +1,7 @@
-/** How much a loopback TCP connection can hold between two ends that do not read. */
+/**
+ * How much a loopback TCP connection can hold between two ends that do not read: what a
+ * backpressure test must send before a peer that stopped reading shows on the sender's side.
+ */
 import { readFileSync } from 'node:fs';
 
 const MIB = 1024 * 1024;

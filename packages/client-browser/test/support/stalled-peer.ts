@@ -3,27 +3,9 @@
  * then reads nothing until told to, so the browser's send buffer fills up behind the kernel's.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 
-const MIB = 1024 * 1024;
 const WEBSOCKET_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
-
-/** The largest a TCP socket buffer may grow to, from the kernel's settings (Linux). */
-function kernelBufferMax(name: 'tcp_rmem' | 'tcp_wmem'): number {
-  try {
-    const max = Number(readFileSync(`/proc/sys/net/ipv4/${name}`, 'utf8').trim().split(/\s+/)[2]);
-    if (Number.isSafeInteger(max) && max > 0) return max;
-  } catch {
-    // Not Linux: assume Linux's defaults.
-  }
-  return name === 'tcp_rmem' ? 6 * MIB : 4 * MIB;
-}
-
-/** Bytes a client must send to stay past a 1 MiB mark while its peer does not read. */
-export function pastKernelBuffers(): number {
-  return kernelBufferMax('tcp_rmem') + kernelBufferMax('tcp_wmem') + 8 * MIB;
-}
 
 export interface StalledPeer {
   url: string;
