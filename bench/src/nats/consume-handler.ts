@@ -7,6 +7,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import type { Check } from '../outcomes.js';
 import { seqOf } from '../payload.js';
 import type { Received } from '../received.js';
+import { consumedChecks } from './consume-loop.js';
 import { acksProcessed } from './target.js';
 
 /** `done` settles once every message has arrived and the server has processed every ack. */
@@ -29,19 +30,7 @@ export async function startConsumeHandler(
     await received.whenComplete();
     await acksProcessed(jsm, options.stream, options.consumer, received.expected);
     await messages.close();
-    return [
-      {
-        what: `${options.consumer} received`,
-        expected: received.expected,
-        actual: received.distinct,
-      },
-      { what: `${options.consumer} strays`, expected: 0, actual: received.strays },
-      {
-        what: `${options.consumer} acks sent`,
-        expected: received.distinct + received.duplicates,
-        actual: acks,
-      },
-    ];
+    return consumedChecks(options.consumer, received, acks);
   };
   return { done: run() };
 }

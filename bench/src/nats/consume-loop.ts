@@ -42,19 +42,20 @@ export async function startConsumeLoop(
     if (received.complete)
       await acksProcessed(jsm, options.stream, options.consumer, received.expected);
     await messages.close();
-    return [
-      {
-        what: `${options.consumer} received`,
-        expected: received.expected,
-        actual: received.distinct,
-      },
-      { what: `${options.consumer} strays`, expected: 0, actual: received.strays },
-      {
-        what: `${options.consumer} acks sent`,
-        expected: received.distinct + received.duplicates,
-        actual: acks,
-      },
-    ];
+    return consumedChecks(options.consumer, received, acks);
   };
   return { done: loop() };
+}
+
+/** What a consumer that acks every message it receives must show at the end of its run. */
+export function consumedChecks(consumer: string, received: Received, acks: number): Check[] {
+  return [
+    { what: `${consumer} received`, expected: received.expected, actual: received.distinct },
+    { what: `${consumer} strays`, expected: 0, actual: received.strays },
+    {
+      what: `${consumer} acks sent`,
+      expected: received.distinct + received.duplicates,
+      actual: acks,
+    },
+  ];
 }
