@@ -553,6 +553,33 @@ export const scenarios: readonly Scenario[] = [
     },
   ),
 
+  scenario(
+    '[CLIENT-1] [CLIENT-2] prefetch bounds unsettled messages; acks not awaited before leaving a loop are confirmed by drain',
+    async (ctx) => {
+      const [client, observer] = await Promise.all([ctx.connect(), ctx.connect()]);
+      if (client === undefined || observer === undefined) throw new Error('connect');
+      const name = ctx.station('window');
+      await client.stations.create(name);
+      const producer = client.producer(name);
+      await Promise.all(Array.from({ length: 30 }, (_, n) => producer.produce(bytes(`m${n}`))));
+      const consumer = await client.consume(name, { group: 'g', start: 'earliest', prefetch: 5 });
+      const held: Message[] = [];
+      while (held.length < 5) held.push(await nextWithin(consumer, 10_000, 'the first five'));
+      // Taking them returned no credit: the broker still counts exactly five in flight.
+      equal((await observer.groups.info(name, 'g')).pending, 5, 'five taken, none settled');
+      for (const message of held) void message.ack();
+      let taken = held.length;
+      for await (const message of consumer) {
+        void message.ack();
+        taken += 1;
+        if (taken === 30) break;
+      }
+      await client.drain();
+      const info = await observer.groups.info(name, 'g');
+      equal([info.pending, info.lag], [0, 0], 'every ack confirmed before the unsubscribe');
+    },
+  ),
+
   scenario('a repeated msgId is stored once', async (ctx) => {
     const client = await ctx.connect();
     const name = ctx.station('dedup');
