@@ -1,7 +1,8 @@
 /** The client a runtime package's `connect` returns. */
 import { DeadLetters, Stations } from './admin.js';
 import { Connection, type ServerInfo } from './connection.js';
-import { type ConsumeOptions, Consumer } from './consumer.js';
+import type { ConsumeOptions } from './consume-options.js';
+import { Consumer } from './consumer.js';
 import { ClosedError } from './errors.js';
 import { Groups } from './groups.js';
 import { type ConnectOptions, parseServers, resolveOptions } from './options.js';

@@ -2,7 +2,7 @@
 import type { GroupInfo, GroupOptions } from '@ferry/protocol';
 import { type CallOptions, call } from './admin.js';
 import type { Connection } from './connection.js';
-import { type Start, startPosition } from './consumer.js';
+import { type Start, startPosition } from './consume-options.js';
 
 export interface CreateGroupOptions extends CallOptions {
   /** Where the new group starts (default `'latest'`); an existing group keeps its position. */

@@ -30,7 +30,8 @@ export type { ReconnectOptions } from './backoff.js';
 export { Client, connect } from './client.js';
 export { type Codec, codecs } from './codecs.js';
 export type { ServerInfo } from './connection.js';
-export { type ConsumeOptions, Consumer, type Start } from './consumer.js';
+export type { ConsumeOptions, Start } from './consume-options.js';
+export { Consumer } from './consumer.js';
 export * from './errors.js';
 export {
   type CreateGroupOptions,
