@@ -6,11 +6,7 @@
  * When the server says goingAway, the messages already handed out are still settled on the
  * leaving connection, and the buffered ones are dropped for the broker to redeliver [CLIENT-5].
  */
-import {
-  type DeliverFrame,
-  FerryError,
-  type SubscribeOptions,
-} from '@ferry/protocol';
+import { type DeliverFrame, FerryError, type SubscribeOptions } from '@ferry/protocol';
 import { bytes, type Codec } from './codecs.js';
 import type { Connection, SubscriptionSink } from './connection.js';
 import { type ConsumeOptions, startPosition } from './consume-options.js';
