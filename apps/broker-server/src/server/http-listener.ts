@@ -1,7 +1,9 @@
 /**
- * The HTTP port: health probes and the WebSocket endpoint. Over WebSocket one binary message
- * is one frame body, with no length prefix [FRAME-1]. Every socket takes a place under the
- * connection caps as it is accepted, and requests have header and request timeouts. [LIMITS-7]
+ * The HTTP port: health probes and the WebSocket endpoint, each a row of a route table (see
+ * router.ts); upgrades have a table of their own, as Node hands them over on their own event.
+ * Over WebSocket one binary message is one frame body, with no length prefix [FRAME-1]. Every
+ * socket takes a place under the connection caps as it is accepted, and requests have header
+ * and request timeouts. [LIMITS-7]
  */
 import { createServer, type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
@@ -14,6 +16,7 @@ import { listen } from './listen.js';
 import { originAllowed } from './origin-policy.js';
 import type { FrameSink } from './outbound.js';
 import type { ConnectionRegistry } from './registry.js';
+import { type RoutedPath, Router } from './router.js';
 
 export interface HttpListenerOptions {
   host: string;
@@ -43,11 +46,8 @@ export const WEBSOCKET_PATH = '/ws';
 /** How often Node looks for requests past their timeouts (its default, 30 s, would let a slow socket stay that much longer). */
 const TIMEOUT_CHECK_MS = 1000;
 
-function pathOf(url: string | undefined): string {
-  const raw = url ?? '/';
-  const query = raw.indexOf('?');
-  return query === -1 ? raw : raw.slice(0, query);
-}
+type RequestHandler = (req: IncomingMessage, res: ServerResponse, at: RoutedPath) => void;
+type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
 
 function reply(res: ServerResponse, status: number, body: string, headers = {}): void {
   res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...headers });
@@ -55,13 +55,14 @@ function reply(res: ServerResponse, status: number, body: string, headers = {}):
 }
 
 /** An HTTP response written straight to the socket, which then closes. */
-function refuseRaw(socket: Duplex, status: number, body: string): void {
+function refuseRaw(socket: Duplex, status: number, body: string, allow?: string): void {
   const head = [
     `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}`,
     'Connection: close',
     'Content-Type: text/plain; charset=utf-8',
     `Content-Length: ${Buffer.byteLength(body)}`,
   ];
+  if (allow !== undefined) head.push(`Allow: ${allow}`);
   socket.end(`${head.join('\r\n')}\r\n\r\n${body}`, () => socket.destroy());
 }
 
@@ -98,19 +99,24 @@ export function listenHttp(options: HttpListenerOptions): Promise<HttpListener> 
     requestTimeout: options.requestTimeoutMs,
     connectionsCheckingInterval: Math.min(TIMEOUT_CHECK_MS, options.headersTimeoutMs),
   };
+  const routes = new Router<RequestHandler>([
+    { method: 'GET', path: '/livez', handler: (_req, res) => reply(res, 200, 'ok\n') },
+    {
+      method: 'GET',
+      path: '/readyz',
+      handler: (_req, res) =>
+        options.ready() ? reply(res, 200, 'ready\n') : reply(res, 503, 'not ready\n'),
+    },
+  ]);
+  const upgrades = new Router<UpgradeHandler>([
+    { method: 'GET', path: WEBSOCKET_PATH, handler: upgradeWebSocket },
+  ]);
+
   const server = createServer(serverOptions, (req: IncomingMessage, res: ServerResponse) => {
-    const path = pathOf(req.url);
-    if (path !== '/livez' && path !== '/readyz') {
-      reply(res, 404, 'not found\n');
-    } else if (req.method !== 'GET' && req.method !== 'HEAD') {
-      reply(res, 405, 'method not allowed\n', { allow: 'GET, HEAD' });
-    } else if (path === '/livez') {
-      reply(res, 200, 'ok\n');
-    } else if (options.ready()) {
-      reply(res, 200, 'ready\n');
-    } else {
-      reply(res, 503, 'not ready\n');
-    }
+    const route = routes.match(req.method, req.url);
+    if (route.status === 404) reply(res, 404, 'not found\n');
+    else if (route.status === 405) reply(res, 405, 'method not allowed\n', { allow: route.allow });
+    else route.handler(req, res, route);
   });
 
   server.on('connection', (socket: Socket) => {
@@ -126,10 +132,13 @@ export function listenHttp(options: HttpListenerOptions): Promise<HttpListener> 
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', (err) => log.debug({ err }, 'websocket socket error'));
-    if (pathOf(req.url) !== WEBSOCKET_PATH) {
-      refuseRaw(socket, 404, 'not found\n');
-      return;
-    }
+    const route = upgrades.match(req.method, req.url);
+    if (route.status === 404) refuseRaw(socket, 404, 'not found\n');
+    else if (route.status === 405) refuseRaw(socket, 405, 'method not allowed\n', route.allow);
+    else route.handler(req, socket, head);
+  });
+
+  function upgradeWebSocket(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     // Only browsers send Origin; other clients prove themselves with credentials in hello.
     const { origin, host } = req.headers;
     if (!originAllowed(origin, host, options.allowedOrigins)) {
@@ -143,7 +152,7 @@ export function listenHttp(options: HttpListenerOptions): Promise<HttpListener> 
     upgraded.add(socket);
     socket.once('close', () => upgraded.delete(socket));
     wss.handleUpgrade(req, socket, head, (ws) => accept(ws, socket, req));
-  });
+  }
 
   function accept(ws: WebSocket, socket: Duplex, req: IncomingMessage): void {
     const remoteAddress = req.socket.remoteAddress;

@@ -120,6 +120,18 @@ describe('health endpoints', () => {
     expect((await fetch(`${base}/metricz`)).status).toBe(404);
     expect((await fetch(`${base}/livez`, { method: 'POST' })).status).toBe(405);
   });
+
+  it('says which methods a path takes with 405, and answers HEAD as GET without a body', async () => {
+    const servers = await start();
+    const base = `http://127.0.0.1:${servers.httpPort}`;
+    const refused = await fetch(`${base}/readyz`, { method: 'DELETE' });
+    expect(refused.status).toBe(405);
+    expect(refused.headers.get('allow')).toBe('GET, HEAD');
+    const head = await fetch(`${base}/livez`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(await head.text()).toBe('');
+    expect((await fetch(`${base}/readyz?probe=k8s`)).status).toBe(200);
+  });
 });
 
 describe('shutdown', () => {
