@@ -1,6 +1,7 @@
 /** What every frame handler works with: the broker's state, shared by all connections. */
 import type { Limits } from '@ferry/protocol';
 import type { Logger } from 'pino';
+import type { Metrics } from '../metrics.js';
 import type { GroupRegistry } from './groups/registry.js';
 import type { Producer } from './produce.js';
 import type { StationRegistry } from './stations.js';
@@ -11,4 +12,6 @@ export interface BrokerCore {
   readonly producer: Producer;
   readonly groups: GroupRegistry;
   readonly log: Logger;
+  /** What the broker counts and times in. */
+  readonly metrics: Metrics;
 }

@@ -4,6 +4,7 @@
  */
 import type { Logger } from 'pino';
 import type { BrokerConfig } from '../config/types.js';
+import { noMetrics } from '../metrics.js';
 import { startServers } from '../server/server.js';
 import { EmbeddedStorageEngine } from '../storage/engine.js';
 import { maxOpenFiles } from '../storage/fs/descriptor-budget.js';
@@ -53,6 +54,7 @@ export async function startBroker(config: BrokerConfig, log: Logger): Promise<Ru
     producer: new Producer(config.limits),
     groups,
     log,
+    metrics: noMetrics,
   };
   let ready = true;
   const servers = await startServers({
@@ -61,6 +63,7 @@ export async function startBroker(config: BrokerConfig, log: Logger): Promise<Ru
     handlers: frameHandlers(core),
     authenticate: authenticator(config.auth),
     log: log.child({ component: 'server' }),
+    metrics: core.metrics,
     ready: () => ready,
   });
   let stopping: Promise<void> | undefined;

@@ -22,6 +22,12 @@ export interface Place {
   release(): void;
 }
 
+/** Why a socket got no place: the cap it met, and the words for the peer and the log. */
+export interface Refusal {
+  reason: 'connections' | 'pending' | 'pending_per_address';
+  message: string;
+}
+
 export class Admission {
   /** Sockets refused since start, at any of the caps. */
   refused = 0;
@@ -37,17 +43,27 @@ export class Admission {
     return this.sockets;
   }
 
-  /** A place for a new socket from `address`, or why there is none (for the refusal). */
-  admit(address: string | undefined): Place | string {
+  /** A place for a new socket from `address`, or why there is none. */
+  admit(address: string | undefined): Place | Refusal {
     const key = address ?? 'unknown';
     const ofAddress = this.pendingByAddress.get(key) ?? 0;
     const { max, maxPending, maxPendingPerAddress } = this.limits;
-    let refusal: string | undefined;
-    if (this.sockets >= max) refusal = `the server is at its limit of ${max} connections`;
+    let refusal: Refusal | undefined;
+    if (this.sockets >= max)
+      refusal = {
+        reason: 'connections',
+        message: `the server is at its limit of ${max} connections`,
+      };
     else if (this.pending >= maxPending)
-      refusal = `${maxPending} connections have not completed the handshake; retry shortly`;
+      refusal = {
+        reason: 'pending',
+        message: `${maxPending} connections have not completed the handshake; retry shortly`,
+      };
     else if (ofAddress >= maxPendingPerAddress)
-      refusal = `${maxPendingPerAddress} connections from ${key} have not completed the handshake`;
+      refusal = {
+        reason: 'pending_per_address',
+        message: `${maxPendingPerAddress} connections from ${key} have not completed the handshake`,
+      };
     if (refusal !== undefined) {
       this.refused += 1;
       return refusal;

@@ -23,6 +23,7 @@ import {
 } from '@ferry/protocol';
 import type { AuthOutcome, AuthRefusal } from '../auth/outcome.js';
 import type { Place } from './admission.js';
+import { type ConnectionMetrics, INVALID_FRAME_TYPE } from './connection-metrics.js';
 import type { ConnectionContext } from './context.js';
 import { errorFrame, truncateUtf8 } from './error-frame.js';
 import { Heartbeat } from './heartbeat.js';
@@ -38,6 +39,8 @@ export interface ConnectionOptions extends ConnectionContext {
   /** The socket's place under the connection caps; no longer pending once welcome is sent. */
   place: Place;
   remoteAddress: string | undefined;
+  /** The listener's instruments, made once for all its connections. */
+  instruments: ConnectionMetrics;
 }
 
 export const SERVER_NAME = 'ferry-broker';
@@ -59,6 +62,7 @@ export class BrokerConnection implements Connection {
   private readonly sink: FrameSink;
   private readonly limits: Limits;
   private readonly outbound: OutboundQueue;
+  private readonly instruments: ConnectionMetrics;
   private closeListeners: Array<() => void> = [];
 
   private handshakeTimer: NodeJS.Timeout | undefined;
@@ -73,6 +77,7 @@ export class BrokerConnection implements Connection {
     this.transport = options.transport;
     this.sink = options.sink;
     this.limits = options.limits;
+    this.instruments = options.instruments;
     this.outbound = new OutboundQueue(options.sink, {
       maxBytes: options.maxOutboundBytes,
       stallTimeoutMs: options.stallTimeoutMs,
@@ -94,6 +99,7 @@ export class BrokerConnection implements Connection {
         this.close('IDLE_TIMEOUT', `nothing received for ${this.limits.idleTimeoutMs} ms`),
     });
     this.armHandshakeTimer();
+    this.instruments.opened();
     this.options.log.debug(this.logFields({ remote: options.remoteAddress }), 'connection opened');
   }
 
@@ -115,6 +121,7 @@ export class BrokerConnection implements Connection {
   /** One frame body from the peer. */
   receive(body: Uint8Array): void {
     if (this.state === 'closed') return;
+    this.instruments.receivedBytes(body.length);
     this.heartbeat.received();
     this.gate.receive(body);
   }
@@ -125,12 +132,14 @@ export class BrokerConnection implements Connection {
       // A frame only servers send is UNKNOWN_FRAME_TYPE to this receiver, as an unknown code is.
       frame = decodeClientFrame(body, this.limits);
     } catch (err) {
+      this.instruments.receivedFrame(INVALID_FRAME_TYPE);
       // [HS-1] Before welcome, any well-formed frame but hello, a server's included.
       if (err instanceof FrameDirectionError && this.state !== 'open')
         this.close('HANDSHAKE_REQUIRED', `the first frame must be hello, not ${err.frameType}`);
       else this.streamError(err);
       return;
     }
+    this.instruments.receivedFrame(frame.type);
     if (this.state === 'open') this.dispatch(frame);
     else if (this.state === 'awaitingHello' && frame.type === 'hello') void this.hello(frame);
     // [HS-1] Anything else before welcome, a pipelined frame during authentication included.
@@ -172,6 +181,7 @@ export class BrokerConnection implements Connection {
       throw new Error(`cannot encode a ${frame.type} frame: ${detail}`, { cause: err });
     }
     if (body.length > this.limits.maxFrameBytes) return this.oversized(frame, body.length);
+    this.instruments.sent(frame.type, body.length);
     const pressure = this.outbound.push(body);
     if (pressure === 'hard') this.slowConsumer();
     return pressure === 'ok';
@@ -380,6 +390,7 @@ export class BrokerConnection implements Connection {
   /** Sends an error frame for request `id` with what is queued, then ends the transport. */
   private fail(id: number, code: ErrorCode, message: string): void {
     if (this.state === 'closed') return;
+    if (this.state !== 'open') this.instruments.handshakeFailed(code);
     this.send(errorFrame(this.limits, id, code, message));
     if (this.closed) return; // the error frame tipped a full buffer over its bound
     this.outbound.flush();
@@ -399,8 +410,12 @@ export class BrokerConnection implements Connection {
     );
     // Nothing queued is worth keeping; the error frame is best effort behind a full buffer.
     this.outbound.stop();
-    const error = errorFrame(this.limits, 0, 'SLOW_CONSUMER', reason);
-    this.sink.write([encodeServerFrame(error, this.limits)], () => {});
+    const error = encodeServerFrame(
+      errorFrame(this.limits, 0, 'SLOW_CONSUMER', reason),
+      this.limits,
+    );
+    this.instruments.sent('error', error.length);
+    this.sink.write([error], () => {});
     this.sink.destroy();
     this.finish('SLOW_CONSUMER');
   }
@@ -409,6 +424,7 @@ export class BrokerConnection implements Connection {
   private finish(reason: string): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
+    this.instruments.closed();
     clearTimeout(this.handshakeTimer);
     this.handshakeAbort.abort();
     this.heartbeat.stop();

@@ -2,6 +2,7 @@
 import type { Limits } from '@ferry/protocol';
 import type { AuthThrottle } from '../auth/auth-throttle.js';
 import type { Authenticate } from '../auth/outcome.js';
+import type { Metrics } from '../metrics.js';
 import type { OutboundBudget } from './outbound-budget.js';
 import type { SampledWarnings } from './sampled-warnings.js';
 import type { FrameHandlers } from './types.js';
@@ -31,5 +32,7 @@ export interface ConnectionContext {
   log: ServerLogger;
   /** Warnings a peer can trigger at will, sampled. */
   refusals: SampledWarnings;
+  /** Where each listener makes its instruments, once (see ConnectionMetrics). */
+  metrics: Metrics;
   serverVersion: string;
 }

@@ -11,6 +11,7 @@ import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { Admission, Place } from './admission.js';
 import { BrokerConnection } from './connection.js';
+import { ConnectionMetrics } from './connection-metrics.js';
 import type { ConnectionContext } from './context.js';
 import { listen } from './listen.js';
 import { originAllowed } from './origin-policy.js';
@@ -87,6 +88,7 @@ export function listenHttp(options: HttpListenerOptions): Promise<HttpListener> 
   const { limits, log } = context;
   const upgraded = new Set<Duplex>();
   const places = new WeakMap<Duplex, Place>();
+  const instruments = new ConnectionMetrics(context.metrics, 'ws');
   const wss = new WebSocketServer({
     noServer: true,
     clientTracking: false,
@@ -121,9 +123,14 @@ export function listenHttp(options: HttpListenerOptions): Promise<HttpListener> 
 
   server.on('connection', (socket: Socket) => {
     const place = admission.admit(socket.remoteAddress);
-    if (typeof place === 'string') {
-      context.refusals.warn({ remote: socket.remoteAddress, reason: place }, 'connection refused');
-      refuseRaw(socket, 503, `${place} (TOO_MANY_CONNECTIONS)\n`);
+    if ('reason' in place) {
+      const { reason, message } = place;
+      instruments.refused(reason);
+      context.refusals.warn(
+        { remote: socket.remoteAddress, reason: message },
+        'connection refused',
+      );
+      refuseRaw(socket, 503, `${message} (TOO_MANY_CONNECTIONS)\n`);
       return;
     }
     places.set(socket, place);
@@ -142,6 +149,7 @@ export function listenHttp(options: HttpListenerOptions): Promise<HttpListener> 
     // Only browsers send Origin; other clients prove themselves with credentials in hello.
     const { origin, host } = req.headers;
     if (!originAllowed(origin, host, options.allowedOrigins)) {
+      instruments.refused('origin');
       log.warn(
         { origin, host, remote: req.socket.remoteAddress },
         'websocket refused: origin not allowed',
@@ -170,6 +178,7 @@ export function listenHttp(options: HttpListenerOptions): Promise<HttpListener> 
       reading: { pause: () => ws.pause(), resume: () => ws.resume() },
       place,
       remoteAddress,
+      instruments,
     });
     registry.add(conn);
 

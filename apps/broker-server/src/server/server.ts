@@ -6,6 +6,7 @@
 import type { Limits } from '@ferry/protocol';
 import { AuthThrottle } from '../auth/auth-throttle.js';
 import type { BrokerConfig } from '../config/types.js';
+import { type Metrics, noMetrics } from '../metrics.js';
 import { BROKER_VERSION } from '../version.js';
 import { Admission } from './admission.js';
 import type { Authenticate, ConnectionContext, ServerLogger } from './context.js';
@@ -23,6 +24,8 @@ export interface StartServersOptions {
   handlers: FrameHandlers;
   authenticate: Authenticate;
   log: ServerLogger;
+  /** What the connections are counted in; nothing counts when absent. */
+  metrics?: Metrics;
   /** Whether the broker serves traffic (storage open, not draining), for /readyz. */
   ready: () => boolean;
 }
@@ -60,6 +63,7 @@ export async function startServers(options: StartServersOptions): Promise<Runnin
     }),
     log: options.log,
     refusals: new SampledWarnings(options.log),
+    metrics: options.metrics ?? noMetrics,
     serverVersion: BROKER_VERSION,
   };
   const { host } = config;

@@ -6,6 +6,7 @@ import { createServer, type Socket } from 'node:net';
 import { encodeServerFrame, FrameReader, frameAll } from '@ferry/protocol';
 import type { Admission } from './admission.js';
 import { BrokerConnection, CLOSE_LINGER_MS } from './connection.js';
+import { ConnectionMetrics } from './connection-metrics.js';
 import type { ConnectionContext } from './context.js';
 import { errorFrame } from './error-frame.js';
 import { listen } from './listen.js';
@@ -46,6 +47,7 @@ export function listenTcp(options: TcpListenerOptions): Promise<TcpListener> {
   const { context, registry, admission } = options;
   const { limits, log } = context;
   const sockets = new Set<Socket>();
+  const instruments = new ConnectionMetrics(context.metrics, 'tcp');
   const server = createServer();
 
   server.on('connection', (socket) => {
@@ -57,9 +59,14 @@ export function listenTcp(options: TcpListenerOptions): Promise<TcpListener> {
     socket.setNoDelay(true);
 
     const place = admission.admit(socket.remoteAddress);
-    if (typeof place === 'string') {
-      context.refusals.warn({ remote: socket.remoteAddress, reason: place }, 'connection refused');
-      const refusal = errorFrame(limits, 0, 'TOO_MANY_CONNECTIONS', place);
+    if ('reason' in place) {
+      const { reason, message } = place;
+      instruments.refused(reason);
+      context.refusals.warn(
+        { remote: socket.remoteAddress, reason: message },
+        'connection refused',
+      );
+      const refusal = errorFrame(limits, 0, 'TOO_MANY_CONNECTIONS', message);
       socket.end(frameAll([encodeServerFrame(refusal, limits)]));
       setTimeout(() => socket.destroy(), CLOSE_LINGER_MS).unref();
       return;
@@ -74,6 +81,7 @@ export function listenTcp(options: TcpListenerOptions): Promise<TcpListener> {
       reading: { pause: () => socket.pause(), resume: () => socket.resume() },
       place,
       remoteAddress: socket.remoteAddress,
+      instruments,
     });
     registry.add(conn);
 

@@ -2,7 +2,9 @@ import { Socket } from 'node:net';
 import { DEFAULT_LIMITS, decodeFrame, encodeFrame, type ServerFrame } from '@ferry/protocol';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AuthThrottle } from '../../src/auth/auth-throttle.js';
+import { noMetrics } from '../../src/metrics.js';
 import { BrokerConnection, type ConnectionOptions } from '../../src/server/connection.js';
+import { ConnectionMetrics } from '../../src/server/connection-metrics.js';
 import type { FrameSink } from '../../src/server/outbound.js';
 import { OutboundBudget } from '../../src/server/outbound-budget.js';
 import { SampledWarnings } from '../../src/server/sampled-warnings.js';
@@ -52,6 +54,8 @@ function connectionOptions(sink: FrameSink, maxOutboundBytes: number): Connectio
     refusals: new SampledWarnings(recordingLogger()),
     log: recordingLogger(),
     serverVersion: '0.0.0',
+    metrics: noMetrics,
+    instruments: new ConnectionMetrics(noMetrics, 'tcp'),
   };
 }
 
