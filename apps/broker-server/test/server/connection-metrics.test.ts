@@ -21,7 +21,11 @@ async function start(config: TestConfigOverrides = {}) {
   const resolved = testConfig(config);
   const servers = await startServers({
     config: resolved,
-    handlers: stubHandlers({ stationDelete: (conn, f) => conn.send({ type: 'ok', id: f.id }) }),
+    handlers: stubHandlers({
+      stationDelete: (conn, f) => {
+        conn.send({ type: 'ok', id: f.id });
+      },
+    }),
     authenticate: tokenAuthenticator(resolved),
     log: recordingLogger(),
     metrics,
