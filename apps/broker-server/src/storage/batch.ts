@@ -9,11 +9,12 @@
  *          | [u16 len, key] | [u16 len, msgId] | [u16 count, (u16 len, name, u16 len, value)*]
  *          | payload (the rest)
  *
- * All integers are big-endian; every record of a batch shares its timestamp.
+ * All integers are big-endian; every record of a batch shares its timestamp. The length and
+ * CRC are the shared record framing (record-frame.ts), the length counting the CRC field.
  */
 import { utf8Length } from '@ferry/protocol';
-import { crc32c } from './crc.js';
 import { StorageError } from './errors.js';
+import { Framing } from './record-frame.js';
 import type { AppendRecord, StoredRecord } from './types.js';
 
 export const BATCH_HEADER_BYTES = 32;
@@ -27,6 +28,12 @@ const HIGH = 0x1_0000_0000;
 
 /** A batch length above this is a corrupt length field, not a batch. */
 export const MAX_BATCH_BYTES = 256 * 1024 * 1024;
+
+const BATCH_FRAMING = new Framing({
+  lengthCountsCrc: true,
+  minSize: BATCH_HEADER_BYTES,
+  maxSize: MAX_BATCH_BYTES,
+});
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
@@ -91,7 +98,6 @@ export function writeBatch(
   records: readonly AppendRecord[],
 ): number {
   const start = pos;
-  view.setUint32(pos, size - 4);
   view.setUint32(pos + 8, VERSION << 24);
   view.setUint32(pos + 12, Math.floor(baseOffset / HIGH));
   view.setUint32(pos + 16, baseOffset % HIGH);
@@ -130,7 +136,7 @@ export function writeBatch(
   }
   if (pos - start !== size)
     throw new StorageError('INTERNAL', `batch encoded to ${pos - start} bytes, expected ${size}`);
-  view.setUint32(start + 4, crc32c(buf.subarray(start + 8, pos)));
+  BATCH_FRAMING.seal(buf, view, start, size);
   return pos;
 }
 
@@ -166,19 +172,14 @@ export type BatchCheck =
 export function checkBatch(buf: Uint8Array, pos: number, end: number): BatchCheck {
   if (end - pos < BATCH_HEADER_BYTES) return { kind: 'short', need: BATCH_HEADER_BYTES };
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  const size = view.getUint32(pos) + 4;
-  if (size < BATCH_HEADER_BYTES || size > MAX_BATCH_BYTES) {
-    return { kind: 'corrupt', reason: `batch length ${size - 4} is out of range` };
-  }
-  if (end - pos < size) return { kind: 'short', need: size };
-  const crc = crc32c(buf.subarray(pos + 8, pos + size));
-  if (crc !== view.getUint32(pos + 4)) return { kind: 'corrupt', reason: 'CRC32C mismatch' };
+  const frame = BATCH_FRAMING.check(buf, view, pos, end);
+  if (frame.kind !== 'ok') return frame;
   if (view.getUint8(pos + 8) !== VERSION)
     return { kind: 'corrupt', reason: `unknown batch version ${view.getUint8(pos + 8)}` };
   return {
     kind: 'ok',
     header: {
-      size,
+      size: frame.size,
       baseOffset: view.getUint32(pos + 12) * HIGH + view.getUint32(pos + 16),
       timestamp: view.getUint32(pos + 20) * HIGH + view.getUint32(pos + 24),
       count: view.getUint32(pos + 28),

@@ -1,18 +1,23 @@
 /**
- * The on-disk formats of a group's state: CRC-framed records
- * `[u32 length][u32 crc32c(body)][body]` (big-endian), whose bodies are
- * MessagePack. A journal record holds the ops of one flush as arrays
+ * The on-disk formats of a group's state: records in the shared CRC framing
+ * (record-frame.ts), `[u32 length of body][u32 crc32c(body)][body]`, whose
+ * bodies are MessagePack. A journal record holds the ops of one flush as arrays
  * `[opcode, partition, offset or cursor, until?]`; the checkpoint is one
  * record `[version, journal seq, partitions]`.
  */
 import { decode, encode } from '@msgpack/msgpack';
-import { crc32c } from './crc.js';
 import { StorageError } from './errors.js';
 import type { FileHandle } from './fs/types.js';
 import { GroupState, isOffset } from './group-state.js';
+import { FRAME_HEADER_BYTES, Framing } from './record-frame.js';
 import type { GroupOp } from './types.js';
 
-export const FRAME_HEADER_BYTES = 8;
+/** Zero-length bodies are never written: a zero-filled tail must not pass as empty records. */
+const JOURNAL_FRAMING = new Framing({
+  lengthCountsCrc: false,
+  minSize: FRAME_HEADER_BYTES + 1,
+  maxSize: FRAME_HEADER_BYTES + 0xffff_ffff,
+});
 const CHECKPOINT_VERSION = 1;
 const OPCODES = ['init', 'deliver', 'done', 'delay', 'seek'] as const;
 
@@ -43,17 +48,8 @@ export function tupleBytes(tuple: OpTuple): number {
   return bytes;
 }
 
-export function frame(body: Uint8Array): Uint8Array {
-  const out = new Uint8Array(FRAME_HEADER_BYTES + body.length);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, body.length);
-  view.setUint32(4, crc32c(body));
-  out.set(body, FRAME_HEADER_BYTES);
-  return out;
-}
-
 export function encodeOps(tuples: OpTuple[]): Uint8Array {
-  return frame(encode(tuples));
+  return JOURNAL_FRAMING.frame(encode(tuples));
 }
 
 function corrupt(source: string, detail: string): StorageError {
@@ -112,18 +108,22 @@ export async function scanJournal(
 ): Promise<{ end: number; size: number }> {
   const size = await handle.size();
   const header = new Uint8Array(FRAME_HEADER_BYTES);
-  const view = new DataView(header.buffer);
+  const headerView = new DataView(header.buffer);
   let pos = 0;
   while (size - pos >= FRAME_HEADER_BYTES) {
     await handle.read(header, 0, FRAME_HEADER_BYTES, pos);
-    const length = view.getUint32(0);
-    // Zero is never written: a zero-filled tail must not pass as empty records.
-    if (length === 0 || length > size - pos - FRAME_HEADER_BYTES) break;
-    const body = new Uint8Array(length);
-    const read = await handle.read(body, 0, length, pos + FRAME_HEADER_BYTES);
-    if (read !== length || crc32c(body) !== view.getUint32(4)) break;
-    onOps(decodeOps(body, source));
-    pos += FRAME_HEADER_BYTES + length;
+    // The header alone is a short frame that tells its size, or a corrupt length.
+    const head = JOURNAL_FRAMING.check(header, headerView, 0, FRAME_HEADER_BYTES);
+    if (head.kind !== 'short' || head.need > size - pos) break;
+    const record = new Uint8Array(head.need);
+    record.set(header);
+    const body = head.need - FRAME_HEADER_BYTES;
+    if ((await handle.read(record, FRAME_HEADER_BYTES, body, pos + FRAME_HEADER_BYTES)) !== body)
+      break;
+    if (JOURNAL_FRAMING.check(record, new DataView(record.buffer), 0, record.length).kind !== 'ok')
+      break;
+    onOps(decodeOps(record.subarray(FRAME_HEADER_BYTES), source));
+    pos += record.length;
   }
   return { end: pos, size };
 }
@@ -137,7 +137,7 @@ export function encodeCheckpoint(seq: number, state: GroupState): Uint8Array {
     [...s.deliveries].flat(),
     [...s.delayedUntil].flat(),
   ]);
-  return frame(encode([CHECKPOINT_VERSION, seq, partitions]));
+  return JOURNAL_FRAMING.frame(encode([CHECKPOINT_VERSION, seq, partitions]));
 }
 
 /** Flat [key, value, key, value, ...] pairs into a map. */
@@ -155,14 +155,10 @@ export function decodeCheckpoint(
   source: string,
 ): { seq: number; state: GroupState } {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (
-    bytes.length < FRAME_HEADER_BYTES ||
-    view.getUint32(0) !== bytes.length - FRAME_HEADER_BYTES
-  ) {
-    throw corrupt(source, 'bad length');
-  }
+  const check = JOURNAL_FRAMING.check(bytes, view, 0, bytes.length);
+  if (check.kind === 'corrupt') throw corrupt(source, check.reason);
+  if (check.kind === 'short' || check.size !== bytes.length) throw corrupt(source, 'bad length');
   const body = bytes.subarray(FRAME_HEADER_BYTES);
-  if (crc32c(body) !== view.getUint32(4)) throw corrupt(source, 'CRC mismatch');
   const [version, seq, partitions] = list(unpack(body, source), source);
   if (version !== CHECKPOINT_VERSION) throw corrupt(source, `unknown version ${String(version)}`);
   const state = new GroupState();
