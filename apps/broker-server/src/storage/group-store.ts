@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { ioError, StorageError } from './errors.js';
 import type { FileHandle, FileSystem } from './fs/types.js';
 import { writeFileDurably } from './fs/write-file.js';
+import { GroupCommitWriter } from './group-commit.js';
 import {
   encodeCheckpoint,
   encodeOps,
@@ -36,36 +37,12 @@ export interface GroupStoreOptions {
 
 export const DEFAULT_MAX_PENDING_BYTES = 16 * 1024 * 1024;
 
-interface Waiter {
-  resolve: () => void;
-  reject: (error: unknown) => void;
-}
-
-interface Batch {
-  tuples: OpTuple[];
-  bytes: number;
-  waiters: Waiter[];
-}
-
-const emptyBatch = (): Batch => ({ tuples: [], bytes: 0, waiters: [] });
-
 export class FileGroupStore implements GroupStore {
-  private pending = emptyBatch();
-  /** The batch being written: still waiting for the disk. */
-  private inflight: Batch | undefined;
-  /** The flush loop; at most one runs. */
-  private running = false;
-  private loop: Promise<void> = Promise.resolve();
+  private readonly writer: GroupCommitWriter<OpTuple[], void, void>;
+  /** The state as of the end of the journal being written, once it is to be sealed. */
+  private snapshot: Uint8Array | undefined;
   private checkpointing: Promise<void> | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  private syncRequested = false;
-  /** Written to the journal and not datasynced. */
-  private dirty = false;
-  private lastSyncAt: number;
-  private failed: StorageError | undefined;
   private closing: Promise<void> | undefined;
-  private readonly now: () => number;
-  private readonly maxPendingBytes: number;
 
   private constructor(
     private readonly fs: FileSystem,
@@ -79,9 +56,22 @@ export class FileGroupStore implements GroupStore {
     /** The oldest journal file that may still exist. */
     private oldestSeq: number,
   ) {
-    this.now = options.now ?? Date.now;
-    this.maxPendingBytes = options.maxPendingBytes ?? DEFAULT_MAX_PENDING_BYTES;
-    this.lastSyncAt = this.now();
+    this.writer = new GroupCommitWriter(
+      {
+        name: `group ${name}`,
+        durability: options.durability,
+        flushIntervalMs: options.flushIntervalMs,
+        maxPendingBytes: options.maxPendingBytes ?? DEFAULT_MAX_PENDING_BYTES,
+        now: options.now ?? Date.now,
+        failed: (error) => new StorageError('STORAGE_FAILED', error.message, { cause: error }),
+      },
+      {
+        write: (batch) => this.write(batch),
+        sync: () => this.journal.datasync(),
+        acknowledge: (batch) => batch.map(() => undefined),
+        afterFlush: () => this.sealIfDue(),
+      },
+    );
   }
 
   static async open(
@@ -116,25 +106,20 @@ export class FileGroupStore implements GroupStore {
 
   async apply(ops: GroupOp[]): Promise<void> {
     if (this.closing) throw new StorageError('SHUTTING_DOWN', `group ${this.name} is closed`);
-    if (this.failed) {
+    const failed = this.writer.failure;
+    if (failed) {
       throw new StorageError('STORAGE_FAILED', `group ${this.name} failed earlier`, {
-        cause: this.failed,
+        cause: failed,
       });
     }
     validateOps(ops);
     const tuples = ops.map(opToTuple);
     const bytes = tuples.reduce((sum, t) => sum + tupleBytes(t), 0);
-    if ((this.inflight?.bytes ?? 0) + this.pending.bytes + bytes > this.maxPendingBytes) {
-      throw new StorageError('OVERLOADED', `group ${this.name}: too many ops waiting for the disk`);
-    }
+    const refused = this.writer.refusal(bytes);
+    if (refused) throw refused;
     for (const op of ops) this.groupState.apply(op);
     if (tuples.length === 0) return;
-    return new Promise((resolve, reject) => {
-      for (const t of tuples) this.pending.tuples.push(t);
-      this.pending.bytes += bytes;
-      this.pending.waiters.push({ resolve, reject });
-      this.kick();
-    });
+    return this.writer.submit(tuples, bytes);
   }
 
   close(): Promise<void> {
@@ -143,17 +128,13 @@ export class FileGroupStore implements GroupStore {
   }
 
   private async shutdown(): Promise<void> {
-    while (this.running) await this.loop;
-    clearTimeout(this.timer);
-    await this.checkpointing;
-    let error: StorageError | undefined;
-    if (this.dirty && !this.failed) {
-      try {
-        await this.journal.datasync();
-      } catch (e) {
-        error = ioError(`group ${this.name}: datasync on close`, e);
-      }
+    let error: unknown;
+    try {
+      await this.writer.close();
+    } catch (e) {
+      error = e;
     }
+    await this.checkpointing;
     try {
       await this.journal.close();
     } catch (e) {
@@ -162,73 +143,15 @@ export class FileGroupStore implements GroupStore {
     if (error) throw error;
   }
 
-  private hasWork(): boolean {
-    return !this.failed && (this.pending.tuples.length > 0 || this.syncRequested);
-  }
-
-  private kick(): void {
-    if (this.running || !this.hasWork()) return;
-    this.running = true;
-    this.loop = this.run();
-  }
-
-  private async run(): Promise<void> {
-    try {
-      while (this.hasWork()) await this.step();
-    } catch (e) {
-      // I/O errors are handled in step(); this is a bug, and nothing may hang on it.
-      this.fail(new StorageError('INTERNAL', `group ${this.name}: ${String(e)}`, { cause: e }));
-    } finally {
-      this.running = false;
-    }
-  }
-
-  /** One group commit: everything pending goes in one write and at most one datasync. */
-  private async step(): Promise<void> {
-    const batch = this.pending;
-    this.pending = emptyBatch();
-    this.inflight = batch;
-    const { durability, compactAfterBytes, flushIntervalMs } = this.options;
-    // The snapshot is taken while nothing is pending, so it covers exactly what ends this journal.
-    const compact =
-      batch.tuples.length > 0 && !this.checkpointing && this.journalBytes >= compactAfterBytes;
-    const snapshot = compact ? encodeCheckpoint(this.seq + 1, this.groupState) : undefined;
-    const sync =
-      durability === 'always' ||
-      compact || // the journal is sealed: it must be whole after a crash
-      (durability === 'interval' &&
-        (this.syncRequested || this.now() - this.lastSyncAt >= flushIntervalMs));
-    this.syncRequested = false;
-    try {
-      if (batch.tuples.length > 0) await this.write(batch.tuples);
-    } catch (e) {
-      this.inflight = undefined;
-      for (const w of batch.waiters) w.reject(e);
-      return;
-    }
-    if (durability !== 'always') for (const w of batch.waiters) w.resolve();
-    if (sync && this.dirty) {
-      try {
-        await this.journal.datasync();
-      } catch (e) {
-        const error = ioError(`group ${this.name}: journal datasync`, e);
-        if (durability === 'always') for (const w of batch.waiters) w.reject(error);
-        this.fail(error);
-        return;
-      }
-      this.dirty = false;
-      this.lastSyncAt = this.now();
-      clearTimeout(this.timer);
-      this.timer = undefined;
-    }
-    if (durability === 'always') for (const w of batch.waiters) w.resolve();
-    this.inflight = undefined;
-    if (this.dirty && durability === 'interval') this.armTimer();
-    if (snapshot) await this.startJournal(snapshot);
-  }
-
-  private async write(tuples: OpTuple[]): Promise<void> {
-    const record = encodeOps(tuples);
+  /** Journals one flush's ops as one record; decides, before any await, whether to seal the journal. */
+  private async write(batch: readonly OpTuple[][]): Promise<void> {
+    // Every applied op is in this flush or written before it (the writer takes all that is
+    // queued), so the state now is exactly what ends this journal.
+    const snapshot =
+      !this.checkpointing && this.journalBytes >= this.options.compactAfterBytes
+        ? encodeCheckpoint(this.seq + 1, this.groupState)
+        : undefined;
+    const record = encodeOps(batch.flat());
     try {
       await this.journal.write(record, this.journalBytes);
     } catch (e) {
@@ -237,22 +160,22 @@ export class FileGroupStore implements GroupStore {
         // A partial record would hide every later one from recovery.
         await this.journal.truncate(this.journalBytes);
       } catch {
-        this.fail(error);
+        this.writer.fail(error);
       }
       throw error;
     }
     this.journalBytes += record.length;
-    this.dirty = true;
+    if (snapshot) {
+      this.snapshot = snapshot;
+      // The sealed journal must be whole after a crash, whatever the durability.
+      this.writer.requestSync();
+    }
   }
 
-  private armTimer(): void {
-    if (this.timer) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.syncRequested = true;
-      this.kick();
-    }, this.options.flushIntervalMs);
-    this.timer.unref();
+  private async sealIfDue(): Promise<void> {
+    const snapshot = this.snapshot;
+    this.snapshot = undefined;
+    if (snapshot) await this.startJournal(snapshot);
   }
 
   /** Seals the current journal (already datasynced) and writes the checkpoint in the background. */
@@ -265,7 +188,7 @@ export class FileGroupStore implements GroupStore {
       await this.fs.syncDir(this.dir);
     } catch (e) {
       await next?.close().catch(() => {});
-      this.fail(ioError(`group ${this.name}: starting journal ${seq}`, e));
+      this.writer.fail(ioError(`group ${this.name}: starting journal ${seq}`, e));
       return;
     }
     const sealed = this.journal;
@@ -294,17 +217,6 @@ export class FileGroupStore implements GroupStore {
     } catch {
       // Recovery deletes a leftover tmp and journals older than the checkpoint.
     }
-  }
-
-  private fail(error: StorageError): void {
-    this.failed ??= new StorageError('STORAGE_FAILED', error.message, { cause: error });
-    clearTimeout(this.timer);
-    // Settled promises ignore this: it reaches only those still waiting.
-    for (const w of [...(this.inflight?.waiters ?? []), ...this.pending.waiters]) {
-      w.reject(this.failed);
-    }
-    this.inflight = undefined;
-    this.pending = emptyBatch();
   }
 }
 

@@ -1,23 +1,17 @@
 /**
- * A partition's append-only log on disk: segment files, group commit, and
- * recovery that trusts only what passed its CRC.
+ * A partition's append-only log on disk: its API over the segment files, with
+ * reads that race retention. Appends go through the shared group-commit
+ * writer; opening recovers the segments (partition-recovery.ts).
  */
-import { join } from 'node:path';
 import { type BatchHeader, batchSize, writeBatch } from './batch.js';
 import { ioError, StorageError } from './errors.js';
 import type { FileSystem } from './fs/types.js';
-import { writeFileDurably } from './fs/write-file.js';
+import { GroupCommitWriter } from './group-commit.js';
 import { LogFront } from './log-front.js';
 import type { StorageLogger } from './logger.js';
-import {
-  INDEX_AT_CLOSE_BYTES,
-  loadIndexFile,
-  Segment,
-  scanSegment,
-  segmentName,
-  writeIndex,
-} from './segment.js';
-import { holdsLaterBatch, readRecords, seekTimestamp } from './segment-reader.js';
+import { recoverSegments } from './partition-recovery.js';
+import { createSegment, INDEX_AT_CLOSE_BYTES, type Segment, writeIndex } from './segment.js';
+import { readRecords, seekTimestamp } from './segment-reader.js';
 import type {
   AppendRecord,
   AppendResult,
@@ -31,15 +25,20 @@ import type {
 
 /** One flush writes at most this much (plus one oversized append), bounding latency and memory. */
 const MAX_FLUSH_BYTES = 16 * 1024 * 1024;
-/** Recovery keeps (and looks for valid batches in) at most this much of a cut tail. */
-const MAX_KEPT_TAIL_BYTES = 64 * 1024 * 1024;
 
 interface PendingAppend {
   records: AppendRecord[];
   size: number;
   retention: RetentionPolicy | undefined;
-  resolve(result: AppendResult): void;
-  reject(error: Error): void;
+}
+
+/** Where one flush's batches went, for acknowledging them. */
+interface Flushed {
+  segment: Segment;
+  start: number;
+  buf: Uint8Array;
+  headers: BatchHeader[];
+  timestamp: number;
 }
 
 export interface PartitionLogContext {
@@ -55,15 +54,8 @@ export interface PartitionLogContext {
 export class FilePartitionLog implements PartitionLog {
   readonly partition: number;
   private readonly segments: Segment[];
-  private queue: PendingAppend[] = [];
-  private pendingBytes = 0;
-  private loop: Promise<void> | undefined;
-  private failure: StorageError | undefined;
-  private closed = false;
-  private unsynced = false;
-  private syncWanted = false;
+  private readonly writer: GroupCommitWriter<PendingAppend, AppendResult, Flushed>;
   private lastTimestamp = 0;
-  private readonly timer: ReturnType<typeof setInterval> | undefined;
   /** Segment files retention is deleting, which close waits for. */
   private deleting: Promise<void> = Promise.resolve();
 
@@ -75,51 +67,37 @@ export class FilePartitionLog implements PartitionLog {
     this.partition = ctx.partition;
     this.segments = segments;
     this.lastTimestamp = Math.max(0, ...segments.map((s) => s.lastTimestamp));
-    if (ctx.options.durability === 'interval') {
-      this.timer = setInterval(() => this.requestSync(), ctx.options.flushIntervalMs);
-      this.timer.unref();
-    }
+    const { durability, flushIntervalMs, maxPendingBytes } = ctx.options;
+    this.writer = new GroupCommitWriter(
+      {
+        name: `partition ${ctx.partition}`,
+        durability,
+        flushIntervalMs,
+        maxPendingBytes,
+        maxFlushBytes: MAX_FLUSH_BYTES,
+        now: ctx.now,
+        failed: (error) => {
+          ctx.log.error(
+            { partition: ctx.partition, err: error.cause ?? error },
+            'partition log failed; writes are refused',
+          );
+          return error;
+        },
+      },
+      {
+        write: (batch) => this.write(batch),
+        sync: () => this.active().handle.datasync(),
+        acknowledge: (batch, flushed) => this.acknowledge(batch, flushed),
+      },
+    );
   }
 
   static async open(ctx: PartitionLogContext): Promise<FilePartitionLog> {
-    const { fs, dir, log } = ctx;
-    await fs.mkdir(dir);
-    const bases = (await fs.readdir(dir))
-      .filter((n) => /^\d{20}\.log$/.test(n))
-      .map((n) => Number(n.slice(0, 20)))
-      .sort((a, b) => a - b);
-    const segments: Segment[] = [];
-    for (const [i, base] of bases.entries()) {
-      const active = i === bases.length - 1;
-      const segment = await openSegment(fs, dir, base, active ? 'write' : 'read');
-      segments.push(segment);
-      // The active segment has an index only after a clean close, checked against the file's tail.
-      if (await loadIndexFile(fs, segment, active)) continue;
-      const scan = await scanSegment(segment);
-      if (!active) segment.index.trim();
-      if (scan.problem === undefined) continue;
-      const where = { partition: ctx.partition, segment: segment.logPath, problem: scan.problem };
-      if (!active) {
-        segment.corrupt = scan.problem;
-        log.error(where, 'corrupt segment quarantined: its records are not served');
-        continue;
-      }
-      // Only the tail written after the last fdatasync can be torn, and none of it was
-      // acknowledged. Valid batches beyond the damage would mean bit rot instead, so the cut
-      // bytes are kept beside the segment and the cut is reported loudly either way.
-      const tail = new Uint8Array(Math.min(scan.fileSize - scan.validEnd, MAX_KEPT_TAIL_BYTES));
-      await segment.handle.read(tail, 0, tail.length, scan.validEnd);
-      const bitRot = holdsLaterBatch(tail, segment.nextOffset);
-      const kept = `${segment.logPath}.torn-${scan.validEnd}`;
-      await writeFileDurably(fs, kept, tail);
-      const report = { ...where, truncatedBytes: scan.fileSize - scan.validEnd, keptIn: kept };
-      if (bitRot) log.error(report, 'segment damaged before valid data: truncated at the damage');
-      else log.warn(report, 'torn tail truncated');
-      await segment.handle.truncate(scan.validEnd);
-      await segment.handle.datasync();
-    }
-    if (segments.length === 0) segments.push(await createSegment(fs, dir, 0));
-    const front = await LogFront.load({ fs, dir, partition: ctx.partition, log }, segments);
+    const segments = await recoverSegments(ctx);
+    const front = await LogFront.load(
+      { fs: ctx.fs, dir: ctx.dir, partition: ctx.partition, log: ctx.log },
+      segments,
+    );
     return new FilePartitionLog(ctx, segments, front);
   }
 
@@ -129,32 +107,15 @@ export class FilePartitionLog implements PartitionLog {
   }
 
   append(records: AppendRecord[], retention?: RetentionPolicy): Promise<AppendResult> {
-    if (this.failure !== undefined) return Promise.reject(this.failure);
-    if (this.closed)
-      return Promise.reject(new StorageError('SHUTTING_DOWN', 'the partition log is closed'));
-    if (records.length === 0)
-      return Promise.reject(
-        new StorageError('INVALID_FIELD', 'an append needs at least one record'),
-      );
     let size: number;
     try {
+      if (records.length === 0)
+        throw new StorageError('INVALID_FIELD', 'an append needs at least one record');
       size = batchSize(records);
     } catch (e) {
       return Promise.reject(e);
     }
-    if (this.queue.length > 0 && this.pendingBytes + size > this.ctx.options.maxPendingBytes) {
-      return Promise.reject(
-        new StorageError(
-          'OVERLOADED',
-          `partition ${this.partition}: ${this.pendingBytes} bytes already wait for the disk`,
-        ),
-      );
-    }
-    return new Promise<AppendResult>((resolve, reject) => {
-      this.queue.push({ records, size, retention, resolve, reject });
-      this.pendingBytes += size;
-      this.kick();
-    });
+    return this.writer.submit({ records, size, retention }, size);
   }
 
   async read(offset: number, options: ReadOptions): Promise<StoredRecord[]> {
@@ -217,21 +178,17 @@ export class FilePartitionLog implements PartitionLog {
   }
 
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    if (this.timer !== undefined) clearInterval(this.timer);
-    await this.loop;
+    await this.writer.close();
     await this.deleting;
     await this.front
       .persist()
       .catch((err: unknown) =>
         this.ctx.log.error({ partition: this.partition, err }, 'the first offset was not written'),
       );
-    const active = this.segments[this.segments.length - 1] as Segment;
-    if (this.unsynced && this.failure === undefined) await active.handle.datasync();
+    const active = this.active();
     // With the index current, the next start need not scan a large segment; a small one is quicker scanned.
     const indexed = active.size < INDEX_AT_CLOSE_BYTES || active.indexedSize === active.size;
-    if (this.failure === undefined && active.corrupt === undefined && !indexed)
+    if (this.writer.failure === undefined && active.corrupt === undefined && !indexed)
       await writeIndex(this.ctx.fs, active, 'cached').catch(() => undefined);
     await Promise.all(this.segments.map((s) => s.handle.close()));
   }
@@ -247,71 +204,18 @@ export class FilePartitionLog implements PartitionLog {
     return this.segments[lo] as Segment;
   }
 
-  private requestSync(): void {
-    if (!this.unsynced || this.failure !== undefined) return;
-    this.syncWanted = true;
-    this.kick();
-  }
-
-  private kick(): void {
-    if (this.loop !== undefined) return;
-    this.loop = this.run()
-      // run() handles I/O errors itself; anything else is a bug, which must not leave appends hanging.
-      .catch((e: unknown) => {
-        this.fail(
-          new StorageError('INTERNAL', `partition ${this.partition}: writer failed`, { cause: e }),
-        );
-      })
-      .finally(() => {
-        this.loop = undefined;
-        // An append that arrived after run() saw an empty queue, but before this callback, waits here.
-        if (this.failure === undefined && (this.queue.length > 0 || this.syncWanted)) this.kick();
-      });
-  }
-
-  /** The single writer: takes everything queued while the previous flush ran, as one write. */
-  private async run(): Promise<void> {
-    while (this.failure === undefined && (this.queue.length > 0 || this.syncWanted)) {
-      if (this.queue.length === 0) {
-        this.syncWanted = false;
-        this.unsynced = false;
-        try {
-          await this.active().handle.datasync();
-        } catch (e) {
-          this.fail(ioError(`partition ${this.partition}: fdatasync`, e));
-        }
-        continue;
-      }
-      let take = 0;
-      let bytes = 0;
-      while (
-        take < this.queue.length &&
-        (take === 0 || bytes + (this.queue[take] as PendingAppend).size <= MAX_FLUSH_BYTES)
-      ) {
-        bytes += (this.queue[take] as PendingAppend).size;
-        take++;
-      }
-      const batch = this.queue.splice(0, take);
-      try {
-        await this.flush(batch, bytes);
-      } finally {
-        this.pendingBytes -= bytes;
-      }
-    }
-  }
-
-  private async flush(batch: PendingAppend[], bytes: number): Promise<void> {
-    const { durability } = this.ctx.options;
+  /** Encodes a flush's appends as consecutive batches and writes them at the active segment's end. */
+  private async write(batch: readonly PendingAppend[]): Promise<Flushed> {
     let segment: Segment;
     try {
       segment = await this.rollIfDue();
     } catch (e) {
-      const error = ioError(`partition ${this.partition}: rolling a segment`, e);
-      for (const p of batch) p.reject(error);
-      return;
+      throw e instanceof StorageError
+        ? e
+        : ioError(`partition ${this.partition}: rolling a segment`, e);
     }
     const timestamp = Math.max(this.ctx.now(), this.lastTimestamp);
-    const buf = new Uint8Array(bytes);
+    const buf = new Uint8Array(batch.reduce((sum, p) => sum + p.size, 0));
     const view = new DataView(buf.buffer);
     const start = segment.size;
     const headers: BatchHeader[] = [];
@@ -325,23 +229,17 @@ export class FilePartitionLog implements PartitionLog {
     try {
       await segment.handle.write(buf, start);
     } catch (e) {
-      const error = ioError(`partition ${this.partition}: write`, e);
-      for (const p of batch) p.reject(error);
       await this.undoWrite(segment, start);
-      return;
+      throw e;
     }
-    if (durability === 'always') {
-      try {
-        await segment.handle.datasync();
-      } catch (e) {
-        // After a failed fdatasync the page cache can no longer be trusted: never ack again.
-        const error = this.fail(ioError(`partition ${this.partition}: fdatasync`, e));
-        for (const p of batch) p.reject(error);
-        return;
-      }
-    } else {
-      this.unsynced = true;
-    }
+    return { segment, start, buf, headers, timestamp };
+  }
+
+  /** Makes a written (and, as configured, synced) flush readable, and retains on append. */
+  private async acknowledge(
+    batch: readonly PendingAppend[],
+    { segment, start, buf, headers, timestamp }: Flushed,
+  ): Promise<AppendResult[]> {
     let position = start;
     for (const header of headers) {
       segment.noteBatch(position, header);
@@ -350,9 +248,8 @@ export class FilePartitionLog implements PartitionLog {
     this.lastTimestamp = timestamp;
     this.front.written(segment, buf, start);
     await this.retainOnAppend(batch);
-    batch.forEach((p, i) => {
-      p.resolve({ baseOffset: (headers[i] as BatchHeader).baseOffset, timestamp, durability });
-    });
+    const { durability } = this.ctx.options;
+    return headers.map((h) => ({ baseOffset: h.baseOffset, timestamp, durability }));
   }
 
   /** Removes a failed write's bytes, so that the next batch follows the last good one. */
@@ -360,7 +257,7 @@ export class FilePartitionLog implements PartitionLog {
     try {
       await segment.handle.truncate(size);
     } catch (e) {
-      this.fail(ioError(`partition ${this.partition}: truncating a failed write`, e));
+      this.writer.fail(ioError(`partition ${this.partition}: truncating a failed write`, e));
     }
   }
 
@@ -375,10 +272,7 @@ export class FilePartitionLog implements PartitionLog {
       active.size >= segmentBytes ||
       (active.records > 0 && this.ctx.now() - active.firstTimestamp >= segmentMs);
     if (!due) return active;
-    if (this.unsynced) {
-      await active.handle.datasync();
-      this.unsynced = false;
-    }
+    await this.writer.syncWritten();
     await writeIndex(this.ctx.fs, active);
     const next = await createSegment(this.ctx.fs, this.ctx.dir, active.nextOffset);
     this.segments.push(next);
@@ -389,7 +283,7 @@ export class FilePartitionLog implements PartitionLog {
    * Count and bytes retention as part of the append [LIMITS-8]: its promise resolves with the
    * first offset already moved. A failure here fails no append: the retention check retries.
    */
-  private async retainOnAppend(batch: PendingAppend[]): Promise<void> {
+  private async retainOnAppend(batch: readonly PendingAppend[]): Promise<void> {
     const retention = batch[batch.length - 1]?.retention;
     if (retention?.maxMessages === undefined && retention?.maxBytes === undefined) return;
     try {
@@ -443,45 +337,4 @@ export class FilePartitionLog implements PartitionLog {
       `partition ${this.partition}: offsets ${segment.baseOffset}..${segment.nextOffset - 1} are in a corrupt segment (${segment.corrupt})`,
     );
   }
-
-  private fail(error: StorageError): StorageError {
-    this.failure ??= error;
-    this.ctx.log.error(
-      { partition: this.partition, err: error.cause ?? error },
-      'partition log failed; writes are refused',
-    );
-    for (const p of this.queue.splice(0)) {
-      this.pendingBytes -= p.size;
-      p.reject(this.failure);
-    }
-    return this.failure;
-  }
-}
-
-async function openSegment(
-  fs: FileSystem,
-  dir: string,
-  base: number,
-  mode: 'read' | 'write',
-): Promise<Segment> {
-  const name = segmentName(base);
-  return new Segment(
-    base,
-    join(dir, `${name}.log`),
-    join(dir, `${name}.idx`),
-    await fs.open(join(dir, `${name}.log`), mode),
-  );
-}
-
-/** A new, empty active segment whose directory entry is durable before anything in it is acknowledged. */
-async function createSegment(fs: FileSystem, dir: string, base: number): Promise<Segment> {
-  const name = segmentName(base);
-  const segment = new Segment(
-    base,
-    join(dir, `${name}.log`),
-    join(dir, `${name}.idx`),
-    await fs.open(join(dir, `${name}.log`), 'create'),
-  );
-  await fs.syncDir(dir);
-  return segment;
 }

@@ -2,9 +2,10 @@
  * One segment file of a partition log, with its sparse offset and time index
  * kept in memory and written beside it (`.idx`) when the segment is sealed.
  */
+import { join } from 'node:path';
 import { type BatchHeader, checkBatch } from './batch.js';
 import { crc32c } from './crc.js';
-import type { FileHandle, FileSystem } from './fs/types.js';
+import type { FileHandle, FileSystem, OpenMode } from './fs/types.js';
 import { writeFileCached, writeFileDurably } from './fs/write-file.js';
 import { SparseIndex } from './sparse-index.js';
 
@@ -22,6 +23,24 @@ const HIGH = 0x1_0000_0000;
 
 export function segmentName(baseOffset: number): string {
   return String(baseOffset).padStart(20, '0');
+}
+
+/** Opens the segment of `dir` starting at `base`: sealed ones to read, the active one to append. */
+export async function openSegment(
+  fs: FileSystem,
+  dir: string,
+  base: number,
+  mode: OpenMode,
+): Promise<Segment> {
+  const name = join(dir, segmentName(base));
+  return new Segment(base, `${name}.log`, `${name}.idx`, await fs.open(`${name}.log`, mode));
+}
+
+/** A new, empty active segment whose directory entry is durable before anything in it is acknowledged. */
+export async function createSegment(fs: FileSystem, dir: string, base: number): Promise<Segment> {
+  const segment = await openSegment(fs, dir, base, 'create');
+  await fs.syncDir(dir);
+  return segment;
 }
 
 export class Segment {

@@ -1,0 +1,268 @@
+/**
+ * Group commit, shared by partition logs and group journals: items submitted
+ * while a flush runs go into the next one, a single write and at most one
+ * fdatasync, so the disk's sync rate bounds flushes, not items.
+ *
+ * Durability: with 'always' an item resolves only after the fdatasync that
+ * covers it; with 'interval' once written, with an fdatasync at most
+ * `flushIntervalMs` later (or sooner when asked); with 'never' once written.
+ * After a failed fdatasync the page cache can no longer be trusted, so the
+ * writer fails for good: it rejects every waiting and later item.
+ */
+import { ioError, StorageError } from './errors.js';
+import type { DiskDurability } from './types.js';
+
+/** What is specific to the file a writer commits to. */
+export interface CommitTarget<T, R, W> {
+  /**
+   * Encodes `items` and writes them as one write, returning what `acknowledge` needs. A throw
+   * rejects exactly these items: it must leave nothing of them behind, or fail the writer.
+   */
+  write(items: readonly T[]): Promise<W>;
+  /** fdatasync of everything written so far. */
+  sync(): Promise<void>;
+  /** The items are as durable as configured: makes them visible and returns their results. */
+  acknowledge(items: readonly T[], written: W): R[] | Promise<R[]>;
+  /** Runs at the end of every flush, after its fdatasync if it had one. */
+  afterFlush?(): Promise<void>;
+}
+
+export interface GroupCommitOptions {
+  /** Who is writing, for error messages: "partition 3", "group orders". */
+  name: string;
+  durability: DiskDurability;
+  /** With 'interval': the longest time between fdatasyncs. */
+  flushIntervalMs: number;
+  /** Bound on the bytes waiting for the disk; one item is always taken when nothing is queued. */
+  maxPendingBytes: number;
+  /** One flush takes at most this much (one larger item goes alone); unbounded by default. */
+  maxFlushBytes?: number;
+  now: () => number;
+  /** The error every waiting and later item gets once the writer fails for good; may log it. */
+  failed?: (error: StorageError) => StorageError;
+}
+
+interface Pending<T, R> {
+  item: T;
+  bytes: number;
+  resolve(result: R): void;
+  reject(error: unknown): void;
+}
+
+export class GroupCommitWriter<T, R, W> {
+  private queue: Pending<T, R>[] = [];
+  /** The flush being written: still waiting for the disk. */
+  private inflight: Pending<T, R>[] = [];
+  /** Bytes queued and in flight. */
+  private pendingBytes = 0;
+  private running = false;
+  private loop: Promise<void> = Promise.resolve();
+  private syncWanted = false;
+  /** Written and not yet fdatasynced. */
+  private dirty = false;
+  private lastSyncAt: number;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private failed: StorageError | undefined;
+  private closing: Promise<void> | undefined;
+
+  constructor(
+    private readonly options: GroupCommitOptions,
+    private readonly target: CommitTarget<T, R, W>,
+  ) {
+    this.lastSyncAt = options.now();
+  }
+
+  /** Why the writer refuses everything, once it has failed. */
+  get failure(): StorageError | undefined {
+    return this.failed;
+  }
+
+  /** Why an item of `bytes` would be refused now, if it would. */
+  refusal(bytes: number): StorageError | undefined {
+    if (this.failed !== undefined) return this.failed;
+    if (this.closing !== undefined)
+      return new StorageError('SHUTTING_DOWN', `${this.options.name} is closed`);
+    if (this.queue.length > 0 && this.pendingBytes + bytes > this.options.maxPendingBytes) {
+      return new StorageError(
+        'OVERLOADED',
+        `${this.options.name}: ${this.pendingBytes} bytes already wait for the disk`,
+      );
+    }
+    return undefined;
+  }
+
+  /** Resolves with the item's result once it is as durable as configured. */
+  submit(item: T, bytes: number): Promise<R> {
+    const refused = this.refusal(bytes);
+    if (refused !== undefined) return Promise.reject(refused);
+    return new Promise<R>((resolve, reject) => {
+      this.queue.push({ item, bytes, resolve, reject });
+      this.pendingBytes += bytes;
+      this.kick();
+    });
+  }
+
+  /** Asks for an fdatasync of what is written, at the next flush. */
+  requestSync(): void {
+    this.syncWanted = true;
+    this.kick();
+  }
+
+  /**
+   * fdatasyncs what is written and not yet synced; for a target that must, inside `write`,
+   * before it seals a file. Failing fails the writer.
+   */
+  async syncWritten(): Promise<void> {
+    if (!this.dirty) return;
+    try {
+      await this.target.sync();
+    } catch (e) {
+      throw this.fail(asStorageError(e, `${this.options.name}: fdatasync`));
+    }
+    this.dirty = false;
+    this.lastSyncAt = this.options.now();
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /**
+   * Fails the writer for good: every waiting item, the flush in progress included, and every
+   * later one is rejected. Returns the error they get.
+   */
+  fail(error: StorageError): StorageError {
+    this.failed ??= this.options.failed?.(error) ?? error;
+    clearTimeout(this.timer);
+    // Settled promises ignore this: it reaches only those still waiting.
+    for (const p of this.inflight) p.reject(this.failed);
+    for (const p of this.queue.splice(0)) {
+      this.pendingBytes -= p.bytes;
+      p.reject(this.failed);
+    }
+    return this.failed;
+  }
+
+  /** Refuses new items, writes those already submitted, and fdatasyncs what is written. */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    while (this.running) await this.loop;
+    clearTimeout(this.timer);
+    if (this.dirty && this.failed === undefined) {
+      try {
+        await this.target.sync();
+      } catch (e) {
+        throw asStorageError(e, `${this.options.name}: fdatasync on close`);
+      }
+      this.dirty = false;
+    }
+  }
+
+  private hasWork(): boolean {
+    return this.failed === undefined && (this.queue.length > 0 || this.syncWanted);
+  }
+
+  private kick(): void {
+    if (this.running || !this.hasWork()) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  private async run(): Promise<void> {
+    try {
+      while (this.hasWork()) await this.flush();
+    } catch (e) {
+      // I/O errors are handled in flush(); this is a bug, and nothing may hang on it.
+      this.fail(
+        new StorageError('INTERNAL', `${this.options.name}: writer failed: ${String(e)}`, {
+          cause: e,
+        }),
+      );
+    } finally {
+      this.running = false;
+    }
+  }
+
+  /** Takes what is queued, up to maxFlushBytes but at least one item. */
+  private take(): number {
+    const max = this.options.maxFlushBytes ?? Number.POSITIVE_INFINITY;
+    let count = 0;
+    let bytes = 0;
+    while (
+      count < this.queue.length &&
+      (count === 0 || bytes + (this.queue[count] as Pending<T, R>).bytes <= max)
+    ) {
+      bytes += (this.queue[count] as Pending<T, R>).bytes;
+      count++;
+    }
+    this.inflight = this.queue.splice(0, count);
+    return bytes;
+  }
+
+  /** One group commit: one write of what was queued, and at most one fdatasync. */
+  private async flush(): Promise<void> {
+    const bytes = this.take();
+    const batch = this.inflight;
+    try {
+      await this.commit(batch);
+    } finally {
+      this.inflight = [];
+      this.pendingBytes -= bytes;
+    }
+  }
+
+  private async commit(batch: Pending<T, R>[]): Promise<void> {
+    const { durability, flushIntervalMs, now } = this.options;
+    const items = batch.map((p) => p.item);
+    let written: W | undefined;
+    if (batch.length > 0) {
+      try {
+        written = await this.target.write(items);
+      } catch (e) {
+        const error = asStorageError(e, `${this.options.name}: write`);
+        for (const p of batch) p.reject(error);
+        return;
+      }
+      this.dirty = true;
+      if (durability !== 'always') await this.acknowledge(batch, items, written);
+    }
+    const due =
+      durability === 'always' ||
+      this.syncWanted ||
+      (durability === 'interval' && now() - this.lastSyncAt >= flushIntervalMs);
+    this.syncWanted = false;
+    if (due) {
+      try {
+        await this.syncWritten();
+      } catch {
+        return; // the writer failed, and rejected this batch with everything else
+      }
+    }
+    if (durability === 'always' && batch.length > 0)
+      await this.acknowledge(batch, items, written as W);
+    if (this.dirty && durability === 'interval') this.armTimer();
+    await this.target.afterFlush?.();
+  }
+
+  private async acknowledge(batch: Pending<T, R>[], items: T[], written: W): Promise<void> {
+    const results = await this.target.acknowledge(items, written);
+    batch.forEach((p, i) => {
+      p.resolve(results[i] as R);
+    });
+  }
+
+  private armTimer(): void {
+    if (this.timer !== undefined) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.requestSync();
+    }, this.options.flushIntervalMs);
+    this.timer.unref();
+  }
+}
+
+function asStorageError(e: unknown, what: string): StorageError {
+  return e instanceof StorageError ? e : ioError(what, e);
+}
