@@ -29,7 +29,7 @@ const HIGH = 0x1_0000_0000;
 /** A batch length above this is a corrupt length field, not a batch. */
 export const MAX_BATCH_BYTES = 256 * 1024 * 1024;
 
-const BATCH_FRAMING = new Framing({
+export const BATCH_FRAMING = new Framing({
   lengthCountsCrc: true,
   minSize: BATCH_HEADER_BYTES,
   maxSize: MAX_BATCH_BYTES,

@@ -173,13 +173,6 @@ export class GroupCommitWriter<T, R, W> {
   private async run(): Promise<void> {
     try {
       while (this.hasWork()) await this.flush();
-    } catch (e) {
-      // I/O errors are handled in flush(); this is a bug, and nothing may hang on it.
-      this.fail(
-        new StorageError('INTERNAL', `${this.options.name}: writer failed: ${String(e)}`, {
-          cause: e,
-        }),
-      );
     } finally {
       this.running = false;
     }
@@ -204,9 +197,15 @@ export class GroupCommitWriter<T, R, W> {
   /** One group commit: one write of what was queued, and at most one fdatasync. */
   private async flush(): Promise<void> {
     const bytes = this.take();
-    const batch = this.inflight;
     try {
-      await this.commit(batch);
+      await this.commit(this.inflight);
+    } catch (e) {
+      // commit() handles I/O errors itself; this is a bug, and nothing may hang on it.
+      this.fail(
+        new StorageError('INTERNAL', `${this.options.name}: writer failed: ${String(e)}`, {
+          cause: e,
+        }),
+      );
     } finally {
       this.inflight = [];
       this.pendingBytes -= bytes;

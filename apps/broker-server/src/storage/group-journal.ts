@@ -13,7 +13,7 @@ import { FRAME_HEADER_BYTES, Framing } from './record-frame.js';
 import type { GroupOp } from './types.js';
 
 /** Zero-length bodies are never written: a zero-filled tail must not pass as empty records. */
-const JOURNAL_FRAMING = new Framing({
+export const JOURNAL_FRAMING = new Framing({
   lengthCountsCrc: false,
   minSize: FRAME_HEADER_BYTES + 1,
   maxSize: FRAME_HEADER_BYTES + 0xffff_ffff,

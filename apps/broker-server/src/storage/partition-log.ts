@@ -58,6 +58,7 @@ export class FilePartitionLog implements PartitionLog {
   private lastTimestamp = 0;
   /** Segment files retention is deleting, which close waits for. */
   private deleting: Promise<void> = Promise.resolve();
+  private closing: Promise<void> | undefined;
 
   private constructor(
     private readonly ctx: PartitionLogContext,
@@ -177,7 +178,12 @@ export class FilePartitionLog implements PartitionLog {
     return dropped;
   }
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
     await this.writer.close();
     await this.deleting;
     await this.front
