@@ -172,14 +172,14 @@ export type BatchCheck =
 export function checkBatch(buf: Uint8Array, pos: number, end: number): BatchCheck {
   if (end - pos < BATCH_HEADER_BYTES) return { kind: 'short', need: BATCH_HEADER_BYTES };
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  const frame = BATCH_FRAMING.check(buf, view, pos, end);
-  if (frame.kind !== 'ok') return frame;
+  const size = BATCH_FRAMING.check(buf, view, pos, end);
+  if (typeof size !== 'number') return size;
   if (view.getUint8(pos + 8) !== VERSION)
     return { kind: 'corrupt', reason: `unknown batch version ${view.getUint8(pos + 8)}` };
   return {
     kind: 'ok',
     header: {
-      size: frame.size,
+      size,
       baseOffset: view.getUint32(pos + 12) * HIGH + view.getUint32(pos + 16),
       timestamp: view.getUint32(pos + 20) * HIGH + view.getUint32(pos + 24),
       count: view.getUint32(pos + 28),

@@ -114,13 +114,15 @@ export async function scanJournal(
     await handle.read(header, 0, FRAME_HEADER_BYTES, pos);
     // The header alone is a short frame that tells its size, or a corrupt length.
     const head = JOURNAL_FRAMING.check(header, headerView, 0, FRAME_HEADER_BYTES);
-    if (head.kind !== 'short' || head.need > size - pos) break;
+    if (typeof head === 'number' || head.kind !== 'short' || head.need > size - pos) break;
     const record = new Uint8Array(head.need);
     record.set(header);
     const body = head.need - FRAME_HEADER_BYTES;
     if ((await handle.read(record, FRAME_HEADER_BYTES, body, pos + FRAME_HEADER_BYTES)) !== body)
       break;
-    if (JOURNAL_FRAMING.check(record, new DataView(record.buffer), 0, record.length).kind !== 'ok')
+    if (
+      JOURNAL_FRAMING.check(record, new DataView(record.buffer), 0, record.length) !== record.length
+    )
       break;
     onOps(decodeOps(record.subarray(FRAME_HEADER_BYTES), source));
     pos += record.length;
@@ -156,8 +158,8 @@ export function decodeCheckpoint(
 ): { seq: number; state: GroupState } {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const check = JOURNAL_FRAMING.check(bytes, view, 0, bytes.length);
-  if (check.kind === 'corrupt') throw corrupt(source, check.reason);
-  if (check.kind === 'short' || check.size !== bytes.length) throw corrupt(source, 'bad length');
+  if (typeof check !== 'number' && check.kind === 'corrupt') throw corrupt(source, check.reason);
+  if (check !== bytes.length) throw corrupt(source, 'bad length');
   const body = bytes.subarray(FRAME_HEADER_BYTES);
   const [version, seq, partitions] = list(unpack(body, source), source);
   if (version !== CHECKPOINT_VERSION) throw corrupt(source, `unknown version ${String(version)}`);

@@ -14,12 +14,10 @@ import { crc32c } from './crc.js';
 export const FRAME_HEADER_BYTES = 8;
 const CRC_BYTES = 4;
 
-export type FrameCheck =
-  /** A whole frame of `size` bytes, header included, whose body matches its CRC. */
-  | { kind: 'ok'; size: number }
+/** Why a frame is not whole and valid. */
+export type FrameProblem =
   /** Fewer bytes than the frame needs: a torn tail, or the read stopped early. */
-  | { kind: 'short'; need: number }
-  | { kind: 'corrupt'; reason: string };
+  { kind: 'short'; need: number } | { kind: 'corrupt'; reason: string };
 
 export interface FramingSpec {
   /** Whether the length field counts the CRC field as well as the body. */
@@ -62,10 +60,12 @@ export class Framing {
 
   /**
    * Checks the frame at `buf[pos..end)`: length in range, all bytes present, CRC matching.
-   * `view` is a DataView over all of `buf`. `need` of a short frame is its full size once the
-   * length field is readable, so a reader can fetch exactly the missing bytes.
+   * Returns its size, header included, or its problem (a number, not an object, when valid:
+   * readers check every batch they serve). `view` is a DataView over all of `buf`. `need` of
+   * a short frame is its full size once the length field is readable, so a reader can fetch
+   * exactly the missing bytes.
    */
-  check(buf: Uint8Array, view: DataView, pos: number, end: number): FrameCheck {
+  check(buf: Uint8Array, view: DataView, pos: number, end: number): number | FrameProblem {
     if (end - pos < FRAME_HEADER_BYTES) return { kind: 'short', need: FRAME_HEADER_BYTES };
     const length = view.getUint32(pos);
     const size = length + this.overhead;
@@ -77,6 +77,6 @@ export class Framing {
     const crc = crc32c(buf.subarray(pos + FRAME_HEADER_BYTES, pos + size));
     if (crc !== view.getUint32(pos + CRC_BYTES))
       return { kind: 'corrupt', reason: 'CRC32C mismatch' };
-    return { kind: 'ok', size };
+    return size;
   }
 }
