@@ -33,7 +33,7 @@ export interface GroupCommitOptions {
   durability: DiskDurability;
   /** With 'interval': the longest time between fdatasyncs. */
   flushIntervalMs: number;
-  /** Bound on the bytes waiting for the disk; one item is always taken when nothing is queued. */
+  /** Bound on the bytes waiting for the disk; an item is always accepted when nothing is queued. */
   maxPendingBytes: number;
   /** One flush takes at most this much (one larger item goes alone); unbounded by default. */
   maxFlushBytes?: number;
@@ -102,7 +102,7 @@ export class GroupCommitWriter<T, R, W> {
     });
   }
 
-  /** Asks for an fdatasync of what is written, at the next flush. */
+  /** Asks for an fdatasync of what is written, at the end of the flush in progress or the next. */
   requestSync(): void {
     this.syncWanted = true;
     this.kick();
