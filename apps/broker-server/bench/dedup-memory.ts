@@ -59,7 +59,7 @@ const before = heapUsed();
 // nothing but the index.
 for (let i = 0; i < entries; i++) {
   const entry = { partition: 0, offset: i, timestamp: now + i };
-  stores[i % stations]?.dedupRemember(receivedMsgId(), entry);
+  stores[i % stations]?.dedup.remember(receivedMsgId(), entry, now);
 }
 const after = heapUsed();
 console.log(

@@ -86,6 +86,7 @@ describe('loadConfig: defaults', () => {
         retentionCheckMs: 10_000,
       },
       storage: {
+        engine: 'file',
         segmentBytes: 64 * 1024 * 1024,
         segmentMs: 24 * 3600_000,
         maxOpenFiles: 'auto',

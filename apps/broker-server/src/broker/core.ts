@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { Metrics } from '../metrics.js';
 import type { GroupRegistry } from './groups/registry.js';
 import type { Producer } from './produce.js';
-import type { StationRegistry } from './stations.js';
+import type { StationRegistry } from './stations/registry.js';
 
 export interface BrokerCore {
   readonly limits: Limits;

@@ -1,5 +1,5 @@
 /** [PROD-1] Which partition a message goes to. */
-import { StorageError } from '../storage/errors.js';
+import { BrokerError } from './errors.js';
 
 const encoder = new TextEncoder();
 
@@ -18,11 +18,11 @@ export class Partitioner {
 
   constructor(private readonly partitions: number) {}
 
-  /** The partition for a message, or a StorageError-coded failure for a bad explicit one. */
+  /** The partition for a message, or a coded failure for a bad explicit one. */
   choose(partition: number | undefined, key: string | undefined): number {
     if (partition !== undefined) {
       if (partition >= this.partitions) {
-        throw new StorageError(
+        throw new BrokerError(
           'PARTITION_OUT_OF_RANGE',
           `partition ${partition} does not exist; the station has ${this.partitions}`,
         );

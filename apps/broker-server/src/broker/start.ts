@@ -1,19 +1,18 @@
 /**
- * Starts the broker: the embedded storage, the stations, and the TCP and
- * HTTP/WebSocket listeners; `stop` shuts it all down in order.
+ * Starts the broker: the backend `storage.engine` names, the stations and groups, and the TCP
+ * and HTTP/WebSocket listeners; `stop` shuts it all down in order.
  */
 import type { Logger } from 'pino';
 import type { BrokerConfig } from '../config/types.js';
 import { noMetrics } from '../metrics.js';
 import { startServers } from '../server/server.js';
-import { EmbeddedStorageEngine } from '../storage/engine.js';
-import { maxOpenFiles } from '../storage/fs/descriptor-budget.js';
 import { authenticator } from './authenticate.js';
 import type { BrokerCore } from './core.js';
 import { GroupRegistry } from './groups/registry.js';
 import { frameHandlers } from './handlers/index.js';
+import { openBackend } from './open-backend.js';
 import { Producer } from './produce.js';
-import { StationRegistry } from './stations.js';
+import { StationRegistry } from './stations/registry.js';
 
 export interface RunningBroker {
   tcpPort: number;
@@ -22,17 +21,7 @@ export interface RunningBroker {
 }
 
 export async function startBroker(config: BrokerConfig, log: Logger): Promise<RunningBroker> {
-  const storageLog = log.child({ component: 'storage' });
-  const engine = await EmbeddedStorageEngine.open({
-    dataDir: config.dataDir,
-    segmentBytes: config.storage.segmentBytes,
-    segmentMs: config.storage.segmentMs,
-    maxOpenFiles: maxOpenFiles(config.storage.maxOpenFiles, config.connections.max, storageLog),
-    dedupMaxEntries: config.storage.dedupMaxEntries,
-    memoryStationMaxBytes: config.storage.memoryStationMaxBytes,
-    memoryMaxBytes: config.storage.memoryMaxBytes,
-    log: storageLog,
-  });
+  const engine = await openBackend(config, log.child({ component: 'storage' }), noMetrics);
   const stations = new StationRegistry(
     engine,
     config,

@@ -8,9 +8,9 @@ import {
   STORAGE_KIND_VALUES,
   type StationConfig,
 } from '@ferry/protocol';
+import type { StationStoreConfig } from '../backend/types.js';
 import type { BrokerConfig } from '../config/types.js';
-import { StorageError } from '../storage/errors.js';
-import type { StationStoreConfig } from '../storage/types.js';
+import { BrokerError } from './errors.js';
 
 export type EffectiveConfig = Required<StationConfig> & {
   retention: NonNullable<StationConfig['retention']>;
@@ -18,16 +18,18 @@ export type EffectiveConfig = Required<StationConfig> & {
 };
 
 function invalid(message: string): never {
-  throw new StorageError('INVALID_CONFIG', message);
+  throw new BrokerError('INVALID_CONFIG', message);
 }
 
+/** The broker's defaults; on the memory engine stations are memory stations unless asked otherwise. */
 export function defaultConfig(config: BrokerConfig): EffectiveConfig {
   const s = config.stations;
+  const inMemory = config.storage.engine === 'memory';
   return {
     partitions: s.defaultPartitions,
     retention: {},
-    storage: 'file',
-    durability: s.defaultDurability,
+    storage: inMemory ? 'memory' : 'file',
+    durability: inMemory ? 'memory' : s.defaultDurability,
     flushIntervalMs: s.defaultFlushIntervalMs,
     dedupWindowMs: s.defaultDedupWindowMs,
     ackTimeoutMs: s.defaultAckTimeoutMs,

@@ -6,6 +6,7 @@
  * drift; the `satisfies` clause makes it cover BrokerConfig exactly.
  */
 import { DEFAULT_LIMITS, DURABILITY_VALUES } from '@ferry/protocol';
+import { ENGINE_KINDS } from '../backend/types.js';
 import {
   DEFAULT_MEMORY_MAX_BYTES,
   DEFAULT_MEMORY_STATION_MAX_BYTES,
@@ -278,6 +279,14 @@ const SETTINGS = {
     description:
       'How often age and ack-based retention run, and first offsets are written (count and bytes apply on every produce)',
     value: durationMs(1),
+  },
+  'storage.engine': {
+    default: 'file',
+    description:
+      'Where stations live: file (the embedded engine, in dataDir, durable) or memory (everything in memory within memoryMaxBytes, gone when the broker stops; stations must use storage memory)',
+    value: oneOf(ENGINE_KINDS),
+    flag: '--storage-engine <engine>',
+    env: 'FERRY_STORAGE_ENGINE',
   },
   'storage.segmentBytes': {
     default: 64 * 1024 * 1024,

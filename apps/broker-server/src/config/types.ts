@@ -3,6 +3,7 @@
  * environment (FERRY_*) and the flags have been merged, in that order.
  */
 import type { Durability, Limits } from '@ferry/protocol';
+import type { EngineKind } from '../backend/types.js';
 
 export interface UserConfig {
   username: string;
@@ -79,6 +80,8 @@ export interface BrokerConfig {
     retentionCheckMs: number;
   };
   storage: {
+    /** The backend: the embedded file engine, or memory only. */
+    engine: EngineKind;
     /** Roll a partition's active segment at this size; retention deletes segment files wholly below the first offset. */
     segmentBytes: number;
     /** Roll a partition's active segment at this age. */

@@ -5,8 +5,9 @@
  * recovered the same way as messages and cursors.
  */
 import { decode, encode } from '@msgpack/msgpack';
+import type { DeadLetterRecord, DeadLetterStore } from '../backend/types.js';
 import { StorageError } from './errors.js';
-import type { DeadLetterRecord, DeadLetterStore, GroupStore, PartitionLog } from './types.js';
+import type { GroupStore, PartitionLog } from './types.js';
 
 const ENTRIES = 0;
 
@@ -121,7 +122,7 @@ export class DeadLetterLog implements DeadLetterStore {
     return found;
   }
 
-  count(): number {
+  async count(): Promise<number> {
     const state = this.state();
     return this.log.bounds().next - state.cursor - state.done.size;
   }

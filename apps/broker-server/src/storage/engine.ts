@@ -5,6 +5,9 @@
  */
 import { join } from 'node:path';
 import { DEFAULT_LIMITS } from '@ferry/protocol';
+import { checkName } from '../backend/names.js';
+import type { Backend } from '../backend/types.js';
+import { type Metrics, noMetrics } from '../metrics.js';
 import { claimDataDir } from './data-dir.js';
 import { DedupBudget } from './dedup.js';
 import { StorageError } from './errors.js';
@@ -19,21 +22,22 @@ import {
   DEFAULT_MEMORY_STATION_MAX_BYTES,
   MemoryBudget,
 } from './memory-budget.js';
-import { checkName } from './names.js';
 import { buildStation, removeUnfinished, SETTINGS_FILE } from './station-layout.js';
 import {
+  type FileStationContext,
   FileStationStore,
   MemoryStationStore,
-  type StationContext,
   type StationRecord,
+  type StationStore,
 } from './station-store.js';
-import type { StationStore, StationStoreConfig, StorageEngine } from './types.js';
+import type { StationStoreConfig } from './types.js';
 
 export interface EngineOptions {
   dataDir: string;
   /** The filesystem; the real one unless a test injects faults. */
   fs?: FileSystem;
   log?: StorageLogger;
+  metrics?: Metrics;
   now?: () => number;
   /** Roll a segment at this size (default 64 MiB). */
   segmentBytes?: number;
@@ -51,17 +55,20 @@ export interface EngineOptions {
   memoryStationMaxBytes?: number;
   /** Bytes all memory stations together may hold (default 256 MiB). */
   memoryMaxBytes?: number;
+  /** Bytes one read of a partition may return when a group takes messages (default maxBatchBytes). */
+  maxReadBytes?: number;
   /** Skip the data-directory lock and mode (only for a fault-injecting filesystem in tests). */
   skipLock?: boolean;
 }
 
 const DEFAULT_MAX_OPEN_FILES = 512;
 
-export class EmbeddedStorageEngine implements StorageEngine {
+export class EmbeddedStorageEngine implements Backend {
+  readonly kind = 'file';
   private readonly open = new Map<string, Promise<StationStore>>();
 
   private constructor(
-    private readonly ctx: StationContext,
+    private readonly ctx: FileStationContext,
     private readonly stationsDir: string,
     private readonly lock: DataDirLock | undefined,
   ) {}
@@ -81,7 +88,7 @@ export class EmbeddedStorageEngine implements StorageEngine {
     const stationsDir = join(options.dataDir, 'stations');
     await fs.mkdir(stationsDir);
     await removeUnfinished(fs, stationsDir);
-    const ctx: StationContext = {
+    const ctx: FileStationContext = {
       fs,
       log,
       now: options.now ?? Date.now,
@@ -93,6 +100,8 @@ export class EmbeddedStorageEngine implements StorageEngine {
       maxNameBytes: DEFAULT_LIMITS.maxNameBytes,
       memory: new MemoryBudget(options.memoryMaxBytes ?? DEFAULT_MEMORY_MAX_BYTES),
       memoryStationMaxBytes: options.memoryStationMaxBytes ?? DEFAULT_MEMORY_STATION_MAX_BYTES,
+      maxReadBytes: options.maxReadBytes ?? DEFAULT_LIMITS.maxBatchBytes,
+      metrics: options.metrics ?? noMetrics,
     };
     return new EmbeddedStorageEngine(ctx, stationsDir, lock);
   }

@@ -1,25 +1,39 @@
 /** A station's partitions, consumer groups and dedup index, on disk or in memory. */
 import { join } from 'node:path';
+import { checkName } from '../backend/names.js';
+import { startOffset } from '../backend/start-position.js';
+import type {
+  AppendOutcome,
+  DeadLetterStore,
+  GroupCursor,
+  GroupCursorOptions,
+  PartitionedRecord,
+  StationBackend,
+} from '../backend/types.js';
+import type { Metrics } from '../metrics.js';
 import { forEachLimited, forEachSettled } from './concurrency.js';
 import { DeadLetterLog } from './dead-letters.js';
 import { type DedupBudget, DedupIndex } from './dedup.js';
 import type { FileSystem } from './fs/types.js';
+import { EmbeddedGroupCursor } from './group-cursor.js';
 import { FileGroupStore, MemoryGroupStore } from './group-store.js';
 import type { StorageLogger } from './logger.js';
 import type { MemoryBudget } from './memory-budget.js';
 import { MemoryPartitionLog } from './memory-log.js';
-import { checkName } from './names.js';
 import { FilePartitionLog } from './partition-log.js';
+import { type AppendTarget, appendWithDedup } from './station-append.js';
 import { stationLayout } from './station-layout.js';
 import {
-  type DeadLetterStore,
-  type DedupEntry,
   diskDurability,
+  type GroupOp,
   type GroupStore,
+  type PartitionBounds,
   type PartitionLog,
   type PartitionLogOptions,
-  type StationStore,
+  type ReadOptions,
+  type RetentionPolicy,
   type StationStoreConfig,
+  type StoredRecord,
 } from './types.js';
 
 /** Partitions of a station opened, or closed, at once. */
@@ -28,13 +42,8 @@ const CLOSE_CONCURRENCY = 16;
 
 /** Engine-wide settings every station store gets. */
 export interface StationContext {
-  fs: FileSystem;
   log: StorageLogger;
   now: () => number;
-  segmentBytes: number;
-  segmentMs: number;
-  maxPendingBytes: number;
-  groupCompactAfterBytes: number;
   /** The dedup index of all stations together, within one bound. [LIMITS-6] */
   dedup: DedupBudget;
   maxNameBytes: number;
@@ -42,6 +51,18 @@ export interface StationContext {
   memory: MemoryBudget;
   /** What one memory station may hold. */
   memoryStationMaxBytes: number;
+  /** Bytes one read of a partition may return when a group takes messages. */
+  maxReadBytes: number;
+  metrics: Metrics;
+}
+
+/** What file stations get besides. */
+export interface FileStationContext extends StationContext {
+  fs: FileSystem;
+  segmentBytes: number;
+  segmentMs: number;
+  maxPendingBytes: number;
+  groupCompactAfterBytes: number;
 }
 
 /** Writes a station's settings durably (the engine's settings file). */
@@ -65,8 +86,11 @@ async function deadLetterParts(log: PartitionLog, removed: GroupStore): Promise<
   return { store: await DeadLetterLog.open(log, removed), log, removed };
 }
 
-abstract class BaseStationStore implements StationStore {
+/** A station of the embedded engines: the backend interface, and the parts it is built of. */
+export abstract class StationStore implements StationBackend {
   protected readonly groupStores = new Map<string, Promise<GroupStore>>();
+  private readonly cursors = new Map<string, EmbeddedGroupCursor>();
+  private readonly appendTarget: AppendTarget;
   readonly config: StationStoreConfig;
   readonly createdAt: number;
   settings: unknown;
@@ -76,7 +100,8 @@ abstract class BaseStationStore implements StationStore {
     readonly name: string,
     record: StationRecord,
     protected readonly partitions: PartitionLog[],
-    protected readonly dedup: DedupIndex,
+    /** The station's dedup index (the engines' own part, inside append). */
+    readonly dedup: DedupIndex,
     private readonly deadLetterParts: DeadLetterParts,
     protected readonly ctx: StationContext,
     private readonly writeSettings: SettingsWriter,
@@ -85,6 +110,13 @@ abstract class BaseStationStore implements StationStore {
     this.config = record.config;
     this.createdAt = record.createdAt;
     this.settings = record.settings;
+    this.appendTarget = {
+      partition: (p) => this.partition(p),
+      dedup,
+      writing: new Map(),
+      durability: record.config.durability,
+      now: ctx.now,
+    };
   }
 
   async saveSettings(settings: unknown): Promise<void> {
@@ -92,12 +124,44 @@ abstract class BaseStationStore implements StationStore {
     this.settings = settings;
   }
 
+  /** A partition's log (the embedded engines' own part, below the backend interface). */
   partition(index: number): PartitionLog {
     const log = this.partitions[index];
     if (log === undefined) throw new RangeError(`station ${this.name} has no partition ${index}`);
     return log;
   }
 
+  append(records: PartitionedRecord[], retention?: RetentionPolicy): Promise<AppendOutcome> {
+    return appendWithDedup(this.appendTarget, records, retention);
+  }
+
+  read(partition: number, offset: number, options: ReadOptions): Promise<StoredRecord[]> {
+    return this.partition(partition).read(offset, options);
+  }
+
+  async bounds(partition: number): Promise<PartitionBounds> {
+    return this.partition(partition).bounds();
+  }
+
+  async applyRetention(policy: RetentionPolicy, now: number, ackBased: boolean): Promise<number[]> {
+    const dropped: number[] = [];
+    let failure: unknown;
+    for (let p = 0; p < this.partitions.length; p++) {
+      // Ack-based: what every group has done may go (nothing while no group exists).
+      const deleteBelow = ackBased ? this.lowestCursor(p) : undefined;
+      try {
+        dropped.push(await this.partition(p).applyRetention(policy, now, deleteBelow));
+      } catch (err) {
+        // One partition failing does not keep the others from their retention.
+        failure ??= err;
+        dropped.push(0);
+      }
+    }
+    if (failure !== undefined) throw failure;
+    return dropped;
+  }
+
+  /** The group's state, opened (and created empty) if need be: the engines' own part. */
   group(name: string): Promise<GroupStore> {
     try {
       checkName('group', name, this.ctx.maxNameBytes);
@@ -106,7 +170,7 @@ abstract class BaseStationStore implements StationStore {
     }
     let store = this.groupStores.get(name);
     if (store === undefined) {
-      store = this.openGroup(name);
+      store = this.openGroupStore(name);
       this.groupStores.set(name, store);
       // A failed open is not cached, so a later call can retry.
       store.catch(() => this.groupStores.delete(name));
@@ -114,11 +178,44 @@ abstract class BaseStationStore implements StationStore {
     return store;
   }
 
-  groups(): string[] {
+  async groups(): Promise<string[]> {
     return [...this.groupStores.keys()].sort();
   }
 
+  /** A new group starts at the requested position; an existing one keeps its state. [CONS-1] */
+  async openGroup(name: string, options: GroupCursorOptions): Promise<GroupCursor> {
+    const open = this.cursors.get(name);
+    if (open !== undefined) return open;
+    const store = await this.group(name);
+    const ops: GroupOp[] = [];
+    for (let p = 0; p < this.partitions.length; p++) {
+      if (store.state(p) !== undefined) continue;
+      ops.push({
+        op: 'init',
+        partition: p,
+        cursor: startOffset(this.partition(p).bounds(), options.start),
+      });
+    }
+    await store.apply(ops);
+    const raced = this.cursors.get(name);
+    if (raced !== undefined) return raced;
+    const cursor = new EmbeddedGroupCursor(
+      {
+        store,
+        partitions: this.partitions,
+        deadLetters: this.deadLetters,
+        maxReadBytes: this.ctx.maxReadBytes,
+        log: this.ctx.log,
+      },
+      options,
+    );
+    this.cursors.set(name, cursor);
+    return cursor;
+  }
+
   async deleteGroup(name: string): Promise<void> {
+    await this.cursors.get(name)?.close();
+    this.cursors.delete(name);
     const store = this.groupStores.get(name);
     if (store === undefined) return;
     this.groupStores.delete(name);
@@ -126,15 +223,9 @@ abstract class BaseStationStore implements StationStore {
     await this.removeGroup(name);
   }
 
-  dedupLookup(msgId: string, now: number): DedupEntry | undefined {
-    return this.dedup.lookup(msgId, now);
-  }
-
-  dedupRemember(msgId: string, entry: DedupEntry): void {
-    this.dedup.remember(msgId, entry, this.ctx.now());
-  }
-
   async close(): Promise<void> {
+    await Promise.all([...this.cursors.values()].map((c) => c.close()));
+    this.cursors.clear();
     const groups = await Promise.allSettled(this.groupStores.values());
     // A few partitions at a time: each writes its index, and all at once would only queue for files.
     const partitions = forEachSettled(this.partitions.length, CLOSE_CONCURRENCY, (p) =>
@@ -149,7 +240,17 @@ abstract class BaseStationStore implements StationStore {
     ]);
   }
 
-  protected abstract openGroup(name: string): Promise<GroupStore>;
+  /** The lowest cursor of the groups in `partition`; undefined without groups. */
+  private lowestCursor(partition: number): number | undefined {
+    let lowest: number | undefined;
+    for (const cursor of this.cursors.values()) {
+      const at = cursor.cursorNow(partition);
+      if (at !== undefined && (lowest === undefined || at < lowest)) lowest = at;
+    }
+    return lowest;
+  }
+
+  protected abstract openGroupStore(name: string): Promise<GroupStore>;
 
   /** Removes a closed group's state for good. */
   protected abstract removeGroup(name: string): Promise<void>;
@@ -158,18 +259,18 @@ abstract class BaseStationStore implements StationStore {
 /** Group directories renamed away by a delete start with this (group names never do). */
 const DELETED_GROUP_PREFIX = '.deleted-';
 
-export class FileStationStore extends BaseStationStore {
+export class FileStationStore extends StationStore {
   private constructor(
     name: string,
     record: StationRecord,
     partitions: PartitionLog[],
     dedup: DedupIndex,
     deadLetters: DeadLetterParts,
-    ctx: StationContext,
+    private readonly fileCtx: FileStationContext,
     writeSettings: SettingsWriter,
     private readonly dir: string,
   ) {
-    super(name, record, partitions, dedup, deadLetters, ctx, writeSettings);
+    super(name, record, partitions, dedup, deadLetters, fileCtx, writeSettings);
   }
 
   /**
@@ -177,7 +278,7 @@ export class FileStationStore extends BaseStationStore {
    * What was opened is closed again if a later part fails, so a station that cannot open holds nothing.
    */
   static async open(
-    ctx: StationContext,
+    ctx: FileStationContext,
     dir: string,
     name: string,
     record: StationRecord,
@@ -258,14 +359,14 @@ export class FileStationStore extends BaseStationStore {
     }
   }
 
-  protected async openGroup(name: string): Promise<GroupStore> {
+  protected async openGroupStore(name: string): Promise<GroupStore> {
     const groupsDir = stationLayout(this.dir).groups;
-    await this.ctx.fs.mkdir(groupsDir);
-    return FileGroupStore.open(this.ctx.fs, join(groupsDir, name), name, {
+    await this.fileCtx.fs.mkdir(groupsDir);
+    return FileGroupStore.open(this.fileCtx.fs, join(groupsDir, name), name, {
       durability: diskDurability(this.config.durability),
       flushIntervalMs: this.config.flushIntervalMs,
-      compactAfterBytes: this.ctx.groupCompactAfterBytes,
-      now: this.ctx.now,
+      compactAfterBytes: this.fileCtx.groupCompactAfterBytes,
+      now: this.fileCtx.now,
     });
   }
 
@@ -273,14 +374,14 @@ export class FileStationStore extends BaseStationStore {
   protected async removeGroup(name: string): Promise<void> {
     const groupsDir = stationLayout(this.dir).groups;
     const doomed = join(groupsDir, `${DELETED_GROUP_PREFIX}${name}`);
-    await this.ctx.fs.rmdir(doomed);
-    await this.ctx.fs.rename(join(groupsDir, name), doomed);
-    await this.ctx.fs.syncDir(groupsDir);
-    await this.ctx.fs.rmdir(doomed);
+    await this.fileCtx.fs.rmdir(doomed);
+    await this.fileCtx.fs.rename(join(groupsDir, name), doomed);
+    await this.fileCtx.fs.syncDir(groupsDir);
+    await this.fileCtx.fs.rmdir(doomed);
   }
 }
 
-export class MemoryStationStore extends BaseStationStore {
+export class MemoryStationStore extends StationStore {
   static async create(
     ctx: StationContext,
     name: string,
@@ -301,7 +402,7 @@ export class MemoryStationStore extends BaseStationStore {
     return new MemoryStationStore(name, record, partitions, dedup, deadLetters, ctx, writeSettings);
   }
 
-  protected async openGroup(name: string): Promise<GroupStore> {
+  protected async openGroupStore(name: string): Promise<GroupStore> {
     return new MemoryGroupStore(name);
   }
 

@@ -1,9 +1,8 @@
 /**
- * The storage interface the messaging layer is written against. The embedded
- * file engine and the memory engine implement it; a later backend (NATS
- * JetStream) implements the same semantics.
+ * The embedded engines' own parts: partition logs and group stores, below the backend
+ * interface (../backend/types.ts) that the broker's domain is written against.
  */
-import type { DeadLetterEntry, Durability, StorageKind } from '@ferry/protocol';
+import type { Durability, StorageKind } from '@ferry/protocol';
 import { StorageError } from './errors.js';
 
 /** The durability modes of data on disk ('memory' is what memory stations report). */
@@ -116,6 +115,7 @@ export type GroupOp =
   | { op: 'deliver'; partition: number; offset: number }
   | { op: 'done'; partition: number; offset: number }
   | { op: 'delay'; partition: number; offset: number; until: number }
+  /** The cursor moves forward to `cursor` (retention dropped what was below it). */
   | { op: 'seek'; partition: number; cursor: number };
 
 /** A consumer group's durable state. */
@@ -134,72 +134,10 @@ export interface DedupEntry {
   timestamp: number;
 }
 
-/** A message a consumer group gave up on, as the station's dead-letter store keeps it (the wire's entry). */
-export type DeadLetterRecord = DeadLetterEntry;
-
-/** A station's dead-letter store: entries are added, listed, and removed (resent or dropped). */
-export interface DeadLetterStore {
-  /** Adds an entry durably (per the station's durability); resolves to its id. */
-  add(entry: Omit<DeadLetterRecord, 'id'>): Promise<number>;
-  /**
-   * Entries in id order after `after`, optionally only those of one group, at most `limit`;
-   * `admit` (the caller's byte budget) is asked for each in turn, and the page ends before the
-   * first it refuses.
-   */
-  list(options: {
-    after?: number;
-    group?: string;
-    limit: number;
-    admit?: (entry: DeadLetterRecord) => boolean;
-  }): Promise<{ entries: DeadLetterRecord[]; more: boolean }>;
-  /** The entries with these ids that exist. */
-  get(ids: number[]): Promise<DeadLetterRecord[]>;
-  /** Removes the entries with these ids durably and returns the ones that existed. */
-  remove(ids: number[]): Promise<DeadLetterRecord[]>;
-  /** Entries held. */
-  count(): number;
-}
-
 export interface StationStoreConfig {
   partitions: number;
   storage: StorageKind;
   durability: Durability;
   flushIntervalMs: number;
   dedupWindowMs: number;
-}
-
-/** A station's partitions, groups and dedup index. */
-export interface StationStore {
-  readonly name: string;
-  readonly config: StationStoreConfig;
-  /** When the station was created (ms since the epoch). */
-  readonly createdAt: number;
-  /** The messaging layer's own settings for the station (JSON), kept with it. */
-  readonly settings: unknown;
-  /** Replaces the settings durably. */
-  saveSettings(settings: unknown): Promise<void>;
-  partition(index: number): PartitionLog;
-  /** Opens (creating if new) a consumer group's state. */
-  group(name: string): Promise<GroupStore>;
-  groups(): string[];
-  /** Closes a consumer group's state and removes it durably; nothing if it does not exist. */
-  deleteGroup(name: string): Promise<void>;
-  /** The original of a msgId seen within the dedup window. */
-  dedupLookup(msgId: string, now: number): DedupEntry | undefined;
-  dedupRemember(msgId: string, entry: DedupEntry): void;
-  /** The station's dead-letter store. */
-  readonly deadLetters: DeadLetterStore;
-  close(): Promise<void>;
-}
-
-export interface StorageEngine {
-  /**
-   * Opens a station, creating it with `config` and `settings` if it does not
-   * exist; an existing station keeps what it was created with.
-   */
-  openStation(name: string, config: StationStoreConfig, settings?: unknown): Promise<StationStore>;
-  /** Names of the stations on disk. */
-  listStations(): Promise<string[]>;
-  deleteStation(name: string): Promise<void>;
-  close(): Promise<void>;
 }

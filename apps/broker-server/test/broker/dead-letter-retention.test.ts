@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Partitioner } from '../../src/broker/partitioner.js';
 import type { EffectiveConfig } from '../../src/broker/station-settings.js';
-import { expireDeadLetters, type Station } from '../../src/broker/stations.js';
+import { expireDeadLetters } from '../../src/broker/stations/dead-letter-expiry.js';
+import type { Station } from '../../src/broker/stations/station.js';
 import { EmbeddedStorageEngine } from '../../src/storage/engine.js';
 import { useTempDirs } from '../support/temp-dir.js';
 
@@ -18,7 +19,7 @@ async function stationWith(deadLetter: EffectiveConfig['deadLetter']) {
   });
   const station = {
     name: 's',
-    store,
+    backend: store,
     config: { deadLetter } as EffectiveConfig,
     groups: new Map(),
     partitioner: new Partitioner(1),
@@ -43,18 +44,18 @@ describe('dead-letter retention', () => {
     const { engine, station } = await stationWith({ enabled: true, maxAgeMs: 500 });
     // now 2000: entries dead-lettered before 1500 (ids 0-4) are older than 500 ms.
     expect(await expireDeadLetters(station, 2000)).toBe(5);
-    expect((await station.store.deadLetters.list({ limit: 100 })).entries.map((e) => e.id)).toEqual(
-      [5, 6, 7, 8, 9],
-    );
+    expect(
+      (await station.backend.deadLetters.list({ limit: 100 })).entries.map((e) => e.id),
+    ).toEqual([5, 6, 7, 8, 9]);
     await engine.close();
   });
 
   it('keeps at most maxMessages, dropping the oldest', async () => {
     const { engine, station } = await stationWith({ enabled: true, maxMessages: 3 });
     expect(await expireDeadLetters(station, 2000)).toBe(7);
-    expect((await station.store.deadLetters.list({ limit: 100 })).entries.map((e) => e.id)).toEqual(
-      [7, 8, 9],
-    );
+    expect(
+      (await station.backend.deadLetters.list({ limit: 100 })).entries.map((e) => e.id),
+    ).toEqual([7, 8, 9]);
     expect(await expireDeadLetters(station, 2000)).toBe(0);
     await engine.close();
   });
@@ -62,7 +63,7 @@ describe('dead-letter retention', () => {
   it('does nothing without limits', async () => {
     const { engine, station } = await stationWith({ enabled: true });
     expect(await expireDeadLetters(station, 1e12)).toBe(0);
-    expect(station.store.deadLetters.count()).toBe(10);
+    expect(await station.backend.deadLetters.count()).toBe(10);
     await engine.close();
   });
 });

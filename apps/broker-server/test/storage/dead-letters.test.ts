@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { DeadLetterRecord, StationStoreConfig } from '../../src/backend/types.js';
 import { EmbeddedStorageEngine } from '../../src/storage/engine.js';
-import type { DeadLetterRecord, StationStoreConfig } from '../../src/storage/types.js';
 import { bytes, text } from '../support/open-log.js';
 import { useTempDirs } from '../support/temp-dir.js';
 
@@ -37,7 +37,7 @@ describe.each(['file', 'memory'] as const)('dead-letter store (%s)', (storage) =
     for (let i = 0; i < 6; i++)
       ids.push(await station.deadLetters.add(entry(i % 2 === 0 ? 'billing' : 'audit', i)));
     expect(ids).toEqual([0, 1, 2, 3, 4, 5]);
-    expect(station.deadLetters.count()).toBe(6);
+    expect(await station.deadLetters.count()).toBe(6);
     const billing = await station.deadLetters.list({ group: 'billing', limit: 2 });
     expect([billing.entries.map((e) => e.id), billing.more]).toEqual([[0, 2], true]);
     const next = await station.deadLetters.list({ group: 'billing', after: 2, limit: 2 });
@@ -54,7 +54,7 @@ describe.each(['file', 'memory'] as const)('dead-letter store (%s)', (storage) =
     const removed = await station.deadLetters.remove([0, 3, 3, 99]);
     expect(removed.map((e) => e.id)).toEqual([0, 3]);
     expect(await station.deadLetters.remove([0])).toEqual([]);
-    expect(station.deadLetters.count()).toBe(4);
+    expect(await station.deadLetters.count()).toBe(4);
     await engine.close();
     engine = await EmbeddedStorageEngine.open({ dataDir });
     station = await engine.openStation('s', config);

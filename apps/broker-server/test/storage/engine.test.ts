@@ -31,7 +31,11 @@ describe('embedded storage engine', () => {
     const b = await station
       .partition(1)
       .append([{ payload: bytes('b'), msgId: 'id-b' }, { payload: bytes('c') }]);
-    station.dedupRemember('id-a', { partition: 0, offset: a.baseOffset, timestamp: a.timestamp });
+    station.dedup.remember(
+      'id-a',
+      { partition: 0, offset: a.baseOffset, timestamp: a.timestamp },
+      Date.now(),
+    );
     const group = await station.group('billing');
     await group.apply([
       { op: 'init', partition: 1, cursor: 0 },
@@ -46,7 +50,7 @@ describe('embedded storage engine', () => {
     expect(await engine.listStations()).toEqual(['orders']);
     station = await engine.openStation('orders', { ...fileStation, partitions: 7 });
     expect(station.config.partitions).toBe(2);
-    expect(station.groups()).toEqual(['billing']);
+    expect(await station.groups()).toEqual(['billing']);
     expect((await station.partition(1).read(0, all)).map((r) => text(r.payload))).toEqual([
       'b',
       'c',
@@ -57,12 +61,12 @@ describe('embedded storage engine', () => {
     expect(state?.deliveries.get(0)).toBe(1);
     expect(state?.delayedUntil.get(0)).toBe(999);
     // Rebuilt from the log's msgIds, not from what was remembered in memory.
-    expect(station.dedupLookup('id-a', Date.now())).toMatchObject({ partition: 0, offset: 0 });
-    expect(station.dedupLookup('id-b', Date.now())).toMatchObject({
+    expect(station.dedup.lookup('id-a', Date.now())).toMatchObject({ partition: 0, offset: 0 });
+    expect(station.dedup.lookup('id-b', Date.now())).toMatchObject({
       partition: 1,
       offset: b.baseOffset,
     });
-    expect(station.dedupLookup('id-b', Date.now() + 120_000)).toBeUndefined();
+    expect(station.dedup.lookup('id-b', Date.now() + 120_000)).toBeUndefined();
     await engine.close();
   });
 
@@ -90,7 +94,7 @@ describe('embedded storage engine', () => {
     expect(await engine.listStations()).toEqual([]);
     const again = await engine.openStation('tmp', fileStation);
     expect(again.partition(0).bounds().next).toBe(0);
-    expect(again.groups()).toEqual([]);
+    expect(await again.groups()).toEqual([]);
     await engine.close();
   });
 

@@ -54,6 +54,7 @@ export function testConfig(overrides: TestConfigOverrides = {}): BrokerConfig {
       ...overrides.stations,
     },
     storage: {
+      engine: 'file',
       segmentBytes: 64 * 1024 * 1024,
       segmentMs: 24 * 3600_000,
       maxOpenFiles: 'auto',

@@ -1,10 +1,9 @@
 /**
- * One consumer group of one station: its members share the group's messages,
- * each delivered to one member at a time, in offset order per partition (with
- * ordering 'partition', each partition to the one member that owns it);
- * redelivered on nack, ack timeout or a member leaving; dead-lettered after
- * maxDeliveries. The durable part (cursor, done set, delivery counts, delays)
- * is in the GroupStore; what is in flight, and to whom, is here.
+ * One consumer group of one station, as the broker runs it: its members share the group's
+ * messages, each delivered to one member at a time (with ordering 'partition', each partition
+ * to the one member that owns it), within each member's credit. The backend's group cursor
+ * decides what is delivered next and what comes back (nack, ack timeout, a member leaving);
+ * what is in flight to whom is here.
  */
 import type {
   DeliveredMessage,
@@ -14,9 +13,9 @@ import type {
   MessageRef,
 } from '@ferry/protocol';
 import type { Logger } from 'pino';
-import type { DeadLetterRecord, GroupOp, GroupStore, StoredRecord } from '../../storage/types.js';
-import type { Station } from '../stations.js';
-import { Backlog, doneOp, type Pending, type Picked } from './backlog.js';
+import type { DeadLetterRecord, Delivery, GroupCursor } from '../../backend/types.js';
+import { deliveredSizeBound, FrameBudget } from '../frame-budget.js';
+import type { Station } from '../stations/station.js';
 import { type Member, refKey } from './member.js';
 import { PartitionOwners } from './ownership.js';
 
@@ -26,23 +25,8 @@ export interface GroupSettings {
   ordering: GroupOrdering;
 }
 
-/** A message delivered to a member and not yet settled. */
-interface Flight extends Pending {
-  member: Member;
-  deadline: number;
-  /** Deliveries so far, this one included. */
-  count: number;
-}
-
-export const MAX_DELIVERIES_REASON = 'max deliveries exceeded';
-/** Why a message is dead-lettered when its last delivery ended with its subscription. [CONS-9] */
-export const ENDED_IN_FLIGHT_REASON =
-  'max deliveries exceeded: the subscription ended while it was in flight';
-
 export class GroupCoordinator {
   readonly members: Member[] = [];
-  private readonly inFlight = new Map<string, Flight>();
-  private readonly backlog: Backlog;
   /** Who owns which partition, with ordering 'partition'. [GROUP-4] */
   private readonly owners: PartitionOwners | undefined;
   private turn = 0;
@@ -50,34 +34,24 @@ export class GroupCoordinator {
   private again = false;
   /** Set by close: nothing is delivered any more, and a delivery cut short by it is no error. */
   private closed = false;
-  private readonly sweeper: ReturnType<typeof setInterval>;
 
   constructor(
     readonly station: Station,
-    readonly store: GroupStore,
+    readonly cursor: GroupCursor,
     readonly settings: GroupSettings,
     private readonly limits: Limits,
     private readonly log: Logger,
   ) {
-    this.backlog = new Backlog(station, store, limits, (key) => this.inFlight.has(key));
     if (settings.ordering === 'partition')
-      this.owners = new PartitionOwners(station.store.config.partitions);
-    // One periodic sweep rather than a timer per message; it also picks up delays that
-    // have passed and records that became readable after their produce was acknowledged.
-    const every = Math.max(10, Math.min(250, Math.floor(settings.ackTimeoutMs / 4)));
-    this.sweeper = setInterval(() => this.sweep(), every);
-    this.sweeper.unref();
+      this.owners = new PartitionOwners(station.backend.config.partitions);
+    cursor.onWake((expired) => {
+      this.expire(expired);
+      this.pump();
+    });
   }
 
   get name(): string {
-    return this.store.name;
-  }
-
-  /** Resent dead letters not yet acknowledged. */
-  get resentCount(): number {
-    let n = this.backlog.resentCount;
-    for (const f of this.inFlight.values()) if (f.resent !== undefined) n++;
-    return n;
+    return this.cursor.name;
   }
 
   join(member: Member): void {
@@ -94,92 +68,52 @@ export class GroupCoordinator {
     const i = this.members.indexOf(member);
     if (i >= 0) this.members.splice(i, 1);
     this.owners?.rebalance(this.members);
-    const ended: Flight[] = [];
-    for (const key of member.inFlight) {
-      const f = this.inFlight.get(key);
-      if (f === undefined) continue;
-      this.inFlight.delete(key);
-      ended.push(f);
-    }
+    const refs = [...member.inFlight].map(parseKey);
     member.releaseAll();
-    this.endDeliveries(ended);
+    this.cursor.release(refs);
     this.pump();
   }
 
   /** Resent dead letters go to this group only, counted from a first delivery. [DLS-3] */
   resend(entries: DeadLetterRecord[]): void {
-    for (const e of entries) {
-      const key = refKey(e.partition, e.offset);
-      if (this.inFlight.has(key) || this.backlog.has(key)) {
-        this.log.warn(
-          { group: this.name, key },
-          'resent message already pending; not queued twice',
-        );
-        continue;
-      }
-      this.backlog.add({ partition: e.partition, offset: e.offset, resent: e, count: 0 }, 0);
-    }
+    this.cursor.resend(entries);
     this.pump();
   }
 
   /** Settles refs in flight to `member`; returns those that were not. [CONS-4] */
   async ack(member: Member, refs: MessageRef[]): Promise<MessageRef[]> {
-    const { flights, invalid } = this.take(member, refs);
-    const resent = flights.flatMap((f) => (f.resent === undefined ? [] : [f.resent.id]));
-    try {
-      await this.store.apply(flights.filter((f) => f.resent === undefined).map(doneOp));
-      if (resent.length > 0) await this.station.store.deadLetters.remove(resent);
-    } catch (err) {
-      for (const f of flights) this.backlog.add(f, 0);
-      throw err;
-    }
+    const { held, invalid } = this.take(member, refs);
+    invalid.push(...(await this.cursor.ack(held)));
     this.pump();
     return invalid;
   }
 
   /** Redeliverable now or after delayMs; dead-lettered once maxDeliveries is reached. [CONS-5] */
   async nack(member: Member, refs: MessageRef[], delayMs: number): Promise<MessageRef[]> {
-    const { flights, invalid } = this.take(member, refs);
-    const until = Date.now() + delayMs;
-    const ops: GroupOp[] = [];
-    const dead: Flight[] = [];
-    for (const f of flights) {
-      if (f.count >= this.settings.maxDeliveries) {
-        dead.push(f);
-        continue;
-      }
-      this.backlog.add(f, delayMs > 0 ? until : 0);
-      if (delayMs > 0 && f.resent === undefined)
-        ops.push({ op: 'delay', partition: f.partition, offset: f.offset, until });
-    }
-    await this.store.apply(ops);
-    await Promise.all(dead.map((f) => this.deadLetterOne(f, MAX_DELIVERIES_REASON)));
+    const { held, invalid } = this.take(member, refs);
+    invalid.push(...(await this.cursor.nack(held, delayMs)));
     this.pump();
     return invalid;
   }
 
   async deadLetter(member: Member, refs: MessageRef[], reason: string): Promise<MessageRef[]> {
-    const { flights, invalid } = this.take(member, refs);
-    await Promise.all(flights.map((f) => this.deadLetterOne(f, reason)));
+    const { held, invalid } = this.take(member, refs);
+    invalid.push(...(await this.cursor.deadLetter(held, reason)));
     this.pump();
     return invalid;
   }
 
-  info(): GroupInfo {
+  async info(): Promise<GroupInfo> {
+    const { pending, lag } = await this.cursor.counts();
     return {
       name: this.name,
       members: this.members.length,
-      pending: this.inFlight.size,
-      lag: this.backlog.lag(),
+      pending,
+      lag,
       ackTimeoutMs: this.settings.ackTimeoutMs,
       maxDeliveries: this.settings.maxDeliveries,
       ordering: this.settings.ordering,
     };
-  }
-
-  /** Every offset below this is done in `partition`. */
-  cursor(partition: number): number | undefined {
-    return this.store.state(partition)?.cursor;
   }
 
   /** Delivers while some member has credit and messages are available; one run at a time. */
@@ -205,10 +139,8 @@ export class GroupCoordinator {
   /** Stops delivering (the group or its station is deleted, or the broker stops). */
   close(): void {
     this.closed = true;
-    clearInterval(this.sweeper);
     for (const m of this.members) m.left = true;
     this.members.length = 0;
-    this.inFlight.clear();
   }
 
   private async run(): Promise<void> {
@@ -219,7 +151,7 @@ export class GroupCoordinator {
   }
 
   /**
-   * One deliver frame to the next ready member that has something to receive; false when nothing
+   * One delivery to the next ready member that has something to receive; false when nothing
    * can be delivered now. Without ordering every member can take every message, so the first
    * ready member stands for all; with it, each takes only its own partitions. [GROUP-4]
    */
@@ -230,10 +162,13 @@ export class GroupCoordinator {
     for (const [member, turn] of this.readyMembers()) {
       const accepts = owners && ((p: number) => owners.owns(member, p));
       const max = Math.min(member.credit, this.limits.maxBatchMessages);
-      const picked = await this.backlog.take(max, accepts);
+      // Sized by encoded bytes, so the deliver frame stays within maxFrameBytes. [CONS-10]
+      const budget = new FrameBudget(this.limits.maxFrameBytes);
+      const admit = (record: Delivery['record']) => budget.take(deliveredSizeBound(record));
+      const picked = await this.cursor.fetch(max, accepts ? { admit, accepts } : { admit });
       if (picked.length > 0) {
         this.turn = turn;
-        await this.deliver(member, picked);
+        this.deliver(member, picked);
         return true;
       }
       if (owners === undefined) return false;
@@ -241,41 +176,21 @@ export class GroupCoordinator {
     return false;
   }
 
-  /** Sends `picked` to `member`, in flight from now on. */
-  private async deliver(member: Member, picked: Picked[]): Promise<void> {
-    try {
-      // Journaled before sending, so delivery counts survive a restart. [CONS-6]
-      await this.store.apply(
-        picked
-          .filter((x) => x.resent === undefined)
-          .map((x): GroupOp => ({ op: 'deliver', partition: x.partition, offset: x.offset })),
-      );
-    } catch (err) {
-      for (const x of picked) this.backlog.add(x, 0);
-      throw err;
-    }
-    if (member.left || member.conn.closed) {
-      // Journaled as delivered, so counted: their delivery ended with the subscription. [CONS-9]
-      this.endDeliveries(
-        picked.map((x) => ({ ...x, member, deadline: 0, count: this.deliveries(x) })),
-      );
+  /** Hands `picked` to `member`, in flight to it from now on. */
+  private deliver(member: Member, picked: Delivery[]): void {
+    if (member.left || member.sink.closed) {
+      // The cursor counted them as delivered: their delivery ended with the subscription. [CONS-9]
+      this.cursor.release(picked.map((d) => ({ partition: d.partition, offset: d.record.offset })));
       return;
     }
-    const deadline = Date.now() + this.settings.ackTimeoutMs;
-    const messages = picked.map((x): DeliveredMessage => {
-      const count = this.deliveries(x);
-      // Built field by field: object rest and spread here cost a fifth of a fan-out's CPU.
-      const flight: Flight = { partition: x.partition, offset: x.offset, member, deadline, count };
-      if (x.resent !== undefined) flight.resent = x.resent;
-      const key = refKey(x.partition, x.offset);
-      this.inFlight.set(key, flight);
-      member.hold(x.partition, key);
-      return delivered(x.partition, x.record, count);
+    const messages = picked.map((d): DeliveredMessage => {
+      member.hold(d.partition, refKey(d.partition, d.record.offset));
+      return delivered(d);
     });
     member.credit -= messages.length;
-    if (!member.conn.send({ type: 'deliver', sid: member.sid, messages })) {
+    if (!member.sink.deliver(messages)) {
       member.blocked = true;
-      void member.conn.drained().then(() => {
+      void member.sink.drained().then(() => {
         member.blocked = false;
         this.pump();
       });
@@ -293,100 +208,39 @@ export class GroupCoordinator {
     }
   }
 
-  /** Deliveries of a picked message, the one being made included. */
-  private deliveries(x: Pending): number {
-    return x.resent !== undefined
-      ? (x.count ?? 0) + 1
-      : (this.store.state(x.partition)?.deliveries.get(x.offset) ?? 1);
-  }
-
-  /**
-   * Deliveries that ended with their subscription: redeliverable at once, or dead-lettered
-   * (once: they are out of flight) after maxDeliveries. [CONS-8] [CONS-9]
-   */
-  private endDeliveries(flights: Flight[]): void {
-    for (const f of flights) {
-      if (f.count < this.settings.maxDeliveries) this.backlog.add(f, 0);
-      else this.deadLetterLater(f, ENDED_IN_FLIGHT_REASON);
-    }
-  }
-
-  /** Dead-letters in the background; on failure the message stays deliverable. */
-  private deadLetterLater(f: Flight, reason: string): void {
-    void this.deadLetterOne(f, reason).catch((err: unknown) => {
-      if (this.closed) return;
-      this.log.error(
-        { err, group: this.name, key: refKey(f.partition, f.offset) },
-        'dead-lettering failed; will redeliver',
-      );
-      this.backlog.add(f, 0);
-      this.pump();
-    });
-  }
-
-  /** Ack timeouts: redeliverable, or dead-lettered after maxDeliveries (once). [CONS-7] */
-  private sweep(): void {
-    const now = Date.now();
-    for (const [key, f] of this.inFlight) {
-      if (f.deadline > now) continue;
-      this.inFlight.delete(key);
-      f.member.release(f.partition, key);
-      if (f.count < this.settings.maxDeliveries) this.backlog.add(f, 0);
-      else this.deadLetterLater(f, MAX_DELIVERIES_REASON);
-    }
-    this.pump();
-  }
-
-  /** To the station's dead-letter store (unless disabled), then done for the group. [DLS-1] */
-  private async deadLetterOne(f: Flight, reason: string): Promise<void> {
-    const record =
-      f.resent ??
-      (
-        await this.station.store
-          .partition(f.partition)
-          .read(f.offset, { maxRecords: 1, maxBytes: 1 })
-      )[0];
-    if (record?.offset === f.offset && this.station.config.deadLetter.enabled !== false) {
-      await this.station.store.deadLetters.add({
-        ...delivered(f.partition, record, f.count),
-        group: this.name,
-        reason,
-        deadLetteredAt: Date.now(),
-      });
-    }
-    if (f.resent === undefined) await this.store.apply([doneOp(f)]);
-    else await this.station.store.deadLetters.remove([f.resent.id]);
-  }
-
-  /** Takes the refs in flight to `member` out of flight; the others are returned as invalid. */
-  private take(member: Member, refs: MessageRef[]): { flights: Flight[]; invalid: MessageRef[] } {
-    const flights: Flight[] = [];
-    const invalid: MessageRef[] = [];
+  /** Ack timeouts passed: those messages are no longer in flight to anyone. [CONS-7] */
+  private expire(refs: MessageRef[]): void {
     for (const ref of refs) {
       const key = refKey(ref.partition, ref.offset);
-      const f = this.inFlight.get(key);
-      if (f === undefined || f.member !== member) {
-        invalid.push(ref);
-        continue;
-      }
-      this.inFlight.delete(key);
-      member.release(ref.partition, key);
-      flights.push(f);
+      for (const m of this.members) if (m.release(ref.partition, key)) break;
     }
-    return { flights, invalid };
+  }
+
+  /** The refs in flight to `member`, out of its hands; the others are returned as invalid. */
+  private take(member: Member, refs: MessageRef[]): { held: MessageRef[]; invalid: MessageRef[] } {
+    const held: MessageRef[] = [];
+    const invalid: MessageRef[] = [];
+    for (const ref of refs) {
+      if (member.release(ref.partition, refKey(ref.partition, ref.offset))) held.push(ref);
+      else invalid.push(ref);
+    }
+    return { held, invalid };
   }
 }
 
-function delivered(
-  partition: number,
-  record: StoredRecord,
-  deliveryCount: number,
-): DeliveredMessage {
+function parseKey(key: string): MessageRef {
+  const at = key.indexOf(':');
+  return { partition: Number(key.slice(0, at)), offset: Number(key.slice(at + 1)) };
+}
+
+function delivered(d: Delivery): DeliveredMessage {
+  const { record } = d;
+  // Built field by field: object rest and spread here cost a fifth of a fan-out's CPU.
   const m: DeliveredMessage = {
-    partition,
+    partition: d.partition,
     offset: record.offset,
     timestamp: record.timestamp,
-    deliveryCount,
+    deliveryCount: d.deliveryCount,
     payload: record.payload,
   };
   if (record.headers !== undefined) m.headers = record.headers;

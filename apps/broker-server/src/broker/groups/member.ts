@@ -1,5 +1,5 @@
-/** One subscription (connection, sid) in a consumer group: its credit and what is in flight to it. */
-import type { Connection } from '../../server/types.js';
+/** One member of a consumer group: its sink, its credit and what is in flight to it. */
+import type { MemberSink } from '../member-sink.js';
 
 export class Member {
   /** Messages the broker may still send; each delivery consumes one. */
@@ -8,14 +8,13 @@ export class Member {
   readonly inFlight = new Set<string>();
   /** How many of those are of each partition, for handing a partition over. [GROUP-4] */
   private readonly inFlightBy = new Map<number, number>();
-  /** Set while the connection's outbound buffer is over its soft bound. */
+  /** Set while the sink is over its soft bound. */
   blocked = false;
-  /** Set once the member unsubscribed or its connection closed. */
+  /** Set once the member left (unsubscribed, or its connection closed). */
   left = false;
 
   constructor(
-    readonly conn: Connection,
-    readonly sid: number,
+    readonly sink: MemberSink,
     credit: number,
   ) {
     this.credit = credit;
@@ -27,12 +26,13 @@ export class Member {
     this.inFlightBy.set(partition, (this.inFlightBy.get(partition) ?? 0) + 1);
   }
 
-  /** Records that a message is no longer in flight to this member. */
-  release(partition: number, key: string): void {
-    if (!this.inFlight.delete(key)) return;
+  /** Records that a message is no longer in flight to this member; false if it was not. */
+  release(partition: number, key: string): boolean {
+    if (!this.inFlight.delete(key)) return false;
     const left = (this.inFlightBy.get(partition) ?? 1) - 1;
     if (left > 0) this.inFlightBy.set(partition, left);
     else this.inFlightBy.delete(partition);
+    return true;
   }
 
   releaseAll(): void {
@@ -47,7 +47,7 @@ export class Member {
 
   /** Whether the coordinator may deliver to this member now. */
   get ready(): boolean {
-    return !this.left && !this.blocked && !this.conn.closed && this.credit > 0;
+    return !this.left && !this.blocked && !this.sink.closed && this.credit > 0;
   }
 }
 

@@ -2,8 +2,11 @@ import type { AckFrame } from '@ferry/protocol';
 import type { Connection } from '../../server/types.js';
 import type { BrokerCore } from '../core.js';
 import { settleReply } from './settle-reply.js';
+import { Subscriptions } from './subscriptions.js';
 
 export async function ack(core: BrokerCore, conn: Connection, frame: AckFrame): Promise<void> {
-  const { member, coordinator } = core.groups.member(conn, frame.sid);
+  const { member, coordinator } = Subscriptions.of(conn, core.limits.maxSubscriptions).get(
+    frame.sid,
+  );
   settleReply(conn, frame.id, frame.sid, await coordinator.ack(member, frame.refs));
 }

@@ -1,10 +1,13 @@
 import type { CreditFrame } from '@ferry/protocol';
 import type { Connection } from '../../server/types.js';
 import type { BrokerCore } from '../core.js';
+import { Subscriptions } from './subscriptions.js';
 
 /** Adds credit, capped at maxCredit. [CONS-2] */
 export function credit(core: BrokerCore, conn: Connection, frame: CreditFrame): void {
-  const { member, coordinator } = core.groups.member(conn, frame.sid);
+  const { member, coordinator } = Subscriptions.of(conn, core.limits.maxSubscriptions).get(
+    frame.sid,
+  );
   member.credit = Math.min(member.credit + frame.credit, core.limits.maxCredit);
   coordinator.pump();
 }

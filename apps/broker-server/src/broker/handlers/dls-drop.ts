@@ -9,7 +9,7 @@ export async function dlsDrop(
   frame: DlsDropFrame,
 ): Promise<void> {
   const station = core.stations.get(frame.station);
-  const removed = await station.store.deadLetters.remove(frame.ids);
+  const removed = await station.backend.deadLetters.remove(frame.ids);
   if (removed.length === 0 && frame.ids.length > 0)
     throw new FerryError('DEAD_LETTER_NOT_FOUND', 'none of these dead-letter entries exists');
   conn.send({ type: 'ok', id: frame.id, count: removed.length });

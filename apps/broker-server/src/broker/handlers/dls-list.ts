@@ -1,6 +1,6 @@
 import type { DlsListFrame } from '@ferry/protocol';
+import type { DeadLetterRecord } from '../../backend/types.js';
 import type { Connection } from '../../server/types.js';
-import type { DeadLetterRecord } from '../../storage/types.js';
 import type { BrokerCore } from '../core.js';
 import { FrameBudget, msgpackSizeBound } from '../frame-budget.js';
 
@@ -23,6 +23,6 @@ export async function dlsList(
   };
   if (frame.after !== undefined) options.after = frame.after;
   if (frame.group !== undefined) options.group = frame.group;
-  const page = await station.store.deadLetters.list(options);
+  const page = await station.backend.deadLetters.list(options);
   conn.send({ type: 'dlsEntries', id: frame.id, entries: page.entries, more: page.more });
 }

@@ -14,8 +14,8 @@ export async function dlsResend(
   frame: DlsResendFrame,
 ): Promise<void> {
   const station = core.stations.get(frame.station);
-  core.groups.checkResendRoom(station, frame.ids.length);
-  const entries = await station.store.deadLetters.get(frame.ids);
+  await core.groups.checkResendRoom(station, frame.ids.length);
+  const entries = await station.backend.deadLetters.get(frame.ids);
   if (entries.length === 0 && frame.ids.length > 0)
     throw new FerryError('DEAD_LETTER_NOT_FOUND', 'none of these dead-letter entries exists');
   await core.groups.resend(station, entries);

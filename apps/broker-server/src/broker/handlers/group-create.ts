@@ -10,5 +10,5 @@ export async function groupCreate(
 ): Promise<void> {
   const station = await core.stations.resolve(frame.station);
   const coordinator = await core.groups.createGroup(station, frame.group, frame.options);
-  conn.send({ type: 'group', id: frame.id, info: coordinator.info() });
+  conn.send({ type: 'group', id: frame.id, info: await coordinator.info() });
 }

@@ -9,5 +9,5 @@ export async function groupInfo(
   frame: GroupInfoFrame,
 ): Promise<void> {
   const coordinator = await core.groups.find(core.stations.get(frame.station), frame.group);
-  conn.send({ type: 'group', id: frame.id, info: coordinator.info() });
+  conn.send({ type: 'group', id: frame.id, info: await coordinator.info() });
 }

@@ -3,9 +3,13 @@ import type { Connection } from '../../server/types.js';
 import type { BrokerCore } from '../core.js';
 
 /** A page of a station's consumer groups in name order. [GROUP-3] */
-export function groupList(core: BrokerCore, conn: Connection, frame: GroupListFrame): void {
+export async function groupList(
+  core: BrokerCore,
+  conn: Connection,
+  frame: GroupListFrame,
+): Promise<void> {
   const station = core.stations.get(frame.station);
   const limit = Math.min(frame.limit ?? core.limits.maxListItems, core.limits.maxListItems);
-  const page = core.groups.listGroups(station, frame.after, limit);
+  const page = await core.groups.listGroups(station, frame.after, limit);
   conn.send({ type: 'groups', id: frame.id, groups: page.groups, more: page.more });
 }

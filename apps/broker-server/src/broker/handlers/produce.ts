@@ -8,7 +8,7 @@ export async function produce(
   frame: ProduceFrame,
 ): Promise<void> {
   const station = await core.stations.resolve(frame.station);
-  const reply = await core.producer.produce(station, frame);
-  conn.send(reply);
-  if (reply.results.some((r) => r.kind === 'ok' && !r.duplicate)) core.groups.notify(station.name);
+  const { durability, results } = await core.producer.produce(station, frame.messages);
+  conn.send({ type: 'produceAck', id: frame.id, durability, results });
+  if (results.some((r) => r.kind === 'ok' && !r.duplicate)) core.groups.notify(station.name);
 }

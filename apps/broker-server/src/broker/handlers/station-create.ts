@@ -8,5 +8,5 @@ export async function stationCreate(
   frame: StationCreateFrame,
 ): Promise<void> {
   const station = await core.stations.create(frame.name, frame.config ?? {});
-  conn.send({ type: 'station', id: frame.id, info: core.stations.info(station) });
+  conn.send({ type: 'station', id: frame.id, info: await core.stations.info(station) });
 }

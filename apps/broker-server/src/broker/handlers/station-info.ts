@@ -2,10 +2,11 @@ import type { StationInfoFrame } from '@ferry/protocol';
 import type { Connection } from '../../server/types.js';
 import type { BrokerCore } from '../core.js';
 
-export function stationInfo(core: BrokerCore, conn: Connection, frame: StationInfoFrame): void {
-  conn.send({
-    type: 'station',
-    id: frame.id,
-    info: core.stations.info(core.stations.get(frame.name)),
-  });
+export async function stationInfo(
+  core: BrokerCore,
+  conn: Connection,
+  frame: StationInfoFrame,
+): Promise<void> {
+  const info = await core.stations.info(core.stations.get(frame.name));
+  conn.send({ type: 'station', id: frame.id, info });
 }

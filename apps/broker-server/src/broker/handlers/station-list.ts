@@ -4,13 +4,17 @@ import type { BrokerCore } from '../core.js';
 import { FrameBudget, msgpackSizeBound } from '../frame-budget.js';
 
 /** A page of stations in name order, within maxListItems and maxFrameBytes. [LIMITS-1] */
-export function stationList(core: BrokerCore, conn: Connection, frame: StationListFrame): void {
+export async function stationList(
+  core: BrokerCore,
+  conn: Connection,
+  frame: StationListFrame,
+): Promise<void> {
   const limit = Math.min(frame.limit ?? core.limits.maxListItems, core.limits.maxListItems);
   const page = core.stations.list(frame.prefix, frame.after, limit);
   const budget = new FrameBudget(core.limits.maxFrameBytes);
   const stations: StationInfo[] = [];
   for (const station of page.stations) {
-    const info = core.stations.info(station);
+    const info = await core.stations.info(station);
     if (!budget.take(msgpackSizeBound(info))) break;
     stations.push(info);
   }

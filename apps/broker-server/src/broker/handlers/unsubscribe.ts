@@ -1,8 +1,9 @@
 import type { UnsubscribeFrame } from '@ferry/protocol';
 import type { Connection } from '../../server/types.js';
 import type { BrokerCore } from '../core.js';
+import { Subscriptions } from './subscriptions.js';
 
 export function unsubscribe(core: BrokerCore, conn: Connection, frame: UnsubscribeFrame): void {
-  core.groups.unsubscribe(conn, frame.sid);
+  Subscriptions.of(conn, core.limits.maxSubscriptions).remove(frame.sid);
   conn.send({ type: 'ok', id: frame.id });
 }

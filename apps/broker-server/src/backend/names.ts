@@ -1,11 +1,11 @@
-import { StorageError } from './errors.js';
+/** The spec's name rules for stations and groups; names also become directory names, never '.' or '..'. */
+import { FerryError } from '@ferry/protocol';
 
-/** Names become directory names: the spec's name rules, and never '.' or '..'. */
 const NAME = /^[a-z0-9][a-z0-9._-]*$/;
 
 export function checkName(kind: 'station' | 'group', name: string, maxBytes: number): void {
   if (!NAME.test(name) || name.length > maxBytes) {
-    throw new StorageError(
+    throw new FerryError(
       'INVALID_NAME',
       `${kind} name '${name}' breaks the name rules (lowercase a-z, 0-9, '.', '_', '-', starting with a letter or digit, at most ${maxBytes} bytes)`,
     );

@@ -1,7 +1,6 @@
 /** Where a new group starts in a partition, from the subscribe options. [CONS-1] */
-import type { StartPosition } from '@ferry/protocol';
-import { StorageError } from '../../storage/errors.js';
-import type { PartitionBounds } from '../../storage/types.js';
+import { FerryError, type StartPosition } from '@ferry/protocol';
+import type { PartitionBounds } from '../storage/types.js';
 
 export function startOffset(bounds: PartitionBounds, start: StartPosition | undefined): number {
   const { first, next } = bounds;
@@ -15,12 +14,12 @@ export function startOffset(bounds: PartitionBounds, start: StartPosition | unde
     case 'lastN':
       return Math.max(first, next - required(start));
     default:
-      throw new StorageError('INVALID_CONFIG', `unknown start kind ${String(start?.kind)}`);
+      throw new FerryError('INVALID_CONFIG', `unknown start kind ${String(start?.kind)}`);
   }
 }
 
 function required(start: StartPosition | undefined): number {
   if (start?.value === undefined)
-    throw new StorageError('INVALID_CONFIG', `start kind ${start?.kind} needs a value`);
+    throw new FerryError('INVALID_CONFIG', `start kind ${start?.kind} needs a value`);
   return start.value;
 }

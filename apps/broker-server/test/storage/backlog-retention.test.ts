@@ -1,10 +1,7 @@
 import { DEFAULT_LIMITS } from '@ferry/protocol';
 import { describe, expect, it } from 'vitest';
-import { Backlog, doneOp } from '../../src/broker/groups/backlog.js';
-import { Partitioner } from '../../src/broker/partitioner.js';
-import type { EffectiveConfig } from '../../src/broker/station-settings.js';
-import type { Station } from '../../src/broker/stations.js';
 import { EmbeddedStorageEngine } from '../../src/storage/engine.js';
+import { Backlog, doneOp } from '../../src/storage/group-backlog.js';
 import { useTempDirs } from '../support/temp-dir.js';
 
 const tempDir = useTempDirs('backlog-retention');
@@ -19,17 +16,10 @@ describe('a group under a moving first offset [LIMITS-8]', () => {
       flushIntervalMs: 100,
       dedupWindowMs: 0,
     });
-    const station = {
-      name: 's',
-      store,
-      config: {} as EffectiveConfig,
-      groups: new Map(),
-      partitioner: new Partitioner(1),
-    } satisfies Station;
     const group = await store.group('g');
     await group.apply([{ op: 'init', partition: 0, cursor: 0 }]);
-    const backlog = new Backlog(station, group, DEFAULT_LIMITS, () => false);
     const log = store.partition(0);
+    const backlog = new Backlog([log], group, DEFAULT_LIMITS.maxBatchBytes, () => false);
     await log.append([{ payload: new Uint8Array(1) }]);
     // Offset 0 goes out, and is nacked: due again when the partition has moved on.
     const [first] = await backlog.take(1);

@@ -5,11 +5,14 @@
  * Redeliveries only ever hold messages that were in flight, resent (bounded by
  * the registry) or durably delayed, so the queue is bounded by them.
  */
-import type { Limits, MessageRef } from '@ferry/protocol';
-import type { DeadLetterRecord, GroupOp, GroupStore, StoredRecord } from '../../storage/types.js';
-import { deliveredSizeBound, FrameBudget } from '../frame-budget.js';
-import type { Station } from '../stations.js';
-import { refKey } from './member.js';
+import type { MessageRef } from '@ferry/protocol';
+import type { DeadLetterRecord } from '../backend/types.js';
+import type { GroupOp, GroupStore, PartitionLog, StoredRecord } from './types.js';
+
+/** A message's identity within a group. */
+export function refKey(partition: number, offset: number): string {
+  return `${partition}:${offset}`;
+}
 
 export interface Pending extends MessageRef {
   /** Set for a message resent from the dead-letter store (not tracked by the GroupStore). */
@@ -40,16 +43,14 @@ export class Backlog {
   private firstPartition = 0;
 
   constructor(
-    private readonly station: Station,
+    private readonly partitions: readonly PartitionLog[],
     private readonly store: GroupStore,
-    private readonly limits: Limits,
-    /** Whether a message is in flight to a member (never picked twice). */
+    /** Bytes one read of the log may return. */
+    private readonly maxReadBytes: number,
+    /** Whether a message is in flight (never picked twice). */
     private readonly inFlight: (key: string) => boolean,
   ) {
-    this.readPos = Array.from(
-      { length: station.store.config.partitions },
-      (_, p) => store.state(p)?.cursor ?? 0,
-    );
+    this.readPos = partitions.map((_, p) => store.state(p)?.cursor ?? 0);
   }
 
   has(key: string): boolean {
@@ -76,22 +77,25 @@ export class Backlog {
   lag(): number {
     let lag = this.due.size;
     this.readPos.forEach((pos, p) => {
-      const { first, next } = this.station.store.partition(p).bounds();
+      const { first, next } = this.log(p).bounds();
       lag += Math.max(0, next - Math.max(pos, first));
     });
     return lag;
   }
 
   /**
-   * Up to `max` messages for one deliver frame: due redeliveries first in offset order, then
-   * new ones [CONS-3]; all of them sized by their encoded bytes, so the frame stays within
-   * maxFrameBytes, one message alone always going [CONS-10]. With `accepts`, only messages of
-   * the partitions it accepts (those the member owns [GROUP-4]).
+   * Up to `max` messages: due redeliveries first in offset order, then new ones [CONS-3], each
+   * asked of `admit` (the caller's byte budget) until it refuses one, the first always going
+   * [CONS-10]. With `accepts`, only messages of the partitions it accepts [GROUP-4].
    */
-  async take(max: number, accepts?: (partition: number) => boolean): Promise<Picked[]> {
+  async take(
+    max: number,
+    admit: (record: StoredRecord) => boolean = () => true,
+    accepts?: (partition: number) => boolean,
+  ): Promise<Picked[]> {
     const now = Date.now();
     const picked: Picked[] = [];
-    const budget = new FrameBudget(this.limits.maxFrameBytes);
+    const budget = (record: StoredRecord) => admit(record) || picked.length === 0;
     const ready = [...this.due.entries()].filter(
       ([, d]) => d.notBefore <= now && (accepts === undefined || accepts(d.partition)),
     );
@@ -100,19 +104,14 @@ export class Backlog {
       if (picked.length >= max) return picked;
       const { notBefore: _, ...pending } = d;
       const record =
-        d.resent ??
-        (
-          await this.station.store
-            .partition(d.partition)
-            .read(d.offset, { maxRecords: 1, maxBytes: 1 })
-        )[0];
+        d.resent ?? (await this.log(d.partition).read(d.offset, { maxRecords: 1, maxBytes: 1 }))[0];
       // Retention removed it: nothing is left to deliver, so it is done.
       if (record?.offset !== d.offset) {
         this.due.delete(key);
         await this.store.apply([doneOp(d)]);
         continue;
       }
-      if (!budget.take(deliveredSizeBound(record))) return picked;
+      if (!budget(record)) return picked;
       this.due.delete(key);
       picked.push({ ...pending, record });
     }
@@ -131,10 +130,10 @@ export class Backlog {
     p: number,
     max: number,
     picked: Picked[],
-    budget: FrameBudget,
+    budget: (record: StoredRecord) => boolean,
     now: number,
   ): Promise<boolean> {
-    const log = this.station.store.partition(p);
+    const log = this.log(p);
     // Retention moved the first offset past the cursor [LIMITS-8]: what was below is gone, so the
     // cursor follows (else it could never advance, and `done` would grow with every ack above it).
     const { first } = log.bounds();
@@ -143,7 +142,7 @@ export class Backlog {
     while (picked.length < max && (this.readPos[p] ?? 0) < log.bounds().next) {
       const records = await log.read(this.readPos[p] ?? 0, {
         maxRecords: max - picked.length,
-        maxBytes: this.limits.maxBatchBytes,
+        maxBytes: this.maxReadBytes,
       });
       if (records.length === 0) return false;
       for (const record of records) {
@@ -161,7 +160,7 @@ export class Backlog {
             this.due.set(key, { partition: p, offset: record.offset, notBefore: until });
           } else {
             // Not read past: the message that does not fit starts the next frame.
-            if (!budget.take(deliveredSizeBound(record))) return true;
+            if (!budget(record)) return true;
             picked.push({ partition: p, offset: record.offset, record });
           }
         }
@@ -169,5 +168,11 @@ export class Backlog {
       }
     }
     return false;
+  }
+
+  private log(partition: number): PartitionLog {
+    const log = this.partitions[partition];
+    if (log === undefined) throw new RangeError(`no partition ${partition}`);
+    return log;
   }
 }

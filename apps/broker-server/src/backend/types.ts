@@ -1,0 +1,202 @@
+/**
+ * The backend interface: what the broker's domain (stations, produce, groups) is written
+ * against, at the level of stations and groups and asynchronous throughout, so an engine that
+ * keeps its state elsewhere (NATS JetStream: streams, durable consumers, a KV bucket) can
+ * implement it as well as the embedded engines do. Its contract is one shared test suite
+ * (test/backend/contract.ts) that every engine runs.
+ *
+ * The backend holds messages, group cursors with what is in flight (delivery counts, ack
+ * timeouts, delays, max deliveries), dedup, metadata and dead letters. Membership, credit and
+ * fan-out stay in the broker above it.
+ */
+import type { DeadLetterEntry, Durability, MessageRef, StartPosition } from '@ferry/protocol';
+import type {
+  AppendRecord,
+  PartitionBounds,
+  ReadOptions,
+  RetentionPolicy,
+  StationStoreConfig,
+  StoredRecord,
+} from '../storage/types.js';
+
+export type {
+  AppendRecord,
+  PartitionBounds,
+  ReadOptions,
+  RetentionPolicy,
+  StationStoreConfig,
+  StoredRecord,
+} from '../storage/types.js';
+
+/** The engines a broker can run on (`storage.engine`). */
+export const ENGINE_KINDS = ['file', 'memory'] as const;
+export type EngineKind = (typeof ENGINE_KINDS)[number];
+
+/** A message given up on, as a station's dead-letter store keeps it. */
+export type DeadLetterRecord = DeadLetterEntry;
+
+/** A record to append, with the partition the broker chose for it. */
+export interface PartitionedRecord {
+  partition: number;
+  record: AppendRecord;
+}
+
+/** What became of one record of an append, in the order given. */
+export type AppendedRecord =
+  | {
+      kind: 'ok';
+      partition: number;
+      offset: number;
+      /** Its msgId was seen within the dedup window: nothing was written, the original's offset is given. */
+      duplicate: boolean;
+    }
+  | { kind: 'error'; error: unknown };
+
+export interface AppendOutcome {
+  /** The durability the written records got (the station's setting when nothing was written). */
+  durability: Durability;
+  results: AppendedRecord[];
+}
+
+/** A station's dead-letter store: entries are added, listed, and removed (resent or dropped). */
+export interface DeadLetterStore {
+  /** Adds an entry durably (per the station's durability); resolves to its id. */
+  add(entry: Omit<DeadLetterRecord, 'id'>): Promise<number>;
+  /**
+   * Entries in id order after `after`, optionally only those of one group, at most `limit`;
+   * `admit` (the caller's byte budget) is asked for each in turn, and the page ends before the
+   * first it refuses.
+   */
+  list(options: {
+    after?: number;
+    group?: string;
+    limit: number;
+    admit?: (entry: DeadLetterRecord) => boolean;
+  }): Promise<{ entries: DeadLetterRecord[]; more: boolean }>;
+  /** The entries with these ids that exist. */
+  get(ids: number[]): Promise<DeadLetterRecord[]>;
+  /** Removes the entries with these ids durably and returns the ones that existed. */
+  remove(ids: number[]): Promise<DeadLetterRecord[]>;
+  /** Entries held. */
+  count(): Promise<number>;
+}
+
+/** How a group's cursor behaves; `start` applies only when the group is created. */
+export interface GroupCursorOptions {
+  start?: StartPosition;
+  /** A delivery not settled within this time is redelivered. */
+  ackTimeoutMs: number;
+  /** Deliveries after which a message is dead-lettered rather than redelivered. */
+  maxDeliveries: number;
+  /** Whether messages given up on go to the station's dead-letter store (asked each time). */
+  deadLetterEnabled: () => boolean;
+}
+
+/** A message handed out by a group cursor, in flight until settled or its ack timeout. */
+export interface Delivery {
+  partition: number;
+  record: StoredRecord;
+  /** Deliveries so far, this one included. */
+  deliveryCount: number;
+}
+
+export interface FetchOptions {
+  /** Asked for each message in turn; the fetch ends before the first it refuses (one always goes). */
+  admit: (record: StoredRecord) => boolean;
+  /** Only messages of the partitions it accepts. */
+  accepts?: (partition: number) => boolean;
+}
+
+export interface GroupCounts {
+  /** Messages in flight. */
+  pending: number;
+  /** Messages not yet delivered: new ones and those waiting for redelivery. */
+  lag: number;
+  /** Dead letters resent to the group and not yet settled. */
+  resent: number;
+}
+
+/**
+ * A consumer group's cursor: it hands out deliveries in offset order per partition
+ * (redeliveries due first) and takes their settlements. What is not settled within the ack
+ * timeout comes back; after maxDeliveries a message is dead-lettered instead.
+ */
+export interface GroupCursor {
+  readonly name: string;
+  readonly options: Readonly<Omit<GroupCursorOptions, 'start'>>;
+  /** Up to `max` messages, in flight from now on; the delivery is durable before it resolves. */
+  fetch(max: number, options: FetchOptions): Promise<Delivery[]>;
+  /** Settles messages in flight; resolves to those that were not in flight. */
+  ack(refs: MessageRef[]): Promise<MessageRef[]>;
+  /** Redeliverable now or after `delayMs`; dead-lettered once maxDeliveries is reached. */
+  nack(refs: MessageRef[], delayMs: number): Promise<MessageRef[]>;
+  deadLetter(refs: MessageRef[], reason: string): Promise<MessageRef[]>;
+  /**
+   * Deliveries whose consumer went away before settling them: redeliverable at once, or
+   * dead-lettered (their last delivery ended too) after maxDeliveries.
+   */
+  release(refs: MessageRef[]): void;
+  /** Dead letters to deliver again to this group, counted from a first delivery. */
+  resend(entries: DeadLetterRecord[]): void;
+  /**
+   * Called when the group may have something new to deliver: ack timeouts passed (with the
+   * refs no longer in flight), delays ended, records became readable.
+   */
+  onWake(listener: (expired: MessageRef[]) => void): void;
+  counts(): Promise<GroupCounts>;
+  /** Every offset below it is done in `partition` (undefined before the group has it). */
+  cursor(partition: number): Promise<number | undefined>;
+  /** Stops handing out; what is in flight stays journaled as delivered. */
+  close(): Promise<void>;
+}
+
+/** One station: its partitions, groups, dedup, metadata and dead letters. */
+export interface StationBackend {
+  readonly name: string;
+  readonly config: StationStoreConfig;
+  /** When the station was created (ms since the epoch). */
+  readonly createdAt: number;
+  /** The domain's own settings for the station (JSON), kept with it. */
+  readonly settings: unknown;
+  /** Replaces the settings durably. */
+  saveSettings(settings: unknown): Promise<void>;
+  /**
+   * Appends the records; a record with a msgId seen within the dedup window (or written by a
+   * concurrent append) is not written again. Resolves once what was written is as durable as
+   * the station requires. The maxMessages and maxBytes of `retention` apply as part of it.
+   */
+  append(records: PartitionedRecord[], retention?: RetentionPolicy): Promise<AppendOutcome>;
+  read(partition: number, offset: number, options: ReadOptions): Promise<StoredRecord[]>;
+  bounds(partition: number): Promise<PartitionBounds>;
+  /**
+   * Drops what the policy no longer keeps from every partition; with `ackBased`, also what
+   * every group has done. Returns the records dropped per partition.
+   */
+  applyRetention(policy: RetentionPolicy, now: number, ackBased: boolean): Promise<number[]>;
+  /** The names of the station's groups, in name order. */
+  groups(): Promise<string[]>;
+  /** Opens a group's cursor, creating the group at `options.start` if it is new. */
+  openGroup(name: string, options: GroupCursorOptions): Promise<GroupCursor>;
+  /** Closes a group's cursor and removes the group durably; nothing if it does not exist. */
+  deleteGroup(name: string): Promise<void>;
+  readonly deadLetters: DeadLetterStore;
+  close(): Promise<void>;
+}
+
+/** A storage backend: the stations it holds. */
+export interface Backend {
+  readonly kind: EngineKind;
+  /**
+   * Opens a station, creating it with `config` and `settings` if it does not exist; an
+   * existing station keeps what it was created with.
+   */
+  openStation(
+    name: string,
+    config: StationStoreConfig,
+    settings?: unknown,
+  ): Promise<StationBackend>;
+  /** Names of the stations held. */
+  listStations(): Promise<string[]>;
+  deleteStation(name: string): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,227 @@
+/**
+ * The broker's stations: opened from the backend at start, created explicitly or on first use,
+ * updated, deleted, listed and described. Retention runs beside them (retention.ts).
+ */
+import type { Limits, StationConfig, StationInfo } from '@ferry/protocol';
+import type { Logger } from 'pino';
+import type { Backend } from '../../backend/types.js';
+import type { BrokerConfig } from '../../config/types.js';
+import { BrokerError } from '../errors.js';
+import { Partitioner } from '../partitioner.js';
+import {
+  checkConfig,
+  checkUpdate,
+  defaultConfig,
+  type EffectiveConfig,
+  mergeConfig,
+  sameConfig,
+  storeConfig,
+} from '../station-settings.js';
+import { RetentionTimer } from './retention.js';
+import { type SavedSettings, type Station, saved } from './station.js';
+
+/** What the stations need to know of the consumer groups (kept apart to avoid a cycle). */
+export interface GroupView {
+  info(station: Station): Promise<StationInfo['groups']>;
+}
+
+export class StationRegistry {
+  private readonly stations = new Map<string, Station>();
+  /** Creations in progress, so concurrent first uses of a name create it once. */
+  private readonly creating = new Map<string, Promise<Station>>();
+  /** The partitions of each creation in progress, counted against the caps. */
+  private readonly creatingPartitions = new Map<string, number>();
+  /** Stations on disk that could not be opened at start, and why [LIMITS-3]. */
+  private readonly unavailable = new Map<string, BrokerError>();
+  private readonly retention: RetentionTimer;
+  private groups: GroupView | undefined;
+
+  constructor(
+    private readonly backend: Backend,
+    private readonly config: BrokerConfig,
+    private readonly limits: Limits,
+    private readonly log: Logger,
+  ) {
+    this.retention = new RetentionTimer(() => this.stations.values(), log);
+  }
+
+  /** Opens every station on disk and starts retention; one that cannot open is reported and left out [LIMITS-3]. */
+  async start(): Promise<void> {
+    for (const name of await this.backend.listStations()) {
+      let backend: Station['backend'];
+      try {
+        backend = await this.backend.openStation(name, storeConfig(defaultConfig(this.config)));
+      } catch (err) {
+        const reason = err instanceof Error ? err.message : String(err);
+        this.unavailable.set(
+          name,
+          new BrokerError(
+            'STORAGE_FAILED',
+            `station '${name}' could not be opened when the broker started (${reason}); the broker log has the details`,
+            { cause: err },
+          ),
+        );
+        this.log.error({ err, station: name }, 'station could not be opened: it is unavailable');
+        continue;
+      }
+      const settings = backend.settings as Partial<SavedSettings> | undefined;
+      this.stations.set(name, {
+        name,
+        backend,
+        config: mergeConfig(defaultConfig(this.config), settings?.config ?? {}),
+        groups: new Map(Object.entries(settings?.groups ?? {})),
+        partitioner: new Partitioner(backend.config.partitions),
+      });
+    }
+    this.retention.start(this.config.stations.retentionCheckMs);
+    this.log.info(
+      { stations: this.stations.size, unavailable: this.unavailable.size },
+      'stations opened',
+    );
+  }
+
+  /** The consumer groups, once they are open (before, stations have no groups to show). */
+  attachGroups(groups: GroupView): void {
+    this.groups = groups;
+  }
+
+  get(name: string): Station {
+    const station = this.stations.get(name);
+    if (station !== undefined) return station;
+    throw (
+      this.unavailable.get(name) ??
+      new BrokerError('STATION_NOT_FOUND', `station '${name}' does not exist`)
+    );
+  }
+
+  /** The station, created with the defaults on first use when auto-creation is on. */
+  async resolve(name: string): Promise<Station> {
+    const station = this.stations.get(name);
+    if (station !== undefined) return station;
+    if (!this.config.stations.autoCreate || this.unavailable.has(name)) this.get(name);
+    return this.create(name, {});
+  }
+
+  /** Creates a station; creating one that exists with the same settings returns it (idempotent). */
+  async create(name: string, requested: StationConfig): Promise<Station> {
+    const config = mergeConfig(defaultConfig(this.config), requested);
+    checkConfig(config, this.limits);
+    const existing = this.stations.get(name);
+    if (existing !== undefined) {
+      if (Object.keys(requested).length === 0 || sameConfig(existing.config, config))
+        return existing;
+      throw new BrokerError('STATION_EXISTS', `station '${name}' exists with other settings`);
+    }
+    // A station on disk that failed to open is not created anew over its files.
+    const broken = this.unavailable.get(name);
+    if (broken !== undefined) throw broken;
+    let pending = this.creating.get(name);
+    if (pending === undefined) {
+      this.checkCaps(name, config.partitions);
+      this.creatingPartitions.set(name, config.partitions);
+      pending = this.open(name, config).finally(() => {
+        this.creating.delete(name);
+        this.creatingPartitions.delete(name);
+      });
+      this.creating.set(name, pending);
+    }
+    return pending;
+  }
+
+  /** Refuses a station past the engine's caps, creations in progress counted, before anything is made. [LIMITS-2] */
+  private checkCaps(name: string, partitions: number): void {
+    let stations = this.stations.size + this.unavailable.size;
+    let total = partitions;
+    for (const station of this.stations.values()) total += station.backend.config.partitions;
+    for (const [other, n] of this.creatingPartitions) {
+      if (this.stations.has(other)) continue;
+      stations++;
+      total += n;
+    }
+    const { max, maxPartitionsTotal } = this.config.stations;
+    if (stations >= max)
+      throw new BrokerError(
+        'QUOTA_EXCEEDED',
+        `cannot create station '${name}': the broker has ${stations} stations, the most allowed (stations.max)`,
+      );
+    if (total > maxPartitionsTotal)
+      throw new BrokerError(
+        'QUOTA_EXCEEDED',
+        `cannot create station '${name}' with ${partitions} partitions: all stations would have ${total}, over ${maxPartitionsTotal} (stations.maxPartitionsTotal)`,
+      );
+  }
+
+  async update(name: string, patch: StationConfig): Promise<Station> {
+    const station = this.get(name);
+    checkUpdate(station.config, patch);
+    const config = mergeConfig(station.config, patch);
+    checkConfig(config, this.limits);
+    await station.backend.saveSettings({ ...saved(station), config });
+    station.config = config;
+    return station;
+  }
+
+  /** Deletes a station, also one that could not be opened at start (the operator gives it up). */
+  async delete(name: string): Promise<void> {
+    if (this.unavailable.has(name)) {
+      await this.backend.deleteStation(name);
+      this.unavailable.delete(name);
+      this.log.warn({ station: name }, 'unavailable station deleted with its files');
+      return;
+    }
+    this.get(name);
+    this.stations.delete(name);
+    await this.backend.deleteStation(name);
+  }
+
+  /** Stations in name order, a page at a time. */
+  list(
+    prefix: string | undefined,
+    after: string | undefined,
+    limit: number,
+  ): { stations: Station[]; more: boolean } {
+    const names = [...this.stations.keys()]
+      .filter(
+        (n) => (prefix === undefined || n.startsWith(prefix)) && (after === undefined || n > after),
+      )
+      .sort();
+    const page = names.slice(0, limit).map((n) => this.get(n));
+    return { stations: page, more: names.length > limit };
+  }
+
+  async info(station: Station): Promise<StationInfo> {
+    const { backend } = station;
+    const partitions = [];
+    for (let p = 0; p < backend.config.partitions; p++) {
+      const b = await backend.bounds(p);
+      partitions.push({ partition: p, firstOffset: b.first, nextOffset: b.next, bytes: b.bytes });
+    }
+    return {
+      name: station.name,
+      config: station.config,
+      createdAt: backend.createdAt,
+      partitions,
+      groups: (await this.groups?.info(station)) ?? [],
+      deadLetters: await backend.deadLetters.count(),
+    };
+  }
+
+  stop(): Promise<void> {
+    return this.retention.stop();
+  }
+
+  private async open(name: string, config: EffectiveConfig): Promise<Station> {
+    const fresh: SavedSettings = { config, groups: {} };
+    const backend = await this.backend.openStation(name, storeConfig(config), fresh);
+    const station: Station = {
+      name,
+      backend,
+      config,
+      groups: new Map(),
+      partitioner: new Partitioner(config.partitions),
+    };
+    this.stations.set(name, station);
+    this.log.info({ station: name, config }, 'station created');
+    return station;
+  }
+}

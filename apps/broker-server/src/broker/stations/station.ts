@@ -1,0 +1,31 @@
+/** A station as the broker runs it: its backend, its effective settings and its groups' own. */
+import type { GroupOrdering, StationConfig } from '@ferry/protocol';
+import type { StationBackend } from '../../backend/types.js';
+import type { Partitioner } from '../partitioner.js';
+import type { EffectiveConfig } from '../station-settings.js';
+
+/** Settings a group was created with (from its first subscribe), over the station's. */
+export interface GroupOverrides {
+  ackTimeoutMs?: number;
+  maxDeliveries?: number;
+  /** Absent for 'none', so settings written before ordering existed read the same. [GROUP-4] */
+  ordering?: GroupOrdering;
+}
+
+export interface Station {
+  readonly name: string;
+  readonly backend: StationBackend;
+  config: EffectiveConfig;
+  readonly groups: Map<string, GroupOverrides>;
+  readonly partitioner: Partitioner;
+}
+
+/** What the station keeps in its backend settings. */
+export interface SavedSettings {
+  config: StationConfig;
+  groups: Record<string, GroupOverrides>;
+}
+
+export function saved(station: Station): SavedSettings {
+  return { config: station.config, groups: Object.fromEntries(station.groups) };
+}
