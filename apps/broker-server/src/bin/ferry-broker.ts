@@ -9,13 +9,13 @@ import { isIP } from 'node:net';
 import { createInterface } from 'node:readline';
 import type { Logger } from 'pino';
 import { hashPassword } from '../auth/password.js';
-import { startBroker } from '../broker/start.js';
 import { parseCommandLine } from '../config/cli.js';
 import { ConfigError } from '../config/errors.js';
 import { loadConfig } from '../config/load.js';
 import type { BrokerConfig } from '../config/types.js';
 import { createLogger } from '../log.js';
 import { ANY_ORIGIN, describeOriginPolicy } from '../server/origin-policy.js';
+import { startBroker } from '../start.js';
 
 async function main(argv: string[]): Promise<void> {
   const line = parseCommandLine(argv);

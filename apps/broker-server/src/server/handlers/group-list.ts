@@ -1,6 +1,6 @@
 import type { GroupListFrame } from '@ferry/protocol';
-import type { Connection } from '../../server/types.js';
-import type { BrokerCore } from '../core.js';
+import type { BrokerCore } from '../../broker/core.js';
+import type { Connection } from '../types.js';
 
 /** A page of a station's consumer groups in name order. [GROUP-3] */
 export async function groupList(

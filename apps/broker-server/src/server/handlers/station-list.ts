@@ -1,7 +1,7 @@
 import type { StationInfo, StationListFrame } from '@ferry/protocol';
-import type { Connection } from '../../server/types.js';
-import type { BrokerCore } from '../core.js';
-import { FrameBudget, msgpackSizeBound } from '../frame-budget.js';
+import type { BrokerCore } from '../../broker/core.js';
+import { FrameBudget, msgpackSizeBound } from '../../broker/frame-budget.js';
+import type { Connection } from '../types.js';
 
 /** A page of stations in name order, within maxListItems and maxFrameBytes. [LIMITS-1] */
 export async function stationList(

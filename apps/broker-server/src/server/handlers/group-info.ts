@@ -1,6 +1,6 @@
 import type { GroupInfoFrame } from '@ferry/protocol';
-import type { Connection } from '../../server/types.js';
-import type { BrokerCore } from '../core.js';
+import type { BrokerCore } from '../../broker/core.js';
+import type { Connection } from '../types.js';
 
 /** One consumer group's state. [GROUP-3] */
 export async function groupInfo(

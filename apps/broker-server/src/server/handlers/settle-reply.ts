@@ -1,6 +1,6 @@
 /** The reply to ack, nack and deadLetter: none for id 0, else ok, or MESSAGE_NOT_PENDING listing the refs that were not in flight. [CONS-4] */
 import type { MessageRef } from '@ferry/protocol';
-import type { Connection } from '../../server/types.js';
+import type { Connection } from '../types.js';
 
 export function settleReply(
   conn: Connection,

@@ -1,6 +1,6 @@
 import type { StationCreateFrame } from '@ferry/protocol';
-import type { Connection } from '../../server/types.js';
-import type { BrokerCore } from '../core.js';
+import type { BrokerCore } from '../../broker/core.js';
+import type { Connection } from '../types.js';
 
 export async function stationCreate(
   core: BrokerCore,

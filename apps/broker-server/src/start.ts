@@ -3,16 +3,16 @@
  * and HTTP/WebSocket listeners; `stop` shuts it all down in order.
  */
 import type { Logger } from 'pino';
-import type { BrokerConfig } from '../config/types.js';
-import { noMetrics } from '../metrics.js';
-import { startServers } from '../server/server.js';
-import { authenticator } from './authenticate.js';
-import type { BrokerCore } from './core.js';
-import { GroupRegistry } from './groups/registry.js';
-import { frameHandlers } from './handlers/index.js';
+import { authenticator } from './auth/authenticate.js';
+import type { BrokerCore } from './broker/core.js';
+import { GroupRegistry } from './broker/groups/registry.js';
+import { Producer } from './broker/produce.js';
+import { StationRegistry } from './broker/stations/registry.js';
+import type { BrokerConfig } from './config/types.js';
+import { noMetrics } from './metrics.js';
 import { openBackend } from './open-backend.js';
-import { Producer } from './produce.js';
-import { StationRegistry } from './stations/registry.js';
+import { frameHandlers } from './server/handlers/index.js';
+import { startServers } from './server/server.js';
 
 export interface RunningBroker {
   tcpPort: number;

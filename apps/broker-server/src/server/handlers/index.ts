@@ -1,6 +1,7 @@
 /** One handler per frame type, bound to the broker core. */
-import type { FrameHandlers } from '../../server/types.js';
-import type { BrokerCore } from '../core.js';
+
+import type { BrokerCore } from '../../broker/core.js';
+import type { FrameHandlers } from '../types.js';
 import { ack } from './ack.js';
 import { credit } from './credit.js';
 import { deadLetter } from './dead-letter.js';

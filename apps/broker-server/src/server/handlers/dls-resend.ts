@@ -1,6 +1,6 @@
 import { type DlsResendFrame, FerryError } from '@ferry/protocol';
-import type { Connection } from '../../server/types.js';
-import type { BrokerCore } from '../core.js';
+import type { BrokerCore } from '../../broker/core.js';
+import type { Connection } from '../types.js';
 
 /**
  * Delivers the entries again to the group that failed each one. [DLS-3] An

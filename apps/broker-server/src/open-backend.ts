@@ -1,11 +1,11 @@
 /** The backend `storage.engine` names, opened with the broker's storage settings. */
 import type { Logger } from 'pino';
-import type { Backend } from '../backend/types.js';
-import type { BrokerConfig } from '../config/types.js';
-import type { Metrics } from '../metrics.js';
-import { EmbeddedStorageEngine } from '../storage/engine.js';
-import { maxOpenFiles } from '../storage/fs/descriptor-budget.js';
-import { MemoryEngine } from '../storage/memory-engine.js';
+import type { Backend } from './backend/types.js';
+import type { BrokerConfig } from './config/types.js';
+import type { Metrics } from './metrics.js';
+import { EmbeddedStorageEngine } from './storage/engine.js';
+import { maxOpenFiles } from './storage/fs/descriptor-budget.js';
+import { MemoryEngine } from './storage/memory-engine.js';
 
 export async function openBackend(
   config: BrokerConfig,

@@ -1,6 +1,6 @@
 import type { CreditFrame } from '@ferry/protocol';
-import type { Connection } from '../../server/types.js';
-import type { BrokerCore } from '../core.js';
+import type { BrokerCore } from '../../broker/core.js';
+import type { Connection } from '../types.js';
 import { Subscriptions } from './subscriptions.js';
 
 /** Adds credit, capped at maxCredit. [CONS-2] */

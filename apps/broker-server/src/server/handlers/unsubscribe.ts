@@ -1,6 +1,6 @@
 import type { UnsubscribeFrame } from '@ferry/protocol';
-import type { Connection } from '../../server/types.js';
-import type { BrokerCore } from '../core.js';
+import type { BrokerCore } from '../../broker/core.js';
+import type { Connection } from '../types.js';
 import { Subscriptions } from './subscriptions.js';
 
 export function unsubscribe(core: BrokerCore, conn: Connection, frame: UnsubscribeFrame): void {

@@ -1,6 +1,6 @@
 import type { GroupDeleteFrame } from '@ferry/protocol';
-import type { Connection } from '../../server/types.js';
-import type { BrokerCore } from '../core.js';
+import type { BrokerCore } from '../../broker/core.js';
+import type { Connection } from '../types.js';
 
 /** Deletes a consumer group, refused while it has members unless forced. [GROUP-2] */
 export async function groupDelete(

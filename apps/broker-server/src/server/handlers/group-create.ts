@@ -1,6 +1,6 @@
 import type { GroupCreateFrame } from '@ferry/protocol';
-import type { Connection } from '../../server/types.js';
-import type { BrokerCore } from '../core.js';
+import type { BrokerCore } from '../../broker/core.js';
+import type { Connection } from '../types.js';
 
 /** Creates a consumer group without joining it. [GROUP-1] */
 export async function groupCreate(

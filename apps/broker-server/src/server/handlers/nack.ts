@@ -1,6 +1,6 @@
 import type { NackFrame } from '@ferry/protocol';
-import type { Connection } from '../../server/types.js';
-import type { BrokerCore } from '../core.js';
+import type { BrokerCore } from '../../broker/core.js';
+import type { Connection } from '../types.js';
 import { settleReply } from './settle-reply.js';
 import { Subscriptions } from './subscriptions.js';
 

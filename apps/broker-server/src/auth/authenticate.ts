@@ -1,9 +1,9 @@
 /** Who a hello's credentials belong to, or why they are not accepted. */
 import { timingSafeEqual } from 'node:crypto';
-import type { Authenticate, AuthRefusal } from '../auth/outcome.js';
-import { unmatchableHash } from '../auth/password.js';
-import { PasswordChecks } from '../auth/password-checks.js';
 import type { BrokerConfig } from '../config/types.js';
+import type { Authenticate, AuthRefusal } from './outcome.js';
+import { unmatchableHash } from './password.js';
+import { PasswordChecks } from './password-checks.js';
 
 function sameSecret(a: string, b: string): boolean {
   const x = new TextEncoder().encode(a);

@@ -1,8 +1,8 @@
 import type { DlsListFrame } from '@ferry/protocol';
 import type { DeadLetterRecord } from '../../backend/types.js';
-import type { Connection } from '../../server/types.js';
-import type { BrokerCore } from '../core.js';
-import { FrameBudget, msgpackSizeBound } from '../frame-budget.js';
+import type { BrokerCore } from '../../broker/core.js';
+import { FrameBudget, msgpackSizeBound } from '../../broker/frame-budget.js';
+import type { Connection } from '../types.js';
 
 /** A page of the station's dead-letter entries, in id order, within maxFrameBytes. [DLS-2] [LIMITS-1] */
 export async function dlsList(

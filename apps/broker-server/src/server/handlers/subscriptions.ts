@@ -4,10 +4,10 @@
  * every member leave.
  */
 import type { DeliveredMessage } from '@ferry/protocol';
-import type { Connection } from '../../server/types.js';
-import { BrokerError } from '../errors.js';
-import type { Membership } from '../groups/registry.js';
-import type { MemberSink } from '../member-sink.js';
+import { BrokerError } from '../../broker/errors.js';
+import type { Membership } from '../../broker/groups/registry.js';
+import type { MemberSink } from '../../broker/member-sink.js';
+import type { Connection } from '../types.js';
 
 const byConnection = new WeakMap<Connection, Subscriptions>();
 

@@ -1,6 +1,6 @@
 import { type DlsDropFrame, FerryError } from '@ferry/protocol';
-import type { Connection } from '../../server/types.js';
-import type { BrokerCore } from '../core.js';
+import type { BrokerCore } from '../../broker/core.js';
+import type { Connection } from '../types.js';
 
 /** Removes the entries for good. [DLS-4] */
 export async function dlsDrop(
