@@ -5,11 +5,12 @@
 import type { Logger } from 'pino';
 import { authenticator } from './auth/authenticate.js';
 import type { BrokerCore } from './broker/core.js';
+import { GroupMetrics } from './broker/groups/group-metrics.js';
 import { GroupRegistry } from './broker/groups/registry.js';
 import { Producer } from './broker/produce.js';
 import { StationRegistry } from './broker/stations/registry.js';
 import type { BrokerConfig } from './config/types.js';
-import { noMetrics } from './metrics.js';
+import { type Metrics, noMetrics } from './metrics.js';
 import { openBackend } from './open-backend.js';
 import { frameHandlers } from './server/handlers/index.js';
 import { startServers } from './server/server.js';
@@ -20,8 +21,18 @@ export interface RunningBroker {
   stop(reason?: string): Promise<void>;
 }
 
-export async function startBroker(config: BrokerConfig, log: Logger): Promise<RunningBroker> {
-  const engine = await openBackend(config, log.child({ component: 'storage' }), noMetrics);
+export interface StartOptions {
+  /** Where every layer counts and times; nothing is counted without it. */
+  metrics?: Metrics;
+}
+
+export async function startBroker(
+  config: BrokerConfig,
+  log: Logger,
+  options: StartOptions = {},
+): Promise<RunningBroker> {
+  const metrics = options.metrics ?? noMetrics;
+  const engine = await openBackend(config, log.child({ component: 'storage' }), metrics);
   const stations = new StationRegistry(
     engine,
     config,
@@ -34,16 +45,17 @@ export async function startBroker(config: BrokerConfig, log: Logger): Promise<Ru
     config.limits,
     config.stations.maxGroups,
     log.child({ component: 'groups' }),
+    new GroupMetrics(metrics),
   );
   await groups.start();
   stations.attachGroups(groups);
   const core: BrokerCore = {
     limits: config.limits,
     stations,
-    producer: new Producer(config.limits),
+    producer: new Producer(config.limits, metrics),
     groups,
     log,
-    metrics: noMetrics,
+    metrics,
   };
   let ready = true;
   const servers = await startServers({

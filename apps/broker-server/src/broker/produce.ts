@@ -13,6 +13,7 @@ import {
   utf8Length,
 } from '@ferry/protocol';
 import type { AppendedRecord, AppendRecord, PartitionedRecord } from '../backend/types.js';
+import type { Counter, Metrics } from '../metrics.js';
 import { BrokerError } from './errors.js';
 import type { Station } from './stations/station.js';
 
@@ -43,7 +44,22 @@ function batchBytes(messages: readonly ProduceMessage[]): number {
 }
 
 export class Producer {
-  constructor(private readonly limits: Limits) {}
+  private readonly written: Counter;
+  private readonly duplicates: Counter;
+
+  constructor(
+    private readonly limits: Limits,
+    metrics: Metrics,
+  ) {
+    this.written = metrics.counter('ferry_messages_produced_total', {
+      help: 'Messages written to stations',
+      labelNames: ['station'],
+    });
+    this.duplicates = metrics.counter('ferry_messages_duplicate_total', {
+      help: 'Messages not written again: their msgId was seen within the dedup window',
+      labelNames: ['station'],
+    });
+  }
 
   async produce(station: Station, messages: readonly ProduceMessage[]): Promise<Produced> {
     const bytes = batchBytes(messages);
@@ -70,9 +86,18 @@ export class Producer {
       }
     });
     const outcome = await station.backend.append(batch, station.config.retention);
+    let written = 0;
+    let duplicates = 0;
     outcome.results.forEach((r, i) => {
+      if (r.kind === 'ok') {
+        if (r.duplicate) duplicates++;
+        else written++;
+      }
       results[indexes[i] as number] = resultOf(r);
     });
+    const labels = { station: station.name };
+    if (written > 0) this.written.inc(labels, written);
+    if (duplicates > 0) this.duplicates.inc(labels, duplicates);
     return {
       durability: outcome.durability,
       results: results.map((r) => r ?? errorResult(undefined)),

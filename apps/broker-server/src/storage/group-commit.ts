@@ -9,6 +9,7 @@
  * After a failed fdatasync the page cache can no longer be trusted, so the
  * writer fails for good: it rejects every waiting and later item.
  */
+import { type Histogram, type Labels, type Metrics, noMetrics, secondsSince } from '../metrics.js';
 import { ioError, StorageError } from './errors.js';
 import type { DiskDurability } from './types.js';
 
@@ -38,6 +39,10 @@ export interface GroupCommitOptions {
   /** One flush takes at most this much (one larger item goes alone); unbounded by default. */
   maxFlushBytes?: number;
   now: () => number;
+  /** Where fdatasync times and flush sizes are observed, labelled with `kind`. */
+  metrics?: Metrics;
+  /** What the writer writes, as metrics label it: partition logs or group journals. */
+  kind: 'partition' | 'group';
   /** The error every waiting and later item gets once the writer fails for good; may log it. */
   failed?: (error: StorageError) => StorageError;
 }
@@ -64,12 +69,26 @@ export class GroupCommitWriter<T, R, W> {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private failed: StorageError | undefined;
   private closing: Promise<void> | undefined;
+  private readonly syncSeconds: Histogram;
+  private readonly flushBytes: Histogram;
+  private readonly labels: Labels;
 
   constructor(
     private readonly options: GroupCommitOptions,
     private readonly target: CommitTarget<T, R, W>,
   ) {
     this.lastSyncAt = options.now();
+    const metrics = options.metrics ?? noMetrics;
+    this.labels = { log: options.kind };
+    this.syncSeconds = metrics.histogram('ferry_storage_fsync_seconds', {
+      help: 'Time one fdatasync of a group commit took',
+      labelNames: ['log'],
+    });
+    this.flushBytes = metrics.histogram('ferry_storage_flush_bytes', {
+      help: 'Bytes one group commit wrote',
+      labelNames: ['log'],
+      buckets: [256, 4096, 65_536, 1_048_576, 16_777_216],
+    });
   }
 
   /** Why the writer refuses everything, once it has failed. */
@@ -114,11 +133,13 @@ export class GroupCommitWriter<T, R, W> {
    */
   async syncWritten(): Promise<void> {
     if (!this.dirty) return;
+    const started = performance.now();
     try {
       await this.target.sync();
     } catch (e) {
       throw this.fail(asStorageError(e, `${this.options.name}: fdatasync`));
     }
+    this.syncSeconds.observe(this.labels, secondsSince(started));
     this.dirty = false;
     this.lastSyncAt = this.options.now();
     clearTimeout(this.timer);
@@ -197,6 +218,7 @@ export class GroupCommitWriter<T, R, W> {
   /** One group commit: one write of what was queued, and at most one fdatasync. */
   private async flush(): Promise<void> {
     const bytes = this.take();
+    if (bytes > 0) this.flushBytes.observe(this.labels, bytes);
     try {
       await this.commit(this.inflight);
     } catch (e) {

@@ -8,6 +8,7 @@
  * seq on, and truncates a torn tail of the last one.
  */
 import { dirname, join } from 'node:path';
+import type { Metrics } from '../metrics.js';
 import { ioError, StorageError } from './errors.js';
 import type { FileHandle, FileSystem } from './fs/types.js';
 import { writeFileDurably } from './fs/write-file.js';
@@ -33,6 +34,7 @@ export interface GroupStoreOptions {
   now?: () => number;
   /** Bound on the bytes of ops not yet written; apply beyond it fails with OVERLOADED. */
   maxPendingBytes?: number;
+  metrics?: Metrics;
 }
 
 export const DEFAULT_MAX_PENDING_BYTES = 16 * 1024 * 1024;
@@ -59,6 +61,8 @@ export class FileGroupStore implements GroupStore {
     this.writer = new GroupCommitWriter(
       {
         name: `group ${name}`,
+        kind: 'group',
+        metrics: options.metrics,
         durability: options.durability,
         flushIntervalMs: options.flushIntervalMs,
         maxPendingBytes: options.maxPendingBytes ?? DEFAULT_MAX_PENDING_BYTES,

@@ -3,6 +3,8 @@
  * reads that race retention. Appends go through the shared group-commit
  * writer; opening recovers the segments (partition-recovery.ts).
  */
+
+import type { Metrics } from '../metrics.js';
 import { type BatchHeader, batchSize, writeBatch } from './batch.js';
 import { ioError, StorageError } from './errors.js';
 import type { FileSystem } from './fs/types.js';
@@ -49,6 +51,7 @@ export interface PartitionLogContext {
   options: PartitionLogOptions;
   log: StorageLogger;
   now: () => number;
+  metrics?: Metrics;
 }
 
 export class FilePartitionLog implements PartitionLog {
@@ -72,6 +75,8 @@ export class FilePartitionLog implements PartitionLog {
     this.writer = new GroupCommitWriter(
       {
         name: `partition ${ctx.partition}`,
+        kind: 'partition',
+        metrics: ctx.metrics,
         durability,
         flushIntervalMs,
         maxPendingBytes,

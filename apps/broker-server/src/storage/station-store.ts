@@ -311,6 +311,7 @@ export class FileStationStore extends StationStore {
             options,
             log: ctx.log,
             now: ctx.now,
+            metrics: ctx.metrics,
           }),
         );
       });
@@ -333,6 +334,7 @@ export class FileStationStore extends StationStore {
           flushIntervalMs: config.flushIntervalMs,
           compactAfterBytes: ctx.groupCompactAfterBytes,
           now: ctx.now,
+          metrics: ctx.metrics,
         }),
       );
       const deadLetters = await deadLetterParts(dlsLog, removed);
@@ -367,6 +369,7 @@ export class FileStationStore extends StationStore {
       flushIntervalMs: this.config.flushIntervalMs,
       compactAfterBytes: this.fileCtx.groupCompactAfterBytes,
       now: this.fileCtx.now,
+      metrics: this.fileCtx.metrics,
     });
   }
 

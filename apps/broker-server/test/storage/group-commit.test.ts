@@ -7,6 +7,7 @@ import {
   GroupCommitWriter,
 } from '../../src/storage/group-commit.js';
 import type { DiskDurability } from '../../src/storage/types.js';
+import { RecordingMetrics } from '../support/recording-metrics.js';
 
 const DURABILITIES = ['always', 'interval', 'never'] as const;
 
@@ -64,6 +65,7 @@ function writer(
   return new GroupCommitWriter(
     {
       name: 'test',
+      kind: 'partition',
       durability,
       flushIntervalMs: 60_000,
       maxPendingBytes: Number.POSITIVE_INFINITY,
@@ -249,6 +251,19 @@ describe('group-commit writer', () => {
     release();
     await Promise.all(all);
     expect(state.writes).toEqual([[0], [1], [2, 3], [4], [5]]);
+    await w.close();
+  });
+
+  it('observes each fdatasync and the bytes of each flush through its metrics', async () => {
+    const metrics = new RecordingMetrics();
+    const { state, target } = disk(() => ({ delay: 0, fail: false }));
+    const w = writer('always', target, { metrics, kind: 'group' });
+    await Promise.all([w.submit(1, 10), w.submit(2, 20)]);
+    await w.submit(3, 5);
+    const labels = { log: 'group' };
+    expect(metrics.observations('ferry_storage_fsync_seconds', labels)).toHaveLength(state.syncs);
+    const flushed = metrics.observations('ferry_storage_flush_bytes', labels);
+    expect(flushed.reduce((a, b) => a + b, 0)).toBe(35);
     await w.close();
   });
 

@@ -16,6 +16,7 @@ import type { Logger } from 'pino';
 import type { DeadLetterRecord, Delivery, GroupCursor } from '../../backend/types.js';
 import { deliveredSizeBound, FrameBudget } from '../frame-budget.js';
 import type { Station } from '../stations/station.js';
+import type { OneGroupMetrics } from './group-metrics.js';
 import { type Member, refKey } from './member.js';
 import { PartitionOwners } from './ownership.js';
 
@@ -41,6 +42,7 @@ export class GroupCoordinator {
     readonly settings: GroupSettings,
     private readonly limits: Limits,
     private readonly log: Logger,
+    private readonly metrics: OneGroupMetrics,
   ) {
     if (settings.ordering === 'partition')
       this.owners = new PartitionOwners(station.backend.config.partitions);
@@ -84,6 +86,7 @@ export class GroupCoordinator {
   async ack(member: Member, refs: MessageRef[]): Promise<MessageRef[]> {
     const { held, invalid } = this.take(member, refs);
     invalid.push(...(await this.cursor.ack(held)));
+    this.metrics.settled('ack', held.length);
     this.pump();
     return invalid;
   }
@@ -92,6 +95,7 @@ export class GroupCoordinator {
   async nack(member: Member, refs: MessageRef[], delayMs: number): Promise<MessageRef[]> {
     const { held, invalid } = this.take(member, refs);
     invalid.push(...(await this.cursor.nack(held, delayMs)));
+    this.metrics.settled('nack', held.length);
     this.pump();
     return invalid;
   }
@@ -99,6 +103,7 @@ export class GroupCoordinator {
   async deadLetter(member: Member, refs: MessageRef[], reason: string): Promise<MessageRef[]> {
     const { held, invalid } = this.take(member, refs);
     invalid.push(...(await this.cursor.deadLetter(held, reason)));
+    this.metrics.settled('deadLetter', held.length);
     this.pump();
     return invalid;
   }
@@ -188,6 +193,7 @@ export class GroupCoordinator {
       return delivered(d);
     });
     member.credit -= messages.length;
+    this.metrics.delivered(messages.length);
     if (!member.sink.deliver(messages)) {
       member.blocked = true;
       void member.sink.drained().then(() => {

@@ -16,6 +16,7 @@ import { forgetGroup, saveGroupOverrides } from '../stations/group-overrides.js'
 import type { StationRegistry } from '../stations/registry.js';
 import type { GroupOverrides, Station } from '../stations/station.js';
 import { GroupCoordinator, type GroupSettings } from './coordinator.js';
+import type { GroupMetrics } from './group-metrics.js';
 import { Member } from './member.js';
 
 /** A member in its group, as join returns it. */
@@ -40,6 +41,7 @@ export class GroupRegistry {
     /** Most groups of one station [LIMITS-2]. */
     private readonly maxGroups: number,
     private readonly log: Logger,
+    private readonly metrics: GroupMetrics,
   ) {}
 
   async start(): Promise<void> {
@@ -249,6 +251,7 @@ export class GroupRegistry {
       settings,
       this.limits,
       this.log.child({ station: station.name, group }),
+      this.metrics.of(station.name, group),
     );
     let groups = this.coordinators.get(station.name);
     if (groups === undefined) {
