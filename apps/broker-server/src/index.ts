@@ -12,3 +12,13 @@ export { StorageError } from './storage/errors.js';
 export type { FileHandle, FileSystem, OpenMode } from './storage/fs/types.js';
 export type { StorageLogger } from './storage/logger.js';
 export { MemoryEngine, type MemoryEngineOptions } from './storage/memory-engine.js';
+/** The embedded engines' own parts, below the backend interface (fault tests drive them). */
+export type { StationStore } from './storage/station-store.js';
+export type {
+  DedupEntry,
+  DiskDurability,
+  GroupOp,
+  GroupPartitionState,
+  GroupStore,
+  PartitionLog,
+} from './storage/types.js';

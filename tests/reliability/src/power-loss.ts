@@ -84,7 +84,7 @@ async function inspect(
   }
   for (const [id, place] of history.acked) {
     if (visible.get(at(place)) !== id) findings.lost.add(id);
-    const entry = station.dedupLookup(id, Date.now());
+    const entry = station.dedup.lookup(id, Date.now());
     if (entry === undefined || at(entry) !== at(place)) findings.dedupMissing.add(id);
   }
   for (const place of history.settled) {
