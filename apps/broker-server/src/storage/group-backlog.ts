@@ -26,6 +26,11 @@ export interface Picked extends Pending {
   record: StoredRecord;
 }
 
+export interface Exhausted {
+  maxDeliveries: number;
+  take(ref: MessageRef, deliveries: number): void;
+}
+
 interface Due extends Pending {
   notBefore: number;
 }
@@ -49,6 +54,11 @@ export class Backlog {
     private readonly maxReadBytes: number,
     /** Whether a message is in flight (never picked twice). */
     private readonly inFlight: (key: string) => boolean,
+    /**
+     * Where a message goes that was delivered maxDeliveries times and is neither done nor in
+     * flight: its last delivery ended with the cursor that made it (a restart). [CONS-9]
+     */
+    private readonly exhausted?: Exhausted,
   ) {
     this.readPos = partitions.map((_, p) => store.state(p)?.cursor ?? 0);
   }
@@ -154,7 +164,10 @@ export class Backlog {
           state.done.has(record.offset) ||
           this.inFlight(key) ||
           this.due.has(key);
-        if (!skip) {
+        const deliveries = skip ? 0 : (state.deliveries.get(record.offset) ?? 0);
+        if (this.exhausted !== undefined && deliveries >= this.exhausted.maxDeliveries) {
+          this.exhausted.take({ partition: p, offset: record.offset }, deliveries);
+        } else if (!skip) {
           const until = state.delayedUntil.get(record.offset);
           if (until !== undefined && until > now) {
             this.due.set(key, { partition: p, offset: record.offset, notBefore: until });

@@ -44,7 +44,7 @@ export class EmbeddedGroupCursor implements GroupCursor {
   private readonly backlog: Backlog;
   private readonly listeners: ((expired: MessageRef[]) => void)[] = [];
   private readonly sweeper: ReturnType<typeof setInterval>;
-  private closed = false;
+  private isClosed = false;
 
   constructor(
     private readonly parts: EmbeddedCursorParts,
@@ -52,8 +52,16 @@ export class EmbeddedGroupCursor implements GroupCursor {
   ) {
     const { start: _, ...rest } = options;
     this.options = rest;
-    this.backlog = new Backlog(parts.partitions, parts.store, parts.maxReadBytes, (key) =>
-      this.inFlight.has(key),
+    this.backlog = new Backlog(
+      parts.partitions,
+      parts.store,
+      parts.maxReadBytes,
+      (key) => this.inFlight.has(key),
+      {
+        maxDeliveries: options.maxDeliveries,
+        take: (ref, count) =>
+          this.deadLetterLater({ ...ref, deadline: 0, count }, ENDED_IN_FLIGHT_REASON),
+      },
     );
     // It also wakes the group for delays that passed and records that became readable
     // after their append resolved.
@@ -70,7 +78,13 @@ export class EmbeddedGroupCursor implements GroupCursor {
     this.listeners.push(listener);
   }
 
+  /** Set once closed: it hands out nothing more. */
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
   async fetch(max: number, options: FetchOptions): Promise<Delivery[]> {
+    if (this.isClosed) return [];
     const picked = await this.backlog.take(max, options.admit, options.accepts);
     if (picked.length === 0) return [];
     try {
@@ -164,13 +178,8 @@ export class EmbeddedGroupCursor implements GroupCursor {
     return this.parts.store.state(partition)?.cursor;
   }
 
-  /** The lowest cursor, without waiting: what ack-based retention of the station reads. */
-  cursorNow(partition: number): number | undefined {
-    return this.parts.store.state(partition)?.cursor;
-  }
-
   async close(): Promise<void> {
-    this.closed = true;
+    this.isClosed = true;
     clearInterval(this.sweeper);
     this.inFlight.clear();
     this.listeners.length = 0;
@@ -221,7 +230,7 @@ export class EmbeddedGroupCursor implements GroupCursor {
   /** Dead-letters in the background; on failure the message stays deliverable. */
   private deadLetterLater(f: Flight, reason: string): void {
     void this.deadLetterOne(f, reason).catch((err: unknown) => {
-      if (this.closed) return;
+      if (this.isClosed) return;
       this.parts.log.error(
         { err, group: this.name, key: refKey(f.partition, f.offset) },
         'dead-lettering failed; will redeliver',

@@ -89,6 +89,8 @@ async function deadLetterParts(log: PartitionLog, removed: GroupStore): Promise<
 /** A station of the embedded engines: the backend interface, and the parts it is built of. */
 export abstract class StationStore implements StationBackend {
   protected readonly groupStores = new Map<string, Promise<GroupStore>>();
+  /** The group stores once open: what ack-based retention reads, without waiting. */
+  private readonly openedGroups = new Map<string, GroupStore>();
   private readonly cursors = new Map<string, EmbeddedGroupCursor>();
   private readonly appendTarget: AppendTarget;
   readonly config: StationStoreConfig;
@@ -172,6 +174,12 @@ export abstract class StationStore implements StationBackend {
     if (store === undefined) {
       store = this.openGroupStore(name);
       this.groupStores.set(name, store);
+      store.then(
+        (opened) => {
+          if (this.groupStores.get(name) === store) this.openedGroups.set(name, opened);
+        },
+        () => undefined,
+      );
       // A failed open is not cached, so a later call can retry.
       store.catch(() => this.groupStores.delete(name));
     }
@@ -185,7 +193,7 @@ export abstract class StationStore implements StationBackend {
   /** A new group starts at the requested position; an existing one keeps its state. [CONS-1] */
   async openGroup(name: string, options: GroupCursorOptions): Promise<GroupCursor> {
     const open = this.cursors.get(name);
-    if (open !== undefined) return open;
+    if (open !== undefined && !open.closed) return open;
     const store = await this.group(name);
     const ops: GroupOp[] = [];
     for (let p = 0; p < this.partitions.length; p++) {
@@ -198,7 +206,7 @@ export abstract class StationStore implements StationBackend {
     }
     await store.apply(ops);
     const raced = this.cursors.get(name);
-    if (raced !== undefined) return raced;
+    if (raced !== undefined && !raced.closed) return raced;
     const cursor = new EmbeddedGroupCursor(
       {
         store,
@@ -219,6 +227,7 @@ export abstract class StationStore implements StationBackend {
     const store = this.groupStores.get(name);
     if (store === undefined) return;
     this.groupStores.delete(name);
+    this.openedGroups.delete(name);
     await (await store.catch(() => undefined))?.close();
     await this.removeGroup(name);
   }
@@ -240,11 +249,14 @@ export abstract class StationStore implements StationBackend {
     ]);
   }
 
-  /** The lowest cursor of the groups in `partition`; undefined without groups. */
+  /**
+   * The lowest cursor of every group in `partition`, open cursors or not (a group found on disk
+   * keeps what it has not done before anyone subscribes); undefined without groups.
+   */
   private lowestCursor(partition: number): number | undefined {
     let lowest: number | undefined;
-    for (const cursor of this.cursors.values()) {
-      const at = cursor.cursorNow(partition);
+    for (const store of this.openedGroups.values()) {
+      const at = store.state(partition)?.cursor;
       if (at !== undefined && (lowest === undefined || at < lowest)) lowest = at;
     }
     return lowest;
