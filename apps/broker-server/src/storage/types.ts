@@ -38,10 +38,11 @@ export interface AppendResult {
   durability: Durability;
 }
 
+/** How much one read returns; with both at least 1, one record is returned if any is readable. */
 export interface ReadOptions {
-  /** Most records returned (at least one is returned if any is readable). */
+  /** Most records returned. */
   maxRecords: number;
-  /** Stop adding records once this many payload bytes were collected (at least one record is returned). */
+  /** Stop adding records once this many payload bytes were collected. */
   maxBytes: number;
 }
 
