@@ -9,7 +9,13 @@
  * timeouts, delays, max deliveries), dedup, metadata and dead letters. Membership, credit and
  * fan-out stay in the broker above it.
  */
-import type { DeadLetterEntry, Durability, MessageRef, StartPosition } from '@ferry/protocol';
+import type {
+  DeadLetterEntry,
+  DeliveredMessage,
+  Durability,
+  MessageRef,
+  StartPosition,
+} from '@ferry/protocol';
 import type {
   AppendRecord,
   PartitionBounds,
@@ -92,13 +98,12 @@ export interface GroupCursorOptions {
   deadLetterEnabled: () => boolean;
 }
 
-/** A message handed out by a group cursor, in flight until settled or its ack timeout. */
-export interface Delivery {
-  partition: number;
-  record: StoredRecord;
-  /** Deliveries so far, this one included. */
-  deliveryCount: number;
-}
+/**
+ * A message handed out by a group cursor, in flight until settled or its ack timeout: the
+ * stored record with its partition and its deliveries so far, this one included. It has the
+ * shape a member receives, so nothing is copied on the way.
+ */
+export type Delivery = DeliveredMessage;
 
 export interface FetchOptions {
   /** Asked for each message in turn; the fetch ends before the first it refuses (one always goes). */

@@ -45,6 +45,8 @@ export class Backlog {
   private readonly due = new Map<string, Due>();
   /** Next offset to read from the log, per partition; starts at the durable cursor. */
   private readonly readPos: number[];
+  /** Per partition, the end of the offsets delivered before the backlog was made. */
+  private readonly deliveredBefore: number[];
   private firstPartition = 0;
 
   constructor(
@@ -61,6 +63,12 @@ export class Backlog {
     private readonly exhausted?: Exhausted,
   ) {
     this.readPos = partitions.map((_, p) => store.state(p)?.cursor ?? 0);
+    // Only deliveries made before this backlog existed can have ended unsettled.
+    this.deliveredBefore = partitions.map((_, p) => {
+      let end = 0;
+      for (const offset of store.state(p)?.deliveries.keys() ?? []) end = Math.max(end, offset + 1);
+      return end;
+    });
   }
 
   has(key: string): boolean {
@@ -164,7 +172,10 @@ export class Backlog {
           state.done.has(record.offset) ||
           this.inFlight(key) ||
           this.due.has(key);
-        const deliveries = skip ? 0 : (state.deliveries.get(record.offset) ?? 0);
+        const deliveries =
+          skip || record.offset >= (this.deliveredBefore[p] ?? 0)
+            ? 0
+            : (state.deliveries.get(record.offset) ?? 0);
         if (this.exhausted !== undefined && deliveries >= this.exhausted.maxDeliveries) {
           this.exhausted.take({ partition: p, offset: record.offset }, deliveries);
         } else if (!skip) {

@@ -89,11 +89,11 @@ export class EmbeddedGroupCursor implements GroupCursor {
     if (picked.length === 0) return [];
     try {
       // Journaled before it is handed out, so delivery counts survive a restart. [CONS-6]
-      await this.parts.store.apply(
-        picked
-          .filter((x) => x.resent === undefined)
-          .map((x): GroupOp => ({ op: 'deliver', partition: x.partition, offset: x.offset })),
-      );
+      const delivered: GroupOp[] = [];
+      for (const x of picked)
+        if (x.resent === undefined)
+          delivered.push({ op: 'deliver', partition: x.partition, offset: x.offset });
+      await this.parts.store.apply(delivered);
     } catch (err) {
       for (const x of picked) this.backlog.add(x, 0);
       throw err;
@@ -105,15 +105,31 @@ export class EmbeddedGroupCursor implements GroupCursor {
       const flight: Flight = { partition: x.partition, offset: x.offset, deadline, count };
       if (x.resent !== undefined) flight.resent = x.resent;
       this.inFlight.set(refKey(x.partition, x.offset), flight);
-      return { partition: x.partition, record: x.record, deliveryCount: count };
+      const { record } = x;
+      const d: Delivery = {
+        partition: x.partition,
+        offset: record.offset,
+        timestamp: record.timestamp,
+        deliveryCount: count,
+        payload: record.payload,
+      };
+      if (record.headers !== undefined) d.headers = record.headers;
+      if (record.key !== undefined) d.key = record.key;
+      if (record.msgId !== undefined) d.msgId = record.msgId;
+      return d;
     });
   }
 
   async ack(refs: MessageRef[]): Promise<MessageRef[]> {
     const { flights, invalid } = this.take(refs);
-    const resent = flights.flatMap((f) => (f.resent === undefined ? [] : [f.resent.id]));
+    const done: GroupOp[] = [];
+    const resent: number[] = [];
+    for (const f of flights) {
+      if (f.resent === undefined) done.push(doneOp(f));
+      else resent.push(f.resent.id);
+    }
     try {
-      await this.parts.store.apply(flights.filter((f) => f.resent === undefined).map(doneOp));
+      await this.parts.store.apply(done);
       if (resent.length > 0) await this.parts.deadLetters.remove(resent);
     } catch (err) {
       for (const f of flights) this.backlog.add(f, 0);

@@ -155,7 +155,10 @@ export class FileGroupStore implements GroupStore {
       !this.checkpointing && this.journalBytes >= this.options.compactAfterBytes
         ? encodeCheckpoint(this.seq + 1, this.groupState)
         : undefined;
-    const record = encodeOps(batch.flat());
+    // A loop rather than flat(), which is several times slower on this hot path.
+    const tuples: OpTuple[] = [];
+    for (const ops of batch) for (const op of ops) tuples.push(op);
+    const record = encodeOps(tuples);
     try {
       await this.journal.write(record, this.journalBytes);
     } catch (e) {

@@ -108,9 +108,9 @@ export function group(overrides: Partial<GroupCursorOptions> = {}): GroupCursorO
 
 export const refOf = (d: Delivery): MessageRef => ({
   partition: d.partition,
-  offset: d.record.offset,
+  offset: d.offset,
 });
-export const offsets = (ds: Delivery[]) => ds.map((d) => d.record.offset);
+export const offsets = (ds: Delivery[]) => ds.map((d) => d.offset);
 export const at = (partition: number, offset: number): MessageRef => ({ partition, offset });
 
 /** Polls `probe` until it gives something other than undefined; fails past the deadline. */

@@ -66,7 +66,7 @@ export function groupFetchContract(fx: Fixture): void {
       expect(byPartition(got, 0)).toEqual([0, 1, 2]);
       expect(byPartition(got, 1)).toEqual([0, 1]);
       expect(got.map((d) => d.deliveryCount)).toEqual([1, 1, 1, 1, 1]);
-      const payloads = got.map((d) => `${d.partition}:${text(d.record.payload)}`).sort();
+      const payloads = got.map((d) => `${d.partition}:${text(d.payload)}`).sort();
       expect(payloads).toEqual(['0:0a', '0:0b', '0:0c', '1:1a', '1:1b']);
     });
 
@@ -96,9 +96,9 @@ export function groupFetchContract(fx: Fixture): void {
       await put(station, 1, ['c']);
       const cursor = await station.openGroup('billing', group());
       const only1 = await cursor.fetch(100, { ...everything, accepts: (p) => p === 1 });
-      expect(only1.map((d) => [d.partition, d.record.offset])).toEqual([[1, 0]]);
+      expect(only1.map((d) => [d.partition, d.offset])).toEqual([[1, 0]]);
       const rest = await cursor.fetch(100, everything);
-      expect(rest.map((d) => [d.partition, d.record.offset])).toEqual([
+      expect(rest.map((d) => [d.partition, d.offset])).toEqual([
         [0, 0],
         [0, 1],
       ]);

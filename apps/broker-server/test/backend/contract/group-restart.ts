@@ -21,7 +21,7 @@ export function groupRestartContract(fx: Fixture): void {
       const again = await station.openGroup('billing', group({ start: { kind: 'latest' } }));
       expect(await again.cursor(0)).toBe(2);
       const got = await again.fetch(100, everything);
-      expect(got.map((d) => [d.record.offset, d.deliveryCount])).toEqual([
+      expect(got.map((d) => [d.offset, d.deliveryCount])).toEqual([
         [2, 3],
         [4, 1],
       ]);
@@ -45,7 +45,7 @@ export function groupRestartContract(fx: Fixture): void {
         return offsets(fetched).includes(0) ? fetched : undefined;
       });
       expect(Date.now() - nackedBefore).toBeGreaterThanOrEqual(delayMs);
-      expect(got.find((d) => d.record.offset === 0)?.deliveryCount).toBe(2);
+      expect(got.find((d) => d.offset === 0)?.deliveryCount).toBe(2);
     });
 
     it('[CONS-9] a message delivered maxDeliveries times is not delivered again after a reopen', async () => {
@@ -103,7 +103,7 @@ export function groupRestartContract(fx: Fixture): void {
       expect(kept).toEqual(entry);
       again.resend([kept as DeadLetterRecord]);
       const resent = await again.fetch(100, everything);
-      expect(resent.map((d) => [d.record.offset, d.deliveryCount])).toEqual([[0, 1]]);
+      expect(resent.map((d) => [d.offset, d.deliveryCount])).toEqual([[0, 1]]);
     });
 
     it('a deleted group stays deleted', async () => {

@@ -54,7 +54,7 @@ export function groupSettleContract(fx: Fixture): void {
       await cursor.fetch(2, everything);
       expect(await cursor.nack([at(0, 1)], 0)).toEqual([]);
       const next = await cursor.fetch(2, everything);
-      expect(next.map((d) => [d.record.offset, d.deliveryCount])).toEqual([
+      expect(next.map((d) => [d.offset, d.deliveryCount])).toEqual([
         [1, 2],
         [2, 1],
       ]);
@@ -71,7 +71,7 @@ export function groupSettleContract(fx: Fixture): void {
       expect(offsets(await cursor.fetch(100, everything))).toEqual([1, 2]);
       const again = await fetchSoon(cursor);
       expect(Date.now() - nackedBefore).toBeGreaterThanOrEqual(delayMs);
-      expect(again.map((d) => [d.record.offset, d.deliveryCount])).toEqual([
+      expect(again.map((d) => [d.offset, d.deliveryCount])).toEqual([
         [0, (first?.deliveryCount ?? 0) + 1],
       ]);
     });
@@ -87,7 +87,7 @@ export function groupSettleContract(fx: Fixture): void {
       // The expired delivery is no longer in flight: too late to settle it.
       expect(await cursor.ack([at(0, 0)])).toEqual([at(0, 0)]);
       const again = await cursor.fetch(1, everything);
-      expect(again.map((d) => [d.record.offset, d.deliveryCount])).toEqual([[0, 2]]);
+      expect(again.map((d) => [d.offset, d.deliveryCount])).toEqual([[0, 2]]);
     });
 
     it('counts give what is in flight, not yet delivered, and resent', async () => {
@@ -135,7 +135,7 @@ export function groupSettleContract(fx: Fixture): void {
       const again = await station.openGroup('billing', group({ ackTimeoutMs: 50 }));
       // What was in flight when it closed is delivered again, counted on.
       const got = await fetchSoon(again);
-      expect(got.map((d) => [d.record.offset, d.deliveryCount])).toEqual([
+      expect(got.map((d) => [d.offset, d.deliveryCount])).toEqual([
         [0, 2],
         [1, 1],
         [2, 1],
