@@ -12,7 +12,12 @@ import {
   type ProduceResult,
   utf8Length,
 } from '@ferry/protocol';
-import type { AppendedRecord, AppendRecord, PartitionedRecord } from '../backend/types.js';
+import type {
+  AppendedRecord,
+  AppendOutcome,
+  AppendRecord,
+  PartitionedRecord,
+} from '../backend/types.js';
 import type { Counter, Metrics } from '../metrics.js';
 import { BrokerError } from './errors.js';
 import type { Station } from './stations/station.js';
@@ -28,9 +33,9 @@ function errorResult(e: unknown): ProduceResult {
   return { kind: 'error', code: 'INTERNAL', message: 'the message could not be stored' };
 }
 
+/** An appended record's result as the wire has it: an ok one is already in that shape. */
 function resultOf(r: AppendedRecord): ProduceResult {
-  if (r.kind === 'error') return errorResult(r.error);
-  return { kind: 'ok', partition: r.partition, offset: r.offset, duplicate: r.duplicate };
+  return r.kind === 'error' ? errorResult(r.error) : r;
 }
 
 /** Payload, header and key bytes together, as maxBatchBytes counts them. */
@@ -69,9 +74,9 @@ export class Producer {
         `${bytes} bytes is over maxBatchBytes ${this.limits.maxBatchBytes}`,
       );
     }
-    const results: (ProduceResult | undefined)[] = new Array(messages.length);
     const batch: PartitionedRecord[] = [];
-    const indexes: number[] = [];
+    // Messages refused before the append (a partition that does not exist), by index.
+    let refused: Map<number, ProduceResult> | undefined;
     messages.forEach((m, index) => {
       try {
         const partition = station.partitioner.choose(m.partition, m.key);
@@ -80,27 +85,35 @@ export class Producer {
         if (m.key !== undefined) record.key = m.key;
         if (m.msgId !== undefined) record.msgId = m.msgId;
         batch.push({ partition, record });
-        indexes.push(index);
       } catch (e) {
-        results[index] = errorResult(e);
+        refused ??= new Map();
+        refused.set(index, errorResult(e));
       }
     });
     const outcome = await station.backend.append(batch, station.config.retention);
     let written = 0;
     let duplicates = 0;
-    outcome.results.forEach((r, i) => {
-      if (r.kind === 'ok') {
-        if (r.duplicate) duplicates++;
-        else written++;
-      }
-      results[indexes[i] as number] = resultOf(r);
-    });
+    for (const r of outcome.results) {
+      if (r.kind !== 'ok') continue;
+      if (r.duplicate) duplicates++;
+      else written++;
+    }
+    const results = refused === undefined ? outcome.results.map(resultOf) : merge(outcome, refused);
     const labels = { station: station.name };
     if (written > 0) this.written.inc(labels, written);
     if (duplicates > 0) this.duplicates.inc(labels, duplicates);
-    return {
-      durability: outcome.durability,
-      results: results.map((r) => r ?? errorResult(undefined)),
-    };
+    return { durability: outcome.durability, results };
   }
+}
+
+/** The append's results with the refused messages back at their places. */
+function merge(outcome: AppendOutcome, refused: Map<number, ProduceResult>): ProduceResult[] {
+  const results: ProduceResult[] = [];
+  let next = 0;
+  for (let i = 0; i < outcome.results.length + refused.size; i++) {
+    const own = refused.get(i);
+    const appended = own === undefined ? outcome.results[next++] : undefined;
+    results.push(own ?? (appended === undefined ? errorResult(undefined) : resultOf(appended)));
+  }
+  return results;
 }

@@ -9,11 +9,6 @@ import type { DedupIndex } from './dedup.js';
 import { StorageError } from './errors.js';
 import type { AppendRecord, DedupEntry, PartitionLog, RetentionPolicy } from './types.js';
 
-interface Pending {
-  index: number;
-  record: AppendRecord;
-}
-
 const duplicateOf = (entry: DedupEntry): AppendedRecord => ({
   kind: 'ok',
   partition: entry.partition,
@@ -37,7 +32,8 @@ export async function appendWithDedup(
   retention: RetentionPolicy | undefined,
 ): Promise<AppendOutcome> {
   const results: (AppendedRecord | undefined)[] = new Array(records.length);
-  const byPartition = new Map<number, Pending[]>();
+  // Indexes into `records`, per partition: numbers, so a batch allocates nothing per message here.
+  const byPartition = new Map<number, number[]>();
   const waits: Promise<void>[] = [];
   const firstInBatch = new Map<string, number>();
   const followers: [index: number, first: number][] = [];
@@ -81,8 +77,8 @@ export async function appendWithDedup(
       target.writing.set(msgId, new Promise((resolve) => settle.set(msgId, resolve)));
     }
     const list = byPartition.get(partition);
-    if (list === undefined) byPartition.set(partition, [{ index, record }]);
-    else list.push({ index, record });
+    if (list === undefined) byPartition.set(partition, [index]);
+    else list.push(index);
   });
 
   try {
@@ -90,20 +86,20 @@ export async function appendWithDedup(
       [...byPartition].map(async ([partition, list]) => {
         try {
           const log = target.partition(partition);
-          const { baseOffset, timestamp, durability } = await log.append(
-            list.map((p) => p.record),
-            retention,
-          );
+          const batch: AppendRecord[] = list.map((i) => (records[i] as PartitionedRecord).record);
+          const { baseOffset, timestamp, durability } = await log.append(batch, retention);
           applied.durability = durability;
-          list.forEach(({ index, record }, i) => {
-            const entry: DedupEntry = { partition, offset: baseOffset + i, timestamp };
-            results[index] = { kind: 'ok', partition, offset: entry.offset, duplicate: false };
-            if (record.msgId === undefined) return;
-            target.dedup.remember(record.msgId, entry, target.now());
-            settle.get(record.msgId)?.(entry);
+          list.forEach((index, i) => {
+            const offset = baseOffset + i;
+            results[index] = { kind: 'ok', partition, offset, duplicate: false };
+            const { msgId } = batch[i] as AppendRecord;
+            if (msgId === undefined) return;
+            const entry: DedupEntry = { partition, offset, timestamp };
+            target.dedup.remember(msgId, entry, target.now());
+            settle.get(msgId)?.(entry);
           });
         } catch (error) {
-          for (const { index } of list) results[index] = { kind: 'error', error };
+          for (const index of list) results[index] = { kind: 'error', error };
         }
       }),
     );
