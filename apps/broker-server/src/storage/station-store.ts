@@ -310,36 +310,21 @@ export class FileStationStore extends StationStore {
       opened.push(part);
       return part;
     };
+    const { fs, log, now, metrics } = ctx;
+    // The station's partitions and its dead-letter log are logs of one kind, opened alike.
+    const openLog = (logDir: string, partition: number) =>
+      FilePartitionLog.open({ fs, dir: logDir, partition, options, log, now, metrics });
     let store: FileStationStore | undefined;
     try {
       const partitions: PartitionLog[] = new Array(config.partitions);
       // Opening is a chain of small I/O round trips: overlapping partitions keeps the disk busy.
       await forEachLimited(config.partitions, OPEN_CONCURRENCY, async (p) => {
-        partitions[p] = keep(
-          await FilePartitionLog.open({
-            fs: ctx.fs,
-            dir: at.partition(p),
-            partition: p,
-            options,
-            log: ctx.log,
-            now: ctx.now,
-            metrics: ctx.metrics,
-          }),
-        );
+        partitions[p] = keep(await openLog(at.partition(p), p));
       });
       await ctx.fs.syncDir(at.partitions);
       const dedup = keep(new DedupIndex(ctx.dedup, config.dedupWindowMs));
       await dedup.rebuild(partitions, ctx.now());
-      const dlsLog = keep(
-        await FilePartitionLog.open({
-          fs: ctx.fs,
-          dir: at.deadLetterLog,
-          partition: 0,
-          options,
-          log: ctx.log,
-          now: ctx.now,
-        }),
-      );
+      const dlsLog = keep(await openLog(at.deadLetterLog, 0));
       const removed = keep(
         await FileGroupStore.open(ctx.fs, at.deadLetterRemovals, 'removed', {
           durability: diskDurability(config.durability),
