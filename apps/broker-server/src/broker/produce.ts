@@ -12,12 +12,7 @@ import {
   type ProduceResult,
   utf8Length,
 } from '@ferry/protocol';
-import type {
-  AppendedRecord,
-  AppendOutcome,
-  AppendRecord,
-  PartitionedRecord,
-} from '../backend/types.js';
+import type { AppendedRecord, AppendOutcome, AppendRecord } from '../backend/types.js';
 import type { Counter, Metrics } from '../metrics.js';
 import { BrokerError } from './errors.js';
 import type { Station } from './stations/station.js';
@@ -74,23 +69,21 @@ export class Producer {
         `${bytes} bytes is over maxBatchBytes ${this.limits.maxBatchBytes}`,
       );
     }
-    const batch: PartitionedRecord[] = [];
+    const partitions: number[] = [];
     // Messages refused before the append (a partition that does not exist), by index.
     let refused: Map<number, ProduceResult> | undefined;
     messages.forEach((m, index) => {
       try {
-        const partition = station.partitioner.choose(m.partition, m.key);
-        const record: AppendRecord = { payload: m.payload };
-        if (m.headers !== undefined) record.headers = m.headers;
-        if (m.key !== undefined) record.key = m.key;
-        if (m.msgId !== undefined) record.msgId = m.msgId;
-        batch.push({ partition, record });
+        partitions.push(station.partitioner.choose(m.partition, m.key));
       } catch (e) {
         refused ??= new Map();
         refused.set(index, errorResult(e));
       }
     });
-    const outcome = await station.backend.append(batch, station.config.retention);
+    // A message is a record as it is (payload, headers, key, msgId): nothing is copied per message.
+    const records: readonly AppendRecord[] =
+      refused === undefined ? messages : messages.filter((_, i) => !refused?.has(i));
+    const outcome = await station.backend.append({ records, partitions }, station.config.retention);
     let written = 0;
     let duplicates = 0;
     for (const r of outcome.results) {

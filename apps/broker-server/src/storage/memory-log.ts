@@ -94,7 +94,10 @@ export class MemoryPartitionLog implements PartitionLog {
     private readonly memory?: StationMemory,
   ) {}
 
-  async append(records: AppendRecord[], retention: RetentionPolicy = {}): Promise<AppendResult> {
+  async append(
+    records: readonly AppendRecord[],
+    retention: RetentionPolicy = {},
+  ): Promise<AppendResult> {
     if (this.closed) throw new StorageError('SHUTTING_DOWN', 'the partition log is closed');
     if (records.length === 0)
       throw new StorageError('INVALID_FIELD', 'an append needs at least one record');
@@ -283,7 +286,7 @@ export class MemoryPartitionLog implements PartitionLog {
   }
 
   private store(
-    records: AppendRecord[],
+    records: readonly AppendRecord[],
     size: number,
     baseOffset: number,
     timestamp: number,

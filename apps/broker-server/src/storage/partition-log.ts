@@ -24,12 +24,13 @@ import type {
   RetentionPolicy,
   StoredRecord,
 } from './types.js';
+import { writeBuffers } from './write-buffers.js';
 
 /** One flush writes at most this much (plus one oversized append), bounding latency and memory. */
 const MAX_FLUSH_BYTES = 16 * 1024 * 1024;
 
 interface PendingAppend {
-  records: AppendRecord[];
+  records: readonly AppendRecord[];
   size: number;
   retention: RetentionPolicy | undefined;
 }
@@ -38,7 +39,9 @@ interface PendingAppend {
 interface Flushed {
   segment: Segment;
   start: number;
+  /** The bytes written: the start of `slab`, which goes back to the write buffers once acknowledged. */
   buf: Uint8Array;
+  slab: Uint8Array;
   headers: BatchHeader[];
   timestamp: number;
 }
@@ -112,7 +115,7 @@ export class FilePartitionLog implements PartitionLog {
     return { first: this.front.first, next: active.nextOffset, bytes: this.front.bytes() };
   }
 
-  append(records: AppendRecord[], retention?: RetentionPolicy): Promise<AppendResult> {
+  append(records: readonly AppendRecord[], retention?: RetentionPolicy): Promise<AppendResult> {
     let size: number;
     try {
       if (records.length === 0)
@@ -226,8 +229,10 @@ export class FilePartitionLog implements PartitionLog {
         : ioError(`partition ${this.partition}: rolling a segment`, e);
     }
     const timestamp = Math.max(this.ctx.now(), this.lastTimestamp);
-    const buf = new Uint8Array(batch.reduce((sum, p) => sum + p.size, 0));
-    const view = new DataView(buf.buffer);
+    const size = batch.reduce((sum, p) => sum + p.size, 0);
+    const slab = writeBuffers.take(size);
+    const buf = slab.subarray(0, size);
+    const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     const start = segment.size;
     const headers: BatchHeader[] = [];
     let offset = segment.nextOffset;
@@ -243,13 +248,13 @@ export class FilePartitionLog implements PartitionLog {
       await this.undoWrite(segment, start);
       throw e;
     }
-    return { segment, start, buf, headers, timestamp };
+    return { segment, start, buf, slab, headers, timestamp };
   }
 
   /** Makes a written (and, as configured, synced) flush readable, and retains on append. */
   private async acknowledge(
     batch: readonly PendingAppend[],
-    { segment, start, buf, headers, timestamp }: Flushed,
+    { segment, start, buf, slab, headers, timestamp }: Flushed,
   ): Promise<AppendResult[]> {
     let position = start;
     for (const header of headers) {
@@ -258,6 +263,8 @@ export class FilePartitionLog implements PartitionLog {
     }
     this.lastTimestamp = timestamp;
     this.front.written(segment, buf, start);
+    // Nothing reads the bytes any more (a failed flush keeps its buffer: it is simply dropped).
+    writeBuffers.give(slab);
     await this.retainOnAppend(batch);
     const { durability } = this.ctx.options;
     return headers.map((h) => ({ baseOffset: h.baseOffset, timestamp, durability }));

@@ -4,7 +4,7 @@
  * offset and is not written again. [PROD-3]
  */
 import type { Durability } from '@ferry/protocol';
-import type { AppendedRecord, AppendOutcome, PartitionedRecord } from '../backend/types.js';
+import type { AppendBatch, AppendedRecord, AppendOutcome } from '../backend/types.js';
 import type { DedupIndex } from './dedup.js';
 import { StorageError } from './errors.js';
 import type { AppendRecord, DedupEntry, PartitionLog, RetentionPolicy } from './types.js';
@@ -28,9 +28,14 @@ export interface AppendTarget {
 
 export async function appendWithDedup(
   target: AppendTarget,
-  records: PartitionedRecord[],
+  { records, partitions }: AppendBatch,
   retention: RetentionPolicy | undefined,
 ): Promise<AppendOutcome> {
+  if (partitions.length !== records.length)
+    throw new StorageError(
+      'INTERNAL',
+      `${records.length} records with ${partitions.length} partitions`,
+    );
   const results: (AppendedRecord | undefined)[] = new Array(records.length);
   // Indexes into `records`, per partition: numbers, so a batch allocates nothing per message here.
   const byPartition = new Map<number, number[]>();
@@ -42,8 +47,8 @@ export async function appendWithDedup(
   // What storage did; the station's setting when nothing was appended (duplicates, errors).
   const applied: { durability?: Durability } = {};
 
-  records.forEach(({ partition, record }, index) => {
-    const { msgId } = record;
+  records.forEach(({ msgId }, index) => {
+    const partition = partitions[index] as number;
     if (msgId !== undefined) {
       const original = target.dedup.lookup(msgId, now);
       if (original !== undefined) {
@@ -86,7 +91,9 @@ export async function appendWithDedup(
       [...byPartition].map(async ([partition, list]) => {
         try {
           const log = target.partition(partition);
-          const batch: AppendRecord[] = list.map((i) => (records[i] as PartitionedRecord).record);
+          // All of them, in order (one partition, no duplicates): as given, without a copy.
+          const batch =
+            list.length === records.length ? records : list.map((i) => records[i] as AppendRecord);
           const { baseOffset, timestamp, durability } = await log.append(batch, retention);
           applied.durability = durability;
           list.forEach((index, i) => {

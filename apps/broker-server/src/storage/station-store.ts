@@ -3,11 +3,11 @@ import { join } from 'node:path';
 import { checkName } from '../backend/names.js';
 import { startOffset } from '../backend/start-position.js';
 import type {
+  AppendBatch,
   AppendOutcome,
   DeadLetterStore,
   GroupCursor,
   GroupCursorOptions,
-  PartitionedRecord,
   StationBackend,
 } from '../backend/types.js';
 import type { Metrics } from '../metrics.js';
@@ -133,8 +133,8 @@ export abstract class StationStore implements StationBackend {
     return log;
   }
 
-  append(records: PartitionedRecord[], retention?: RetentionPolicy): Promise<AppendOutcome> {
-    return appendWithDedup(this.appendTarget, records, retention);
+  append(batch: AppendBatch, retention?: RetentionPolicy): Promise<AppendOutcome> {
+    return appendWithDedup(this.appendTarget, batch, retention);
   }
 
   read(partition: number, offset: number, options: ReadOptions): Promise<StoredRecord[]> {

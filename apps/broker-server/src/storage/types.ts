@@ -82,7 +82,7 @@ export interface PartitionLog {
    * The maxMessages and maxBytes of `retention` apply as part of the append: once it
    * resolves, the first offset has moved as they say [LIMITS-8].
    */
-  append(records: AppendRecord[], retention?: RetentionPolicy): Promise<AppendResult>;
+  append(records: readonly AppendRecord[], retention?: RetentionPolicy): Promise<AppendResult>;
   /** Records from `offset` on that are durable; empty at the end of the log. */
   read(offset: number, options: ReadOptions): Promise<StoredRecord[]>;
   /** The first offset whose timestamp is at or after `timestamp` (the next offset if none). */

@@ -1,6 +1,6 @@
 /** Appends, reads, bounds and retention of a station's partitions. */
 import { describe, expect, it } from 'vitest';
-import { at, bytes, everything, type Fixture, group, put, readAll } from './fixture.js';
+import { at, batch, bytes, everything, type Fixture, group, put, readAll } from './fixture.js';
 
 export function appendContract(fx: Fixture): void {
   describe('append, read and bounds', () => {
@@ -8,12 +8,14 @@ export function appendContract(fx: Fixture): void {
       const station = await fx.station();
       expect(await put(station, 0, ['a', 'b', 'c'])).toEqual([0, 1, 2]);
       expect(await put(station, 0, ['d'])).toEqual([3]);
-      const { results } = await station.append([
-        { partition: 1, record: { payload: bytes('p1-0') } },
-        { partition: 0, record: { payload: bytes('p0-4') } },
-        { partition: 1, record: { payload: bytes('p1-1') } },
-        { partition: 0, record: { payload: bytes('p0-5') } },
-      ]);
+      const { results } = await station.append(
+        batch([
+          { partition: 1, record: { payload: bytes('p1-0') } },
+          { partition: 0, record: { payload: bytes('p0-4') } },
+          { partition: 1, record: { payload: bytes('p1-1') } },
+          { partition: 0, record: { payload: bytes('p0-5') } },
+        ]),
+      );
       expect(results).toEqual([
         { kind: 'ok', partition: 1, offset: 0, duplicate: false },
         { kind: 'ok', partition: 0, offset: 4, duplicate: false },
@@ -30,18 +32,20 @@ export function appendContract(fx: Fixture): void {
     it('reads back payload, headers, key, msgId and the append time', async () => {
       const station = await fx.station();
       const before = Date.now();
-      await station.append([
-        {
-          partition: 0,
-          record: {
-            payload: bytes('full'),
-            headers: { 'content-type': 'text/plain', trace: 'x1' },
-            key: 'customer-9',
-            msgId: 'm-1',
+      await station.append(
+        batch([
+          {
+            partition: 0,
+            record: {
+              payload: bytes('full'),
+              headers: { 'content-type': 'text/plain', trace: 'x1' },
+              key: 'customer-9',
+              msgId: 'm-1',
+            },
           },
-        },
-        { partition: 0, record: { payload: new Uint8Array(0) } },
-      ]);
+          { partition: 0, record: { payload: new Uint8Array(0) } },
+        ]),
+      );
       const after = Date.now();
       const [full, bare] = await station.read(0, 0, readAll);
       expect(full).toMatchObject({
@@ -74,7 +78,9 @@ export function appendContract(fx: Fixture): void {
     it('[PROD-3] reports the durability the records got', async () => {
       const station = await fx.station();
       const expected = fx.harness.storage === 'file' ? 'always' : 'memory';
-      const written = await station.append([{ partition: 0, record: { payload: bytes('a') } }]);
+      const written = await station.append(
+        batch([{ partition: 0, record: { payload: bytes('a') } }]),
+      );
       expect(written.durability).toBe(expected);
     });
 
@@ -94,7 +100,7 @@ export function appendContract(fx: Fixture): void {
       const station = await fx.station();
       await put(station, 0, ['a', 'b']);
       const records = ['c', 'd', 'e'].map((p) => ({ partition: 0, record: { payload: bytes(p) } }));
-      await station.append(records, { maxMessages: 3 });
+      await station.append(batch(records), { maxMessages: 3 });
       expect(await station.bounds(0)).toMatchObject({ first: 2, next: 5 });
       expect((await station.read(0, 0, readAll)).map((r) => r.offset)).toEqual([2, 3, 4]);
       expect((await station.bounds(1)).next).toBe(0);

@@ -1,10 +1,10 @@
 /** Dedup inside append: a msgId seen within the window is not written again. [PROD-2] */
 import { describe, expect, it } from 'vitest';
 import type { AppendOutcome, StationBackend } from '../../../src/backend/types.js';
-import { bytes, type Fixture, sleep } from './fixture.js';
+import { batch, bytes, type Fixture, sleep } from './fixture.js';
 
 function withId(station: StationBackend, partition: number, msgId: string): Promise<AppendOutcome> {
-  return station.append([{ partition, record: { payload: bytes(msgId), msgId } }]);
+  return station.append(batch([{ partition, record: { payload: bytes(msgId), msgId } }]));
 }
 
 export function dedupContract(fx: Fixture): void {
@@ -23,11 +23,13 @@ export function dedupContract(fx: Fixture): void {
 
     it('[PROD-2] a msgId repeated within one batch is written once', async () => {
       const station = await fx.station();
-      const { results } = await station.append([
-        { partition: 0, record: { payload: bytes('x'), msgId: 'same' } },
-        { partition: 1, record: { payload: bytes('other') } },
-        { partition: 1, record: { payload: bytes('x again'), msgId: 'same' } },
-      ]);
+      const { results } = await station.append(
+        batch([
+          { partition: 0, record: { payload: bytes('x'), msgId: 'same' } },
+          { partition: 1, record: { payload: bytes('other') } },
+          { partition: 1, record: { payload: bytes('x again'), msgId: 'same' } },
+        ]),
+      );
       expect(results).toEqual([
         { kind: 'ok', partition: 0, offset: 0, duplicate: false },
         { kind: 'ok', partition: 1, offset: 0, duplicate: false },

@@ -2,12 +2,13 @@
 import type { MessageRef, StorageKind } from '@ferry/protocol';
 import { afterEach } from 'vitest';
 import type {
+  AppendBatch,
+  AppendRecord,
   Backend,
   Delivery,
   FetchOptions,
   GroupCursor,
   GroupCursorOptions,
-  PartitionedRecord,
   StationBackend,
   StationStoreConfig,
 } from '../../../src/backend/types.js';
@@ -75,17 +76,26 @@ export function fixture(harness: BackendHarness): Fixture {
 export const bytes = (s: string) => new TextEncoder().encode(s);
 export const text = (data: Uint8Array) => new TextDecoder().decode(data);
 
+/** A record to append and its partition, as the tests write them. */
+export interface Placed {
+  partition: number;
+  record: AppendRecord;
+}
+
+/** The append batch of `placed`, in order. */
+export function batch(placed: readonly Placed[]): AppendBatch {
+  return { records: placed.map((p) => p.record), partitions: placed.map((p) => p.partition) };
+}
+
 /** Appends one record per payload to `partition`; resolves to their offsets. */
 export async function put(
   station: StationBackend,
   partition: number,
   payloads: string[],
 ): Promise<number[]> {
-  const records: PartitionedRecord[] = payloads.map((p) => ({
-    partition,
-    record: { payload: bytes(p) },
-  }));
-  const { results } = await station.append(records);
+  const { results } = await station.append(
+    batch(payloads.map((p) => ({ partition, record: { payload: bytes(p) } }))),
+  );
   return results.map((r) => {
     if (r.kind !== 'ok') throw r.error;
     return r.offset;

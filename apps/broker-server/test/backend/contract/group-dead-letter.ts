@@ -1,7 +1,17 @@
 /** Group cursors: giving up on a message (max deliveries, deadLetter, release) and resending it. */
 import { describe, expect, it } from 'vitest';
 import type { DeadLetterRecord, StationBackend } from '../../../src/backend/types.js';
-import { at, bytes, everything, type Fixture, group, offsets, sleep, waitFor } from './fixture.js';
+import {
+  at,
+  batch,
+  bytes,
+  everything,
+  type Fixture,
+  group,
+  offsets,
+  sleep,
+  waitFor,
+} from './fixture.js';
 
 const MAX_DELIVERIES = 'max deliveries exceeded';
 const ENDED_IN_FLIGHT = 'max deliveries exceeded: the subscription ended while it was in flight';
@@ -9,12 +19,14 @@ const ENDED_IN_FLIGHT = 'max deliveries exceeded: the subscription ended while i
 /** One message with every field, at partition 1 offset 0 of a two-partition station. */
 async function oneMessage(fx: Fixture): Promise<StationBackend> {
   const station = await fx.station();
-  await station.append([
-    {
-      partition: 1,
-      record: { payload: bytes('poison'), headers: { h: 'v' }, key: 'k', msgId: 'id-1' },
-    },
-  ]);
+  await station.append(
+    batch([
+      {
+        partition: 1,
+        record: { payload: bytes('poison'), headers: { h: 'v' }, key: 'k', msgId: 'id-1' },
+      },
+    ]),
+  );
   return station;
 }
 

@@ -1,7 +1,17 @@
 /** Group cursors: where a group starts, and what a fetch hands out. */
 import { describe, expect, it } from 'vitest';
 import type { Delivery, StationBackend } from '../../../src/backend/types.js';
-import { at, bytes, everything, type Fixture, group, offsets, put, text } from './fixture.js';
+import {
+  at,
+  batch,
+  bytes,
+  everything,
+  type Fixture,
+  group,
+  offsets,
+  put,
+  text,
+} from './fixture.js';
 
 /** Five messages in partition 0 of a one-partition station. */
 async function fiveMessages(fx: Fixture): Promise<StationBackend> {
@@ -56,10 +66,12 @@ export function groupFetchContract(fx: Fixture): void {
     it('[CONS-3] fetch hands out in offset order per partition, deliveryCount 1', async () => {
       const station = await fx.station();
       await station.append(
-        ['0a', '1a', '0b', '1b', '0c'].map((p) => ({
-          partition: Number(p[0]),
-          record: { payload: bytes(p) },
-        })),
+        batch(
+          ['0a', '1a', '0b', '1b', '0c'].map((p) => ({
+            partition: Number(p[0]),
+            record: { payload: bytes(p) },
+          })),
+        ),
       );
       const cursor = await station.openGroup('billing', group());
       const got = await cursor.fetch(100, everything);

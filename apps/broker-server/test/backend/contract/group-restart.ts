@@ -1,7 +1,17 @@
 /** Group state across a reopen of a durable backend. [CONS-6] */
 import { describe, expect, it } from 'vitest';
 import type { DeadLetterRecord } from '../../../src/backend/types.js';
-import { at, bytes, everything, type Fixture, group, offsets, put, waitFor } from './fixture.js';
+import {
+  at,
+  batch,
+  bytes,
+  everything,
+  type Fixture,
+  group,
+  offsets,
+  put,
+  waitFor,
+} from './fixture.js';
 
 export function groupRestartContract(fx: Fixture): void {
   describe.runIf(fx.durable)('group cursor: across a reopen', () => {
@@ -120,7 +130,7 @@ export function groupRestartContract(fx: Fixture): void {
     it('[DLS-1] dead letters survive a reopen', async () => {
       let backend = await fx.backend();
       const before = await backend.openStation('orders', fx.config());
-      await before.append([{ partition: 0, record: { payload: bytes('bad'), key: 'k' } }]);
+      await before.append(batch([{ partition: 0, record: { payload: bytes('bad'), key: 'k' } }]));
       const cursor = await before.openGroup('billing', group());
       await cursor.fetch(1, everything);
       await cursor.deadLetter([at(0, 0)], 'poison');
