@@ -41,15 +41,79 @@ function uintBytes(n: number): number {
   return n < 0x80 ? 1 : n < 0x100 ? 2 : n < 0x10000 ? 3 : n <= 0xffffffff ? 5 : 9;
 }
 
-/** Encoded size of a tuple (a fixarray of integers): what the pending-bytes bound counts. */
+/** Bytes of a MessagePack array header for `n` items. */
+function arrayHeaderBytes(n: number): number {
+  return n < 16 ? 1 : n < 0x10000 ? 3 : 5;
+}
+
+/** Encoded size of a tuple (an array of integers): what the pending-bytes bound counts. */
 export function tupleBytes(tuple: OpTuple): number {
-  let bytes = 1;
+  let bytes = arrayHeaderBytes(tuple.length);
   for (const n of tuple) bytes += uintBytes(n);
   return bytes;
 }
 
-export function encodeOps(tuples: OpTuple[]): Uint8Array {
-  return JOURNAL_FRAMING.frame(encode(tuples));
+function putArrayHeader(view: DataView, pos: number, n: number): number {
+  if (n < 16) {
+    view.setUint8(pos, 0x90 | n);
+    return pos + 1;
+  }
+  if (n < 0x10000) {
+    view.setUint8(pos, 0xdc);
+    view.setUint16(pos + 1, n);
+    return pos + 3;
+  }
+  view.setUint8(pos, 0xdd);
+  view.setUint32(pos + 1, n);
+  return pos + 5;
+}
+
+function putUint(view: DataView, pos: number, n: number): number {
+  if (!Number.isSafeInteger(n) || n < 0)
+    throw new StorageError('INTERNAL', `a journal op field is ${n}, not a non-negative integer`);
+  if (n < 0x80) {
+    view.setUint8(pos, n);
+    return pos + 1;
+  }
+  if (n < 0x100) {
+    view.setUint8(pos, 0xcc);
+    view.setUint8(pos + 1, n);
+    return pos + 2;
+  }
+  if (n < 0x10000) {
+    view.setUint8(pos, 0xcd);
+    view.setUint16(pos + 1, n);
+    return pos + 3;
+  }
+  if (n <= 0xffffffff) {
+    view.setUint8(pos, 0xce);
+    view.setUint32(pos + 1, n);
+    return pos + 5;
+  }
+  view.setUint8(pos, 0xcf);
+  view.setUint32(pos + 1, Math.floor(n / 0x1_0000_0000));
+  view.setUint32(pos + 5, n >>> 0);
+  return pos + 9;
+}
+
+/**
+ * The journal record of one flush's tuples, written straight into its framed buffer: byte for
+ * byte what MessagePack's encoder makes of them, without the encoder's buffer and copy or the
+ * iterator result its array encoding allocates per item (a fifth of a consumer's garbage).
+ */
+export function encodeOps(tuples: readonly OpTuple[]): Uint8Array {
+  let size = FRAME_HEADER_BYTES + arrayHeaderBytes(tuples.length);
+  for (let i = 0; i < tuples.length; i++) size += tupleBytes(tuples[i] as OpTuple);
+  const out = new Uint8Array(size);
+  const view = new DataView(out.buffer);
+  let pos = putArrayHeader(view, FRAME_HEADER_BYTES, tuples.length);
+  for (let i = 0; i < tuples.length; i++) {
+    const tuple = tuples[i] as OpTuple;
+    pos = putArrayHeader(view, pos, tuple.length);
+    for (let j = 0; j < tuple.length; j++) pos = putUint(view, pos, tuple[j] as number);
+  }
+  JOURNAL_FRAMING.seal(out, view, 0, size);
+  return out;
 }
 
 function corrupt(source: string, detail: string): StorageError {

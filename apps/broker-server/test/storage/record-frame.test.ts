@@ -70,7 +70,16 @@ describe('the on-disk formats are unchanged', () => {
   it('a journal record is [u32 body length][u32 crc32c(body)][body]', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.array(fc.nat(1_000_000), { maxLength: 4 }), { maxLength: 20 }),
+        fc.array(
+          fc.array(
+            fc.oneof(
+              fc.nat(0x1_0000_0000 + 10),
+              fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }),
+            ),
+            { maxLength: 18 },
+          ),
+          { maxLength: 40 },
+        ),
         (tuples) => {
           const data = encode(tuples);
           const expected = new Uint8Array(8 + data.length);
@@ -81,6 +90,18 @@ describe('the on-disk formats are unchanged', () => {
         },
       ),
     );
+  });
+
+  it('a journal record of more than 65,535 ops is the same MessagePack array32', () => {
+    const tuples = Array.from({ length: 70_000 }, (_, i) => [1, i % 4, i * 1_000_003]);
+    const data = encode(tuples);
+    expect(encodeOps(tuples).subarray(8)).toEqual(data);
+    expect(viewOf(encodeOps(tuples)).getUint32(4)).toBe(crc32c(data));
+  });
+
+  it('a journal op field that is not a non-negative integer is refused, not mis-encoded', () => {
+    for (const bad of [-1, 1.5, Number.MAX_SAFE_INTEGER + 2, Number.NaN])
+      expect(() => encodeOps([[1, 0, bad]])).toThrow(/not a non-negative integer/);
   });
 
   it("a batch's length counts what follows it, its CRC32C covers what follows the CRC", () => {
