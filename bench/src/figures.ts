@@ -54,13 +54,25 @@ export function fanoutFigures(outcome: FanoutOutcome): Figure[] {
   ];
 }
 
-export function usageFigures(usage: {
-  brokerCpuPercent: number;
-  clientCpuPercent: number;
-  brokerPeakRssBytes: number;
-}): Figure[] {
+/** `messages` is what the run moved: messages produced or consumed, deliveries in a fan-out. */
+export function usageFigures(
+  usage: {
+    seconds: number;
+    brokerCpuPercent: number;
+    clientCpuPercent: number;
+    brokerPeakRssBytes: number;
+  },
+  messages: number,
+): Figure[] {
+  const cpuMicros = (usage.brokerCpuPercent / 100) * usage.seconds * 1e6;
   return [
     { name: 'server CPU %', value: usage.brokerCpuPercent, better: 'lower', digits: 0 },
+    {
+      name: 'server CPU µs/msg',
+      value: messages > 0 ? cpuMicros / messages : 0,
+      better: 'lower',
+      digits: 2,
+    },
     { name: 'client CPU %', value: usage.clientCpuPercent, better: 'lower', digits: 0 },
     {
       name: 'server peak RSS MB',

@@ -20,9 +20,11 @@ export interface PublishOutcome {
 
 /**
  * How scenario b consumes: `loop` iterates with the bench's prefetch and ack window; `handler`
- * is each client's callback API with its default settings.
+ * is each client's callback API with its default settings; `handler wide` is the callback API
+ * as the README tunes it for throughput (Ferry: `concurrency` and `prefetch` 1,000; JetStream:
+ * `max_messages` 1,000, its callbacks being one at a time).
  */
-export type ConsumeMode = 'loop' | 'handler';
+export type ConsumeMode = 'loop' | 'handler' | 'handler wide';
 
 export interface ConsumeOutcome {
   messages: number;

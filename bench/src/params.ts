@@ -14,6 +14,8 @@ export interface ConsumeParams {
   messages: number;
   payloadBytes: number;
   prefetch: number;
+  /** Handlers running at once in `handler wide` mode. */
+  concurrency: number;
   /** Acks sent and not yet confirmed at most. */
   ackWindow: number;
   /** Produce window while the backlog is written (not timed). */
@@ -63,6 +65,7 @@ export function params(quick: boolean): Params {
       messages: quick ? 5_000 : 200_000,
       payloadBytes: 128,
       prefetch: 1_000,
+      concurrency: 1_000,
       ackWindow: 1_000,
       window: 1_000,
     },

@@ -19,6 +19,8 @@ interface Executed {
   figures: Figure[];
   checks: Check[];
   redeliveries: number;
+  /** What the timed part moved, for CPU per message: messages, or deliveries in a fan-out. */
+  messages: number;
 }
 
 export interface RunSpec {
@@ -54,13 +56,18 @@ export function runSpecs(params: Params, only: ScenarioId | undefined): RunSpec[
         scenario: 'publish',
         async execute(server, meter) {
           const outcome = await server.publish(publish, meter);
-          return { figures: publishFigures(outcome), checks: outcome.checks, redeliveries: 0 };
+          return {
+            figures: publishFigures(outcome),
+            checks: outcome.checks,
+            redeliveries: 0,
+            messages: outcome.messages,
+          };
         },
       }),
     ),
-    ...(['loop', 'handler'] as const).map(
+    ...(['loop', 'handler', 'handler wide'] as const).map(
       (mode): RunSpec => ({
-        id: mode === 'loop' ? 'consume' : 'consume handler',
+        id: mode === 'loop' ? 'consume' : `consume ${mode}`,
         scenario: 'consume',
         async execute(server, meter) {
           const outcome = await server.consume(params.consume, meter, mode);
@@ -73,7 +80,12 @@ export function runSpecs(params: Params, only: ScenarioId | undefined): RunSpec[
       scenario: 'latency',
       async execute(server, meter) {
         const outcome = await server.latency(params.latency, meter);
-        return { figures: latencyFigures(outcome), ...outcome };
+        const { ratePerSecond, seconds } = params.latency;
+        return {
+          figures: latencyFigures(outcome),
+          ...outcome,
+          messages: Math.round(ratePerSecond * seconds),
+        };
       },
     },
     {
@@ -81,7 +93,7 @@ export function runSpecs(params: Params, only: ScenarioId | undefined): RunSpec[
       scenario: 'fanout',
       async execute(server, meter) {
         const outcome = await server.fanout(params.fanout, meter);
-        return { figures: fanoutFigures(outcome), ...outcome };
+        return { figures: fanoutFigures(outcome), ...outcome, messages: outcome.deliveries };
       },
     },
   ];
@@ -137,7 +149,7 @@ export async function execute(
     if (meter.usage === undefined) throw new Error('the scenario never stopped its meter');
     // A fresh server per run, so its high-water mark is this run's (set-up included).
     result.usage = { ...meter.usage, brokerPeakRssBytes: peakRssBytes(server.pid) };
-    result.figures = [...executed.figures, ...usageFigures(result.usage)];
+    result.figures = [...executed.figures, ...usageFigures(result.usage, executed.messages)];
     result.checks = executed.checks;
     result.redeliveries = executed.redeliveries;
     result.error = missed(executed.checks);

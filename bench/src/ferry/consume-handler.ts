@@ -15,15 +15,17 @@ import type { Received } from '../received.js';
 export async function startConsumeHandler(
   client: Client,
   received: Received,
-  options: { station: string; group: string },
+  options: { station: string; group: string; concurrency?: number; prefetch?: number },
 ): Promise<{ done: Promise<Check[]> }> {
   // A consumer without onError reports its failures (refused acks) as status errors.
   const failures: FerryError[] = [];
   client.onStatus((event) => {
     if (event.type === 'error') failures.push(event.error);
   });
-  const consumer = await client.consume(options.station, {
-    group: options.group,
+  const { station, group, ...tuning } = options;
+  const consumer = await client.consume(station, {
+    group,
+    ...tuning,
     handler: (message) => {
       received.add(seqOf(message.payload));
     },

@@ -30,7 +30,7 @@ export async function consume(
       { count: params.messages, window: params.window },
     );
     // Made ahead (not timed) so that a handler-mode consumer passes its group and handler only.
-    if (mode === 'handler') await producing.groups.create(STATION, GROUP, { start: 'earliest' });
+    if (mode !== 'loop') await producing.groups.create(STATION, GROUP, { start: 'earliest' });
     const received = new Received(params.messages);
     meter.start();
     const run =
@@ -41,7 +41,13 @@ export async function consume(
             prefetch: params.prefetch,
             ackWindow: params.ackWindow,
           })
-        : await startConsumeHandler(consuming, received, { station: STATION, group: GROUP });
+        : await startConsumeHandler(consuming, received, {
+            station: STATION,
+            group: GROUP,
+            ...(mode === 'handler wide'
+              ? { concurrency: params.concurrency, prefetch: params.prefetch }
+              : {}),
+          });
     const consumed = await run.done;
     const seconds = meter.stop();
     return {

@@ -14,12 +14,13 @@ import { acksProcessed } from './target.js';
 export async function startConsumeHandler(
   nc: NatsConnection,
   received: Received,
-  options: { stream: string; consumer: string },
+  options: { stream: string; consumer: string; maxMessages?: number },
 ): Promise<{ done: Promise<Check[]> }> {
   const jsm = await jetstreamManager(nc);
   const consumer = await jetstream(nc).consumers.get(options.stream, options.consumer);
   let acks = 0;
   const messages = await consumer.consume({
+    ...(options.maxMessages === undefined ? {} : { max_messages: options.maxMessages }),
     callback: (message) => {
       received.add(seqOf(message.data));
       message.ack();

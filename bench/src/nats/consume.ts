@@ -41,7 +41,11 @@ export async function consume(
             consumer: CONSUMER,
             prefetch: params.prefetch,
           })
-        : await startConsumeHandler(consuming, received, { stream: STREAM, consumer: CONSUMER });
+        : await startConsumeHandler(consuming, received, {
+            stream: STREAM,
+            consumer: CONSUMER,
+            ...(mode === 'handler wide' ? { maxMessages: params.prefetch } : {}),
+          });
     const consumed = await run.done;
     const seconds = meter.stop();
     return {
