@@ -26,6 +26,9 @@ export interface PublishOutcome {
  */
 export type ConsumeMode = 'loop' | 'handler' | 'handler wide';
 
+/** How the latency and fan-out consumers take messages: the bench's loop, or handler mode with defaults. */
+export type ReadMode = 'loop' | 'handler';
+
 export interface ConsumeOutcome {
   messages: number;
   /** Messages delivered again after their first delivery (informational). */
@@ -54,8 +57,8 @@ export interface Server {
   pid: number;
   publish(params: PublishParams, meter: Meter): Promise<PublishOutcome>;
   consume(params: ConsumeParams, meter: Meter, mode: ConsumeMode): Promise<ConsumeOutcome>;
-  latency(params: LatencyParams, meter: Meter): Promise<LatencyOutcome>;
-  fanout(params: FanoutParams, meter: Meter): Promise<FanoutOutcome>;
+  latency(params: LatencyParams, meter: Meter, mode: ReadMode): Promise<LatencyOutcome>;
+  fanout(params: FanoutParams, meter: Meter, mode: ReadMode): Promise<FanoutOutcome>;
   stop(): Promise<void>;
 }
 

@@ -75,27 +75,31 @@ export function runSpecs(params: Params, only: ScenarioId | undefined): RunSpec[
         },
       }),
     ),
-    {
-      id: 'latency',
-      scenario: 'latency',
-      async execute(server, meter) {
-        const outcome = await server.latency(params.latency, meter);
-        const { ratePerSecond, seconds } = params.latency;
-        return {
-          figures: latencyFigures(outcome),
-          ...outcome,
-          messages: Math.round(ratePerSecond * seconds),
-        };
-      },
-    },
-    {
-      id: 'fanout',
-      scenario: 'fanout',
-      async execute(server, meter) {
-        const outcome = await server.fanout(params.fanout, meter);
-        return { figures: fanoutFigures(outcome), ...outcome, messages: outcome.deliveries };
-      },
-    },
+    ...(['loop', 'handler'] as const).map(
+      (mode): RunSpec => ({
+        id: mode === 'loop' ? 'latency' : 'latency handler',
+        scenario: 'latency',
+        async execute(server, meter) {
+          const outcome = await server.latency(params.latency, meter, mode);
+          const { ratePerSecond, seconds } = params.latency;
+          return {
+            figures: latencyFigures(outcome),
+            ...outcome,
+            messages: Math.round(ratePerSecond * seconds),
+          };
+        },
+      }),
+    ),
+    ...(['loop', 'handler'] as const).map(
+      (mode): RunSpec => ({
+        id: mode === 'loop' ? 'fanout' : 'fanout handler',
+        scenario: 'fanout',
+        async execute(server, meter) {
+          const outcome = await server.fanout(params.fanout, meter, mode);
+          return { figures: fanoutFigures(outcome), ...outcome, messages: outcome.deliveries };
+        },
+      }),
+    ),
   ];
   return specs.filter((spec) => only === undefined || spec.scenario === only);
 }

@@ -15,19 +15,28 @@ import type { Received } from '../received.js';
 export async function startConsumeHandler(
   client: Client,
   received: Received,
-  options: { station: string; group: string; concurrency?: number; prefetch?: number },
+  options: {
+    station: string;
+    group: string;
+    concurrency?: number;
+    prefetch?: number;
+    start?: 'earliest';
+    /** Called for each message's first delivery, with when it was handed to the handler. */
+    onMessage?: (payload: Uint8Array, receivedAt: number) => void;
+  },
 ): Promise<{ done: Promise<Check[]> }> {
   // A consumer without onError reports its failures (refused acks) as status errors.
   const failures: FerryError[] = [];
   client.onStatus((event) => {
     if (event.type === 'error') failures.push(event.error);
   });
-  const { station, group, ...tuning } = options;
+  const { station, group, onMessage, ...tuning } = options;
   const consumer = await client.consume(station, {
     group,
     ...tuning,
     handler: (message) => {
-      received.add(seqOf(message.payload));
+      const receivedAt = performance.now();
+      if (received.add(seqOf(message.payload))) onMessage?.(message.payload, receivedAt);
     },
   });
   const run = async (): Promise<Check[]> => {

@@ -1,10 +1,11 @@
 /** Scenario d against Ferry: one producer, several groups each taking every message. */
-import type { FanoutOutcome } from '../outcomes.js';
+import type { FanoutOutcome, ReadMode } from '../outcomes.js';
 import type { FanoutParams } from '../params.js';
 import { payload } from '../payload.js';
 import type { Meter } from '../process-stats.js';
 import { producedChecks, produceWindowed } from '../produce-loops.js';
 import { Received } from '../received.js';
+import { startConsumeHandler } from './consume-handler.js';
 import { startConsumeLoop } from './consume-loop.js';
 import { type FerryTarget, open, stationChecks } from './target.js';
 
@@ -14,6 +15,7 @@ export async function fanout(
   target: FerryTarget,
   params: FanoutParams,
   meter: Meter,
+  mode: ReadMode,
 ): Promise<FanoutOutcome> {
   const producing = await open(target, STATION);
   const groups = await Promise.all(
@@ -27,12 +29,18 @@ export async function fanout(
   try {
     const loops = await Promise.all(
       groups.map((group) =>
-        startConsumeLoop(group.client, group.received, {
-          station: STATION,
-          group: group.name,
-          prefetch: params.prefetch,
-          ackWindow: params.ackWindow,
-        }),
+        mode === 'loop'
+          ? startConsumeLoop(group.client, group.received, {
+              station: STATION,
+              group: group.name,
+              prefetch: params.prefetch,
+              ackWindow: params.ackWindow,
+            })
+          : startConsumeHandler(group.client, group.received, {
+              station: STATION,
+              group: group.name,
+              start: 'earliest',
+            }),
       ),
     );
     const producer = producing.producer(STATION);

@@ -1,10 +1,11 @@
 /** Scenario c against Ferry: a steady produce rate, end-to-end latency seen by a group member. */
-import type { LatencyOutcome } from '../outcomes.js';
+import type { LatencyOutcome, ReadMode } from '../outcomes.js';
 import type { LatencyParams } from '../params.js';
 import { payload, sentAtOf, seqOf } from '../payload.js';
 import type { Meter } from '../process-stats.js';
 import { producedChecks, producePaced } from '../produce-loops.js';
 import { Received } from '../received.js';
+import { startConsumeHandler } from './consume-handler.js';
 import { startConsumeLoop } from './consume-loop.js';
 import { type FerryTarget, open, stationChecks } from './target.js';
 
@@ -15,6 +16,7 @@ export async function latency(
   target: FerryTarget,
   params: LatencyParams,
   meter: Meter,
+  mode: ReadMode,
 ): Promise<LatencyOutcome> {
   const producing = await open(target, STATION);
   const consuming = await open(target);
@@ -23,17 +25,26 @@ export async function latency(
     const firstSampled = Math.round(params.ratePerSecond * params.warmupSeconds);
     const latencies = new Float64Array(total - firstSampled);
     const received = new Received(total);
-    const loop = await startConsumeLoop(consuming, received, {
-      station: STATION,
-      group: GROUP,
-      prefetch: params.prefetch,
-      ackWindow: params.ackWindow,
-      onMessage(bytes, receivedAt) {
-        const seq = seqOf(bytes);
-        if (seq >= firstSampled && seq < total)
-          latencies[seq - firstSampled] = receivedAt - sentAtOf(bytes);
-      },
-    });
+    const onMessage = (bytes: Uint8Array, receivedAt: number) => {
+      const seq = seqOf(bytes);
+      if (seq >= firstSampled && seq < total)
+        latencies[seq - firstSampled] = receivedAt - sentAtOf(bytes);
+    };
+    const loop =
+      mode === 'loop'
+        ? await startConsumeLoop(consuming, received, {
+            station: STATION,
+            group: GROUP,
+            prefetch: params.prefetch,
+            ackWindow: params.ackWindow,
+            onMessage,
+          })
+        : await startConsumeHandler(consuming, received, {
+            station: STATION,
+            group: GROUP,
+            start: 'earliest',
+            onMessage,
+          });
     const producer = producing.producer(STATION);
     meter.start();
     const produced = await producePaced(

@@ -32,8 +32,8 @@ export function ferrySystem(settings: FerrySettings): System {
         pid: broker.pid,
         publish: (params, meter) => publish(target, params, meter),
         consume: (params, meter, mode) => consume(target, params, meter, mode),
-        latency: (params, meter) => latency(target, params, meter),
-        fanout: (params, meter) => fanout(target, params, meter),
+        latency: (params, meter, mode) => latency(target, params, meter, mode),
+        fanout: (params, meter, mode) => fanout(target, params, meter, mode),
         stop: () => broker.stop(),
       };
     },

@@ -14,7 +14,13 @@ import { acksProcessed } from './target.js';
 export async function startConsumeHandler(
   nc: NatsConnection,
   received: Received,
-  options: { stream: string; consumer: string; maxMessages?: number },
+  options: {
+    stream: string;
+    consumer: string;
+    maxMessages?: number;
+    /** Called for each message's first delivery, with when it was handed to the callback. */
+    onMessage?: (payload: Uint8Array, receivedAt: number) => void;
+  },
 ): Promise<{ done: Promise<Check[]> }> {
   const jsm = await jetstreamManager(nc);
   const consumer = await jetstream(nc).consumers.get(options.stream, options.consumer);
@@ -22,7 +28,8 @@ export async function startConsumeHandler(
   const messages = await consumer.consume({
     ...(options.maxMessages === undefined ? {} : { max_messages: options.maxMessages }),
     callback: (message) => {
-      received.add(seqOf(message.data));
+      const receivedAt = performance.now();
+      if (received.add(seqOf(message.data))) options.onMessage?.(message.data, receivedAt);
       message.ack();
       acks += 1;
     },

@@ -1,11 +1,12 @@
 /** Scenario d against JetStream: one publisher, several durable consumers on one stream. */
 import { jetstream } from '@nats-io/jetstream';
-import type { FanoutOutcome } from '../outcomes.js';
+import type { FanoutOutcome, ReadMode } from '../outcomes.js';
 import type { FanoutParams } from '../params.js';
 import { payload } from '../payload.js';
 import type { Meter } from '../process-stats.js';
 import { producedChecks, produceWindowed } from '../produce-loops.js';
 import { Received } from '../received.js';
+import { startConsumeHandler } from './consume-handler.js';
 import { startConsumeLoop } from './consume-loop.js';
 import { createConsumer, createStream, type NatsTarget, open, streamChecks } from './target.js';
 
@@ -15,6 +16,7 @@ export async function fanout(
   target: NatsTarget,
   params: FanoutParams,
   meter: Meter,
+  mode: ReadMode,
 ): Promise<FanoutOutcome> {
   const producing = await open(target);
   const subject = await createStream(producing, STREAM);
@@ -29,11 +31,16 @@ export async function fanout(
   try {
     const loops = await Promise.all(
       consumers.map((consumer) =>
-        startConsumeLoop(consumer.nc, consumer.received, {
-          stream: STREAM,
-          consumer: consumer.name,
-          prefetch: params.prefetch,
-        }),
+        mode === 'loop'
+          ? startConsumeLoop(consumer.nc, consumer.received, {
+              stream: STREAM,
+              consumer: consumer.name,
+              prefetch: params.prefetch,
+            })
+          : startConsumeHandler(consumer.nc, consumer.received, {
+              stream: STREAM,
+              consumer: consumer.name,
+            }),
       ),
     );
     const js = jetstream(producing);

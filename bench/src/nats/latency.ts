@@ -1,11 +1,12 @@
 /** Scenario c against JetStream: a steady publish rate, end-to-end latency seen by a consumer. */
 import { jetstream } from '@nats-io/jetstream';
-import type { LatencyOutcome } from '../outcomes.js';
+import type { LatencyOutcome, ReadMode } from '../outcomes.js';
 import type { LatencyParams } from '../params.js';
 import { payload, sentAtOf, seqOf } from '../payload.js';
 import type { Meter } from '../process-stats.js';
 import { producedChecks, producePaced } from '../produce-loops.js';
 import { Received } from '../received.js';
+import { startConsumeHandler } from './consume-handler.js';
 import { startConsumeLoop } from './consume-loop.js';
 import { createConsumer, createStream, type NatsTarget, open, streamChecks } from './target.js';
 
@@ -16,6 +17,7 @@ export async function latency(
   target: NatsTarget,
   params: LatencyParams,
   meter: Meter,
+  mode: ReadMode,
 ): Promise<LatencyOutcome> {
   const producing = await open(target);
   const consuming = await open(target);
@@ -26,16 +28,24 @@ export async function latency(
     const firstSampled = Math.round(params.ratePerSecond * params.warmupSeconds);
     const latencies = new Float64Array(total - firstSampled);
     const received = new Received(total);
-    const loop = await startConsumeLoop(consuming, received, {
-      stream: STREAM,
-      consumer: CONSUMER,
-      prefetch: params.prefetch,
-      onMessage(bytes, receivedAt) {
-        const seq = seqOf(bytes);
-        if (seq >= firstSampled && seq < total)
-          latencies[seq - firstSampled] = receivedAt - sentAtOf(bytes);
-      },
-    });
+    const onMessage = (bytes: Uint8Array, receivedAt: number) => {
+      const seq = seqOf(bytes);
+      if (seq >= firstSampled && seq < total)
+        latencies[seq - firstSampled] = receivedAt - sentAtOf(bytes);
+    };
+    const loop =
+      mode === 'loop'
+        ? await startConsumeLoop(consuming, received, {
+            stream: STREAM,
+            consumer: CONSUMER,
+            prefetch: params.prefetch,
+            onMessage,
+          })
+        : await startConsumeHandler(consuming, received, {
+            stream: STREAM,
+            consumer: CONSUMER,
+            onMessage,
+          });
     const js = jetstream(producing);
     meter.start();
     const produced = await producePaced(

@@ -16,8 +16,8 @@ export const natsSystem: System = {
       pid: server.pid,
       publish: (params, meter) => publish(target, params, meter),
       consume: (params, meter, mode) => consume(target, params, meter, mode),
-      latency: (params, meter) => latency(target, params, meter),
-      fanout: (params, meter) => fanout(target, params, meter),
+      latency: (params, meter, mode) => latency(target, params, meter, mode),
+      fanout: (params, meter, mode) => fanout(target, params, meter, mode),
       stop: () => server.stop(),
     };
   },
