@@ -99,7 +99,7 @@ function putUint(view: DataView, pos: number, n: number): number {
 /**
  * The journal record of one flush's tuples, written straight into its framed buffer: byte for
  * byte what MessagePack's encoder makes of them, without the encoder's buffer and copy or the
- * iterator result its array encoding allocates per item (a fifth of a consumer's garbage).
+ * iterator result its array encoding allocates per item (a ninth of what a consumer allocates).
  */
 export function encodeOps(tuples: readonly OpTuple[]): Uint8Array {
   let size = FRAME_HEADER_BYTES + arrayHeaderBytes(tuples.length);

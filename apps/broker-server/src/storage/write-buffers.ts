@@ -1,8 +1,8 @@
 /**
  * Buffers a flush encodes its batches into, reused from one flush to the next. A flush's
  * bytes are dead once written, and a fresh megabyte per flush is external memory that makes
- * V8 run full collections far more often than the heap needs: at 1 KiB messages, a quarter
- * of a publish's CPU. Process-wide and bounded: at most `maxIdle` buffers are kept, none over
+ * V8 collect far more often than the heap needs (about half of all collections of a 1 KiB
+ * publish). Process-wide and bounded: at most `maxIdle` buffers are kept, none over
  * `maxBytes`; a larger flush gets a buffer of its own.
  */
 const MIN_BYTES = 64 * 1024;
