@@ -11,6 +11,7 @@ import {
   publishFigures,
   usageFigures,
 } from './figures.js';
+import { latencyTotal } from './latency-samples.js';
 import type { Check, Server, System } from './outcomes.js';
 import type { Params, ScenarioId } from './params.js';
 import { Meter, peakRssBytes, type Usage } from './process-stats.js';
@@ -81,11 +82,10 @@ export function runSpecs(params: Params, only: ScenarioId | undefined): RunSpec[
         scenario: 'latency',
         async execute(server, meter) {
           const outcome = await server.latency(params.latency, meter, mode);
-          const { ratePerSecond, seconds } = params.latency;
           return {
             figures: latencyFigures(outcome),
             ...outcome,
-            messages: Math.round(ratePerSecond * seconds),
+            messages: latencyTotal(params.latency),
           };
         },
       }),

@@ -1,7 +1,9 @@
 /** Scenario c against Ferry: a steady produce rate, end-to-end latency seen by a group member. */
+
+import { latencySamples, latencyTotal } from '../latency-samples.js';
 import type { LatencyOutcome, ReadMode } from '../outcomes.js';
 import type { LatencyParams } from '../params.js';
-import { payload, sentAtOf, seqOf } from '../payload.js';
+import { payload } from '../payload.js';
 import type { Meter } from '../process-stats.js';
 import { producedChecks, producePaced } from '../produce-loops.js';
 import { Received } from '../received.js';
@@ -21,15 +23,9 @@ export async function latency(
   const producing = await open(target, STATION);
   const consuming = await open(target);
   try {
-    const total = Math.round(params.ratePerSecond * params.seconds);
-    const firstSampled = Math.round(params.ratePerSecond * params.warmupSeconds);
-    const latencies = new Float64Array(total - firstSampled);
+    const total = latencyTotal(params);
+    const { latencies, onMessage } = latencySamples(params);
     const received = new Received(total);
-    const onMessage = (bytes: Uint8Array, receivedAt: number) => {
-      const seq = seqOf(bytes);
-      if (seq >= firstSampled && seq < total)
-        latencies[seq - firstSampled] = receivedAt - sentAtOf(bytes);
-    };
     const loop =
       mode === 'loop'
         ? await startConsumeLoop(consuming, received, {

@@ -1,8 +1,9 @@
 /** Scenario c against JetStream: a steady publish rate, end-to-end latency seen by a consumer. */
 import { jetstream } from '@nats-io/jetstream';
+import { latencySamples, latencyTotal } from '../latency-samples.js';
 import type { LatencyOutcome, ReadMode } from '../outcomes.js';
 import type { LatencyParams } from '../params.js';
-import { payload, sentAtOf, seqOf } from '../payload.js';
+import { payload } from '../payload.js';
 import type { Meter } from '../process-stats.js';
 import { producedChecks, producePaced } from '../produce-loops.js';
 import { Received } from '../received.js';
@@ -24,15 +25,9 @@ export async function latency(
   try {
     const subject = await createStream(producing, STREAM);
     await createConsumer(producing, STREAM, CONSUMER);
-    const total = Math.round(params.ratePerSecond * params.seconds);
-    const firstSampled = Math.round(params.ratePerSecond * params.warmupSeconds);
-    const latencies = new Float64Array(total - firstSampled);
+    const total = latencyTotal(params);
+    const { latencies, onMessage } = latencySamples(params);
     const received = new Received(total);
-    const onMessage = (bytes: Uint8Array, receivedAt: number) => {
-      const seq = seqOf(bytes);
-      if (seq >= firstSampled && seq < total)
-        latencies[seq - firstSampled] = receivedAt - sentAtOf(bytes);
-    };
     const loop =
       mode === 'loop'
         ? await startConsumeLoop(consuming, received, {

@@ -121,14 +121,14 @@ export async function appendWithDedup(
     const original = results[first];
     results[index] = original?.kind === 'ok' ? { ...original, duplicate: true } : original;
   }
+  // Every record has its result by now; one missing is a bug, answered rather than left a hole.
+  for (let i = 0; i < results.length; i++)
+    results[i] ??= {
+      kind: 'error',
+      error: new StorageError('INTERNAL', 'the message could not be stored'),
+    };
   return {
     durability: applied.durability ?? target.durability,
-    results: results.map(
-      (r) =>
-        r ?? {
-          kind: 'error',
-          error: new StorageError('INTERNAL', 'the message could not be stored'),
-        },
-    ),
+    results: results as AppendedRecord[],
   };
 }
