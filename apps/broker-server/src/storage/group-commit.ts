@@ -6,6 +6,9 @@
  * Durability: with 'always' an item resolves only after the fdatasync that
  * covers it; with 'interval' once written, with an fdatasync at most
  * `flushIntervalMs` later (or sooner when asked); with 'never' once written.
+ * A lazy item is treated as 'interval' whatever the writer's durability: a
+ * flush of lazy items only has no fdatasync of its own, and the next item that
+ * needs one, or the timer, covers it.
  * After a failed fdatasync the page cache can no longer be trusted, so the
  * writer fails for good: it rejects every waiting and later item.
  */
@@ -50,6 +53,7 @@ export interface GroupCommitOptions {
 interface Pending<T, R> {
   item: T;
   bytes: number;
+  lazy: boolean;
   resolve(result: R): void;
   reject(error: unknown): void;
 }
@@ -110,12 +114,15 @@ export class GroupCommitWriter<T, R, W> {
     return undefined;
   }
 
-  /** Resolves with the item's result once it is as durable as configured. */
-  submit(item: T, bytes: number): Promise<R> {
+  /**
+   * Resolves with the item's result once it is as durable as configured, or, when `lazy`, once
+   * written (fdatasynced within flushIntervalMs, unless the durability is 'never').
+   */
+  submit(item: T, bytes: number, lazy = false): Promise<R> {
     const refused = this.refusal(bytes);
     if (refused !== undefined) return Promise.reject(refused);
     return new Promise<R>((resolve, reject) => {
-      this.queue.push({ item, bytes, resolve, reject });
+      this.queue.push({ item, bytes, lazy, resolve, reject });
       this.pendingBytes += bytes;
       this.kick();
     });
@@ -237,6 +244,8 @@ export class GroupCommitWriter<T, R, W> {
   private async commit(batch: Pending<T, R>[]): Promise<void> {
     const { durability, flushIntervalMs, now } = this.options;
     const items = batch.map((p) => p.item);
+    // A flush of lazy items only is acknowledged once written, as with 'interval'.
+    const synced = durability === 'always' && batch.some((p) => !p.lazy);
     let written: W | undefined;
     if (batch.length > 0) {
       try {
@@ -247,12 +256,12 @@ export class GroupCommitWriter<T, R, W> {
         return;
       }
       this.dirty = true;
-      if (durability !== 'always') await this.acknowledge(batch, items, written);
+      if (!synced) await this.acknowledge(batch, items, written);
     }
     const due =
-      durability === 'always' ||
+      synced ||
       this.syncWanted ||
-      (durability === 'interval' && now() - this.lastSyncAt >= flushIntervalMs);
+      (durability !== 'never' && this.dirty && now() - this.lastSyncAt >= flushIntervalMs);
     this.syncWanted = false;
     if (due) {
       try {
@@ -261,9 +270,8 @@ export class GroupCommitWriter<T, R, W> {
         return; // the writer failed, and rejected this batch with everything else
       }
     }
-    if (durability === 'always' && batch.length > 0)
-      await this.acknowledge(batch, items, written as W);
-    if (this.dirty && durability === 'interval') this.armTimer();
+    if (synced) await this.acknowledge(batch, items, written as W);
+    if (this.dirty && durability !== 'never') this.armTimer();
     await this.target.afterFlush?.();
   }
 

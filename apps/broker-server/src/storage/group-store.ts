@@ -108,7 +108,7 @@ export class FileGroupStore implements GroupStore {
     return this.groupState.get(partition);
   }
 
-  async apply(ops: GroupOp[]): Promise<void> {
+  async apply(ops: GroupOp[], lazy = false): Promise<void> {
     if (this.closing) throw new StorageError('SHUTTING_DOWN', `group ${this.name} is closed`);
     const failed = this.writer.failure;
     if (failed) {
@@ -123,7 +123,7 @@ export class FileGroupStore implements GroupStore {
     if (refused) throw refused;
     for (const op of ops) this.groupState.apply(op);
     if (tuples.length === 0) return;
-    return this.writer.submit(tuples, bytes);
+    return this.writer.submit(tuples, bytes, lazy);
   }
 
   close(): Promise<void> {

@@ -124,8 +124,11 @@ export interface GroupStore {
   readonly name: string;
   /** The group's state for a partition, undefined until an init op. */
   state(partition: number): GroupPartitionState | undefined;
-  /** Applies the ops in memory and makes them durable; resolves per the station's durability. */
-  apply(ops: GroupOp[]): Promise<void>;
+  /**
+   * Applies the ops in memory and makes them durable; resolves per the station's durability,
+   * or, when `lazy`, once written (made durable within the flush interval).
+   */
+  apply(ops: GroupOp[], lazy?: boolean): Promise<void>;
   close(): Promise<void>;
 }
 

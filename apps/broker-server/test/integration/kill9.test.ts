@@ -13,7 +13,7 @@ import { EmbeddedStorageEngine } from '../../src/storage/engine.js';
 import { seededRandom } from '../../src/testing/simulated-fs.js';
 import { type BrokerProcess, startBroker } from '../support/broker-process.js';
 import { connectTcp } from '../support/raw-client.js';
-import { Requester } from '../support/requester.js';
+import { expectType, Requester } from '../support/requester.js';
 
 const CYCLES = 20;
 const PRODUCERS = 4;
@@ -188,4 +188,54 @@ describe('kill -9', () => {
     expect(neverDelivered).toBe(0);
     expect(reordered).toBe(0);
   }, 300_000);
+
+  it('[CONS-6] a delivery is written before it is sent: after kill -9 it comes back counted', async () => {
+    const first = await startBroker();
+    const dataDir = first.dataDir;
+    try {
+      const subscribe = async (broker: BrokerProcess) => {
+        const client = await connectTcp(broker.tcpPort);
+        await client.handshake();
+        const requests = new Requester(client);
+        expectType(
+          await requests.request({
+            type: 'subscribe',
+            sid: 1,
+            station: 'counted',
+            group: 'g',
+            options: { start: { kind: 'earliest' }, credit: 10, maxDeliveries: 5 },
+          }),
+          'subscribed',
+        );
+        const frame = expectType(await requests.nextUnsolicited(10_000), 'deliver');
+        return { client, messages: frame.messages };
+      };
+      const admin = await connectTcp(first.tcpPort);
+      await admin.handshake();
+      const requests = new Requester(admin);
+      await requests.request({ type: 'stationCreate', name: 'counted', config: { partitions: 1 } });
+      expectType(
+        await requests.request({
+          type: 'produce',
+          station: 'counted',
+          messages: [{ payload: new TextEncoder().encode('once') }],
+        }),
+        'produceAck',
+      );
+      const before = await subscribe(first);
+      expect(before.messages.map((m) => m.deliveryCount)).toEqual([1]);
+      // Not acknowledged, and the broker dies the moment after the send.
+      await first.kill();
+      const second = await startBroker({ dataDir });
+      try {
+        const after = await subscribe(second);
+        expect(after.messages.map((m) => [m.offset, m.deliveryCount])).toEqual([[0, 2]]);
+        after.client.close();
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

@@ -114,6 +114,57 @@ describe('group-commit writer', () => {
     );
   });
 
+  it("a lazy item resolves once written; with 'always' the next durable item's fdatasync covers it", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.record({ gap: fc.nat(6), lazy: fc.boolean() }), {
+          minLength: 1,
+          maxLength: 60,
+        }),
+        fc.array(fc.nat(4), { minLength: 1, maxLength: 20 }),
+        async (items, delays) => {
+          let call = 0;
+          const { state, target } = disk(() => ({
+            delay: delays[call++ % delays.length] as number,
+            fail: false,
+          }));
+          const w = writer('always', target);
+          const done: Promise<void>[] = [];
+          for (const [item, { gap, lazy }] of items.entries()) {
+            done.push(
+              w.submit(item, 10, lazy).then(() => {
+                expect(state.written.has(item)).toBe(true);
+                if (lazy) return;
+                // Writes are in order, so one fdatasync covers this item and every lazy one before it.
+                for (let earlier = 0; earlier <= item; earlier++)
+                  expect(state.synced.has(earlier)).toBe(true);
+              }),
+            );
+            await ticks(gap);
+          }
+          await Promise.all(done);
+          const durable = items.filter((x) => !x.lazy).length;
+          expect(state.syncs).toBeLessThanOrEqual(durable);
+          await w.close();
+          expect(state.synced.size).toBe(items.length);
+        },
+      ),
+    );
+  });
+
+  it('lazy items alone get no fdatasync of their own, but one within flushIntervalMs', async () => {
+    const { state, target } = disk(() => ({ delay: 0, fail: false }));
+    const w = writer('always', target, { flushIntervalMs: 30, now: Date.now });
+    await w.submit(1, 10, true);
+    await w.submit(2, 10, true);
+    expect(state.written).toEqual(new Set([1, 2]));
+    expect(state.syncs).toBe(0);
+    await new Promise((r) => setTimeout(r, 150));
+    expect(state.syncs).toBe(1);
+    expect(state.synced).toEqual(new Set([1, 2]));
+    await w.close();
+  });
+
   it('never resolves what was not written; a failed fdatasync fails its batch and everything after', async () => {
     await fc.assert(
       fc.asyncProperty(
