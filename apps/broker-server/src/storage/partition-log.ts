@@ -12,6 +12,7 @@ import { GroupCommitWriter } from './group-commit.js';
 import { LogFront } from './log-front.js';
 import type { StorageLogger } from './logger.js';
 import { recoverSegments } from './partition-recovery.js';
+import { recentWrites } from './recent-writes.js';
 import { createSegment, INDEX_AT_CLOSE_BYTES, type Segment, writeIndex } from './segment.js';
 import { readRecords, seekTimestamp } from './segment-reader.js';
 import type {
@@ -204,6 +205,7 @@ export class FilePartitionLog implements PartitionLog {
     const indexed = active.size < INDEX_AT_CLOSE_BYTES || active.indexedSize === active.size;
     if (this.writer.failure === undefined && active.corrupt === undefined && !indexed)
       await writeIndex(this.ctx.fs, active, 'cached').catch(() => undefined);
+    for (const segment of this.segments) recentWrites.forget(segment);
     await Promise.all(this.segments.map((s) => s.handle.close()));
   }
 
@@ -263,6 +265,7 @@ export class FilePartitionLog implements PartitionLog {
     }
     this.lastTimestamp = timestamp;
     this.front.written(segment, buf, start);
+    recentWrites.remember(segment, start, (headers[0] as BatchHeader).baseOffset, buf);
     // Nothing reads the bytes any more (a failed flush keeps its buffer: it is simply dropped).
     writeBuffers.give(slab);
     await this.retainOnAppend(batch);
@@ -292,6 +295,7 @@ export class FilePartitionLog implements PartitionLog {
     if (!due) return active;
     await this.writer.syncWritten();
     await writeIndex(this.ctx.fs, active);
+    recentWrites.forget(active);
     const next = await createSegment(this.ctx.fs, this.ctx.dir, active.nextOffset);
     this.segments.push(next);
     return next;
@@ -335,6 +339,7 @@ export class FilePartitionLog implements PartitionLog {
   }
 
   private async deleteSegment(segment: Segment): Promise<void> {
+    recentWrites.forget(segment);
     await segment.handle.close();
     await this.ctx.fs.unlink(segment.logPath);
     await this.ctx.fs.unlink(segment.indexPath).catch(() => undefined);

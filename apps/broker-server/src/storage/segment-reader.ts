@@ -4,6 +4,7 @@
  */
 import { type BatchHeader, checkBatch, decodeRecords } from './batch.js';
 import { StorageError } from './errors.js';
+import { recentWrites } from './recent-writes.js';
 import type { Segment } from './segment.js';
 import type { StoredRecord } from './types.js';
 
@@ -18,10 +19,12 @@ async function forEachBatch(
   segment: Segment,
   from: number,
   visit: (buf: Uint8Array, at: number, header: BatchHeader) => boolean,
+  /** The file's bytes from `from` on, when they are in memory already. */
+  first: Uint8Array = new Uint8Array(0),
 ): Promise<void> {
   const end = segment.size;
   let chunkStart = from;
-  let chunk = new Uint8Array(0);
+  let chunk = first;
   let p = 0;
   while (chunkStart + p < end) {
     const check = checkBatch(chunk, p, chunk.length);
@@ -66,12 +69,18 @@ export async function readRecords(
   maxBytes: number,
   bytes: number,
 ): Promise<number> {
-  await forEachBatch(segment, segment.positionFor(offset), (buf, at, header) => {
-    if (header.baseOffset + header.count > offset) {
-      bytes = decodeRecords(buf, at, header, offset, out, maxRecords, maxBytes, bytes);
-    }
-    return out.length < maxRecords && bytes < maxBytes;
-  });
+  const recent = recentWrites.lookup(segment, offset);
+  await forEachBatch(
+    segment,
+    recent?.position ?? segment.positionFor(offset),
+    (buf, at, header) => {
+      if (header.baseOffset + header.count > offset) {
+        bytes = decodeRecords(buf, at, header, offset, out, maxRecords, maxBytes, bytes);
+      }
+      return out.length < maxRecords && bytes < maxBytes;
+    },
+    recent?.bytes,
+  );
   return bytes;
 }
 

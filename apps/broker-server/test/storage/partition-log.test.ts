@@ -32,6 +32,34 @@ describe('partition log', () => {
     await log.close();
   });
 
+  it('records of the last small flush are read from memory, older and larger ones from the file', async () => {
+    const dir = tempDir();
+    const { fs, counts } = countingFs(nodeFs);
+    const log = await openLog(dir, { fs });
+    const read = (offset: number) => log.read(offset, { maxRecords: 100, maxBytes: 1 << 30 });
+    await log.append([{ payload: bytes('a') }, { payload: bytes('b') }]);
+    await log.append([{ payload: bytes('c') }]);
+    counts.read = 0;
+    expect((await read(2)).map((r) => text(r.payload))).toEqual(['c']);
+    expect(counts.read).toBe(0);
+    // From before the last flush: the file, then on into what is in memory.
+    expect((await read(0)).map((r) => text(r.payload))).toEqual(['a', 'b', 'c']);
+    expect(counts.read).toBeGreaterThan(0);
+    counts.read = 0;
+    const large = new Uint8Array(100 * 1024).fill(7);
+    await log.append([{ payload: large }]);
+    const [last] = await read(3);
+    expect(counts.read).toBeGreaterThan(0);
+    expect(last?.payload).toEqual(large);
+    // What was read from memory stays intact when later flushes reuse their buffers.
+    await log.append([{ payload: bytes('d') }]);
+    const [d] = await read(4);
+    await log.append([{ payload: bytes('e') }]);
+    await log.append([{ payload: new Uint8Array(5000).fill(1) }]);
+    expect(text(d?.payload ?? new Uint8Array())).toBe('d');
+    await log.close();
+  });
+
   it('group commit: concurrent appends share writes and fdatasyncs', async () => {
     const dir = tempDir();
     const { fs, counts } = countingFs(nodeFs);
