@@ -8,7 +8,9 @@
  * `flushIntervalMs` later (or sooner when asked); with 'never' once written.
  * A lazy item is treated as 'interval' whatever the writer's durability: a
  * flush of lazy items only has no fdatasync of its own, and the next item that
- * needs one, or the timer, covers it.
+ * needs one, or the timer, covers it. With `overlapSync`, the next flush is
+ * written while the last one's fdatasync runs, so lazy items never wait for
+ * one (at most one fdatasync runs at a time).
  * After a failed fdatasync the page cache can no longer be trusted, so the
  * writer fails for good: it rejects every waiting and later item.
  */
@@ -48,6 +50,12 @@ export interface GroupCommitOptions {
   kind: 'partition' | 'group';
   /** The error every waiting and later item gets once the writer fails for good; may log it. */
   failed?: (error: StorageError) => StorageError;
+  /**
+   * Writes the next flush while the last one's fdatasync runs. Only for a target whose writes
+   * do not depend on earlier flushes being acknowledged, and whose `acknowledge` does not
+   * depend on order: a lazy flush is acknowledged before an earlier one waiting for the disk.
+   */
+  overlapSync?: boolean;
 }
 
 interface Pending<T, R> {
@@ -67,8 +75,12 @@ export class GroupCommitWriter<T, R, W> {
   private running = false;
   private loop: Promise<void> = Promise.resolve();
   private syncWanted = false;
-  /** Written and not yet fdatasynced. */
-  private dirty = false;
+  /** Flushes written, and how many of them an fdatasync covers. */
+  private writtenSeq = 0;
+  private syncedSeq = 0;
+  /** With overlapSync: the flushes waiting for their fdatasync, and the chain that runs them. */
+  private readonly awaitingSync = new Set<Pending<T, R>[]>();
+  private syncChain: Promise<void> = Promise.resolve();
   private lastSyncAt: number;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private failed: StorageError | undefined;
@@ -140,6 +152,8 @@ export class GroupCommitWriter<T, R, W> {
    */
   async syncWritten(): Promise<void> {
     if (!this.dirty) return;
+    // Only what was written before the fdatasync began is covered by it.
+    const upTo = this.writtenSeq;
     const started = performance.now();
     try {
       await this.target.sync();
@@ -147,7 +161,7 @@ export class GroupCommitWriter<T, R, W> {
       throw this.fail(asStorageError(e, `${this.options.name}: fdatasync`));
     }
     this.syncSeconds.observe(this.labels, secondsSince(started));
-    this.dirty = false;
+    this.syncedSeq = Math.max(this.syncedSeq, upTo);
     this.lastSyncAt = this.options.now();
     clearTimeout(this.timer);
     this.timer = undefined;
@@ -162,6 +176,8 @@ export class GroupCommitWriter<T, R, W> {
     clearTimeout(this.timer);
     // Settled promises ignore this: it reaches only those still waiting.
     for (const p of this.inflight) p.reject(this.failed);
+    for (const batch of this.awaitingSync) for (const p of batch) p.reject(this.failed);
+    this.awaitingSync.clear();
     for (const p of this.queue.splice(0)) {
       this.pendingBytes -= p.bytes;
       p.reject(this.failed);
@@ -177,6 +193,7 @@ export class GroupCommitWriter<T, R, W> {
 
   private async shutdown(): Promise<void> {
     while (this.running) await this.loop;
+    await this.syncChain;
     clearTimeout(this.timer);
     if (this.dirty && this.failed === undefined) {
       try {
@@ -184,8 +201,13 @@ export class GroupCommitWriter<T, R, W> {
       } catch (e) {
         throw asStorageError(e, `${this.options.name}: fdatasync on close`);
       }
-      this.dirty = false;
+      this.syncedSeq = this.writtenSeq;
     }
+  }
+
+  /** Written and not yet covered by an fdatasync. */
+  private get dirty(): boolean {
+    return this.syncedSeq < this.writtenSeq;
   }
 
   private hasWork(): boolean {
@@ -255,8 +277,13 @@ export class GroupCommitWriter<T, R, W> {
         for (const p of batch) p.reject(error);
         return;
       }
-      this.dirty = true;
+      this.writtenSeq++;
       if (!synced) await this.acknowledge(batch, items, written);
+      else if (this.options.overlapSync && !this.syncWanted) {
+        this.acknowledgeWhenSynced(batch, items, written);
+        await this.target.afterFlush?.();
+        return;
+      }
     }
     const due =
       synced ||
@@ -264,6 +291,8 @@ export class GroupCommitWriter<T, R, W> {
       (durability !== 'never' && this.dirty && now() - this.lastSyncAt >= flushIntervalMs);
     this.syncWanted = false;
     if (due) {
+      // One fdatasync at a time: a target may swap its file once this one returns.
+      await this.syncChain;
       try {
         await this.syncWritten();
       } catch {
@@ -273,6 +302,29 @@ export class GroupCommitWriter<T, R, W> {
     if (synced) await this.acknowledge(batch, items, written as W);
     if (this.dirty && durability !== 'never') this.armTimer();
     await this.target.afterFlush?.();
+  }
+
+  /**
+   * Acknowledges a written flush after an fdatasync that begins once the one running (if any)
+   * is done, so that flushes written meanwhile share it; the writer goes on meanwhile.
+   */
+  private acknowledgeWhenSynced(batch: Pending<T, R>[], items: T[], written: W): void {
+    const seq = this.writtenSeq;
+    this.awaitingSync.add(batch);
+    this.syncChain = this.syncChain.then(async () => {
+      try {
+        if (this.syncedSeq < seq) await this.syncWritten();
+        if (this.awaitingSync.delete(batch)) await this.acknowledge(batch, items, written);
+      } catch (e) {
+        // syncWritten failed the writer, which rejected this flush; anything else is a bug.
+        if (this.failed === undefined)
+          this.fail(
+            new StorageError('INTERNAL', `${this.options.name}: writer failed: ${String(e)}`, {
+              cause: e,
+            }),
+          );
+      }
+    });
   }
 
   private async acknowledge(batch: Pending<T, R>[], items: T[], written: W): Promise<void> {

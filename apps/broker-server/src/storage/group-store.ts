@@ -68,6 +68,8 @@ export class FileGroupStore implements GroupStore {
         maxPendingBytes: options.maxPendingBytes ?? DEFAULT_MAX_PENDING_BYTES,
         now: options.now ?? Date.now,
         failed: (error) => new StorageError('STORAGE_FAILED', error.message, { cause: error }),
+        // Deliveries are written while settlements wait for the disk. [CONS-6]
+        overlapSync: true,
       },
       {
         write: (batch) => this.write(batch),

@@ -85,13 +85,14 @@ describe('group-commit writer', () => {
         fc.constantFrom(...DURABILITIES),
         fc.array(fc.nat(6), { minLength: 1, maxLength: 60 }),
         fc.array(fc.nat(4), { minLength: 1, maxLength: 20 }),
-        async (durability, gaps, delays) => {
+        fc.boolean(),
+        async (durability, gaps, delays, overlapSync) => {
           let call = 0;
           const { state, target } = disk(() => ({
             delay: delays[call++ % delays.length] as number,
             fail: false,
           }));
-          const w = writer(durability, target);
+          const w = writer(durability, target, { overlapSync });
           const done: Promise<void>[] = [];
           for (const [item, gap] of gaps.entries()) {
             done.push(
@@ -122,13 +123,14 @@ describe('group-commit writer', () => {
           maxLength: 60,
         }),
         fc.array(fc.nat(4), { minLength: 1, maxLength: 20 }),
-        async (items, delays) => {
+        fc.boolean(),
+        async (items, delays, overlapSync) => {
           let call = 0;
           const { state, target } = disk(() => ({
             delay: delays[call++ % delays.length] as number,
             fail: false,
           }));
-          const w = writer('always', target);
+          const w = writer('always', target, { overlapSync });
           const done: Promise<void>[] = [];
           for (const [item, { gap, lazy }] of items.entries()) {
             done.push(
@@ -150,6 +152,56 @@ describe('group-commit writer', () => {
         },
       ),
     );
+  });
+
+  it('with overlapSync, flushes are written while an fdatasync runs, and share the next one', async () => {
+    const { state, target } = disk(() => ({ delay: 0, fail: false }));
+    let release: () => void = () => {};
+    let running = 0;
+    let most = 0;
+    target.sync = async () => {
+      const covered = state.unsynced.splice(0);
+      running++;
+      most = Math.max(most, running);
+      await new Promise<void>((r) => {
+        release = r;
+      });
+      running--;
+      state.syncs++;
+      for (const item of covered) state.synced.add(item);
+    };
+    const w = writer('always', target, { overlapSync: true });
+    const first = w.submit(1, 10);
+    await new Promise((r) => setImmediate(r));
+    // The first fdatasync runs: a lazy item is written and resolved meanwhile, a durable one written.
+    await w.submit(2, 10, true);
+    const third = w.submit(3, 10);
+    await new Promise((r) => setImmediate(r));
+    expect(state.written).toEqual(new Set([1, 2, 3]));
+    expect(state.synced.size).toBe(0);
+    release();
+    await first;
+    await new Promise((r) => setImmediate(r));
+    expect(state.synced).toEqual(new Set([1]));
+    release();
+    await third;
+    expect(state.synced).toEqual(new Set([1, 2, 3]));
+    expect([state.syncs, most]).toEqual([2, 1]);
+    await w.close();
+  });
+
+  it('with overlapSync, a failed fdatasync rejects the flushes waiting for it and everything after', async () => {
+    const { target } = disk(() => ({ delay: 2, fail: false }));
+    const w = writer('always', target, { overlapSync: true });
+    await w.submit(1, 10);
+    target.sync = async () => {
+      await ticks(2);
+      throw eio('fdatasync');
+    };
+    const waiting = [w.submit(2, 10), w.submit(3, 10)];
+    for (const p of waiting) await expect(p).rejects.toMatchObject({ code: 'STORAGE_FAILED' });
+    await expect(w.submit(4, 10, true)).rejects.toBe(w.failure);
+    await w.close();
   });
 
   it('lazy items alone get no fdatasync of their own, but one within flushIntervalMs', async () => {
