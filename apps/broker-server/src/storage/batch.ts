@@ -242,3 +242,38 @@ export function decodeRecords(
   }
   return bytes;
 }
+
+/**
+ * Calls `visit` for each record of the batch at `view[pos..]` (its header `header`) that has a
+ * msgId, with the record's offset and where the msgId's UTF-8 bytes are. Only the record
+ * headers are read, never the payloads. Returns false, having stopped, if a record runs past
+ * the batch: the caller checked the batch's length, not its CRC.
+ */
+export function forEachMsgId(
+  view: DataView,
+  pos: number,
+  header: BatchHeader,
+  visit: (offset: number, at: number, length: number) => void,
+): boolean {
+  const end = pos + header.size;
+  let p = pos + BATCH_HEADER_BYTES;
+  for (let i = 0; i < header.count; i++) {
+    if (end - p < RECORD_HEADER_BYTES) return false;
+    const next = p + 4 + view.getUint32(p);
+    if (next > end) return false;
+    const flags = view.getUint8(p + 4);
+    let at = p + RECORD_HEADER_BYTES;
+    if (flags & HAS_KEY) {
+      if (at + 2 > next) return false;
+      at += 2 + view.getUint16(at);
+    }
+    if (flags & HAS_MSG_ID) {
+      if (at + 2 > next) return false;
+      const length = view.getUint16(at);
+      if (at + 2 + length > next) return false;
+      visit(header.baseOffset + i, at + 2, length);
+    }
+    p = next;
+  }
+  return p === end;
+}

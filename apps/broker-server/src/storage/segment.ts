@@ -1,12 +1,14 @@
 /**
  * One segment file of a partition log, with its sparse offset and time index
- * kept in memory and written beside it (`.idx`) when the segment is sealed.
+ * kept in memory and written beside it (`.idx`) when the segment is sealed,
+ * followed there by the segment's msgIds (segment-ids.ts).
  */
 import { join } from 'node:path';
 import { type BatchHeader, checkBatch } from './batch.js';
 import { crc32c } from './crc.js';
 import type { FileHandle, FileSystem, OpenMode } from './fs/types.js';
 import { writeFileCached, writeFileDurably } from './fs/write-file.js';
+import { scanMsgIds } from './segment-ids.js';
 import { SparseIndex } from './sparse-index.js';
 
 /** One index entry per this many bytes of log: a read scans at most this much to find an offset. */
@@ -105,7 +107,7 @@ export class Segment {
     return found;
   }
 
-  /** The index file: header (crc, count, size, next offset, timestamps) then the entries. */
+  /** The index block: header (crc, count, size, next offset, timestamps) then the entries. */
   encodeIndex(): Uint8Array {
     const buf = new Uint8Array(INDEX_HEADER_BYTES + this.index.length * INDEX_ENTRY_BYTES);
     const view = new DataView(buf.buffer);
@@ -149,14 +151,72 @@ export class Segment {
   }
 }
 
-/** A view over an index file's bytes, or undefined unless its length and CRC are right. */
+/** Bytes of the index block whose header is at the start of `view`. */
+function indexBlockBytes(view: DataView): number {
+  return INDEX_HEADER_BYTES + view.getUint32(4) * INDEX_ENTRY_BYTES;
+}
+
+/**
+ * A view over the index block at the start of an index file's bytes, or undefined unless
+ * its length and CRC are right. What follows the block (a sealed segment's msgIds) is not its.
+ */
 function indexView(bytes: Uint8Array): DataView | undefined {
   if (bytes.length < INDEX_HEADER_BYTES) return undefined;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const count = view.getUint32(4);
-  if (bytes.length !== INDEX_HEADER_BYTES + count * INDEX_ENTRY_BYTES) return undefined;
-  if (view.getUint32(0) !== crc32c(bytes.subarray(4))) return undefined;
+  const end = indexBlockBytes(view);
+  if (bytes.length < end) return undefined;
+  if (view.getUint32(0) !== crc32c(bytes.subarray(4, end))) return undefined;
   return view;
+}
+
+/** What an intact index block says of its segment, and where the block ends in `bytes`. */
+export interface IndexSummary {
+  size: number;
+  nextOffset: number;
+  firstTimestamp: number;
+  lastTimestamp: number;
+  blockEnd: number;
+}
+
+export function indexSummary(bytes: Uint8Array): IndexSummary | undefined {
+  const view = indexView(bytes);
+  if (view === undefined) return undefined;
+  const u64 = (at: number) => view.getUint32(at) * HIGH + view.getUint32(at + 4);
+  return {
+    size: u64(8),
+    nextOffset: u64(16),
+    firstTimestamp: u64(24),
+    lastTimestamp: u64(32),
+    blockEnd: indexBlockBytes(view),
+  };
+}
+
+/**
+ * The index block of the file at `path`, without the msgIds after it (the start never needs
+ * those, and they are most of the file); undefined when there is no file.
+ */
+async function readIndexBlock(fs: FileSystem, path: string): Promise<Uint8Array | undefined> {
+  let handle: FileHandle;
+  try {
+    handle = await fs.open(path, 'read');
+  } catch (e) {
+    if ((e as { code?: unknown }).code === 'ENOENT') return undefined;
+    throw e;
+  }
+  try {
+    const header = new Uint8Array(INDEX_HEADER_BYTES);
+    const got = await handle.read(header, 0, header.length, 0);
+    if (got < header.length) return header.subarray(0, got);
+    // A damaged count must not size the buffer: the file's size bounds it.
+    const size = Math.min(indexBlockBytes(new DataView(header.buffer)), await handle.size());
+    const block = new Uint8Array(Math.max(size, header.length));
+    block.set(header);
+    const length = block.length - header.length;
+    const rest = await handle.read(block, header.length, length, header.length);
+    return block.subarray(0, header.length + rest);
+  } finally {
+    await handle.close();
+  }
 }
 
 /**
@@ -170,7 +230,7 @@ export async function loadIndexFile(
   segment: Segment,
   active: boolean,
 ): Promise<boolean> {
-  const bytes = await fs.readFile(segment.indexPath);
+  const bytes = await readIndexBlock(fs, segment.indexPath);
   if (bytes === undefined) return false;
   const fileSize = await segment.handle.size();
   if (active && !(await tailMatchesIndex(segment.handle, bytes, fileSize, segment.baseOffset)))
@@ -250,10 +310,16 @@ export async function scanSegment(segment: Segment): Promise<ScanResult> {
 }
 
 /**
- * Writes the index of a sealed segment, or of the active one on a clean close (so the next
- * start need not scan it); a torn index fails its CRC, a stale one its size, and a scan rebuilds it.
- * The active segment's is not synced: its loader checks it against the file's tail, so losing it
- * in a crash costs only a scan.
+ * Writes the index of a sealed segment ('sync'), or of the active one on a clean close
+ * ('cached', so the next start need not scan it); a torn index fails its CRC, a stale one its
+ * size, and a scan rebuilds it. The active segment's is not synced: its loader checks it
+ * against the file's tail, so losing it in a crash costs only a scan.
+ *
+ * A sealed segment's msgIds follow its index, read back from the segment just synced (from the
+ * page cache; only the record headers are decoded), so that no start reads its records for
+ * them again. The active segment's are not written at close: reading them then would only move
+ * that read from the next start to this stop. A segment whose batches do not read back whole
+ * gets its index alone.
  */
 export async function writeIndex(
   fs: FileSystem,
@@ -261,7 +327,15 @@ export async function writeIndex(
   durable: 'sync' | 'cached' = 'sync',
 ): Promise<void> {
   segment.index.trim();
+  const index = segment.encodeIndex();
+  const ids = durable === 'sync' ? await scanMsgIds(segment.handle, segment, false) : undefined;
+  let bytes = index;
+  if (ids !== undefined) {
+    bytes = new Uint8Array(index.length + ids.length);
+    bytes.set(index);
+    bytes.set(ids, index.length);
+  }
   const write = durable === 'sync' ? writeFileDurably : writeFileCached;
-  await write(fs, segment.indexPath, segment.encodeIndex());
+  await write(fs, segment.indexPath, bytes);
   segment.indexedSize = segment.size;
 }
