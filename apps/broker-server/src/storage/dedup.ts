@@ -6,7 +6,8 @@
  * its string, its map entry and 36 bytes of columns.
  */
 import { forEachLimited } from './concurrency.js';
-import type { DedupEntry, PartitionLog } from './types.js';
+import type { PartitionIdChunk, PartitionIds } from './partition-ids.js';
+import type { DedupEntry } from './types.js';
 
 const INITIAL_SLOTS = 1024;
 /** Partitions read at once when the index is rebuilt at start. */
@@ -67,6 +68,12 @@ export class DedupBudget {
     return slot;
   }
 
+  /** Makes room for `count` more entries at once (a rebuild's), so that the ring is not rewritten as it grows. */
+  reserve(count: number): void {
+    if (this.ids.length - this.used < count)
+      this.makeRoom(Math.min(this.live + count, 2 * this.maxEntries));
+  }
+
   /** Frees a slot (its owner has already forgotten it). */
   free(slot: number): void {
     if (this.owners[slot] === undefined) return;
@@ -102,16 +109,18 @@ export class DedupBudget {
 
   /**
    * The ring is full of live and freed slots: rewritten, oldest first, without the freed ones,
-   * into columns twice as long if more than half are live (never past twice the bound).
+   * into columns twice as long if more than half are live (never past twice the bound), or
+   * `atLeast` long.
    */
-  private makeRoom(): void {
+  private makeRoom(atLeast = 0): void {
     const size = this.ids.length;
-    const length =
+    const grown =
       size === 0
         ? Math.min(INITIAL_SLOTS, 2 * this.maxEntries)
         : this.live * 2 > size
           ? size * 2
           : size;
+    const length = Math.max(grown, atLeast);
     const ids: (string | undefined)[] = new Array(length);
     const owners: (DedupIndex | undefined)[] = new Array(length);
     const partitions = new Uint32Array(length);
@@ -193,38 +202,89 @@ export class DedupIndex {
   }
 
   /**
-   * Refills the index from the records of the last window, so dedup survives a restart: the
-   * newest first in memory, added oldest first, each only if the budget would keep it.
+   * Refills the index with the msgIds of the last window, so dedup survives a restart: the
+   * newest the budget can keep, added oldest first, each only if the budget would keep it.
+   * Every partition's newest part (its active segment) is read; then, newest first, the
+   * older parts (sealed segments, from the msgIds kept beside them) until what is left is
+   * older than the window, or than as many msgIds as the budget holds: what is read does not
+   * grow with what is stored.
    */
-  async rebuild(partitions: readonly PartitionLog[], now: number): Promise<void> {
+  async rebuild(partitions: readonly PartitionIds[], now: number): Promise<void> {
     if (this.windowMs <= 0) return;
-    const max = this.budget.maxEntries;
-    let found: [string, DedupEntry][] = [];
-    const newest = () => {
-      found.sort((a, b) => a[1].timestamp - b[1].timestamp);
-      found = found.slice(-max);
+    const since = now - this.windowMs;
+    const found = new FoundIds(this.budget.maxEntries);
+    const read = partitions.map(() => 0);
+    const floors = partitions.map(() => Infinity);
+    const readNext = async (p: number) => {
+      const { partition, parts } = partitions[p] as PartitionIds;
+      const part = parts[read[p] ?? 0];
+      read[p] = (read[p] ?? 0) + 1;
+      const chunk = part === undefined ? undefined : await part(since);
+      floors[p] = chunk?.floor ?? -Infinity;
+      if (chunk !== undefined) found.add(partition, chunk);
     };
     // Partitions are read a few at a time: a start with many partitions waits on I/O, not on the CPU.
-    await forEachLimited(partitions.length, REBUILD_CONCURRENCY, async (p) => {
-      const log = partitions[p] as PartitionLog;
-      let offset = await log.offsetForTimestamp(now - this.windowMs);
-      for (;;) {
-        const records = await log.read(offset, { maxRecords: 10_000, maxBytes: 16 * 1024 * 1024 });
-        if (records.length === 0) break;
-        for (const r of records) {
-          if (r.msgId !== undefined)
-            found.push([
-              r.msgId,
-              { partition: log.partition, offset: r.offset, timestamp: r.timestamp },
-            ]);
-        }
-        // Bounded while reading: only the newest `max` can be kept anyway.
-        if (found.length > 2 * max) newest();
-        offset = (records[records.length - 1]?.offset ?? offset) + 1;
+    await forEachLimited(partitions.length, REBUILD_CONCURRENCY, readNext);
+    for (;;) {
+      // The partition whose unread parts may hold the newest msgIds.
+      let next = -1;
+      for (let p = 0; p < partitions.length; p++) {
+        const floor = floors[p] ?? -Infinity;
+        if (floor >= since && (next < 0 || floor > (floors[next] ?? -Infinity))) next = p;
       }
-    });
-    newest();
-    for (const [msgId, entry] of found)
+      if (next < 0 || found.newerThan(floors[next] ?? -Infinity)) break;
+      await readNext(next);
+    }
+    this.budget.reserve(found.size);
+    found.forEachNewest((msgId, entry) => {
       if (this.budget.admits(entry.timestamp)) this.remember(msgId, entry, now);
+    });
+  }
+}
+
+/** The msgIds a rebuild found, bounded while reading: only the newest `max` can be kept anyway. */
+class FoundIds {
+  private ids: string[] = [];
+  private entries: DedupEntry[] = [];
+
+  constructor(private readonly max: number) {}
+
+  /** How many are kept: at most `max` once the newest are taken. */
+  get size(): number {
+    return Math.min(this.ids.length, this.max);
+  }
+
+  add(partition: number, chunk: PartitionIdChunk): void {
+    chunk.ids.forEach((id, i) => {
+      this.ids.push(id);
+      this.entries.push({
+        partition,
+        offset: chunk.offsets[i] ?? 0,
+        timestamp: chunk.timestamps[i] ?? 0,
+      });
+    });
+    if (this.ids.length > 2 * this.max) this.keepNewest();
+  }
+
+  /** Whether `max` of the msgIds are at least as new as `timestamp`: older ones would not be kept. */
+  newerThan(timestamp: number): boolean {
+    let newer = 0;
+    for (const entry of this.entries) if (entry.timestamp >= timestamp) newer++;
+    return newer >= this.max;
+  }
+
+  /** The newest `max`, oldest first. */
+  forEachNewest(visit: (msgId: string, entry: DedupEntry) => void): void {
+    this.keepNewest();
+    for (let i = 0; i < this.ids.length; i++)
+      visit(this.ids[i] as string, this.entries[i] as DedupEntry);
+  }
+
+  private keepNewest(): void {
+    const order = this.entries.map((_, i) => i);
+    order.sort((a, b) => (this.entries[a]?.timestamp ?? 0) - (this.entries[b]?.timestamp ?? 0));
+    const kept = order.slice(-this.max);
+    this.ids = kept.map((i) => this.ids[i] as string);
+    this.entries = kept.map((i) => this.entries[i] as DedupEntry);
   }
 }

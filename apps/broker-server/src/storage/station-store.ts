@@ -20,6 +20,7 @@ import { FileGroupStore, MemoryGroupStore } from './group-store.js';
 import type { StorageLogger } from './logger.js';
 import type { MemoryBudget } from './memory-budget.js';
 import { MemoryPartitionLog } from './memory-log.js';
+import { fileIds } from './partition-ids.js';
 import { FilePartitionLog } from './partition-log.js';
 import { type AppendTarget, appendWithDedup } from './station-append.js';
 import { stationLayout } from './station-layout.js';
@@ -323,7 +324,8 @@ export class FileStationStore extends StationStore {
       });
       await ctx.fs.syncDir(at.partitions);
       const dedup = keep(new DedupIndex(ctx.dedup, config.dedupWindowMs));
-      await dedup.rebuild(partitions, ctx.now());
+      const ids = await Promise.all(partitions.map((log, p) => fileIds(fs, at.partition(p), log)));
+      await dedup.rebuild(ids, ctx.now());
       const dlsLog = keep(await openLog(at.deadLetterLog, 0));
       const removed = keep(
         await FileGroupStore.open(ctx.fs, at.deadLetterRemovals, 'removed', {

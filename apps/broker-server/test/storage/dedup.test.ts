@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DedupBudget, DedupIndex } from '../../src/storage/dedup.js';
 import { MemoryPartitionLog } from '../../src/storage/memory-log.js';
+import { logIds } from '../../src/storage/partition-ids.js';
 import type { DedupEntry } from '../../src/storage/types.js';
 
 const at = (offset: number, timestamp = 1000): DedupEntry => ({ partition: 0, offset, timestamp });
@@ -80,7 +81,7 @@ describe('dedup budget', () => {
       await log.append([{ payload: new Uint8Array(1), msgId: `r${i}` }]);
     }
     const rebuilt = new DedupIndex(budget, 60_000);
-    await rebuilt.rebuild([log], 9000);
+    await rebuilt.rebuild([logIds(log)], 9000);
     expect(budget.size).toBe(3);
     // r0 (1000) and r1 (3000) are older than all held; r2 (5000) and r3 (7000) take the places
     // of the two oldest held.
