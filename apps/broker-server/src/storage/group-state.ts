@@ -15,34 +15,34 @@ export function isOffset(value: unknown): value is number {
   );
 }
 
-function validateOp(op: GroupOp, index: number): void {
-  const bad = (field: string): never => {
-    throw new StorageError('INTERNAL', `group op ${index} (${String(op?.op)}): invalid ${field}`);
-  };
-  if (typeof op !== 'object' || op === null) bad('op');
-  if (!isOffset(op.partition)) bad('partition');
+/** The first invalid field of an op, if any. */
+function invalidField(op: GroupOp): string | undefined {
+  if (typeof op !== 'object' || op === null) return 'op';
+  if (!isOffset(op.partition)) return 'partition';
   switch (op.op) {
     case 'init':
     case 'seek':
-      if (!isOffset(op.cursor)) bad('cursor');
-      return;
+      return isOffset(op.cursor) ? undefined : 'cursor';
     case 'delay':
-      if (!isOffset(op.until)) bad('until');
-      if (!isOffset(op.offset)) bad('offset');
-      return;
+      if (!isOffset(op.until)) return 'until';
+      return isOffset(op.offset) ? undefined : 'offset';
     case 'deliver':
     case 'done':
-      if (!isOffset(op.offset)) bad('offset');
-      return;
+      return isOffset(op.offset) ? undefined : 'offset';
     default:
-      bad('op');
+      return 'op';
   }
 }
 
 /** Throws StorageError('INTERNAL') for the first malformed op, so that a batch is applied whole or not at all. */
 export function validateOps(ops: readonly GroupOp[]): void {
   if (!Array.isArray(ops)) throw new StorageError('INTERNAL', 'group ops: not an array');
-  ops.forEach(validateOp);
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i] as GroupOp;
+    const field = invalidField(op);
+    if (field !== undefined)
+      throw new StorageError('INTERNAL', `group op ${i} (${String(op?.op)}): invalid ${field}`);
+  }
 }
 
 /** Moves the cursor over the offsets already done, so `done` only holds offsets above it. */

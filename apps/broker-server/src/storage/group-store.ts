@@ -13,13 +13,7 @@ import { ioError, StorageError } from './errors.js';
 import type { FileHandle, FileSystem } from './fs/types.js';
 import { writeFileDurably } from './fs/write-file.js';
 import { GroupCommitWriter } from './group-commit.js';
-import {
-  encodeCheckpoint,
-  encodeOps,
-  type OpTuple,
-  opToTuple,
-  tupleBytes,
-} from './group-journal.js';
+import { encodeCheckpoint, encodeOps, opBytes } from './group-journal.js';
 import { journalName, recoverGroup } from './group-recovery.js';
 import { GroupState, validateOps } from './group-state.js';
 import type { DiskDurability, GroupOp, GroupPartitionState, GroupStore } from './types.js';
@@ -40,7 +34,7 @@ export interface GroupStoreOptions {
 export const DEFAULT_MAX_PENDING_BYTES = 16 * 1024 * 1024;
 
 export class FileGroupStore implements GroupStore {
-  private readonly writer: GroupCommitWriter<OpTuple[], void, void>;
+  private readonly writer: GroupCommitWriter<GroupOp[], void, void>;
   /** The state as of the end of the journal being written, once it is to be sealed. */
   private snapshot: Uint8Array | undefined;
   private checkpointing: Promise<void> | undefined;
@@ -119,13 +113,13 @@ export class FileGroupStore implements GroupStore {
       });
     }
     validateOps(ops);
-    const tuples = ops.map(opToTuple);
-    const bytes = tuples.reduce((sum, t) => sum + tupleBytes(t), 0);
+    let bytes = 0;
+    for (const op of ops) bytes += opBytes(op);
     const refused = this.writer.refusal(bytes);
     if (refused) throw refused;
     for (const op of ops) this.groupState.apply(op);
-    if (tuples.length === 0) return;
-    return this.writer.submit(tuples, bytes, lazy);
+    if (ops.length === 0) return;
+    return this.writer.submit(ops, bytes, lazy);
   }
 
   close(): Promise<void> {
@@ -150,7 +144,7 @@ export class FileGroupStore implements GroupStore {
   }
 
   /** Journals one flush's ops as one record; decides, before any await, whether to seal the journal. */
-  private async write(batch: readonly OpTuple[][]): Promise<void> {
+  private async write(batch: readonly GroupOp[][]): Promise<void> {
     // Every applied op is in this flush or written before it (the writer takes all that is
     // queued), so the state now is exactly what ends this journal.
     const snapshot =
@@ -158,9 +152,9 @@ export class FileGroupStore implements GroupStore {
         ? encodeCheckpoint(this.seq + 1, this.groupState)
         : undefined;
     // A loop rather than flat(), which is several times slower on this hot path.
-    const tuples: OpTuple[] = [];
-    for (const ops of batch) for (const op of ops) tuples.push(op);
-    const record = encodeOps(tuples);
+    const ops: GroupOp[] = [];
+    for (const applied of batch) for (const op of applied) ops.push(op);
+    const record = encodeOps(ops);
     try {
       await this.journal.write(record, this.journalBytes);
     } catch (e) {

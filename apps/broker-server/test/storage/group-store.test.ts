@@ -15,7 +15,7 @@ import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { nodeFs } from '../../src/storage/fs/node-fs.js';
 import type { FileHandle, FileSystem } from '../../src/storage/fs/types.js';
-import { encodeOps, opToTuple } from '../../src/storage/group-journal.js';
+import { encodeOps } from '../../src/storage/group-journal.js';
 import { GroupState } from '../../src/storage/group-state.js';
 import {
   FileGroupStore,
@@ -301,7 +301,7 @@ describe('FileGroupStore on the real filesystem', () => {
     await applyAll(SAMPLE);
     writeFileSync(
       join(dir, 'journal-0000000002.log'),
-      encodeOps([opToTuple({ op: 'done', partition: 1, offset: 1 })]),
+      encodeOps([{ op: 'done', partition: 1, offset: 1 }]),
     );
     const bytes = readFileSync(journal1());
     bytes[20] = (bytes[20] ?? 0) ^ 1;

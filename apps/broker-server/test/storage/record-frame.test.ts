@@ -3,12 +3,26 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BATCH_FRAMING, batchSize, checkBatch, writeBatch } from '../../src/storage/batch.js';
 import { crc32c } from '../../src/storage/crc.js';
-import { decodeCheckpoint, encodeOps, JOURNAL_FRAMING } from '../../src/storage/group-journal.js';
+import {
+  decodeCheckpoint,
+  encodeOps,
+  JOURNAL_FRAMING,
+  opBytes,
+} from '../../src/storage/group-journal.js';
 import { FRAME_HEADER_BYTES, type Framing } from '../../src/storage/record-frame.js';
+import type { GroupOp } from '../../src/storage/types.js';
 
 const FORMATS = { batch: BATCH_FRAMING, journal: JOURNAL_FRAMING };
 const format = fc.constantFrom(...(Object.keys(FORMATS) as (keyof typeof FORMATS)[]));
 const body = fc.uint8Array({ minLength: 24, maxLength: 600 });
+
+/** An op's journal tuple as the format defines it: what encodeOps must match byte for byte. */
+function tuple(op: GroupOp): number[] {
+  const code = ['init', 'deliver', 'done', 'delay', 'seek'].indexOf(op.op);
+  if (op.op === 'init' || op.op === 'seek') return [code, op.partition, op.cursor];
+  if (op.op === 'delay') return [code, op.partition, op.offset, op.until];
+  return [code, op.partition, op.offset];
+}
 
 const viewOf = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset, b.byteLength);
 const check = (framing: Framing, b: Uint8Array) => framing.check(b, viewOf(b), 0, b.length);
@@ -67,41 +81,44 @@ describe('record framing', () => {
 });
 
 describe('the on-disk formats are unchanged', () => {
-  it('a journal record is [u32 body length][u32 crc32c(body)][body]', () => {
+  it('a journal record is [u32 body length][u32 crc32c(body)][body] of [opcode, partition, offset or cursor, until?] tuples', () => {
+    const nat = fc.oneof(
+      fc.nat(0x1_0000_0000 + 10),
+      fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER - 1 }),
+    );
+    const op: fc.Arbitrary<GroupOp> = fc.oneof(
+      fc.record({ op: fc.constantFrom('init', 'seek'), partition: nat, cursor: nat }),
+      fc.record({ op: fc.constantFrom('deliver', 'done'), partition: nat, offset: nat }),
+      fc.record({ op: fc.constant('delay'), partition: nat, offset: nat, until: nat }),
+    ) as fc.Arbitrary<GroupOp>;
     fc.assert(
-      fc.property(
-        fc.array(
-          fc.array(
-            fc.oneof(
-              fc.nat(0x1_0000_0000 + 10),
-              fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }),
-            ),
-            { maxLength: 18 },
-          ),
-          { maxLength: 40 },
-        ),
-        (tuples) => {
-          const data = encode(tuples);
-          const expected = new Uint8Array(8 + data.length);
-          viewOf(expected).setUint32(0, data.length);
-          viewOf(expected).setUint32(4, crc32c(data));
-          expected.set(data, 8);
-          expect(encodeOps(tuples)).toEqual(expected);
-        },
-      ),
+      fc.property(fc.array(op, { maxLength: 40 }), (ops) => {
+        const data = encode(ops.map(tuple));
+        const expected = new Uint8Array(8 + data.length);
+        viewOf(expected).setUint32(0, data.length);
+        viewOf(expected).setUint32(4, crc32c(data));
+        expected.set(data, 8);
+        expect(encodeOps(ops)).toEqual(expected);
+        for (const o of ops) expect(opBytes(o)).toBe(encode(tuple(o)).length);
+      }),
     );
   });
 
   it('a journal record of more than 65,535 ops is the same MessagePack array32', () => {
-    const tuples = Array.from({ length: 70_000 }, (_, i) => [1, i % 4, i * 1_000_003]);
-    const data = encode(tuples);
-    expect(encodeOps(tuples).subarray(8)).toEqual(data);
-    expect(viewOf(encodeOps(tuples)).getUint32(4)).toBe(crc32c(data));
+    const ops = Array.from(
+      { length: 70_000 },
+      (_, i): GroupOp => ({ op: 'done', partition: i % 4, offset: i * 1_000_003 }),
+    );
+    const data = encode(ops.map(tuple));
+    expect(encodeOps(ops).subarray(8)).toEqual(data);
+    expect(viewOf(encodeOps(ops)).getUint32(4)).toBe(crc32c(data));
   });
 
   it('a journal op field that is not a non-negative integer is refused, not mis-encoded', () => {
     for (const bad of [-1, 1.5, Number.MAX_SAFE_INTEGER + 2, Number.NaN])
-      expect(() => encodeOps([[1, 0, bad]])).toThrow(/not a non-negative integer/);
+      expect(() => encodeOps([{ op: 'done', partition: 0, offset: bad }])).toThrow(
+        /not a non-negative integer/,
+      );
   });
 
   it("a batch's length counts what follows it, its CRC32C covers what follows the CRC", () => {
@@ -122,7 +139,7 @@ describe('the on-disk formats are unchanged', () => {
   });
 
   it('a checkpoint with a bad length or CRC is corrupt', () => {
-    const good = encodeOps([[0, 1, 2]]);
+    const good = encodeOps([{ op: 'init', partition: 1, cursor: 2 }]);
     const longer = new Uint8Array(good.length + 1);
     longer.set(good);
     expect(() => decodeCheckpoint(longer, 'checkpoint')).toThrow(/bad length/);
