@@ -13,7 +13,13 @@ import { LogFront } from './log-front.js';
 import type { StorageLogger } from './logger.js';
 import { recoverSegments } from './partition-recovery.js';
 import { recentWrites } from './recent-writes.js';
-import { createSegment, INDEX_AT_CLOSE_BYTES, type Segment, writeIndex } from './segment.js';
+import {
+  createSegment,
+  INDEX_AT_CLOSE_BYTES,
+  type Segment,
+  writeIndex,
+  writeMsgIds,
+} from './segment.js';
 import { readRecords, seekTimestamp } from './segment-reader.js';
 import type {
   AppendRecord,
@@ -63,8 +69,8 @@ export class FilePartitionLog implements PartitionLog {
   private readonly segments: Segment[];
   private readonly writer: GroupCommitWriter<PendingAppend, AppendResult, Flushed>;
   private lastTimestamp = 0;
-  /** Segment files retention is deleting, which close waits for. */
-  private deleting: Promise<void> = Promise.resolve();
+  /** Work on sealed segments, in order: writing their msgIds, deleting them. Close waits for it. */
+  private background: Promise<void> = Promise.resolve();
   private closing: Promise<void> | undefined;
 
   private constructor(
@@ -182,7 +188,7 @@ export class FilePartitionLog implements PartitionLog {
   ): Promise<number> {
     const dropped = await this.front.retain(policy, now, deleteBelow);
     this.deleteBelowFirst();
-    await this.deleting;
+    await this.background;
     await this.front.persist();
     return dropped;
   }
@@ -194,7 +200,7 @@ export class FilePartitionLog implements PartitionLog {
 
   private async shutdown(): Promise<void> {
     await this.writer.close();
-    await this.deleting;
+    await this.background;
     await this.front
       .persist()
       .catch((err: unknown) =>
@@ -298,6 +304,14 @@ export class FilePartitionLog implements PartitionLog {
     recentWrites.forget(active);
     const next = await createSegment(this.ctx.fs, this.ctx.dir, active.nextOffset);
     this.segments.push(next);
+    this.background = this.background.then(() =>
+      writeMsgIds(this.ctx.fs, active).catch((err: unknown) =>
+        this.ctx.log.warn(
+          { partition: this.partition, segment: active.logPath, err },
+          'the msgIds of a sealed segment were not written; the next start reads them from it',
+        ),
+      ),
+    );
     return next;
   }
 
@@ -324,7 +338,7 @@ export class FilePartitionLog implements PartitionLog {
     while (this.segments.length > 1 && (this.segments[0] as Segment).nextOffset <= this.front.first)
       doomed.push(this.segments.shift() as Segment);
     if (doomed.length === 0) return;
-    this.deleting = this.deleting.then(async () => {
+    this.background = this.background.then(async () => {
       try {
         for (const segment of doomed) await this.deleteSegment(segment);
         await this.ctx.fs.syncDir(this.ctx.dir);

@@ -314,12 +314,6 @@ export async function scanSegment(segment: Segment): Promise<ScanResult> {
  * ('cached', so the next start need not scan it); a torn index fails its CRC, a stale one its
  * size, and a scan rebuilds it. The active segment's is not synced: its loader checks it
  * against the file's tail, so losing it in a crash costs only a scan.
- *
- * A sealed segment's msgIds follow its index, read back from the segment just synced (from the
- * page cache; only the record headers are decoded), so that no start reads its records for
- * them again. The active segment's are not written at close: reading them then would only move
- * that read from the next start to this stop. A segment whose batches do not read back whole
- * gets its index alone.
  */
 export async function writeIndex(
   fs: FileSystem,
@@ -327,15 +321,26 @@ export async function writeIndex(
   durable: 'sync' | 'cached' = 'sync',
 ): Promise<void> {
   segment.index.trim();
-  const index = segment.encodeIndex();
-  const ids = durable === 'sync' ? await scanMsgIds(segment.handle, segment, false) : undefined;
-  let bytes = index;
-  if (ids !== undefined) {
-    bytes = new Uint8Array(index.length + ids.length);
-    bytes.set(index);
-    bytes.set(ids, index.length);
-  }
   const write = durable === 'sync' ? writeFileDurably : writeFileCached;
-  await write(fs, segment.indexPath, bytes);
+  await write(fs, segment.indexPath, segment.encodeIndex());
   segment.indexedSize = segment.size;
+}
+
+/**
+ * Rewrites a sealed segment's index file with its msgIds after the index, read back from the
+ * segment (from the page cache; only the record headers are decoded), so that no start reads
+ * its records for them again. In the background after the seal: reading a 64 MiB segment's
+ * msgIds takes tens of milliseconds, which the appends waiting on the seal should not. A crash
+ * midway leaves an index that fails its CRC, which costs the next start a scan. The active
+ * segment's are not written at close: that would only move the read from the next start to
+ * this stop. A segment whose batches do not read back whole keeps its index alone.
+ */
+export async function writeMsgIds(fs: FileSystem, segment: Segment): Promise<void> {
+  const ids = await scanMsgIds(segment.handle, segment, false);
+  if (ids === undefined) return;
+  const index = segment.encodeIndex();
+  const bytes = new Uint8Array(index.length + ids.length);
+  bytes.set(index);
+  bytes.set(ids, index.length);
+  await writeFileDurably(fs, segment.indexPath, bytes);
 }
