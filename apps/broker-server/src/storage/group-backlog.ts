@@ -7,12 +7,8 @@
  */
 import type { MessageRef } from '@ferry/protocol';
 import type { DeadLetterRecord } from '../backend/types.js';
+import { byRef, RefMap } from './ref-map.js';
 import type { GroupOp, GroupStore, PartitionLog, StoredRecord } from './types.js';
-
-/** A message's identity within a group. */
-export function refKey(partition: number, offset: number): string {
-  return `${partition}:${offset}`;
-}
 
 export interface Pending extends MessageRef {
   /** Set for a message resent from the dead-letter store (not tracked by the GroupStore). */
@@ -35,14 +31,12 @@ interface Due extends Pending {
   notBefore: number;
 }
 
-const byRef = (a: MessageRef, b: MessageRef) => a.partition - b.partition || a.offset - b.offset;
-
 export function doneOp(ref: MessageRef): GroupOp {
   return { op: 'done', partition: ref.partition, offset: ref.offset };
 }
 
 export class Backlog {
-  private readonly due = new Map<string, Due>();
+  private readonly due = new RefMap<Due>();
   /** Next offset to read from the log, per partition; starts at the durable cursor. */
   private readonly readPos: number[];
   /** Per partition, the end of the offsets delivered before the backlog was made. */
@@ -55,7 +49,7 @@ export class Backlog {
     /** Bytes one read of the log may return. */
     private readonly maxReadBytes: number,
     /** Whether a message is in flight (never picked twice). */
-    private readonly inFlight: (key: string) => boolean,
+    private readonly inFlight: (partition: number, offset: number) => boolean,
     /**
      * Where a message goes that was delivered maxDeliveries times and is neither done nor in
      * flight: its last delivery ended with the cursor that made it (a restart). [CONS-9]
@@ -71,8 +65,8 @@ export class Backlog {
     });
   }
 
-  has(key: string): boolean {
-    return this.due.has(key);
+  has(partition: number, offset: number): boolean {
+    return this.due.has(partition, offset);
   }
 
   /** Makes a message redeliverable from `notBefore` (0: now). */
@@ -82,7 +76,7 @@ export class Backlog {
       d.resent = p.resent;
       d.count = p.count ?? 0;
     }
-    this.due.set(refKey(p.partition, p.offset), d);
+    this.due.set(p.partition, p.offset, d);
   }
 
   get resentCount(): number {
@@ -114,23 +108,23 @@ export class Backlog {
     const now = Date.now();
     const picked: Picked[] = [];
     const budget = (record: StoredRecord) => admit(record) || picked.length === 0;
-    const ready = [...this.due.entries()].filter(
-      ([, d]) => d.notBefore <= now && (accepts === undefined || accepts(d.partition)),
-    );
-    ready.sort(([, a], [, b]) => byRef(a, b));
-    for (const [key, d] of ready) {
+    const ready: Due[] = [];
+    for (const d of this.due.values())
+      if (d.notBefore <= now && (accepts === undefined || accepts(d.partition))) ready.push(d);
+    ready.sort(byRef);
+    for (const d of ready) {
       if (picked.length >= max) return picked;
       const { notBefore: _, ...pending } = d;
       const record =
         d.resent ?? (await this.log(d.partition).read(d.offset, { maxRecords: 1, maxBytes: 1 }))[0];
       // Retention removed it: nothing is left to deliver, so it is done.
       if (record?.offset !== d.offset) {
-        this.due.delete(key);
+        this.due.delete(d.partition, d.offset);
         await this.store.apply([doneOp(d)]);
         continue;
       }
       if (!budget(record)) return picked;
-      this.due.delete(key);
+      this.due.delete(d.partition, d.offset);
       picked.push({ ...pending, record });
     }
     const partitions = this.readPos.length;
@@ -165,13 +159,12 @@ export class Backlog {
       if (records.length === 0) return false;
       for (const record of records) {
         const state = this.store.state(p);
-        const key = refKey(p, record.offset);
         const skip =
           state === undefined ||
           record.offset < state.cursor ||
           state.done.has(record.offset) ||
-          this.inFlight(key) ||
-          this.due.has(key);
+          this.inFlight(p, record.offset) ||
+          this.due.has(p, record.offset);
         const deliveries =
           skip || record.offset >= (this.deliveredBefore[p] ?? 0)
             ? 0
@@ -181,7 +174,11 @@ export class Backlog {
         } else if (!skip) {
           const until = state.delayedUntil.get(record.offset);
           if (until !== undefined && until > now) {
-            this.due.set(key, { partition: p, offset: record.offset, notBefore: until });
+            this.due.set(p, record.offset, {
+              partition: p,
+              offset: record.offset,
+              notBefore: until,
+            });
           } else {
             // Not read past: the message that does not fit starts the next frame.
             if (!budget(record)) return true;

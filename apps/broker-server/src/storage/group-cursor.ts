@@ -13,8 +13,9 @@ import type {
   GroupCursor,
   GroupCursorOptions,
 } from '../backend/types.js';
-import { Backlog, doneOp, type Pending, refKey } from './group-backlog.js';
+import { Backlog, doneOp, type Pending } from './group-backlog.js';
 import type { StorageLogger } from './logger.js';
+import { RefMap } from './ref-map.js';
 import type { GroupOp, GroupStore, PartitionLog, StoredRecord } from './types.js';
 
 /** A message handed out and not yet settled. */
@@ -40,7 +41,7 @@ export interface EmbeddedCursorParts {
 
 export class EmbeddedGroupCursor implements GroupCursor {
   readonly options: Readonly<Omit<GroupCursorOptions, 'start'>>;
-  private readonly inFlight = new Map<string, Flight>();
+  private readonly inFlight = new RefMap<Flight>();
   private readonly backlog: Backlog;
   private readonly listeners: ((expired: MessageRef[]) => void)[] = [];
   private readonly sweeper: ReturnType<typeof setInterval>;
@@ -56,7 +57,7 @@ export class EmbeddedGroupCursor implements GroupCursor {
       parts.partitions,
       parts.store,
       parts.maxReadBytes,
-      (key) => this.inFlight.has(key),
+      (partition, offset) => this.inFlight.has(partition, offset),
       {
         maxDeliveries: options.maxDeliveries,
         take: (ref, count) =>
@@ -105,7 +106,7 @@ export class EmbeddedGroupCursor implements GroupCursor {
       // Built field by field: object rest and spread here cost a fifth of a fan-out's CPU.
       const flight: Flight = { partition: x.partition, offset: x.offset, deadline, count };
       if (x.resent !== undefined) flight.resent = x.resent;
-      this.inFlight.set(refKey(x.partition, x.offset), flight);
+      this.inFlight.set(x.partition, x.offset, flight);
       const { record } = x;
       const d: Delivery = {
         partition: x.partition,
@@ -173,10 +174,9 @@ export class EmbeddedGroupCursor implements GroupCursor {
 
   resend(entries: DeadLetterRecord[]): void {
     for (const e of entries) {
-      const key = refKey(e.partition, e.offset);
-      if (this.inFlight.has(key) || this.backlog.has(key)) {
+      if (this.inFlight.has(e.partition, e.offset) || this.backlog.has(e.partition, e.offset)) {
         this.parts.log.warn(
-          { group: this.name, key },
+          { group: this.name, partition: e.partition, offset: e.offset },
           'resent message already pending; not queued twice',
         );
         continue;
@@ -214,13 +214,12 @@ export class EmbeddedGroupCursor implements GroupCursor {
     const flights: Flight[] = [];
     const invalid: MessageRef[] = [];
     for (const ref of refs) {
-      const key = refKey(ref.partition, ref.offset);
-      const f = this.inFlight.get(key);
+      const f = this.inFlight.get(ref.partition, ref.offset);
       if (f === undefined) {
         invalid.push(ref);
         continue;
       }
-      this.inFlight.delete(key);
+      this.inFlight.delete(ref.partition, ref.offset);
       flights.push(f);
     }
     return { flights, invalid };
@@ -230,9 +229,9 @@ export class EmbeddedGroupCursor implements GroupCursor {
   private sweep(): void {
     const now = Date.now();
     const expired: MessageRef[] = [];
-    for (const [key, f] of this.inFlight) {
+    for (const f of this.inFlight.values()) {
       if (f.deadline > now) continue;
-      this.inFlight.delete(key);
+      this.inFlight.delete(f.partition, f.offset);
       expired.push({ partition: f.partition, offset: f.offset });
       if (f.count < this.options.maxDeliveries) this.backlog.add(f, 0);
       else this.deadLetterLater(f, MAX_DELIVERIES_REASON);
@@ -249,7 +248,7 @@ export class EmbeddedGroupCursor implements GroupCursor {
     void this.deadLetterOne(f, reason).catch((err: unknown) => {
       if (this.isClosed) return;
       this.parts.log.error(
-        { err, group: this.name, key: refKey(f.partition, f.offset) },
+        { err, group: this.name, partition: f.partition, offset: f.offset },
         'dead-lettering failed; will redeliver',
       );
       this.backlog.add(f, 0);

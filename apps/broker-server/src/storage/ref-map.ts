@@ -1,0 +1,54 @@
+/**
+ * Values by message ref: one Map per partition, keyed by offset. A group looks up what is in
+ * flight or due several times per message; a `"partition:offset"` string key cost a string
+ * built and hashed for each lookup (the largest share of a group's settle and fetch).
+ */
+import type { MessageRef } from '@ferry/protocol';
+
+export class RefMap<V> {
+  private readonly partitions: (Map<number, V> | undefined)[] = [];
+  private count = 0;
+
+  get size(): number {
+    return this.count;
+  }
+
+  has(partition: number, offset: number): boolean {
+    return this.partitions[partition]?.has(offset) ?? false;
+  }
+
+  get(partition: number, offset: number): V | undefined {
+    return this.partitions[partition]?.get(offset);
+  }
+
+  set(partition: number, offset: number, value: V): void {
+    let offsets = this.partitions[partition];
+    if (offsets === undefined) {
+      offsets = new Map();
+      this.partitions[partition] = offsets;
+    }
+    const before = offsets.size;
+    offsets.set(offset, value);
+    this.count += offsets.size - before;
+  }
+
+  delete(partition: number, offset: number): boolean {
+    const deleted = this.partitions[partition]?.delete(offset) ?? false;
+    if (deleted) this.count--;
+    return deleted;
+  }
+
+  /** Every value; deleting the one being visited is safe. */
+  *values(): IterableIterator<V> {
+    for (const offsets of this.partitions) if (offsets !== undefined) yield* offsets.values();
+  }
+
+  clear(): void {
+    this.partitions.length = 0;
+    this.count = 0;
+  }
+}
+
+/** Whether `a` comes before `b`: partition, then offset. */
+export const byRef = (a: MessageRef, b: MessageRef): number =>
+  a.partition - b.partition || a.offset - b.offset;
