@@ -2,38 +2,12 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { nodeFs } from '../../src/storage/fs/node-fs.js';
-import type { FileHandle, FileSystem } from '../../src/storage/fs/types.js';
+import { segmentReads } from '../support/counting-fs.js';
 import { bytes, openLog, text } from '../support/open-log.js';
 import { useTempDirs } from '../support/temp-dir.js';
 
 const tempDir = useTempDirs('active-index');
 const all = { maxRecords: 100_000, maxBytes: 1 << 30 };
-
-/** The real filesystem, counting the bytes read from segment files. */
-function readCounting(): { fs: FileSystem; segmentBytesRead: () => number } {
-  let read = 0;
-  const fs: FileSystem = {
-    ...nodeFs,
-    async open(path, mode) {
-      const h = await nodeFs.open(path, mode);
-      if (!path.endsWith('.log')) return h;
-      const counted: FileHandle = {
-        write: (d, p) => h.write(d, p),
-        datasync: () => h.datasync(),
-        truncate: (l) => h.truncate(l),
-        size: () => h.size(),
-        close: () => h.close(),
-        read: async (into, offset, length, position) => {
-          const n = await h.read(into, offset, length, position);
-          read += n;
-          return n;
-        },
-      };
-      return counted;
-    },
-  };
-  return { fs, segmentBytesRead: () => read };
-}
 
 describe('the active segment after a clean close [LIMITS-3]', () => {
   it('[LIMITS-3] a small one gets no index: a scan is quicker', async () => {
@@ -58,9 +32,9 @@ describe('the active segment after a clean close [LIMITS-3]', () => {
     const segment = join(dir, 'p0', files.find((f) => f.endsWith('.log')) as string);
     const size = statSync(segment).size;
 
-    const counting = readCounting();
+    const counting = segmentReads(nodeFs);
     const reopened = await openLog(dir, { fs: counting.fs });
-    expect(counting.segmentBytesRead()).toBeLessThan(size / 4);
+    expect([...counting.logBytes.values()].reduce((a, b) => a + b, 0)).toBeLessThan(size / 4);
     expect(reopened.bounds().next).toBe(300);
     await reopened.append([{ payload: bytes('after the restart') }]);
     // No close: as after kill -9, the index on disk no longer matches the file.

@@ -8,10 +8,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EmbeddedStorageEngine } from '../../src/storage/engine.js';
 import { nodeFs } from '../../src/storage/fs/node-fs.js';
-import type { FileHandle, FileSystem } from '../../src/storage/fs/types.js';
+import type { FileSystem } from '../../src/storage/fs/types.js';
 import { indexSummary } from '../../src/storage/segment.js';
 import { decodeMsgIds } from '../../src/storage/segment-ids.js';
 import type { StationStoreConfig } from '../../src/storage/types.js';
+import { segmentReads } from '../support/counting-fs.js';
 import { useTempDirs } from '../support/temp-dir.js';
 
 const tempDir = useTempDirs('dedup-restart');
@@ -29,37 +30,6 @@ const payload = new Uint8Array(200).fill(1);
 /** A clock that moves on every call: appends never share a timestamp, so "newest" is exact. */
 let time = Date.now();
 const tick = () => ++time;
-
-/** The real filesystem, counting the bytes read from each segment file and the index files read. */
-function counting(): { fs: FileSystem; logBytes: Map<string, number>; indexReads: string[] } {
-  const logBytes = new Map<string, number>();
-  const indexReads: string[] = [];
-  const fs: FileSystem = {
-    ...nodeFs,
-    async readFile(path) {
-      if (path.endsWith('.idx')) indexReads.push(path);
-      return nodeFs.readFile(path);
-    },
-    async open(path, mode) {
-      const h = await nodeFs.open(path, mode);
-      if (!path.endsWith('.log')) return h;
-      const counted: FileHandle = {
-        write: (d, p) => h.write(d, p),
-        datasync: () => h.datasync(),
-        truncate: (l) => h.truncate(l),
-        size: () => h.size(),
-        close: () => h.close(),
-        read: async (into, offset, length, position) => {
-          const n = await h.read(into, offset, length, position);
-          logBytes.set(path, (logBytes.get(path) ?? 0) + n);
-          return n;
-        },
-      };
-      return counted;
-    },
-  };
-  return { fs, logBytes, indexReads };
-}
 
 function open(dataDir: string, options: { fs?: FileSystem; dedupMaxEntries?: number } = {}) {
   return EmbeddedStorageEngine.open({
@@ -166,7 +136,7 @@ describe('dedup across a restart [PROD-3]', () => {
     const engine = await open(dataDir);
     const where = await fill(engine);
     await engine.close();
-    const { fs, logBytes } = counting();
+    const { fs, logBytes } = segmentReads(nodeFs);
     const reopened = await open(dataDir, { fs });
     await reopened.openStation(STATION, config);
     expect(sealedBytesRead(dataDir, logBytes)).toBe(0);
@@ -188,7 +158,7 @@ describe('dedup across a restart [PROD-3]', () => {
     damagedBytes[last] = (damagedBytes[last] ?? 0) ^ 0xff;
     writeFileSync(damaged as string, damagedBytes);
 
-    const { fs, logBytes } = counting();
+    const { fs, logBytes } = segmentReads(nodeFs);
     const reopened = await open(dataDir, { fs });
     await reopened.openStation(STATION, config);
     // The three segments are read, and only them (the index of the damaged one is whole).
@@ -203,7 +173,7 @@ describe('dedup across a restart [PROD-3]', () => {
     const engine = await open(dataDir);
     const where = await fill(engine);
     // No close, as after kill -9: the active segment has no index, its msgIds are only in its records.
-    const { fs, logBytes } = counting();
+    const { fs, logBytes } = segmentReads(nodeFs);
     const reopened = await open(dataDir, { fs });
     await reopened.openStation(STATION, config);
     expect(sealedBytesRead(dataDir, logBytes)).toBe(0);
@@ -219,7 +189,7 @@ describe('dedup across a restart [PROD-3]', () => {
     const where = await fill(engine);
     await engine.close();
     const max = 60;
-    const { fs, logBytes, indexReads } = counting();
+    const { fs, logBytes, indexReads } = segmentReads(nodeFs);
     const reopened = await open(dataDir, { fs, dedupMaxEntries: max });
     await reopened.openStation(STATION, config);
     const sealed = PARTITIONS * (segments(dataDir, 0).length - 1);
