@@ -10,6 +10,10 @@ describe('noMetrics', () => {
     gauge.inc();
     gauge.dec();
     noMetrics.histogram('h', { help: 'h' }).observe(undefined, 0.5);
+    noMetrics.onScrape(() => {
+      throw new Error('noMetrics never scrapes');
+    });
+    noMetrics.forget({ station: 's' });
   });
 });
 
@@ -98,6 +102,37 @@ describe('RecordingMetrics', () => {
     expect(metrics.observations('latency_seconds', { op: 'append' })).toEqual([0.02, 0.5]);
     expect(metrics.observations('latency_seconds', { op: 'read' })).toEqual([]);
     expect(() => metrics.value('latency_seconds', { op: 'append' })).toThrow('is a histogram');
+  });
+
+  it('empties collected gauges and runs the collectors on scrape', async () => {
+    const metrics = new RecordingMetrics();
+    const lag = metrics.gauge('lag', { help: 'lag', labelNames: ['group'], collected: true });
+    const open = metrics.gauge('open', { help: 'open' });
+    open.inc();
+    let value = 3;
+    metrics.onScrape(() => lag.inc({ group: 'g' }, value));
+    await metrics.scrape();
+    expect(metrics.value('lag', { group: 'g' })).toBe(3);
+    value = 1;
+    await metrics.scrape();
+    expect(metrics.value('lag', { group: 'g' })).toBe(1);
+    expect(metrics.value('open')).toBe(1);
+  });
+
+  it('forgets the series whose labels include the given ones', () => {
+    const metrics = new RecordingMetrics();
+    const delivered = metrics.counter('delivered_total', {
+      help: 'd',
+      labelNames: ['station', 'group'],
+    });
+    delivered.inc({ station: 's', group: 'a' });
+    delivered.inc({ station: 's', group: 'b' });
+    delivered.inc({ station: 't', group: 'a' });
+    metrics.forget({ station: 's', group: 'a' });
+    expect(metrics.value('delivered_total', { station: 's', group: 'a' })).toBe(0);
+    expect(metrics.sum('delivered_total')).toBe(2);
+    metrics.forget({ station: 's' });
+    expect(metrics.sum('delivered_total')).toBe(1);
   });
 
   it('says so when asked for an instrument nobody made', () => {

@@ -2,11 +2,12 @@
  * Metrics kept in memory, for tests to read back: each instrument's values by label set. It
  * holds to the contract a real registry does: one instrument per name (asking again returns
  * it, asking for another kind throws), labels only of the names given at creation, counters
- * that never go down.
+ * that never go down, collected gauges emptied before the collectors run (`scrape`).
  */
 import type {
   Counter,
   Gauge,
+  GaugeOptions,
   Histogram,
   HistogramOptions,
   InstrumentOptions,
@@ -57,6 +58,7 @@ class Instrument {
 export class RecordingMetrics implements Metrics {
   /** Each instrument, and what `counter`, `gauge` or `histogram` handed out for it. */
   private readonly instruments = new Map<string, { instrument: Instrument; facade: object }>();
+  private readonly collectors: Array<() => void | Promise<void>> = [];
 
   counter(name: string, options: InstrumentOptions): Counter {
     return this.instrument(name, 'counter', options, (instrument) => ({
@@ -67,7 +69,7 @@ export class RecordingMetrics implements Metrics {
     }));
   }
 
-  gauge(name: string, options: InstrumentOptions): Gauge {
+  gauge(name: string, options: GaugeOptions): Gauge {
     return this.instrument(name, 'gauge', options, (instrument) => ({
       set: (labels, value) => instrument.set(labels, value),
       inc: (labels, value = 1) => instrument.add(labels, value),
@@ -79,6 +81,30 @@ export class RecordingMetrics implements Metrics {
     return this.instrument(name, 'histogram', options, (instrument) => ({
       observe: (labels, value) => instrument.observe(labels, value),
     }));
+  }
+
+  onScrape(collect: () => void | Promise<void>): void {
+    this.collectors.push(collect);
+  }
+
+  forget(labels: Labels): void {
+    for (const { instrument } of this.instruments.values()) {
+      const names = instrument.options.labelNames ?? [];
+      for (const key of [...instrument.values.keys()]) {
+        const values = JSON.parse(key) as string[];
+        const matches = Object.entries(labels).every(
+          ([name, value]) => names.includes(name) && values[names.indexOf(name)] === value,
+        );
+        if (matches) instrument.values.delete(key);
+      }
+    }
+  }
+
+  /** What a scrape does before reading: collected gauges emptied, then every collector run. */
+  async scrape(): Promise<void> {
+    for (const { instrument } of this.instruments.values())
+      if ((instrument.options as GaugeOptions).collected) instrument.values.clear();
+    for (const collect of this.collectors) await collect();
   }
 
   /** A counter's or gauge's value for exactly these labels; 0 when never touched. */
