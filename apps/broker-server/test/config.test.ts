@@ -53,6 +53,7 @@ describe('loadConfig: defaults', () => {
       tcpPort: 6666,
       httpPort: 9000,
       logLevel: 'info',
+      metrics: { enabled: true, perObject: true },
       auth: {
         users: [],
         maxConcurrentPasswordChecks: 1,
@@ -244,6 +245,20 @@ describe('loadConfig: precedence flag > environment > file > default', () => {
         shutdownGraceMs: expected.grace,
       });
     }
+  });
+
+  it('turns the metrics and their per-object labels off from a flag, a variable or the file', () => {
+    const off = { enabled: false, perObject: false };
+    expect(load(['--metrics', 'false', '--metrics-per-object', 'false']).metrics).toEqual(off);
+    expect(load([], { FERRY_METRICS: 'false', FERRY_METRICS_PER_OBJECT: 'false' }).metrics).toEqual(
+      off,
+    );
+    expect(load([], {}, { metrics: off }).metrics).toEqual(off);
+    expect(load(['--metrics', 'true'], {}, { metrics: off }).metrics).toEqual({
+      enabled: true,
+      perObject: false,
+    });
+    expect(loadError(['--metrics', 'no'])).toBe('flag --metrics: expected true or false, got "no"');
   });
 
   it('takes --config over FERRY_CONFIG, and resolves a file dataDir next to the file', () => {

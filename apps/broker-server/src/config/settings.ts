@@ -28,7 +28,7 @@ import {
   users,
 } from './values.js';
 
-type Group = 'auth' | 'websocket' | 'connections' | 'stations' | 'storage';
+type Group = 'auth' | 'websocket' | 'connections' | 'stations' | 'storage' | 'metrics';
 
 /** A setting's key: top-level, or `group.leaf` for the grouped ones. */
 export type SettingPath = {
@@ -92,7 +92,7 @@ const SETTINGS = {
   },
   httpPort: {
     default: 9000,
-    description: 'HTTP port: WebSocket endpoint, /livez, /readyz (0: any free port)',
+    description: 'HTTP port: WebSocket endpoint, /livez, /readyz, /metrics (0: any free port)',
     value: port,
     flag: '--http-port <port>',
     env: 'FERRY_HTTP_PORT',
@@ -103,6 +103,21 @@ const SETTINGS = {
     value: oneOf(LOG_LEVELS),
     flag: '--log-level <level>',
     env: 'FERRY_LOG_LEVEL',
+  },
+  'metrics.enabled': {
+    default: true,
+    description: 'Serve Prometheus metrics at GET /metrics on the HTTP port (false: 404)',
+    value: boolean,
+    flag: '--metrics <true|false>',
+    env: 'FERRY_METRICS',
+  },
+  'metrics.perObject': {
+    default: true,
+    description:
+      'Label metrics by station and group; false adds them up over all stations and groups, for brokers with very many',
+    value: boolean,
+    flag: '--metrics-per-object <true|false>',
+    env: 'FERRY_METRICS_PER_OBJECT',
   },
   'auth.token': {
     default: undefined,

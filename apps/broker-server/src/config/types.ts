@@ -18,9 +18,15 @@ export interface BrokerConfig {
   host: string;
   /** The native protocol over TCP. */
   tcpPort: number;
-  /** HTTP: the WebSocket endpoint (/ws), /livez and /readyz. */
+  /** HTTP: the WebSocket endpoint (/ws), /livez, /readyz and /metrics. */
   httpPort: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  metrics: {
+    /** Serve Prometheus metrics at GET /metrics on the HTTP port. */
+    enabled: boolean;
+    /** Label by station and group; false adds them up, for brokers with very many. */
+    perObject: boolean;
+  };
   auth: {
     /** A shared token clients present in hello. */
     token?: string;

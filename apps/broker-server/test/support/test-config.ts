@@ -18,6 +18,7 @@ export function testConfig(overrides: TestConfigOverrides = {}): BrokerConfig {
     tcpPort: overrides.tcpPort ?? 0,
     httpPort: overrides.httpPort ?? 0,
     logLevel: overrides.logLevel ?? 'silent',
+    metrics: { enabled: true, perObject: true, ...overrides.metrics },
     auth: {
       users: [],
       maxConcurrentPasswordChecks: 1,
