@@ -1,11 +1,13 @@
 /**
  * What the connection layer counts: connections, refusals, frames and bytes each way, failed
- * handshakes. One instance per listener asks for its instruments once and keeps its label
- * objects, so that counting a frame allocates nothing.
+ * handshakes, slow consumers cut off, the outbound bytes of all connections. One instance per
+ * listener asks for its instruments once and keeps its label objects, so that counting a frame
+ * allocates nothing.
  */
 import type { ErrorCode } from '@ferry/protocol';
 import type { Counter, Gauge, Labels, Metrics } from '../metrics.js';
 import type { Refusal } from './admission.js';
+import type { OutboundBudget } from './outbound-budget.js';
 
 /** Why a socket was turned away: one of the connection caps, or a WebSocket origin. */
 export type RefusalReason = Refusal['reason'] | 'origin';
@@ -38,6 +40,7 @@ export class ConnectionMetrics {
   private readonly bytesReceived: Counter;
   private readonly bytesSent: Counter;
   private readonly handshakeFailures: Counter;
+  private readonly slowConsumers: Counter;
   private readonly transport: Labels;
   private readonly refusals = new Map<RefusalReason, Labels>();
   private readonly frameTypes = new LabelCache('type');
@@ -80,6 +83,10 @@ export class ConnectionMetrics {
       help: 'Connections closed before welcome, by error code',
       labelNames: ['code'],
     });
+    this.slowConsumers = metrics.counter('ferry_slow_consumer_disconnects_total', {
+      help: 'Connections cut off with SLOW_CONSUMER: past their outbound bound, or not reading for stallTimeoutMs',
+      labelNames: byTransport,
+    });
     this.transport = { transport: transportName };
   }
 
@@ -119,4 +126,17 @@ export class ConnectionMetrics {
   handshakeFailed(code: ErrorCode): void {
     this.handshakeFailures.inc(this.codes.get(code));
   }
+
+  slowConsumer(): void {
+    this.slowConsumers.inc(this.transport);
+  }
+}
+
+/** The outbound bytes of all connections, read from the budget that already sums them at each scrape. */
+export function countOutboundBytes(metrics: Metrics, budget: OutboundBudget): void {
+  const buffered = metrics.gauge('ferry_outbound_buffered_bytes', {
+    help: 'Bytes queued to clients and not yet sent, all connections together (what --max-outbound-bytes-total bounds)',
+    collected: true,
+  });
+  metrics.onScrape(() => buffered.inc(undefined, budget.bytes));
 }

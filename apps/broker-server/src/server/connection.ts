@@ -415,6 +415,7 @@ export class BrokerConnection implements Connection {
       this.limits,
     );
     this.instruments.sent('error', error.length);
+    this.instruments.slowConsumer();
     this.sink.write([error], () => {});
     this.sink.destroy();
     this.finish('SLOW_CONSUMER');

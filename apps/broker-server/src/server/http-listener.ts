@@ -1,6 +1,6 @@
 /**
- * The HTTP port: health probes and the WebSocket endpoint, each a row of a route table (see
- * router.ts); upgrades have a table of their own, as Node hands them over on their own event.
+ * The HTTP port: health probes, the WebSocket endpoint and /metrics, each a row of a route table
+ * (see router.ts); upgrades have a table of their own, as Node hands them over on their own event.
  * Over WebSocket one binary message is one frame body, with no length prefix [FRAME-1]. Every
  * socket takes a place under the connection caps as it is accepted, and requests have header
  * and request timeouts. [LIMITS-7]
@@ -9,11 +9,13 @@ import { createServer, type IncomingMessage, type ServerResponse, STATUS_CODES }
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
+import type { Exposition } from '../metrics.js';
 import type { Admission, Place } from './admission.js';
 import { BrokerConnection } from './connection.js';
 import { ConnectionMetrics } from './connection-metrics.js';
 import type { ConnectionContext } from './context.js';
 import { listen } from './listen.js';
+import { METRICS_PATH, serveMetrics } from './metrics-route.js';
 import { originAllowed } from './origin-policy.js';
 import type { FrameSink } from './outbound.js';
 import type { ConnectionRegistry } from './registry.js';
@@ -34,6 +36,8 @@ export interface HttpListenerOptions {
   admission: Admission;
   /** Whether the broker serves traffic, for /readyz. */
   ready: () => boolean;
+  /** What GET /metrics serves; without it there is no /metrics (404). */
+  exposition?: Exposition;
 }
 
 export interface HttpListener {
@@ -109,6 +113,15 @@ export function listenHttp(options: HttpListenerOptions): Promise<HttpListener> 
       handler: (_req, res) =>
         options.ready() ? reply(res, 200, 'ready\n') : reply(res, 503, 'not ready\n'),
     },
+    ...(options.exposition === undefined
+      ? []
+      : [
+          {
+            method: 'GET' as const,
+            path: METRICS_PATH,
+            handler: serveMetrics(options.exposition, log),
+          },
+        ]),
   ]);
   const upgrades = new Router<UpgradeHandler>([
     { method: 'GET', path: WEBSOCKET_PATH, handler: upgradeWebSocket },

@@ -1,14 +1,15 @@
 /**
  * Starts the broker's listeners: the native protocol over TCP and the HTTP port (WebSocket,
- * /livez, /readyz), sharing one connection registry, one set of connection caps, one
+ * /livez, /readyz, /metrics), sharing one connection registry, one set of connection caps, one
  * outbound budget and one record of failed handshakes.
  */
 import type { Limits } from '@ferry/protocol';
 import { AuthThrottle } from '../auth/auth-throttle.js';
 import type { BrokerConfig } from '../config/types.js';
-import { type Metrics, noMetrics } from '../metrics.js';
+import { type Exposition, type Metrics, noMetrics } from '../metrics.js';
 import { BROKER_VERSION } from '../version.js';
 import { Admission } from './admission.js';
+import { countOutboundBytes } from './connection-metrics.js';
 import type { Authenticate, ConnectionContext, ServerLogger } from './context.js';
 import { listenHttp } from './http-listener.js';
 import { OutboundBudget } from './outbound-budget.js';
@@ -28,6 +29,8 @@ export interface StartServersOptions {
   metrics?: Metrics;
   /** Whether the broker serves traffic (storage open, not draining), for /readyz. */
   ready: () => boolean;
+  /** What GET /metrics serves; no /metrics without it. */
+  exposition?: Exposition;
 }
 
 export interface RunningServers {
@@ -66,6 +69,7 @@ export async function startServers(options: StartServersOptions): Promise<Runnin
     metrics: options.metrics ?? noMetrics,
     serverVersion: BROKER_VERSION,
   };
+  countOutboundBytes(context.metrics, context.outboundBudget);
   const { host } = config;
   const tcp = await listenTcp({ host, port: config.tcpPort, context, registry, admission });
   const http = await listenHttp({
@@ -78,6 +82,7 @@ export async function startServers(options: StartServersOptions): Promise<Runnin
     registry,
     admission,
     ready: options.ready,
+    exposition: options.exposition,
   }).catch(async (err: unknown) => {
     await tcp.close();
     throw err;

@@ -1,10 +1,12 @@
 /**
  * What the connection layer counts, over real sockets: connections by transport, refusals by
- * reason, frames by type, body bytes each way, failed handshakes.
+ * reason, frames by type, body bytes each way, failed handshakes, slow consumers cut off and
+ * the outbound bytes of all connections.
  */
 import { frame } from '@ferry/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type RunningServers, startServers } from '../../src/server/server.js';
+import type { FrameHandlers } from '../../src/server/types.js';
 import { connectTcp, connectWs, refusedUpgradeStatus } from '../support/raw-client.js';
 import { RecordingMetrics } from '../support/recording-metrics.js';
 import { type TestConfigOverrides, testConfig } from '../support/test-config.js';
@@ -16,7 +18,7 @@ afterEach(async () => {
 });
 
 /** The connection layer counting into a fresh RecordingMetrics; stationDelete answers ok. */
-async function start(config: TestConfigOverrides = {}) {
+async function start(config: TestConfigOverrides = {}, handlers: Partial<FrameHandlers> = {}) {
   const metrics = new RecordingMetrics();
   const resolved = testConfig(config);
   const servers = await startServers({
@@ -25,6 +27,7 @@ async function start(config: TestConfigOverrides = {}) {
       stationDelete: (conn, f) => {
         conn.send({ type: 'ok', id: f.id });
       },
+      ...handlers,
     }),
     authenticate: tokenAuthenticator(resolved),
     log: recordingLogger(),
@@ -118,5 +121,39 @@ describe('connection metrics', () => {
     expect(metrics.value('ferry_frames_received_total', { type: 'invalid' })).toBe(1);
     expect(metrics.value('ferry_frames_sent_total', { type: 'error' })).toBe(2);
     await expect.poll(() => metrics.value('ferry_connections', TCP)).toBe(0);
+  });
+
+  it('counts a client cut off as a slow consumer, and reads the outbound bytes at a scrape', async () => {
+    const { servers, metrics } = await start(
+      { connections: { maxOutboundBytes: 256 * 1024, stallTimeoutMs: 1000 } },
+      {
+        // Pushes until flow-controlled, then waits: the stall timeout cuts the client off.
+        subscribe: async (conn, f) => {
+          for (let offset = 0; offset < 1000 && !conn.closed; offset++) {
+            const payload = new Uint8Array(16 * 1024);
+            const message = { partition: 0, offset, timestamp: 0, deliveryCount: 1, payload };
+            if (!conn.send({ type: 'deliver', sid: f.sid, messages: [message] }))
+              await conn.drained();
+          }
+        },
+      },
+    );
+    const client = await connectTcp(servers.tcpPort);
+    await client.handshake();
+    client.socket.pause();
+    client.send({ type: 'subscribe', id: 2, sid: 1, station: 'orders', group: 'billing' });
+    const buffered = async () => {
+      await metrics.scrape();
+      return metrics.value('ferry_outbound_buffered_bytes');
+    };
+    // Held at its soft bound, half of maxOutboundBytes, until the stall timeout.
+    await expect.poll(buffered).toBeGreaterThanOrEqual(128 * 1024);
+
+    await expect
+      .poll(() => metrics.value('ferry_slow_consumer_disconnects_total', TCP), { timeout: 20_000 })
+      .toBe(1);
+    client.socket.resume();
+    await client.closed;
+    expect(await buffered()).toBe(0);
   });
 });

@@ -134,6 +134,43 @@ describe('health endpoints', () => {
   });
 });
 
+describe('GET /metrics', () => {
+  const exposition = (scrape: () => Promise<string>) => ({
+    contentType: 'text/plain; version=0.0.4; charset=utf-8',
+    scrape,
+  });
+
+  it('serves what the exposition scrapes, with its content type, for GET and HEAD', async () => {
+    const text = '# TYPE ferry_stations gauge\nferry_stations 2\n';
+    const servers = await start({ exposition: exposition(async () => text) });
+    const url = `http://127.0.0.1:${servers.httpPort}/metrics`;
+    const res = await fetch(url);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
+    expect(await res.text()).toBe(text);
+    const head = await fetch(url, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(await head.text()).toBe('');
+    expect((await fetch(url, { method: 'POST' })).status).toBe(405);
+  });
+
+  it('answers 500 and logs when a scrape fails', async () => {
+    const servers = await start({
+      exposition: exposition(() => Promise.reject(new Error('a collector failed'))),
+    });
+    const res = await fetch(`http://127.0.0.1:${servers.httpPort}/metrics`);
+    expect(res.status).toBe(500);
+    expect(servers.log.entries).toContainEqual(
+      expect.objectContaining({ level: 'error', message: 'metrics scrape failed' }),
+    );
+  });
+
+  it('is not there without an exposition (metrics turned off)', async () => {
+    const servers = await start();
+    expect((await fetch(`http://127.0.0.1:${servers.httpPort}/metrics`)).status).toBe(404);
+  });
+});
+
 describe('shutdown', () => {
   it('sends goingAway to every connection, then closes them with SHUTTING_DOWN on stop', async () => {
     const servers = await start();

@@ -6,6 +6,7 @@ import type { Auth } from '@ferry/protocol';
 import { afterEach } from 'vitest';
 import type { AuthOutcome } from '../../src/auth/outcome.js';
 import type { BrokerConfig } from '../../src/config/types.js';
+import type { Exposition } from '../../src/metrics.js';
 import type { ServerLogger } from '../../src/server/context.js';
 import { type RunningServers, startServers } from '../../src/server/server.js';
 import type { FrameHandlers } from '../../src/server/types.js';
@@ -80,6 +81,8 @@ export interface TestServers extends RunningServers {
 export interface TestServerOptions {
   config?: TestConfigOverrides;
   handlers?: Partial<FrameHandlers>;
+  /** What GET /metrics serves; no /metrics without it. */
+  exposition?: Exposition;
 }
 
 /** Returns a starter; every server it started is stopped after the test. */
@@ -98,6 +101,7 @@ export function useServers(): (options?: TestServerOptions) => Promise<TestServe
       authenticate: tokenAuthenticator(config),
       log,
       ready: () => state.ready,
+      exposition: options.exposition,
     });
     running.push(servers);
     return Object.assign(state, servers, { config, log });
