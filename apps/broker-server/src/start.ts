@@ -8,10 +8,12 @@ import type { BrokerCore } from './broker/core.js';
 import { GroupMetrics } from './broker/groups/group-metrics.js';
 import { GroupRegistry } from './broker/groups/registry.js';
 import { Producer } from './broker/produce.js';
+import { collectBrokerState } from './broker/state-metrics.js';
 import { StationRegistry } from './broker/stations/registry.js';
 import type { BrokerConfig } from './config/types.js';
-import { type Metrics, noMetrics } from './metrics.js';
+import { type Exposition, type Metrics, noMetrics } from './metrics.js';
 import { openBackend } from './open-backend.js';
+import { PromMetrics } from './prometheus/prom-metrics.js';
 import { frameHandlers } from './server/handlers/index.js';
 import { startServers } from './server/server.js';
 
@@ -22,8 +24,22 @@ export interface RunningBroker {
 }
 
 export interface StartOptions {
-  /** Where every layer counts and times; nothing is counted without it. */
+  /**
+   * Where every layer counts and times, instead of the Prometheus registry `metrics.enabled`
+   * asks for (there is no /metrics then).
+   */
   metrics?: Metrics;
+}
+
+/** The metrics every layer counts in, and what /metrics serves of them (nothing when off). */
+function chooseMetrics(
+  config: BrokerConfig,
+  given: Metrics | undefined,
+): { metrics: Metrics; exposition?: Exposition } {
+  if (given !== undefined) return { metrics: given };
+  if (!config.metrics.enabled) return { metrics: noMetrics };
+  const prometheus = new PromMetrics({ perObject: config.metrics.perObject });
+  return { metrics: prometheus, exposition: prometheus };
 }
 
 export async function startBroker(
@@ -31,7 +47,7 @@ export async function startBroker(
   log: Logger,
   options: StartOptions = {},
 ): Promise<RunningBroker> {
-  const metrics = options.metrics ?? noMetrics;
+  const { metrics, exposition } = chooseMetrics(config, options.metrics);
   const engine = await openBackend(config, log.child({ component: 'storage' }), metrics);
   const stations = new StationRegistry(
     engine,
@@ -49,6 +65,7 @@ export async function startBroker(
   );
   await groups.start();
   stations.attachGroups(groups);
+  collectBrokerState(metrics, stations, groups);
   const core: BrokerCore = {
     limits: config.limits,
     stations,
@@ -66,6 +83,7 @@ export async function startBroker(
     log: log.child({ component: 'server' }),
     metrics: core.metrics,
     ready: () => ready,
+    exposition,
   });
   let stopping: Promise<void> | undefined;
   return {

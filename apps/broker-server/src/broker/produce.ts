@@ -13,7 +13,7 @@ import {
   utf8Length,
 } from '@ferry/protocol';
 import type { AppendedRecord, AppendOutcome, AppendRecord } from '../backend/types.js';
-import type { Counter, Metrics } from '../metrics.js';
+import type { Counter, Labels, Metrics } from '../metrics.js';
 import { BrokerError } from './errors.js';
 import type { Station } from './stations/station.js';
 
@@ -45,7 +45,10 @@ function batchBytes(messages: readonly ProduceMessage[]): number {
 
 export class Producer {
   private readonly written: Counter;
+  private readonly writtenBytes: Counter;
   private readonly duplicates: Counter;
+  /** Each station's label object, made once. */
+  private readonly labels = new WeakMap<Station, Labels>();
 
   constructor(
     private readonly limits: Limits,
@@ -53,6 +56,10 @@ export class Producer {
   ) {
     this.written = metrics.counter('ferry_messages_produced_total', {
       help: 'Messages written to stations',
+      labelNames: ['station'],
+    });
+    this.writtenBytes = metrics.counter('ferry_produced_bytes_total', {
+      help: 'Payload bytes of the messages written to stations',
       labelNames: ['station'],
     });
     this.duplicates = metrics.counter('ferry_messages_duplicate_total', {
@@ -85,17 +92,33 @@ export class Producer {
       refused === undefined ? messages : messages.filter((_, i) => !refused?.has(i));
     const outcome = await station.backend.append({ records, partitions }, station.config.retention);
     let written = 0;
+    let writtenBytes = 0;
     let duplicates = 0;
-    for (const r of outcome.results) {
-      if (r.kind !== 'ok') continue;
+    outcome.results.forEach((r, i) => {
+      if (r.kind !== 'ok') return;
       if (r.duplicate) duplicates++;
-      else written++;
-    }
+      else {
+        written++;
+        writtenBytes += records[i]?.payload.length ?? 0;
+      }
+    });
     const results = refused === undefined ? outcome.results.map(resultOf) : merge(outcome, refused);
-    const labels = { station: station.name };
-    if (written > 0) this.written.inc(labels, written);
+    const labels = this.labelsOf(station);
+    if (written > 0) {
+      this.written.inc(labels, written);
+      this.writtenBytes.inc(labels, writtenBytes);
+    }
     if (duplicates > 0) this.duplicates.inc(labels, duplicates);
     return { durability: outcome.durability, results };
+  }
+
+  private labelsOf(station: Station): Labels {
+    let labels = this.labels.get(station);
+    if (labels === undefined) {
+      labels = { station: station.name };
+      this.labels.set(station, labels);
+    }
+    return labels;
   }
 }
 

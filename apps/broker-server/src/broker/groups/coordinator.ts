@@ -185,7 +185,7 @@ export class GroupCoordinator {
     }
     for (const d of picked) member.hold(d.partition, d.offset);
     member.credit -= picked.length;
-    this.metrics.delivered(picked.length);
+    this.metrics.delivered(picked);
     if (!member.sink.deliver(picked)) {
       member.blocked = true;
       void member.sink.drained().then(() => {

@@ -102,6 +102,7 @@ export class GroupRegistry {
     this.coordinators.get(station.name)?.delete(group);
     await station.backend.deleteGroup(group);
     await forgetGroup(station, group);
+    this.metrics.forget(station.name, group);
     this.log.info({ station: station.name, group, force }, 'group deleted');
   }
 
@@ -155,13 +156,19 @@ export class GroupRegistry {
     return infos.sort((a, b) => a.name.localeCompare(b.name)).slice(0, this.limits.maxListItems);
   }
 
-  /** Forgets a deleted station's groups; their members get nothing more. */
+  /** Forgets a deleted station's groups, and its metrics; their members get nothing more. */
   dropStation(name: string): void {
     for (const c of this.of(name)) {
       this.endMembers(c, `station '${name}' was deleted`);
       c.close();
     }
     this.coordinators.delete(name);
+    this.metrics.forget(name);
+  }
+
+  /** Every open group, of every station. */
+  *all(): Generator<GroupCoordinator> {
+    for (const groups of this.coordinators.values()) yield* groups.values();
   }
 
   /** Ends the subscriptions of a group that goes away; each member's sink is told why. */

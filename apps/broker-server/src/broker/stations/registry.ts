@@ -94,6 +94,11 @@ export class StationRegistry {
     );
   }
 
+  /** Whether `station` is still the open station of its name (not deleted, not replaced). */
+  has(station: Station): boolean {
+    return this.stations.get(station.name) === station;
+  }
+
   /** The station, created with the defaults on first use when auto-creation is on. */
   async resolve(name: string): Promise<Station> {
     const station = this.stations.get(name);

@@ -13,7 +13,7 @@ import { groupDelete } from './group-delete.js';
 import { groupInfo } from './group-info.js';
 import { groupList } from './group-list.js';
 import { nack } from './nack.js';
-import { produce } from './produce.js';
+import { produce, produceLatency } from './produce.js';
 import { stationCreate } from './station-create.js';
 import { stationDelete } from './station-delete.js';
 import { stationInfo } from './station-info.js';
@@ -23,13 +23,14 @@ import { subscribe } from './subscribe.js';
 import { unsubscribe } from './unsubscribe.js';
 
 export function frameHandlers(core: BrokerCore): FrameHandlers {
+  const latency = produceLatency(core.metrics);
   return {
     stationCreate: (conn, frame) => stationCreate(core, conn, frame),
     stationUpdate: (conn, frame) => stationUpdate(core, conn, frame),
     stationDelete: (conn, frame) => stationDelete(core, conn, frame),
     stationInfo: (conn, frame) => stationInfo(core, conn, frame),
     stationList: (conn, frame) => stationList(core, conn, frame),
-    produce: (conn, frame) => produce(core, conn, frame),
+    produce: (conn, frame) => produce(core, conn, frame, latency),
     subscribe: (conn, frame) => subscribe(core, conn, frame),
     unsubscribe: (conn, frame) => unsubscribe(core, conn, frame),
     credit: (conn, frame) => credit(core, conn, frame),
