@@ -1,0 +1,105 @@
+/** `ferry group`: a station's consumer groups, created ahead of their consumers or removed. */
+
+import type { GroupInfo } from '@ferry/node';
+import type { Command } from 'commander';
+import { type GlobalOptions, withClient } from '../connection.js';
+import { positive, start } from '../options.js';
+import { fields, print, table } from '../output.js';
+
+const COLUMNS = ['GROUP', 'MEMBERS', 'PENDING', 'LAG', 'ORDERING'];
+const row = (g: GroupInfo) => [g.name, g.members, g.pending, g.lag, g.ordering];
+
+export function register(program: Command): void {
+  const group = program
+    .command('group')
+    .summary("list, inspect, create, delete a station's groups");
+  group.addHelpText(
+    'after',
+    `
+Examples:
+  $ ferry group ls orders
+  $ ferry group create orders billing --from earliest --max-deliveries 3
+  $ ferry group info orders billing        # members, pending (in flight), lag
+  $ ferry group rm orders billing --force`,
+  );
+
+  group
+    .command('ls')
+    .summary("a station's groups with their members, pending and lag")
+    .argument('<station>')
+    .action(async (station: string, _: unknown, command: Command) => {
+      const options = command.optsWithGlobals<GlobalOptions>();
+      await withClient(options, async (client) => {
+        const all: GroupInfo[] = [];
+        for await (const info of client.groups.list(station)) all.push(info);
+        print(options.json ? JSON.stringify(all) : table(COLUMNS, all.map(row)));
+      });
+    });
+
+  group
+    .command('info')
+    .summary("a group's members, pending count, lag and settings")
+    .argument('<station>')
+    .argument('<group>')
+    .action(async (station: string, name: string, _: unknown, command: Command) => {
+      const options = command.optsWithGlobals<GlobalOptions>();
+      await withClient(options, async (client) => {
+        const info = await client.groups.info(station, name);
+        if (options.json) return print(JSON.stringify(info));
+        print(
+          fields([
+            ['group', info.name],
+            ['members', info.members],
+            ['pending', info.pending],
+            ['lag', info.lag],
+            ['ack timeout ms', info.ackTimeoutMs],
+            ['max deliveries', info.maxDeliveries],
+            ['ordering', info.ordering],
+          ]),
+        );
+      });
+    });
+
+  group
+    .command('create')
+    .summary('create a group that keeps every message from its start position')
+    .argument('<station>')
+    .argument('<group>')
+    .option('--from <position>', 'earliest, latest (default), offset:N or lastN:N', start)
+    .option('--ack-timeout-ms <ms>', 'redeliver what is not settled in time', positive)
+    .option('--max-deliveries <n>', 'then to the dead-letter store', positive)
+    .option('--ordering <mode>', 'none, or partition: one member at a time per partition')
+    .action(async (station: string, name: string, _: unknown, command: Command) => {
+      const options = command.optsWithGlobals<
+        GlobalOptions & {
+          from?: ReturnType<typeof start>;
+          ackTimeoutMs?: number;
+          maxDeliveries?: number;
+          ordering?: 'none' | 'partition';
+        }
+      >();
+      await withClient(options, async (client) => {
+        const info = await client.groups.create(station, name, {
+          ...(options.from === undefined ? {} : { start: options.from }),
+          ...(options.ackTimeoutMs === undefined ? {} : { ackTimeoutMs: options.ackTimeoutMs }),
+          ...(options.maxDeliveries === undefined ? {} : { maxDeliveries: options.maxDeliveries }),
+          ...(options.ordering === undefined ? {} : { ordering: options.ordering }),
+        });
+        print(options.json ? JSON.stringify(info) : `group ${info.name} created on ${station}`);
+      });
+    });
+
+  group
+    .command('rm')
+    .summary("delete a group's cursor and pending state")
+    .argument('<station>')
+    .argument('<group>')
+    .option('--force', 'delete even while members are subscribed')
+    .action(async (station: string, name: string, _: unknown, command: Command) => {
+      const options = command.optsWithGlobals<GlobalOptions & { force?: boolean }>();
+      await withClient(options, async (client) => {
+        await client.groups.delete(station, name, { force: options.force === true });
+        print(options.json ? JSON.stringify({ deleted: name }) : `group ${name} deleted`);
+      });
+    });
+}

@@ -1,0 +1,119 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Broker, startBroker } from './support/broker.js';
+import { ferry, jsonLines } from './support/ferry.js';
+
+let broker: Broker;
+let server: string[];
+
+beforeAll(async () => {
+  broker = await startBroker();
+  server = ['--server', broker.url];
+});
+afterAll(() => broker.stop());
+
+const json = async (args: string[]) => {
+  const result = await ferry([...server, '--json', ...args]);
+  expect(result.stderr).toBe('');
+  expect(result.code).toBe(0);
+  return JSON.parse(result.stdout);
+};
+
+describe('ferry station', () => {
+  it('creates, lists, inspects, edits and deletes a station', async () => {
+    const created = await json([
+      'station',
+      'create',
+      'orders',
+      '--partitions',
+      '2',
+      '--max-age-ms',
+      '60000',
+    ]);
+    expect(created).toMatchObject({
+      name: 'orders',
+      config: { partitions: 2, retention: { maxAgeMs: 60000 } },
+    });
+
+    await ferry([...server, 'pub', 'orders', 'x', '--partition', '1']);
+    const listed = await json(['station', 'ls', '--prefix', 'ord']);
+    expect(listed.map((s: { name: string }) => s.name)).toEqual(['orders']);
+    expect((await json(['station', 'info', 'orders'])).partitions[1]).toMatchObject({
+      nextOffset: 1,
+    });
+
+    const edited = await json(['station', 'edit', 'orders', '--max-deliveries', '9']);
+    expect(edited.config).toMatchObject({ maxDeliveries: 9, retention: { maxAgeMs: 60000 } });
+
+    const table = await ferry([...server, 'station', 'ls']);
+    expect(table.stdout.split('\n')[0]).toMatch(
+      /^NAME\s+PARTITIONS\s+MESSAGES\s+BYTES\s+GROUPS\s+DEAD LETTERS$/,
+    );
+    expect(table.stdout).toMatch(/^orders\s+2\s+1\s/m);
+
+    expect(await json(['station', 'rm', 'orders'])).toEqual({ deleted: 'orders' });
+    expect((await ferry([...server, 'station', 'info', 'orders'])).code).toBe(3);
+  });
+});
+
+describe('ferry group', () => {
+  it('creates a group ahead of its consumers, shows its lag, and deletes it', async () => {
+    await ferry([...server, 'pub', 'jobs'], { stdin: 'a\nb\n' });
+    expect(
+      await json([
+        'group',
+        'create',
+        'jobs',
+        'workers',
+        '--from',
+        'earliest',
+        '--max-deliveries',
+        '2',
+      ]),
+    ).toMatchObject({
+      name: 'workers',
+      maxDeliveries: 2,
+    });
+    expect(await json(['group', 'info', 'jobs', 'workers'])).toMatchObject({ lag: 2, pending: 0 });
+    expect((await json(['group', 'ls', 'jobs'])).map((g: { name: string }) => g.name)).toEqual([
+      'workers',
+    ]);
+    expect(await json(['group', 'rm', 'jobs', 'workers'])).toEqual({ deleted: 'workers' });
+    expect((await ferry([...server, 'group', 'info', 'jobs', 'workers'])).code).toBe(3);
+  });
+});
+
+describe('ferry dls', () => {
+  it('lists a dead-lettered message, resends it to its group, and drops it', async () => {
+    await json([
+      'group',
+      'create',
+      'mail',
+      'senders',
+      '--from',
+      'earliest',
+      '--max-deliveries',
+      '1',
+    ]);
+    await ferry([...server, 'pub', 'mail', 'bounce']);
+    await ferry([...server, 'sub', 'mail', '-g', 'senders', '--count', '1', '--nack']);
+
+    const [entry] = await json(['dls', 'ls', 'mail', '--group', 'senders']);
+    expect(entry).toMatchObject({ group: 'senders', offset: 0, payload: 'bounce' });
+    expect(await json(['dls', 'resend', 'mail', String(entry.id)])).toEqual({ resent: 1 });
+
+    const redelivered = await ferry([
+      ...server,
+      'sub',
+      'mail',
+      '-g',
+      'senders',
+      '--count',
+      '1',
+      '--nack',
+    ]);
+    expect(jsonLines(redelivered.stdout)).toMatchObject([{ payload: 'bounce' }]);
+    const [again] = await json(['dls', 'ls', 'mail']);
+    expect(await json(['dls', 'drop', 'mail', String(again.id)])).toEqual({ dropped: 1 });
+    expect(await json(['dls', 'ls', 'mail'])).toEqual([]);
+  });
+});

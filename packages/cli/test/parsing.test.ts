@@ -1,0 +1,69 @@
+import { ConnectionError, ServerError } from '@ferry/node';
+import { InvalidArgumentError } from 'commander';
+import { describe, expect, it } from 'vitest';
+import { stationConfig } from '../src/commands/station.js';
+import { CliError, exitCodeOf } from '../src/exit-codes.js';
+import { header, positive, start } from '../src/options.js';
+import { payloadField, table } from '../src/output.js';
+
+describe('option values', () => {
+  it('parses --from into the SDK start positions and refuses the rest', () => {
+    expect(start('earliest')).toBe('earliest');
+    expect(start('latest')).toBe('latest');
+    expect(start('offset:42')).toEqual({ offset: 42 });
+    expect(start('lastN:5')).toEqual({ lastN: 5 });
+    for (const bad of ['time:2026-01-01', 'offset:', 'offset:-1', 'lastN:x', 'first'])
+      expect(() => start(bad)).toThrow(InvalidArgumentError);
+  });
+
+  it('accumulates repeated --header k=v, keeping = in values', () => {
+    expect(header('b=x=y', header('a=1'))).toEqual({ a: '1', b: 'x=y' });
+    expect(() => header('novalue')).toThrow(InvalidArgumentError);
+    expect(() => header('=v')).toThrow(InvalidArgumentError);
+  });
+
+  it('takes whole numbers above zero only for counts', () => {
+    expect(positive('3')).toBe(3);
+    for (const bad of ['0', '-1', '1.5', 'ten', ''])
+      expect(() => positive(bad)).toThrow(InvalidArgumentError);
+  });
+
+  it('sends only the station settings given, so that edit changes nothing else', () => {
+    expect(stationConfig({ maxDeliveries: 3 })).toEqual({ maxDeliveries: 3 });
+    expect(stationConfig({ maxAgeMs: 10, deadLetter: false })).toEqual({
+      retention: { maxAgeMs: 10 },
+      deadLetter: { enabled: false },
+    });
+  });
+});
+
+describe('exit codes', () => {
+  it('follows the SDK error code', () => {
+    expect(exitCodeOf(new ConnectionError('CONNECTION_FAILED', 'down'))).toBe(2);
+    expect(exitCodeOf(new ServerError('STATION_NOT_FOUND', 'no', false))).toBe(3);
+    expect(exitCodeOf(new ServerError('AUTH_FAILED', 'no', false))).toBe(4);
+    expect(exitCodeOf(new ServerError('GROUP_IN_USE', 'no', false))).toBe(5);
+    expect(exitCodeOf(new ServerError('STORAGE_FAILED', 'no', false))).toBe(6);
+    expect(exitCodeOf(new CliError('bad'))).toBe(1);
+    expect(exitCodeOf(new Error('anything else'))).toBe(6);
+  });
+});
+
+describe('output', () => {
+  it('gives a payload as text when it is UTF-8, else as base64', () => {
+    expect(payloadField(new TextEncoder().encode('héllo'))).toEqual({ payload: 'héllo' });
+    expect(payloadField(new Uint8Array([0xff, 0xfe, 0x00]))).toEqual({ payloadBase64: '//4A' });
+  });
+
+  it('pads table columns to the widest cell and shows missing values as -', () => {
+    expect(
+      table(
+        ['NAME', 'N'],
+        [
+          ['a', 1],
+          ['longer', undefined],
+        ],
+      ),
+    ).toBe('NAME    N\na       1\nlonger  -');
+  });
+});
