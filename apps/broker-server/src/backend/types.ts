@@ -153,6 +153,12 @@ export interface GroupCursor {
    * refs no longer in flight), delays ended, records became readable.
    */
   onWake(listener: (expired: MessageRef[]) => void): void;
+  /**
+   * Called with the number of messages the cursor itself gave up on after maxDeliveries (a
+   * nack, an ack timeout, or their member leaving), once each is in the dead-letter store (or
+   * dropped, when the station keeps none); a member's own deadLetter is not among them.
+   */
+  onDeadLettered(listener: (count: number) => void): void;
   counts(): Promise<GroupCounts>;
   /** Every offset below it is done in `partition` (undefined before the group has it). */
   cursor(partition: number): Promise<number | undefined>;

@@ -44,6 +44,7 @@ export class EmbeddedGroupCursor implements GroupCursor {
   private readonly inFlight = new RefMap<Flight>();
   private readonly backlog: Backlog;
   private readonly listeners: ((expired: MessageRef[]) => void)[] = [];
+  private readonly deadLetterListeners: ((count: number) => void)[] = [];
   private readonly sweeper: ReturnType<typeof setInterval>;
   private isClosed = false;
 
@@ -77,6 +78,10 @@ export class EmbeddedGroupCursor implements GroupCursor {
 
   onWake(listener: (expired: MessageRef[]) => void): void {
     this.listeners.push(listener);
+  }
+
+  onDeadLettered(listener: (count: number) => void): void {
+    this.deadLetterListeners.push(listener);
   }
 
   /** Set once closed: it hands out nothing more. */
@@ -156,6 +161,7 @@ export class EmbeddedGroupCursor implements GroupCursor {
     }
     await this.parts.store.apply(ops);
     await Promise.all(dead.map((f) => this.deadLetterOne(f, MAX_DELIVERIES_REASON)));
+    this.deadLettered(dead.length);
     return invalid;
   }
 
@@ -200,6 +206,7 @@ export class EmbeddedGroupCursor implements GroupCursor {
     clearInterval(this.sweeper);
     this.inFlight.clear();
     this.listeners.length = 0;
+    this.deadLetterListeners.length = 0;
   }
 
   /** Deliveries of a picked message, the one being made included. */
@@ -243,17 +250,25 @@ export class EmbeddedGroupCursor implements GroupCursor {
     for (const listener of this.listeners) listener(expired);
   }
 
+  /** Tells the listeners of messages dead-lettered after maxDeliveries. */
+  private deadLettered(count: number): void {
+    if (count > 0) for (const listener of this.deadLetterListeners) listener(count);
+  }
+
   /** Dead-letters in the background; on failure the message stays deliverable. */
   private deadLetterLater(f: Flight, reason: string): void {
-    void this.deadLetterOne(f, reason).catch((err: unknown) => {
-      if (this.isClosed) return;
-      this.parts.log.error(
-        { err, group: this.name, partition: f.partition, offset: f.offset },
-        'dead-lettering failed; will redeliver',
-      );
-      this.backlog.add(f, 0);
-      this.wake([]);
-    });
+    void this.deadLetterOne(f, reason).then(
+      () => this.deadLettered(1),
+      (err: unknown) => {
+        if (this.isClosed) return;
+        this.parts.log.error(
+          { err, group: this.name, partition: f.partition, offset: f.offset },
+          'dead-lettering failed; will redeliver',
+        );
+        this.backlog.add(f, 0);
+        this.wake([]);
+      },
+    );
   }
 
   /** To the station's dead-letter store (unless disabled), then done for the group. [DLS-1] */

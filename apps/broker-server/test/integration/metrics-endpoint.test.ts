@@ -126,6 +126,36 @@ describe('GET /metrics', () => {
     expect(m.types.get('nodejs_eventloop_lag_seconds')).toBe('gauge');
   });
 
+  it('counts what the broker dead-letters after maxDeliveries apart from what members settle', async () => {
+    const broker = await fixture.broker();
+    const { requests: r } = await fixture.connect(broker);
+    await produce(r, 'poison', ['x', 'y']);
+    const subscribed = await r.request({
+      type: 'subscribe',
+      sid: 1,
+      station: 'poison',
+      group: 'g',
+      options: { start: { kind: 'earliest' }, credit: 10, maxDeliveries: 1 },
+    });
+    expectType(subscribed, 'subscribed');
+    const deliveries = new Deliveries(r);
+    const [x, y] = await deliveries.take(1, 2);
+    if (x === undefined || y === undefined) throw new Error('expected two deliveries');
+    // Its one delivery nacked: the broker dead-letters it [CONS-7].
+    expectType(await r.request({ type: 'nack', sid: 1, refs: [ref(x)] }), 'ok');
+    expectType(
+      await r.request({ type: 'deadLetter', sid: 1, refs: [ref(y)], reason: 'bad' }),
+      'ok',
+    );
+    const g = { station: 'poison', group: 'g' };
+    // Both are stored before their replies.
+    const m = await scrape(broker);
+    expect(m.value('ferry_dead_letters', { station: 'poison' })).toBe(2);
+    expect(m.value('ferry_messages_dead_lettered_total', g)).toBe(1);
+    expect(m.value('ferry_messages_settled_total', { ...g, outcome: 'nack' })).toBe(1);
+    expect(m.value('ferry_messages_settled_total', { ...g, outcome: 'deadLetter' })).toBe(1);
+  });
+
   it('drops the station and group labels with --metrics-per-object false', async () => {
     const broker = await fixture.broker({ args: ['--metrics-per-object', 'false'] });
     const { requests: r } = await fixture.connect(broker);

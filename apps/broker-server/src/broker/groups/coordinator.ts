@@ -44,6 +44,7 @@ export class GroupCoordinator {
       this.expire(expired);
       this.pump();
     });
+    cursor.onDeadLettered((count) => metrics.deadLettered(count));
   }
 
   get name(): string {

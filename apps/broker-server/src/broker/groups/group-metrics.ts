@@ -18,6 +18,7 @@ export class GroupMetrics {
   private readonly deliveredBytes: Counter;
   private readonly redeliveredTotal: Counter;
   private readonly settledTotal: Counter;
+  private readonly deadLetteredTotal: Counter;
   private readonly latency: Histogram;
 
   constructor(private readonly metrics: Metrics) {
@@ -36,6 +37,10 @@ export class GroupMetrics {
     this.settledTotal = metrics.counter('ferry_messages_settled_total', {
       help: 'Messages members settled, by how (ack, nack, deadLetter); the broker dead-lettering after maxDeliveries is not a settlement',
       labelNames: [...LABELS, 'outcome'],
+    });
+    this.deadLetteredTotal = metrics.counter('ferry_messages_dead_lettered_total', {
+      help: 'Messages the broker gave up on after maxDeliveries (a nack, an ack timeout, or their member leaving): moved to the dead-letter store, or dropped when the station keeps none; a member dead-lettering one is a settlement',
+      labelNames: LABELS,
     });
     this.latency = metrics.histogram('ferry_delivery_latency_seconds', {
       help: 'Time from append to first delivery (the deliver frame queued to the member), once per deliver frame for its oldest first delivery',
@@ -71,6 +76,7 @@ export class GroupMetrics {
       settled: (outcome, n) => {
         if (n > 0) this.settledTotal.inc(outcomes[outcome], n);
       },
+      deadLettered: (n) => this.deadLetteredTotal.inc(labels, n),
     };
   }
 
@@ -84,4 +90,6 @@ export interface OneGroupMetrics {
   /** One deliver frame's messages, handed to a member. */
   delivered(messages: readonly DeliveredMessage[]): void;
   settled(outcome: 'ack' | 'nack' | 'deadLetter', n: number): void;
+  /** Messages the broker dead-lettered after maxDeliveries. */
+  deadLettered(n: number): void;
 }

@@ -105,6 +105,28 @@ export function groupDeadLetterContract(fx: Fixture): void {
       expect(await cursor.cursor(1)).toBe(1);
     });
 
+    it('[CONS-7] [CONS-9] reports what it gives up on after maxDeliveries, not what a member dead-letters', async () => {
+      const station = await fx.station();
+      await station.append(
+        batch([0, 1, 2].map((i) => ({ partition: 0, record: { payload: bytes(`m${i}`) } }))),
+      );
+      const cursor = await station.openGroup('billing', group({ maxDeliveries: 1 }));
+      let reported = 0;
+      cursor.onDeadLettered((count) => {
+        reported += count;
+      });
+      expect(offsets(await cursor.fetch(3, everything))).toEqual([0, 1, 2]);
+      await cursor.deadLetter([at(0, 0)], 'cannot parse');
+      expect(reported).toBe(0);
+      await cursor.nack([at(0, 1)], 0);
+      expect(reported).toBe(1);
+      cursor.release([at(0, 2)]);
+      await waitFor('the released message reported', async () =>
+        reported === 2 ? true : undefined,
+      );
+      expect(await station.deadLetters.count()).toBe(3);
+    });
+
     it('[CONS-8] a released message is redeliverable at once', async () => {
       const station = await oneMessage(fx);
       const cursor = await station.openGroup('billing', group());
