@@ -9,6 +9,7 @@ import { Progress } from '../bench/progress.js';
 import { figures, Latencies, type Run } from '../bench/stats.js';
 import { type GlobalOptions, withClient } from '../connection.js';
 import { CliError } from '../exit-codes.js';
+import { examples } from '../help.js';
 import { positive } from '../options.js';
 import { print, table } from '../output.js';
 
@@ -189,6 +190,13 @@ Examples:
       .command(name)
       .summary(summary)
       .argument('<station>')
+      .addHelpText(
+        'after',
+        examples(
+          `ferry bench ${name} bench -n 100000`,
+          `ferry bench ${name} bench -n 10000 --json`,
+        ),
+      )
       .option('-n, --messages <n>', 'messages to send or read', positive, 100_000)
       .option('--progress', 'draw the progress line even when stderr is not a terminal')
       .action(async (station: string, _: unknown, self: Command) => {

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import type { GlobalOptions } from '../connection.js';
 import { type Context, contextsPath, readContexts, writeContexts } from '../contexts.js';
 import { CliError } from '../exit-codes.js';
+import { examples } from '../help.js';
 import { print, table } from '../output.js';
 
 export function register(program: Command): void {
@@ -33,6 +34,13 @@ Examples:
     .summary('save a context from --server, --http-url, --token or --username/--password')
     .argument('<name>')
     .option('--use', 'make it the current context')
+    .addHelpText(
+      'after',
+      examples(
+        'ferry context add local --server ferry://127.0.0.1:6666 --use',
+        'ferry context add prod --server ferrys://broker.example:6666 --token "$TOKEN"',
+      ),
+    )
     .action((name: string, _: unknown, command: Command) => {
       const options = command.optsWithGlobals<GlobalOptions & { use?: boolean }>();
       if (options.server === undefined) throw new CliError('context add needs --server <url>');
@@ -51,6 +59,7 @@ Examples:
   context
     .command('use')
     .summary('make a context the current one')
+    .addHelpText('after', examples('ferry context use prod'))
     .argument('<name>')
     .action((name: string) => {
       const file = readContexts();
@@ -61,6 +70,7 @@ Examples:
   context
     .command('ls')
     .summary('list contexts (credentials are not shown)')
+    .addHelpText('after', examples('ferry context ls', 'ferry context ls --json'))
     .action((_: unknown, command: Command) => {
       const file = readContexts();
       const rows = Object.entries(file.contexts).map(([name, c]) => ({
@@ -82,6 +92,7 @@ Examples:
   context
     .command('rm')
     .summary('delete a context')
+    .addHelpText('after', examples('ferry context rm prod'))
     .argument('<name>')
     .action((name: string) => {
       const file = readContexts();

@@ -3,6 +3,7 @@
 import type { DeadLetterEntry } from '@ferry/node';
 import type { Command } from 'commander';
 import { type GlobalOptions, withClient } from '../connection.js';
+import { examples } from '../help.js';
 import { ids } from '../options.js';
 import { payloadField, print, table } from '../output.js';
 
@@ -25,6 +26,10 @@ Examples:
   dls
     .command('ls')
     .summary('list dead-lettered messages')
+    .addHelpText(
+      'after',
+      examples('ferry dls ls orders', 'ferry dls ls orders --group billing --json'),
+    )
     .argument('<station>')
     .option('-g, --group <group>', 'only those of this group')
     .action(async (station: string, _: unknown, command: Command) => {
@@ -63,6 +68,10 @@ Examples:
       .summary(summary)
       .argument('<station>')
       .argument('<ids...>', 'entry ids, as dls ls shows them')
+      .addHelpText(
+        'after',
+        examples(`ferry dls ${name} orders 3`, `ferry dls ${name} orders 3 4 5 --json`),
+      )
       .action(async (station: string, values: string[], _: unknown, command: Command) => {
         const options = command.optsWithGlobals<GlobalOptions>();
         const entries = ids(values);

@@ -1,8 +1,9 @@
 /** `ferry group`: a station's consumer groups, created ahead of their consumers or removed. */
 
 import type { GroupInfo } from '@ferry/node';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { type GlobalOptions, withClient } from '../connection.js';
+import { examples } from '../help.js';
 import { positive, start } from '../options.js';
 import { fields, print, table } from '../output.js';
 
@@ -26,6 +27,7 @@ Examples:
   group
     .command('ls')
     .summary("a station's groups with their members, pending and lag")
+    .addHelpText('after', examples('ferry group ls orders', 'ferry group ls orders --json'))
     .argument('<station>')
     .action(async (station: string, _: unknown, command: Command) => {
       const options = command.optsWithGlobals<GlobalOptions>();
@@ -39,6 +41,13 @@ Examples:
   group
     .command('info')
     .summary("a group's members, pending count, lag and settings")
+    .addHelpText(
+      'after',
+      examples(
+        'ferry group info orders billing',
+        'ferry group info orders billing --json | jq .lag',
+      ),
+    )
     .argument('<station>')
     .argument('<group>')
     .action(async (station: string, name: string, _: unknown, command: Command) => {
@@ -63,12 +72,24 @@ Examples:
   group
     .command('create')
     .summary('create a group that keeps every message from its start position')
+    .addHelpText(
+      'after',
+      examples(
+        'ferry group create orders billing --from earliest',
+        'ferry group create orders shipping --ordering partition --max-deliveries 3',
+      ),
+    )
     .argument('<station>')
     .argument('<group>')
     .option('--from <position>', 'earliest, latest (default), offset:N or lastN:N', start)
     .option('--ack-timeout-ms <ms>', 'redeliver what is not settled in time', positive)
     .option('--max-deliveries <n>', 'then to the dead-letter store', positive)
-    .option('--ordering <mode>', 'none, or partition: one member at a time per partition')
+    .addOption(
+      new Option('--ordering <mode>', 'partition: one member at a time per partition').choices([
+        'none',
+        'partition',
+      ]),
+    )
     .action(async (station: string, name: string, _: unknown, command: Command) => {
       const options = command.optsWithGlobals<
         GlobalOptions & {
@@ -92,6 +113,10 @@ Examples:
   group
     .command('rm')
     .summary("delete a group's cursor and pending state")
+    .addHelpText(
+      'after',
+      examples('ferry group rm orders billing', 'ferry group rm orders billing --force'),
+    )
     .argument('<station>')
     .argument('<group>')
     .option('--force', 'delete even while members are subscribed')

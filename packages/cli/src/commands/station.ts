@@ -1,8 +1,9 @@
 /** `ferry station`: list, inspect, create, change and delete stations. */
 
 import type { StationConfig, StationInfo } from '@ferry/node';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { type GlobalOptions, withClient } from '../connection.js';
+import { examples } from '../help.js';
 import { integer, positive } from '../options.js';
 import { fields, print, table } from '../output.js';
 
@@ -82,8 +83,17 @@ function configOptions(command: Command, creating: boolean): Command {
   if (creating)
     command
       .option('--partitions <n>', 'partitions (fixed once created)', positive)
-      .option('--storage <kind>', 'file or memory')
-      .option('--durability <mode>', 'always, interval, never or memory');
+      .addOption(
+        new Option('--storage <kind>', 'where messages are kept').choices(['file', 'memory']),
+      )
+      .addOption(
+        new Option('--durability <mode>', 'when a produce is acked').choices([
+          'always',
+          'interval',
+          'never',
+          'memory',
+        ]),
+      );
   return command
     .option('--max-age-ms <ms>', 'retention: drop messages older than this', integer)
     .option('--max-messages <n>', 'retention: keep at most this many messages', integer)
@@ -113,6 +123,7 @@ Examples:
   station
     .command('ls')
     .summary('list stations')
+    .addHelpText('after', examples('ferry station ls', 'ferry station ls --prefix ord --json'))
     .option('--prefix <prefix>', 'only stations whose name starts with this')
     .action(async (_: unknown, command: Command) => {
       const options = command.optsWithGlobals<GlobalOptions & { prefix?: string }>();
@@ -142,6 +153,7 @@ Examples:
   station
     .command('info')
     .summary("a station's settings, partitions and groups")
+    .addHelpText('after', examples('ferry station info orders', 'ferry station info orders --json'))
     .argument('<station>')
     .action(async (name: string, _: unknown, command: Command) => {
       const options = command.optsWithGlobals<GlobalOptions>();
@@ -158,6 +170,13 @@ Examples:
     true,
   )
     .argument('<station>')
+    .addHelpText(
+      'after',
+      examples(
+        'ferry station create orders --partitions 4',
+        'ferry station create audit --max-age-ms 604800000 --durability interval',
+      ),
+    )
     .action(async (name: string, _: unknown, command: Command) => {
       const options = command.optsWithGlobals<ConfigOptions>();
       await withClient(options, async (client) => {
@@ -172,6 +191,13 @@ Examples:
 
   configOptions(station.command('edit').summary('change the settings that may change'), false)
     .argument('<station>')
+    .addHelpText(
+      'after',
+      examples(
+        'ferry station edit orders --max-deliveries 10',
+        'ferry station edit orders --no-dead-letter',
+      ),
+    )
     .action(async (name: string, _: unknown, command: Command) => {
       const options = command.optsWithGlobals<ConfigOptions>();
       await withClient(options, async (client) => {
@@ -183,6 +209,7 @@ Examples:
   station
     .command('rm')
     .summary('delete a station with its messages, groups and dead letters')
+    .addHelpText('after', examples('ferry station rm orders'))
     .argument('<station>')
     .action(async (name: string, _: unknown, command: Command) => {
       const options = command.optsWithGlobals<GlobalOptions>();
