@@ -20,6 +20,8 @@ export const EXIT = {
   server: 6,
   /** Stopped by Ctrl-C (128 + SIGINT), as shells expect. */
   interrupted: 130,
+  /** Stopped by SIGTERM (128 + 15). */
+  terminated: 143,
 } as const;
 
 const BY_CODE: Record<string, number> = {

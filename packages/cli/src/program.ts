@@ -19,7 +19,7 @@ Exit codes:
   4    auth: credentials refused, not authorized
   5    refused: exists, in use, invalid name or settings, over a limit
   6    other server error, or (health) a broker that is not ready
-  130  interrupted (Ctrl-C)
+  130  interrupted (Ctrl-C); 143 on SIGTERM
 
 Environment:
   FERRY_URL, FERRY_HTTP_URL, FERRY_TOKEN, FERRY_USERNAME, FERRY_PASSWORD, FERRY_CONTEXT

@@ -110,4 +110,14 @@ describe('stopping ferry sub', () => {
     expect(await result).toMatchObject({ code: 130, stderr: '' });
     expect(await groupInfo('live', 'watchers')).toMatchObject({ members: 0, pending: 0, lag: 0 });
   });
+
+  it('exits 143 on SIGTERM, as a service manager expects', async () => {
+    await ferry([...server, 'pub', 'live', 'second']);
+    const sub = spawnFerry([...server, 'sub', 'live', '-g', 'terminated', '--from', 'earliest']);
+    const result = finished(sub);
+    await new Promise((resolve) => sub.stdout?.once('data', resolve));
+    sub.kill('SIGTERM');
+    expect(await result).toMatchObject({ code: 143, stderr: '' });
+    expect(await groupInfo('live', 'terminated')).toMatchObject({ members: 0, pending: 0 });
+  });
 });

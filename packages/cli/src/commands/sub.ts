@@ -119,9 +119,10 @@ Examples:
           void consumer.stop();
         };
         const onSignal = (signal: NodeJS.Signals) => {
-          // A second Ctrl-C does not wait for the settlements.
-          process.once(signal, () => process.exit(EXIT.interrupted));
-          stop(signal === 'SIGINT' ? EXIT.interrupted : 143);
+          const code = signal === 'SIGINT' ? EXIT.interrupted : EXIT.terminated;
+          // A second signal does not wait for the settlements.
+          process.once(signal, () => process.exit(code));
+          stop(code);
         };
         const onStdoutError = (error: NodeJS.ErrnoException) => {
           if (error.code === 'EPIPE') stop(EXIT.ok);
