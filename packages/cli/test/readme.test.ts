@@ -1,11 +1,10 @@
 /** The README's "From the terminal" quick start, run as it stands against a real broker. */
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type Broker, startBroker } from './support/broker.js';
-import { configDir, FERRY_BIN, finished } from './support/ferry.js';
+import { configDir, FERRY_BIN, finished, tempDir } from './support/ferry.js';
 
 let broker: Broker;
 
@@ -24,7 +23,7 @@ function quickStart(): string {
 
 it("runs the README's quick start: pub lines, sub them back, group info, health", async () => {
   // `ferry` on the PATH is the built binary, pointed at this test's broker as FERRY_URL says.
-  const bin = mkdtempSync(join(tmpdir(), 'ferry-cli-bin-'));
+  const bin = tempDir('bin-');
   writeFileSync(join(bin, 'ferry'), `#!/bin/sh\nexec "${process.execPath}" "${FERRY_BIN}" "$@"\n`);
   chmodSync(join(bin, 'ferry'), 0o755);
   const child = spawn('/bin/bash', ['-e', '-o', 'pipefail', '-c', quickStart()], {

@@ -1,9 +1,10 @@
 /** Runs the built `ferry` binary as a user would, with its own config directory. */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterAll } from 'vitest';
 
 export const FERRY_BIN = fileURLToPath(new URL('../../dist/bin/ferry.js', import.meta.url));
 
@@ -19,9 +20,17 @@ export interface RunOptions {
   env?: Record<string, string>;
 }
 
+// Every directory a test file makes lives under one root, removed once the file is done.
+const root = mkdtempSync(join(tmpdir(), 'ferry-cli-test-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(join(root, prefix));
+}
+
 /** A fresh, empty config directory, so that no test sees another's contexts. */
 export function configDir(): string {
-  return mkdtempSync(join(tmpdir(), 'ferry-cli-config-'));
+  return tempDir('config-');
 }
 
 export function spawnFerry(args: readonly string[], options: RunOptions = {}): ChildProcess {
