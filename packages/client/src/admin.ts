@@ -1,5 +1,14 @@
 /** Station and dead-letter administration: plain request/reply calls. */
 import type { DeadLetterEntry, StationConfig, StationInfo } from '@ferry/protocol';
+import {
+  type BrowseAllOptions,
+  BrowsedMessage,
+  type BrowseOptions,
+  type BrowsePage,
+  codecOf,
+  millis,
+  startFields,
+} from './browse.js';
 import type { Connection } from './connection.js';
 
 /** Options every waiting call takes. */
@@ -58,6 +67,78 @@ export class Stations {
   /** Deletes the station with its messages, groups and dead letters. */
   async delete(name: string, options: CallOptions = {}): Promise<void> {
     await this.conn.request({ type: 'stationDelete', id: 0, name }, call(options));
+  }
+
+  /**
+   * One page of a partition's messages, read without a consumer group: no group's position or
+   * in-flight state changes (BROWSE-1). It starts at `options.offset`, at the first message
+   * stored at or after `options.timestamp`, or at the first retained message, and sees what
+   * groups see (with durability `always`, only durable messages). Fails with
+   * `STATION_NOT_FOUND`, or `PARTITION_OUT_OF_RANGE` for a partition the station lacks.
+   *
+   * ```ts
+   * let page = await client.stations.browse('orders', 0, { maxMessages: 100 });
+   * while (page.next < page.end) page = await client.stations.browse('orders', 0, { offset: page.next });
+   * ```
+   */
+  async browse<T = Uint8Array>(
+    station: string,
+    partition: number,
+    options: BrowseOptions<T> = {},
+  ): Promise<BrowsePage<T>> {
+    const reply = await this.conn.request(
+      {
+        type: 'browse',
+        id: 0,
+        station,
+        partition,
+        ...(options.offset === undefined ? {} : { offset: options.offset }),
+        ...(options.timestamp === undefined ? {} : { timestamp: millis(options.timestamp) }),
+        ...(options.maxMessages === undefined ? {} : { maxMessages: options.maxMessages }),
+        ...(options.maxBytes === undefined ? {} : { maxBytes: options.maxBytes }),
+      },
+      call(options),
+    );
+    const codec = codecOf(options);
+    return {
+      messages: reply.messages.map(
+        (stored) => new BrowsedMessage(station, reply.partition, stored, codec),
+      ),
+      next: reply.next,
+      end: reply.end,
+    };
+  }
+
+  /**
+   * Every message of a partition from `options.from` (default the first retained) to its end,
+   * in offset order, fetched a page at a time with {@link Stations.browse}. It stops at the end
+   * the **first** page reported, so it finishes even while producers keep appending; start
+   * again from the last offset + 1 to read what came since. Nothing waits for new messages.
+   *
+   * ```ts
+   * for await (const message of client.stations.browseAll('orders', 0, { from: new Date(Date.now() - 3_600_000) }))
+   *   console.log(message.offset, message.text());
+   * ```
+   */
+  async *browseAll<T = Uint8Array>(
+    station: string,
+    partition: number,
+    options: BrowseAllOptions<T> = {},
+  ): AsyncGenerator<BrowsedMessage<T>> {
+    const { from, until: _until, ...read } = options;
+    let start: BrowseOptions<T> = { ...read, ...startFields(from) };
+    let stop: number | undefined;
+    for (;;) {
+      const page = await this.browse<T>(station, partition, start);
+      stop ??= page.end;
+      for (const message of page.messages) {
+        if (message.offset >= stop) return;
+        yield message;
+      }
+      // An empty page cannot advance (nothing visible yet, e.g. not durable): stop rather than spin.
+      if (page.next >= stop || page.messages.length === 0) return;
+      start = { ...read, offset: page.next };
+    }
   }
 
   /** Every station (or those with `prefix`), in name order, fetched a page at a time. */

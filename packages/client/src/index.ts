@@ -27,6 +27,14 @@ export {
   Stations,
 } from './admin.js';
 export type { ReconnectOptions } from './backoff.js';
+export {
+  type BrowseAllOptions,
+  BrowsedMessage,
+  type BrowseFrom,
+  type BrowseOptions,
+  type BrowsePage,
+  type BrowseReadOptions,
+} from './browse.js';
 export { Client, connect } from './client.js';
 export { type Codec, codecs } from './codecs.js';
 export type { ServerInfo } from './connection.js';
