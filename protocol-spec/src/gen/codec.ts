@@ -432,6 +432,34 @@ function writeDeliveredMessage(o: T.DeliveredMessage, p: string, l: Limits): unk
   ]);
 }
 
+function readStoredMessage(v: unknown, p: string, l: Limits): T.StoredMessage {
+  const a = array(v, p, '');
+  let x: unknown;
+  const o: T.StoredMessage = {
+    offset: uint(a[0], U53, p, 'offset'),
+    timestamp: uint(a[1], U53, p, 'timestamp'),
+    payload: bytes(a[2], l.maxMessageBytes, p, 'payload'),
+  };
+  x = a[3];
+  if (present(x)) o.headers = stringMap(x, l.maxHeaders, l.maxHeaderBytes, l.maxHeaderBytes, p, 'headers');
+  x = a[4];
+  if (present(x)) o.key = str(x, l.maxKeyBytes, p, 'key');
+  x = a[5];
+  if (present(x)) o.msgId = str(x, l.maxMsgIdBytes, p, 'msgId');
+  return o;
+}
+
+function writeStoredMessage(o: T.StoredMessage, p: string, l: Limits): unknown[] {
+  return trim([
+    uint(o.offset, U53, p, 'offset'),
+    uint(o.timestamp, U53, p, 'timestamp'),
+    bytes(o.payload, l.maxMessageBytes, p, 'payload'),
+    present(o.headers) ? stringMap(o.headers, l.maxHeaders, l.maxHeaderBytes, l.maxHeaderBytes, p, 'headers') : undefined,
+    present(o.key) ? str(o.key, l.maxKeyBytes, p, 'key') : undefined,
+    present(o.msgId) ? str(o.msgId, l.maxMsgIdBytes, p, 'msgId') : undefined,
+  ]);
+}
+
 function readMessageRef(v: unknown, p: string, l: Limits): T.MessageRef {
   const a = array(v, p, '');
   const o: T.MessageRef = {
@@ -1156,6 +1184,65 @@ function writeGroupsFrame(o: T.GroupsFrame, l: Limits): unknown[] {
   ]);
 }
 
+function readBrowseFrame(a: unknown[], l: Limits): T.BrowseFrame {
+  const p = 'browse';
+  let x: unknown;
+  const o: T.BrowseFrame = {
+    type: 'browse',
+    id: uint(a[1], U32, p, 'id'),
+    station: str(a[2], l.maxNameBytes, p, 'station'),
+    partition: uint(a[3], U32, p, 'partition'),
+  };
+  x = a[4];
+  if (present(x)) o.offset = uint(x, U53, p, 'offset');
+  x = a[5];
+  if (present(x)) o.timestamp = uint(x, U53, p, 'timestamp');
+  x = a[6];
+  if (present(x)) o.maxMessages = uint(x, U32, p, 'maxMessages');
+  x = a[7];
+  if (present(x)) o.maxBytes = uint(x, U32, p, 'maxBytes');
+  return o;
+}
+
+function writeBrowseFrame(o: T.BrowseFrame, l: Limits): unknown[] {
+  const p = 'browse';
+  return trim([
+    56,
+    uint(o.id, U32, p, 'id'),
+    str(o.station, l.maxNameBytes, p, 'station'),
+    uint(o.partition, U32, p, 'partition'),
+    present(o.offset) ? uint(o.offset, U53, p, 'offset') : undefined,
+    present(o.timestamp) ? uint(o.timestamp, U53, p, 'timestamp') : undefined,
+    present(o.maxMessages) ? uint(o.maxMessages, U32, p, 'maxMessages') : undefined,
+    present(o.maxBytes) ? uint(o.maxBytes, U32, p, 'maxBytes') : undefined,
+  ]);
+}
+
+function readMessagesFrame(a: unknown[], l: Limits): T.MessagesFrame {
+  const p = 'messages';
+  const o: T.MessagesFrame = {
+    type: 'messages',
+    id: uint(a[1], U32, p, 'id'),
+    partition: uint(a[2], U32, p, 'partition'),
+    messages: items(a[3], l.maxBatchMessages, p, 'messages', (x, ip) => readStoredMessage(x, ip, l)),
+    next: uint(a[4], U53, p, 'next'),
+    end: uint(a[5], U53, p, 'end'),
+  };
+  return o;
+}
+
+function writeMessagesFrame(o: T.MessagesFrame, l: Limits): unknown[] {
+  const p = 'messages';
+  return trim([
+    57,
+    uint(o.id, U32, p, 'id'),
+    uint(o.partition, U32, p, 'partition'),
+    items(o.messages, l.maxBatchMessages, p, 'messages', (x, ip) => writeStoredMessage(x as T.StoredMessage, ip, l)),
+    uint(o.next, U53, p, 'next'),
+    uint(o.end, U53, p, 'end'),
+  ]);
+}
+
 function readDlsListFrame(a: unknown[], l: Limits): T.DlsListFrame {
   const p = 'dlsList';
   let x: unknown;
@@ -1319,6 +1406,10 @@ export function frameToWire(frame: T.Frame, l: Limits = DEFAULT_LIMITS): unknown
       return writeGroupFrame(frame, l);
     case 'groups':
       return writeGroupsFrame(frame, l);
+    case 'browse':
+      return writeBrowseFrame(frame, l);
+    case 'messages':
+      return writeMessagesFrame(frame, l);
     case 'dlsList':
       return writeDlsListFrame(frame, l);
     case 'dlsEntries':
@@ -1398,6 +1489,10 @@ export function frameFromWire(w: unknown, l: Limits = DEFAULT_LIMITS): T.Frame {
       return readGroupFrame(a, l);
     case 55:
       return readGroupsFrame(a, l);
+    case 56:
+      return readBrowseFrame(a, l);
+    case 57:
+      return readMessagesFrame(a, l);
     case 40:
       return readDlsListFrame(a, l);
     case 41:
@@ -1470,6 +1565,8 @@ function clientFrameToWire(frame: T.ClientFrame, l: Limits): unknown[] {
       return writeGroupInfoFrame(frame, l);
     case 'groupList':
       return writeGroupListFrame(frame, l);
+    case 'browse':
+      return writeBrowseFrame(frame, l);
     case 'dlsList':
       return writeDlsListFrame(frame, l);
     case 'dlsResend':
@@ -1525,6 +1622,8 @@ function clientFrameFromWire(w: unknown, l: Limits): T.ClientFrame {
       return readGroupInfoFrame(a, l);
     case 53:
       return readGroupListFrame(a, l);
+    case 56:
+      return readBrowseFrame(a, l);
     case 40:
       return readDlsListFrame(a, l);
     case 42:
@@ -1553,6 +1652,8 @@ function clientFrameFromWire(w: unknown, l: Limits): T.ClientFrame {
       throw new FrameDirectionError('group', 'server');
     case 55:
       throw new FrameDirectionError('groups', 'server');
+    case 57:
+      throw new FrameDirectionError('messages', 'server');
     case 41:
       throw new FrameDirectionError('dlsEntries', 'server');
     default:
@@ -1608,6 +1709,8 @@ function serverFrameToWire(frame: T.ServerFrame, l: Limits): unknown[] {
       return writeGroupFrame(frame, l);
     case 'groups':
       return writeGroupsFrame(frame, l);
+    case 'messages':
+      return writeMessagesFrame(frame, l);
     case 'dlsEntries':
       return writeDlsEntriesFrame(frame, l);
     default: {
@@ -1647,6 +1750,8 @@ function serverFrameFromWire(w: unknown, l: Limits): T.ServerFrame {
       return readGroupFrame(a, l);
     case 55:
       return readGroupsFrame(a, l);
+    case 57:
+      return readMessagesFrame(a, l);
     case 41:
       return readDlsEntriesFrame(a, l);
     case 1:
@@ -1683,6 +1788,8 @@ function serverFrameFromWire(w: unknown, l: Limits): T.ServerFrame {
       throw new FrameDirectionError('groupInfo', 'client');
     case 53:
       throw new FrameDirectionError('groupList', 'client');
+    case 56:
+      throw new FrameDirectionError('browse', 'client');
     case 40:
       throw new FrameDirectionError('dlsList', 'client');
     case 42:

@@ -65,6 +65,8 @@ export const FRAME_CODES = Object.freeze({
   groupList: 53,
   group: 54,
   groups: 55,
+  browse: 56,
+  messages: 57,
   dlsList: 40,
   dlsEntries: 41,
   dlsResend: 42,
@@ -95,19 +97,20 @@ export const REPLY_TYPES: Readonly<Replies> = Object.freeze({
   groupDelete: 'ok',
   groupInfo: 'group',
   groupList: 'groups',
+  browse: 'messages',
   dlsList: 'dlsEntries',
   dlsResend: 'ok',
   dlsDrop: 'ok',
 } as const);
 
 /** The frame types that answer a request. */
-export const REPLY_FRAME_TYPES: ReadonlySet<FrameType> = new Set(['welcome', 'pong', 'ok', 'station', 'stations', 'produceAck', 'subscribed', 'group', 'groups', 'dlsEntries']);
+export const REPLY_FRAME_TYPES: ReadonlySet<FrameType> = new Set(['welcome', 'pong', 'ok', 'station', 'stations', 'produceAck', 'subscribed', 'group', 'groups', 'messages', 'dlsEntries']);
 
 /** The frame types a server may send (direction server or both). */
-export const SERVER_FRAME_TYPES: ReadonlySet<FrameType> = new Set(['welcome', 'ping', 'pong', 'error', 'goingAway', 'ok', 'station', 'stations', 'produceAck', 'subscribed', 'deliver', 'group', 'groups', 'dlsEntries']);
+export const SERVER_FRAME_TYPES: ReadonlySet<FrameType> = new Set(['welcome', 'ping', 'pong', 'error', 'goingAway', 'ok', 'station', 'stations', 'produceAck', 'subscribed', 'deliver', 'group', 'groups', 'messages', 'dlsEntries']);
 
 /** The frame types a client may send (direction client or both). */
-export const CLIENT_FRAME_TYPES: ReadonlySet<FrameType> = new Set(['hello', 'ping', 'pong', 'stationCreate', 'stationUpdate', 'stationDelete', 'stationInfo', 'stationList', 'produce', 'subscribe', 'unsubscribe', 'credit', 'ack', 'nack', 'deadLetter', 'groupCreate', 'groupDelete', 'groupInfo', 'groupList', 'dlsList', 'dlsResend', 'dlsDrop']);
+export const CLIENT_FRAME_TYPES: ReadonlySet<FrameType> = new Set(['hello', 'ping', 'pong', 'stationCreate', 'stationUpdate', 'stationDelete', 'stationInfo', 'stationList', 'produce', 'subscribe', 'unsubscribe', 'credit', 'ack', 'nack', 'deadLetter', 'groupCreate', 'groupDelete', 'groupInfo', 'groupList', 'browse', 'dlsList', 'dlsResend', 'dlsDrop']);
 
 /** The values of {@link StorageKind}. */
 export const STORAGE_KIND_VALUES = ['file', 'memory'] as const satisfies readonly StorageKind[];

@@ -253,6 +253,22 @@ export interface DeliveredMessage {
   msgId?: string;
 }
 
+/** One message read from a partition by browse. */
+export interface StoredMessage {
+  /** Offset within the partition. */
+  offset: number;
+  /** Append time, milliseconds since the Unix epoch. */
+  timestamp: number;
+  /** The payload. */
+  payload: Uint8Array;
+  /** Headers. */
+  headers?: Headers;
+  /** Key. */
+  key?: string;
+  /** Producer-assigned id. */
+  msgId?: string;
+}
+
 /** Names one delivered message. */
 export interface MessageRef {
   /** Partition. */
@@ -629,6 +645,40 @@ export interface GroupsFrame {
   more: boolean;
 }
 
+/** Frame 56 (client to server): Reads a partition's messages without a consumer group (BROWSE-1). Answered by {@link MessagesFrame}. */
+export interface BrowseFrame {
+  type: 'browse';
+  /** Request id. */
+  id: number;
+  /** Station name. */
+  station: string;
+  /** The partition to read. */
+  partition: number;
+  /** Read from this offset. */
+  offset?: number;
+  /** Read from the first message appended at or after this time (ms since the Unix epoch). */
+  timestamp?: number;
+  /** Most messages wanted (default and cap maxBatchMessages). */
+  maxMessages?: number;
+  /** Most payload bytes wanted; the first message is returned whatever its size. */
+  maxBytes?: number;
+}
+
+/** Frame 57 (server to client): Answers browse. */
+export interface MessagesFrame {
+  type: 'messages';
+  /** The request id. */
+  id: number;
+  /** The partition read. */
+  partition: number;
+  /** The messages, in offset order. */
+  messages: StoredMessage[];
+  /** The offset after the last message returned: where the next page starts. */
+  next: number;
+  /** The partition's next offset when it was read. */
+  end: number;
+}
+
 /** Frame 40 (client to server): Lists a station's dead-letter entries in id order, a page at a time. Answered by {@link DlsEntriesFrame}. */
 export interface DlsListFrame {
   type: 'dlsList';
@@ -709,6 +759,8 @@ export type Frame =
   | GroupListFrame
   | GroupFrame
   | GroupsFrame
+  | BrowseFrame
+  | MessagesFrame
   | DlsListFrame
   | DlsEntriesFrame
   | DlsResendFrame
@@ -735,6 +787,7 @@ export type ClientFrame =
   | GroupDeleteFrame
   | GroupInfoFrame
   | GroupListFrame
+  | BrowseFrame
   | DlsListFrame
   | DlsResendFrame
   | DlsDropFrame;
@@ -754,6 +807,7 @@ export type ServerFrame =
   | DeliverFrame
   | GroupFrame
   | GroupsFrame
+  | MessagesFrame
   | DlsEntriesFrame;
 
 /** The name of a frame type. */
@@ -781,6 +835,7 @@ export interface Replies {
   groupDelete: 'ok';
   groupInfo: 'group';
   groupList: 'groups';
+  browse: 'messages';
   dlsList: 'dlsEntries';
   dlsResend: 'ok';
   dlsDrop: 'ok';

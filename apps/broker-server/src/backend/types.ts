@@ -184,6 +184,8 @@ export interface StationBackend {
   append(batch: AppendBatch, retention?: RetentionPolicy): Promise<AppendOutcome>;
   read(partition: number, offset: number, options: ReadOptions): Promise<StoredRecord[]>;
   bounds(partition: number): Promise<PartitionBounds>;
+  /** The first offset of `partition` appended at or after `timestamp` (its next offset if none). */
+  offsetForTimestamp(partition: number, timestamp: number): Promise<number>;
   /**
    * Drops what the policy no longer keeps from every partition; with `ackBased`, also what
    * every group has done. Returns the records dropped per partition.

@@ -146,6 +146,10 @@ export abstract class StationStore implements StationBackend {
     return this.partition(partition).bounds();
   }
 
+  offsetForTimestamp(partition: number, timestamp: number): Promise<number> {
+    return this.partition(partition).offsetForTimestamp(timestamp);
+  }
+
   async applyRetention(policy: RetentionPolicy, now: number, ackBased: boolean): Promise<number[]> {
     const dropped: number[] = [];
     let failure: unknown;

@@ -54,6 +54,7 @@ export function stubHandlers(handlers: Partial<FrameHandlers> = {}): FrameHandle
     groupDelete: unhandled,
     groupInfo: unhandled,
     groupList: unhandled,
+    browse: unhandled,
     deadLetter: unhandled,
     dlsList: unhandled,
     dlsResend: unhandled,

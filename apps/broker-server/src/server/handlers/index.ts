@@ -3,6 +3,7 @@
 import type { BrokerCore } from '../../broker/core.js';
 import type { FrameHandlers } from '../types.js';
 import { ack } from './ack.js';
+import { browse } from './browse.js';
 import { credit } from './credit.js';
 import { deadLetter } from './dead-letter.js';
 import { dlsDrop } from './dls-drop.js';
@@ -44,5 +45,6 @@ export function frameHandlers(core: BrokerCore): FrameHandlers {
     groupDelete: (conn, frame) => groupDelete(core, conn, frame),
     groupInfo: (conn, frame) => groupInfo(core, conn, frame),
     groupList: (conn, frame) => groupList(core, conn, frame),
+    browse: (conn, frame) => browse(core, conn, frame),
   };
 }
