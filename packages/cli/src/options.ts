@@ -29,8 +29,9 @@ export function header(
 }
 
 /**
- * `--from`: the start positions the protocol has today. A timestamp start needs the browse and
- * seek frames that are not there yet, so `time:` is refused rather than approximated.
+ * `--from` of a group: the start positions a group has. A group cannot start at a time (that
+ * needs a seek frame the protocol lacks), so `time:` is refused here; browsing takes it
+ * ({@link position}).
  */
 export function start(value: string): Start {
   if (value === 'earliest' || value === 'latest') return value;
@@ -40,6 +41,30 @@ export function start(value: string): Start {
     if (Number.isSafeInteger(n)) return kind === 'offset' ? { offset: n } : { lastN: n };
   }
   throw new InvalidArgumentError('expected earliest, latest, offset:N or lastN:N');
+}
+
+/** Where `sub` starts: a group's {@link start}, or (browsing only) `time:<ISO 8601 or ms>`. */
+export type Position = Start | { time: number };
+
+export function position(value: string): Position {
+  if (value.startsWith('time:')) {
+    const argument = value.slice('time:'.length);
+    // Date.parse alone takes almost anything ('-5' is a day of 2001): only ISO 8601 dates.
+    const ms = /^\d+$/.test(argument)
+      ? Number(argument)
+      : /^\d{4}-\d{2}-\d{2}/.test(argument)
+        ? Date.parse(argument)
+        : Number.NaN;
+    if (Number.isSafeInteger(ms) && ms >= 0) return { time: ms };
+    throw new InvalidArgumentError('expected time:<ISO 8601 date> or time:<ms since the epoch>');
+  }
+  try {
+    return start(value);
+  } catch {
+    throw new InvalidArgumentError(
+      'expected earliest, latest, offset:N, lastN:N or (with --no-ack) time:<ISO or ms>',
+    );
+  }
 }
 
 /** Dead-letter entry ids, as `dls resend` and `dls drop` take them. */

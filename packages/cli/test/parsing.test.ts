@@ -3,7 +3,7 @@ import { InvalidArgumentError } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { stationConfig } from '../src/commands/station.js';
 import { CliError, exitCodeOf } from '../src/exit-codes.js';
-import { header, positive, start } from '../src/options.js';
+import { header, position, positive, start } from '../src/options.js';
 import { payloadField, table } from '../src/output.js';
 
 describe('option values', () => {
@@ -14,6 +14,16 @@ describe('option values', () => {
     expect(start('lastN:5')).toEqual({ lastN: 5 });
     for (const bad of ['time:2026-01-01', 'offset:', 'offset:-1', 'lastN:x', 'first'])
       expect(() => start(bad)).toThrow(InvalidArgumentError);
+  });
+
+  it('parses the browse positions of sub --from, time: with an ISO date or ms', () => {
+    expect(position('offset:7')).toEqual({ offset: 7 });
+    expect(position('lastN:2')).toEqual({ lastN: 2 });
+    expect(position('time:1795978800000')).toEqual({ time: 1_795_978_800_000 });
+    expect(position('time:2026-11-29T19:00:00Z')).toEqual({ time: 1_795_978_800_000 });
+    expect(position('time:2026-11-29T20:00:00+01:00')).toEqual({ time: 1_795_978_800_000 });
+    for (const bad of ['time:', 'time:yesterday', 'time:-5', 'offset:x', 'first'])
+      expect(() => position(bad)).toThrow(InvalidArgumentError);
   });
 
   it('accumulates repeated --header k=v, keeping = in values', () => {

@@ -4,16 +4,21 @@
  * leaves the rest to be redelivered rather than lost.
  */
 
-import type { Client, Consumer, Message } from '@ferry/node';
+import type { Client, Consumer, Message, Start } from '@ferry/node';
 import { type Command, Option } from 'commander';
+import { browsePartitions } from '../browse.js';
 import { type GlobalOptions, withClient } from '../connection.js';
-import { EXIT } from '../exit-codes.js';
-import { positive, start } from '../options.js';
+import { CliError, EXIT } from '../exit-codes.js';
+import { integer, type Position, position, positive } from '../options.js';
 import { payloadField } from '../output.js';
 
 interface SubOptions extends GlobalOptions {
-  group: string;
-  from?: ReturnType<typeof start>;
+  group?: string;
+  /** False with --no-ack: browse without a group. */
+  ack: boolean;
+  partition?: number;
+  follow?: boolean;
+  from?: Position;
   count?: number;
   untilEnd?: boolean;
   nack?: boolean;
@@ -45,7 +50,12 @@ function write(chunk: string | Uint8Array): Promise<void> {
 }
 
 /** Stops the consumer once the group has nothing left: no lag, nothing delivered unsettled. */
-async function stopAtEnd(client: Client, consumer: Consumer, options: SubOptions, station: string) {
+async function stopAtEnd(
+  client: Client,
+  consumer: Consumer,
+  options: SubOptions & { group: string },
+  station: string,
+) {
   const finished = consumer.closed();
   for (;;) {
     const stopped = await Promise.race([
@@ -71,15 +81,24 @@ export function register(program: Command): void {
         'and payload as UTF-8 text, or payloadBase64 when it is not valid UTF-8), or with --raw\n' +
         'the payload alone followed by a newline. Each message is acked once printed (--nack\n' +
         'sends it back for redelivery instead). Ctrl-C stops cleanly (exit 130); a closed\n' +
-        'stdout (| head) stops cleanly too (exit 0).',
+        'stdout (| head) stops cleanly too (exit 0).\n\n' +
+        'With --no-ack it joins no group: it browses each partition (or --partition N) from\n' +
+        '--from (default earliest) to the end the partition had when reading it began, one\n' +
+        'partition after the other, prints the same lines without deliveryCount, and changes\n' +
+        'no group. It waits for no new messages, unless --follow: then it polls every\n' +
+        'partition for what is appended until Ctrl-C or --count.',
     )
     .argument('<station>', 'station to read')
-    .requiredOption('-g, --group <group>', 'consumer group to join')
+    .option('-g, --group <group>', 'consumer group to join (required unless --no-ack)')
+    .option('--no-ack', 'browse without a group: read to the end, ack nothing, move no group')
+    .option('-p, --partition <n>', 'with --no-ack: only this partition', integer)
+    .option('--follow', 'with --no-ack: after the end, keep printing new messages (Ctrl-C stops)')
     .option(
       '--from <position>',
       'where the group starts if this creates it (an existing group resumes where it is):\n' +
-        'earliest, latest (default), offset:N, lastN:N',
-      start,
+        'earliest, latest (default), offset:N, lastN:N; with --no-ack, where each partition\n' +
+        'is read from: earliest (default), offset:N, lastN:N, time:<ISO 8601 or ms>',
+      position,
     )
     .option('-n, --count <n>', 'stop after N messages', positive)
     .addOption(
@@ -98,10 +117,23 @@ Examples:
   $ ferry sub orders --group billing --from earliest
   $ ferry sub orders -g billing --from earliest --count 10 --raw
   $ ferry sub orders -g audit --from lastN:5 --until-end | jq .payload
-  $ ferry sub orders -g billing | head -1`,
+  $ ferry sub orders -g billing | head -1
+  $ ferry sub orders --no-ack --count 20
+  $ ferry sub orders --no-ack --partition 1 --from offset:40 --raw
+  $ ferry sub orders --no-ack --from time:2026-11-29T18:00:00Z | jq .payload
+  $ ferry sub orders --no-ack --from lastN:10 --follow`,
     )
     .action(async (station: string, _: unknown, command: Command) => {
-      const options = command.optsWithGlobals<SubOptions>();
+      const all = command.optsWithGlobals<SubOptions>();
+      if (!all.ack) return browse(station, all, command);
+      const { group, from } = all;
+      if (group === undefined)
+        throw new CliError("required option '-g, --group <group>' not specified (or --no-ack)");
+      if (all.partition !== undefined) throw new CliError('--partition needs --no-ack');
+      if (all.follow === true) throw new CliError('--follow needs --no-ack');
+      if (from !== undefined && typeof from === 'object' && 'time' in from)
+        throw new CliError('--from time: needs --no-ack: a group cannot start at a time');
+      const options = { ...all, group, from: from as Start | undefined };
       let exitCode: number = EXIT.ok;
       let failure: unknown;
       await withClient(options, async (client) => {
@@ -162,4 +194,60 @@ Examples:
       if (failure !== undefined) throw failure;
       process.exitCode = exitCode;
     });
+}
+
+/** `sub --no-ack`: browse, with the same stops as a group member (Ctrl-C, SIGTERM, | head). */
+async function browse(station: string, options: SubOptions, command: Command): Promise<void> {
+  const groupOnly: [string, boolean][] = [
+    ['--group', options.group !== undefined],
+    ['--nack', options.nack === true],
+    ['--until-end', options.untilEnd === true],
+    ['--prefetch', command.getOptionValueSource('prefetch') === 'cli'],
+  ];
+  for (const [flag, given] of groupOnly)
+    if (given) throw new CliError(`${flag} does not apply with --no-ack, which uses no group`);
+  let exitCode: number = EXIT.ok;
+  const abort = new AbortController();
+  const stop = (code: number) => {
+    exitCode = code;
+    abort.abort();
+  };
+  const onSignal = (signal: NodeJS.Signals) => {
+    const code = signal === 'SIGINT' ? EXIT.interrupted : EXIT.terminated;
+    process.once(signal, () => process.exit(code));
+    stop(code);
+  };
+  const writeOrStop = async (chunk: string | Uint8Array) => {
+    try {
+      await write(chunk);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EPIPE') stop(EXIT.ok);
+      throw error;
+    }
+  };
+  // A closed stdout also emits 'error'; the failed write above handles it.
+  const ignore = () => {};
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  process.stdout.on('error', ignore);
+  try {
+    await withClient(options, (client) =>
+      browsePartitions(client, {
+        station,
+        ...(options.partition === undefined ? {} : { partition: options.partition }),
+        ...(options.from === undefined ? {} : { from: options.from }),
+        ...(options.count === undefined ? {} : { count: options.count }),
+        raw: options.raw === true,
+        follow: options.follow === true,
+        signal: abort.signal,
+        write: writeOrStop,
+      }),
+    );
+  } catch (error) {
+    if (!abort.signal.aborted) throw error;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  process.exitCode = exitCode;
 }
