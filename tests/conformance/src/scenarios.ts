@@ -277,6 +277,108 @@ export const scenarios: readonly Scenario[] = [
     );
   }),
 
+  scenario(
+    '[BROWSE-1] browse a partition in pages, from an offset and from a time, and change no group',
+    async (ctx) => {
+      const client = await ctx.connect();
+      const name = ctx.station('browse');
+      await client.stations.create(name, { partitions: 2 });
+      const producer = client.producer<{ n: number }>(name, { codec: jsonCodec() });
+      const produce = (from: number, to: number) =>
+        producer.produceBatch(
+          Array.from({ length: to - from }, (_, i) => ({
+            value: { n: from + i },
+            partition: 0,
+            key: `k${from + i}`,
+            headers: { n: String(from + i) },
+            msgId: `id-${from + i}`,
+          })),
+        );
+      await produce(0, 3);
+      // A later batch gets a later append time, which the timestamp browse below starts at.
+      await sleepThen(20);
+      await produce(3, 5);
+      await producer.produce({ n: 100 }, { partition: 1 });
+
+      const pages: number[][] = [];
+      const codec = jsonCodec<{ n: number }>();
+      let page = await client.stations.browse(name, 0, { maxMessages: 2, codec });
+      for (;;) {
+        pages.push(page.messages.map((m) => m.data.n));
+        equal(page.end, 5, 'end is the partition next offset');
+        if (page.next === page.end) break;
+        check(pages.length < 10, 'paging reaches the end');
+        page = await client.stations.browse(name, 0, { offset: page.next, maxMessages: 2, codec });
+      }
+      equal(pages, [[0, 1], [2, 3], [4]], 'pages of at most 2 in offset order');
+
+      const all = await collect(client.stations.browseAll(name, 0, { maxMessages: 2 }));
+      equal(
+        all.map((m) => [m.partition, m.offset, m.key, m.msgId, m.headers, m.json()]),
+        [0, 1, 2, 3, 4].map((n) => [0, n, `k${n}`, `id-${n}`, { n: String(n) }, { n }]),
+        'browseAll yields every message with its fields',
+      );
+      check(
+        all.every((m, i) => i === 0 || m.timestamp >= (all[i - 1]?.timestamp ?? 0)),
+        'timestamps',
+      );
+
+      const fromOffset = await client.stations.browse(name, 0, { offset: 3 });
+      equal(
+        fromOffset.messages.map((m) => m.offset),
+        [3, 4],
+        'from an offset',
+      );
+      equal([fromOffset.next, fromOffset.end], [5, 5], 'next and end from an offset');
+      const third = all[3];
+      check(third !== undefined && third.timestamp > (all[2]?.timestamp ?? 0), 'later batch');
+      const fromTime = await client.stations.browse(name, 0, { timestamp: third.timestamp });
+      equal(
+        fromTime.messages.map((m) => m.offset),
+        [3, 4],
+        'from a time (ms)',
+      );
+      const fromDate = await collect(
+        client.stations.browseAll(name, 0, { from: new Date(third.timestamp) }),
+      );
+      equal(
+        fromDate.map((m) => m.offset),
+        [3, 4],
+        'from a time (Date)',
+      );
+      const other = await client.stations.browse(name, 1);
+      equal(
+        other.messages.map((m) => m.json()),
+        [{ n: 100 }],
+        'the other partition',
+      );
+
+      const group = await client.consume(name, {
+        group: 'after-browse',
+        start: 'earliest',
+        codec: jsonCodec<{ n: number }>(),
+      });
+      const got = await takeAndAck(group, 6, 'a group created after browsing');
+      equal(
+        got.map((m) => m.data.n).sort((a, b) => a - b),
+        [0, 1, 2, 3, 4, 100],
+        'the group still gets everything',
+      );
+      await group.stop();
+
+      await rejectsWith(
+        client.stations.browse(name, 2),
+        'PARTITION_OUT_OF_RANGE',
+        'a partition the station lacks',
+      );
+      await rejectsWith(
+        client.stations.browse(ctx.station('missing'), 0),
+        'STATION_NOT_FOUND',
+        'an unknown station',
+      );
+    },
+  ),
+
   scenario('two members share a group; two groups each get everything', async (ctx) => {
     const [a, b, c] = await Promise.all([ctx.connect(), ctx.connect(), ctx.connect()]);
     if (a === undefined || b === undefined || c === undefined) throw new Error('connect');
