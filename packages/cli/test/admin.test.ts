@@ -50,6 +50,17 @@ describe('ferry station', () => {
     );
     expect(table.stdout).toMatch(/^orders\s+2\s+1\s/m);
 
+    await ferry([...server, 'pub', 'orders', 'y', '--partition', '1', '--count', '2']);
+    expect(await json(['station', 'purge', 'orders', '--partition', '1', '--below', '2'])).toEqual({
+      station: 'orders',
+      dropped: 2,
+    });
+    expect((await json(['station', 'info', 'orders'])).partitions[1]).toMatchObject({
+      firstOffset: 2,
+      nextOffset: 3,
+    });
+    expect(await json(['station', 'purge', 'orders'])).toEqual({ station: 'orders', dropped: 1 });
+
     expect(await json(['station', 'rm', 'orders'])).toEqual({ deleted: 'orders' });
     expect((await ferry([...server, 'station', 'info', 'orders'])).code).toBe(3);
   });

@@ -31,6 +31,14 @@ export interface ListStationsOptions extends CallOptions {
   pageSize?: number;
 }
 
+/** What {@link Stations.purge} drops. */
+export interface PurgeOptions extends CallOptions {
+  /** Only this partition (default: every one). */
+  partition?: number;
+  /** Only the messages below this offset (default: all of them). */
+  below?: number;
+}
+
 /** Create, inspect, change and delete stations. */
 export class Stations {
   /** @internal Use `client.stations` / `client.deadLetters`. */
@@ -67,6 +75,30 @@ export class Stations {
   /** Deletes the station with its messages, groups and dead letters. */
   async delete(name: string, options: CallOptions = {}): Promise<void> {
     await this.conn.request({ type: 'stationDelete', id: 0, name }, call(options));
+  }
+
+  /**
+   * Drops the station's messages, of one partition or of all, below `options.below` (all of
+   * them by default), as retention does; groups continue from what is left (PURGE-1). Resolves
+   * to the number of messages dropped.
+   *
+   * ```ts
+   * await client.stations.purge('orders');                              // everything
+   * await client.stations.purge('orders', { partition: 2, below: 1000 }); // offsets 0..999 of partition 2
+   * ```
+   */
+  async purge(name: string, options: PurgeOptions = {}): Promise<number> {
+    const reply = await this.conn.request(
+      {
+        type: 'stationPurge',
+        id: 0,
+        name,
+        ...(options.partition === undefined ? {} : { partition: options.partition }),
+        ...(options.below === undefined ? {} : { below: options.below }),
+      },
+      call(options),
+    );
+    return reply.count ?? 0;
   }
 
   /**

@@ -24,6 +24,7 @@ export {
   DeadLetters,
   type ListDeadLettersOptions,
   type ListStationsOptions,
+  type PurgeOptions,
   Stations,
 } from './admin.js';
 export type { ReconnectOptions } from './backoff.js';

@@ -745,6 +745,32 @@ function writeStationDeleteFrame(o: T.StationDeleteFrame, l: Limits): unknown[] 
   ]);
 }
 
+function readStationPurgeFrame(a: unknown[], l: Limits): T.StationPurgeFrame {
+  const p = 'stationPurge';
+  let x: unknown;
+  const o: T.StationPurgeFrame = {
+    type: 'stationPurge',
+    id: uint(a[1], U32, p, 'id'),
+    name: str(a[2], l.maxNameBytes, p, 'name'),
+  };
+  x = a[3];
+  if (present(x)) o.partition = uint(x, U32, p, 'partition');
+  x = a[4];
+  if (present(x)) o.below = uint(x, U53, p, 'below');
+  return o;
+}
+
+function writeStationPurgeFrame(o: T.StationPurgeFrame, l: Limits): unknown[] {
+  const p = 'stationPurge';
+  return trim([
+    17,
+    uint(o.id, U32, p, 'id'),
+    str(o.name, l.maxNameBytes, p, 'name'),
+    present(o.partition) ? uint(o.partition, U32, p, 'partition') : undefined,
+    present(o.below) ? uint(o.below, U53, p, 'below') : undefined,
+  ]);
+}
+
 function readStationInfoFrame(a: unknown[], l: Limits): T.StationInfoFrame {
   const p = 'stationInfo';
   const o: T.StationInfoFrame = {
@@ -1366,6 +1392,8 @@ export function frameToWire(frame: T.Frame, l: Limits = DEFAULT_LIMITS): unknown
       return writeStationUpdateFrame(frame, l);
     case 'stationDelete':
       return writeStationDeleteFrame(frame, l);
+    case 'stationPurge':
+      return writeStationPurgeFrame(frame, l);
     case 'stationInfo':
       return writeStationInfoFrame(frame, l);
     case 'stationList':
@@ -1449,6 +1477,8 @@ export function frameFromWire(w: unknown, l: Limits = DEFAULT_LIMITS): T.Frame {
       return readStationUpdateFrame(a, l);
     case 12:
       return readStationDeleteFrame(a, l);
+    case 17:
+      return readStationPurgeFrame(a, l);
     case 13:
       return readStationInfoFrame(a, l);
     case 14:
@@ -1539,6 +1569,8 @@ function clientFrameToWire(frame: T.ClientFrame, l: Limits): unknown[] {
       return writeStationUpdateFrame(frame, l);
     case 'stationDelete':
       return writeStationDeleteFrame(frame, l);
+    case 'stationPurge':
+      return writeStationPurgeFrame(frame, l);
     case 'stationInfo':
       return writeStationInfoFrame(frame, l);
     case 'stationList':
@@ -1596,6 +1628,8 @@ function clientFrameFromWire(w: unknown, l: Limits): T.ClientFrame {
       return readStationUpdateFrame(a, l);
     case 12:
       return readStationDeleteFrame(a, l);
+    case 17:
+      return readStationPurgeFrame(a, l);
     case 13:
       return readStationInfoFrame(a, l);
     case 14:
@@ -1762,6 +1796,8 @@ function serverFrameFromWire(w: unknown, l: Limits): T.ServerFrame {
       throw new FrameDirectionError('stationUpdate', 'client');
     case 12:
       throw new FrameDirectionError('stationDelete', 'client');
+    case 17:
+      throw new FrameDirectionError('stationPurge', 'client');
     case 13:
       throw new FrameDirectionError('stationInfo', 'client');
     case 14:

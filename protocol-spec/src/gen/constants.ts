@@ -45,6 +45,7 @@ export const FRAME_CODES = Object.freeze({
   stationCreate: 10,
   stationUpdate: 11,
   stationDelete: 12,
+  stationPurge: 17,
   stationInfo: 13,
   stationList: 14,
   station: 15,
@@ -85,6 +86,7 @@ export const REPLY_TYPES: Readonly<Replies> = Object.freeze({
   stationCreate: 'station',
   stationUpdate: 'station',
   stationDelete: 'ok',
+  stationPurge: 'ok',
   stationInfo: 'station',
   stationList: 'stations',
   produce: 'produceAck',
@@ -110,7 +112,7 @@ export const REPLY_FRAME_TYPES: ReadonlySet<FrameType> = new Set(['welcome', 'po
 export const SERVER_FRAME_TYPES: ReadonlySet<FrameType> = new Set(['welcome', 'ping', 'pong', 'error', 'goingAway', 'ok', 'station', 'stations', 'produceAck', 'subscribed', 'deliver', 'group', 'groups', 'messages', 'dlsEntries']);
 
 /** The frame types a client may send (direction client or both). */
-export const CLIENT_FRAME_TYPES: ReadonlySet<FrameType> = new Set(['hello', 'ping', 'pong', 'stationCreate', 'stationUpdate', 'stationDelete', 'stationInfo', 'stationList', 'produce', 'subscribe', 'unsubscribe', 'credit', 'ack', 'nack', 'deadLetter', 'groupCreate', 'groupDelete', 'groupInfo', 'groupList', 'browse', 'dlsList', 'dlsResend', 'dlsDrop']);
+export const CLIENT_FRAME_TYPES: ReadonlySet<FrameType> = new Set(['hello', 'ping', 'pong', 'stationCreate', 'stationUpdate', 'stationDelete', 'stationPurge', 'stationInfo', 'stationList', 'produce', 'subscribe', 'unsubscribe', 'credit', 'ack', 'nack', 'deadLetter', 'groupCreate', 'groupDelete', 'groupInfo', 'groupList', 'browse', 'dlsList', 'dlsResend', 'dlsDrop']);
 
 /** The values of {@link StorageKind}. */
 export const STORAGE_KIND_VALUES = ['file', 'memory'] as const satisfies readonly StorageKind[];

@@ -421,6 +421,19 @@ export interface StationDeleteFrame {
   name: string;
 }
 
+/** Frame 17 (client to server): Drops a station's messages, or those below an offset, as retention does (PURGE-1); ok carries the count dropped. Answered by {@link OkFrame}. */
+export interface StationPurgeFrame {
+  type: 'stationPurge';
+  /** Request id. */
+  id: number;
+  /** Station name. */
+  name: string;
+  /** Only this partition (default: every one). */
+  partition?: number;
+  /** Only the messages below this offset (default: all of them). */
+  below?: number;
+}
+
 /** Frame 13 (client to server): Asks for one station's settings and state. Answered by {@link StationFrame}. */
 export interface StationInfoFrame {
   type: 'stationInfo';
@@ -739,6 +752,7 @@ export type Frame =
   | StationCreateFrame
   | StationUpdateFrame
   | StationDeleteFrame
+  | StationPurgeFrame
   | StationInfoFrame
   | StationListFrame
   | StationFrame
@@ -774,6 +788,7 @@ export type ClientFrame =
   | StationCreateFrame
   | StationUpdateFrame
   | StationDeleteFrame
+  | StationPurgeFrame
   | StationInfoFrame
   | StationListFrame
   | ProduceFrame
@@ -823,6 +838,7 @@ export interface Replies {
   stationCreate: 'station';
   stationUpdate: 'station';
   stationDelete: 'ok';
+  stationPurge: 'ok';
   stationInfo: 'station';
   stationList: 'stations';
   produce: 'produceAck';

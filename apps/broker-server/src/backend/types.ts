@@ -191,6 +191,11 @@ export interface StationBackend {
    * every group has done. Returns the records dropped per partition.
    */
   applyRetention(policy: RetentionPolicy, now: number, ackBased: boolean): Promise<number[]>;
+  /**
+   * Drops the messages of `partition` (or of every partition) below `below` (all of them when
+   * absent), as retention does [LIMITS-8]. Returns the records dropped per partition.
+   */
+  purge(partition: number | undefined, below: number | undefined): Promise<number[]>;
   /** The names of the station's groups, in name order. */
   groups(): Promise<string[]>;
   /** Opens a group's cursor, creating the group at `options.start` if it is new. */

@@ -168,6 +168,17 @@ export abstract class StationStore implements StationBackend {
     return dropped;
   }
 
+  async purge(partition: number | undefined, below: number | undefined): Promise<number[]> {
+    const dropped = this.partitions.map(() => 0);
+    for (let p = 0; p < this.partitions.length; p++) {
+      if (partition !== undefined && p !== partition) continue;
+      const log = this.partition(p);
+      // An empty policy keeps everything; only `below` (the next offset by default) drops.
+      dropped[p] = await log.applyRetention({}, Date.now(), below ?? log.bounds().next);
+    }
+    return dropped;
+  }
+
   /** The group's state, opened (and created empty) if need be: the engines' own part. */
   group(name: string): Promise<GroupStore> {
     try {

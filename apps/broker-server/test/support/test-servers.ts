@@ -55,6 +55,7 @@ export function stubHandlers(handlers: Partial<FrameHandlers> = {}): FrameHandle
     groupInfo: unhandled,
     groupList: unhandled,
     browse: unhandled,
+    stationPurge: unhandled,
     deadLetter: unhandled,
     dlsList: unhandled,
     dlsResend: unhandled,

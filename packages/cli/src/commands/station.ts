@@ -207,6 +207,36 @@ Examples:
     });
 
   station
+    .command('purge')
+    .summary('drop the messages of a station, or of one partition, below an offset or all of them')
+    .addHelpText(
+      'after',
+      examples(
+        'ferry station purge orders',
+        'ferry station purge orders --partition 2 --below 1000',
+      ),
+    )
+    .argument('<station>')
+    .option('--partition <n>', 'only this partition', integer)
+    .option('--below <offset>', 'only the messages below this offset', integer)
+    .action(async (name: string, _: unknown, command: Command) => {
+      const options = command.optsWithGlobals<
+        GlobalOptions & { partition?: number; below?: number }
+      >();
+      await withClient(options, async (client) => {
+        const purge: { partition?: number; below?: number } = {};
+        if (options.partition !== undefined) purge.partition = options.partition;
+        if (options.below !== undefined) purge.below = options.below;
+        const dropped = await client.stations.purge(name, purge);
+        print(
+          options.json
+            ? JSON.stringify({ station: name, dropped })
+            : `station ${name}: ${dropped} messages dropped`,
+        );
+      });
+    });
+
+  station
     .command('rm')
     .summary('delete a station with its messages, groups and dead letters')
     .addHelpText('after', examples('ferry station rm orders'))

@@ -19,6 +19,7 @@ import { stationCreate } from './station-create.js';
 import { stationDelete } from './station-delete.js';
 import { stationInfo } from './station-info.js';
 import { stationList } from './station-list.js';
+import { stationPurge } from './station-purge.js';
 import { stationUpdate } from './station-update.js';
 import { subscribe } from './subscribe.js';
 import { unsubscribe } from './unsubscribe.js';
@@ -31,6 +32,7 @@ export function frameHandlers(core: BrokerCore): FrameHandlers {
     stationDelete: (conn, frame) => stationDelete(core, conn, frame),
     stationInfo: (conn, frame) => stationInfo(core, conn, frame),
     stationList: (conn, frame) => stationList(core, conn, frame),
+    stationPurge: (conn, frame) => stationPurge(core, conn, frame),
     produce: (conn, frame) => produce(core, conn, frame, latency),
     subscribe: (conn, frame) => subscribe(core, conn, frame),
     unsubscribe: (conn, frame) => unsubscribe(core, conn, frame),

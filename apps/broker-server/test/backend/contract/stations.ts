@@ -90,6 +90,26 @@ export function stationsContract(fx: Fixture): void {
       expect(await fresh.deadLetters.count()).toBe(0);
     });
 
+    it('[PURGE-1] purge drops below an offset on one partition, or everything, and offsetForTimestamp finds a time', async () => {
+      const backend = await fx.backend();
+      const station = await backend.openStation('orders', fx.config({ partitions: 2 }));
+      await put(station, 0, ['a', 'b', 'c']);
+      await put(station, 1, ['d', 'e']);
+      expect(await station.purge(0, 2)).toEqual([2, 0]);
+      expect((await station.bounds(0)).first).toBe(2);
+      expect((await station.read(0, 0, readAll)).map((r) => r.offset)).toEqual([2]);
+      const [last] = await station.read(1, 1, readAll);
+      expect(await station.offsetForTimestamp(1, last?.timestamp ?? 0)).toBeLessThanOrEqual(1);
+      expect(await station.offsetForTimestamp(1, Date.now() + 60_000)).toBe(2);
+      expect(await station.purge(undefined, undefined)).toEqual([1, 2]);
+      expect(
+        [await station.bounds(0), await station.bounds(1)].map((b) => [b.first, b.next]),
+      ).toEqual([
+        [3, 3],
+        [2, 2],
+      ]);
+    });
+
     it('a station name that breaks the name rules is refused with INVALID_NAME', async () => {
       const backend = await fx.backend();
       for (const name of ['Orders', '', '..', '.hidden', 'a/b', 'x'.repeat(300)]) {
