@@ -514,6 +514,39 @@ export const scenarios: readonly Scenario[] = [
     equal((await collect(client.deadLetters.list(name))).length, 0, 'the store is empty');
   }),
 
+  scenario('[PURGE-1] purge one partition below an offset, then everything', async (ctx) => {
+    const client = await ctx.connect();
+    const name = ctx.station('purge');
+    await client.stations.create(name, { partitions: 2 });
+    const producer = client.producer(name);
+    await producer.produceBatch(
+      [0, 1, 2, 3].map((n) => ({ value: new Uint8Array([n]), partition: 0 })),
+    );
+    await producer.produce(new Uint8Array([9]), { partition: 1 });
+    equal(await client.stations.purge(name, { partition: 0, below: 2 }), 2, 'dropped below 2');
+    const page = await client.stations.browse(name, 0);
+    equal(
+      page.messages.map((m) => m.offset),
+      [2, 3],
+      'what is left',
+    );
+    equal(await client.stations.purge(name), 3, 'dropped the rest');
+    const info = await client.stations.info(name);
+    equal(
+      info.partitions.map((p) => [p.firstOffset, p.nextOffset]),
+      [
+        [4, 4],
+        [1, 1],
+      ],
+      'first offsets moved to the next',
+    );
+    await rejectsWith(
+      client.stations.purge(name, { partition: 2 }),
+      'PARTITION_OUT_OF_RANGE',
+      'no partition 2',
+    );
+  }),
+
   scenario('create, inspect, list and delete consumer groups', async (ctx) => {
     const client = await ctx.connect();
     const name = ctx.station('group-admin');
