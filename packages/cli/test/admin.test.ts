@@ -88,6 +88,15 @@ describe('ferry group', () => {
     expect((await json(['group', 'ls', 'jobs'])).map((g: { name: string }) => g.name)).toEqual([
       'workers',
     ]);
+    expect(await json(['group', 'seek', 'jobs', 'workers', '--to', 'latest'])).toMatchObject({
+      lag: 0,
+    });
+    expect(
+      await json(['group', 'seek', 'jobs', 'workers', '--to', 'offset:1', '--partition', '0']),
+    ).toMatchObject({ lag: 1 });
+    expect(
+      (await ferry([...server, 'group', 'seek', 'jobs', 'workers', '--to', 'soon'])).code,
+    ).toBe(1);
     expect(await json(['group', 'rm', 'jobs', 'workers'])).toEqual({ deleted: 'workers' });
     expect((await ferry([...server, 'group', 'info', 'jobs', 'workers'])).code).toBe(3);
   });

@@ -1,59 +1,14 @@
 /** Reading a partition without a consumer group (BROWSE-1): one page, or every page to the end. */
-import type { StoredMessage } from '@ferry/protocol';
 import type { CallOptions } from './admin.js';
 import { bytes, type Codec } from './codecs.js';
-
-const textDecoder = new TextDecoder('utf-8', { fatal: true });
+import { MessageBody } from './stored-message.js';
 
 /**
  * One message read by browse. Unlike a delivered {@link Message} it belongs to no group, so
  * there is nothing to settle; it exposes its payload the same way (`payload`, `data`, `text()`,
  * `json()`).
  */
-export class BrowsedMessage<T = Uint8Array> {
-  readonly station: string;
-  readonly partition: number;
-  readonly offset: number;
-  /** When the broker stored the message, in ms since the epoch. */
-  readonly timestamp: number;
-  readonly headers: Readonly<Record<string, string>>;
-  readonly key: string | undefined;
-  readonly msgId: string | undefined;
-  /** The raw payload bytes. */
-  readonly payload: Uint8Array;
-
-  private readonly codec: Codec<T>;
-  private decoded: { value: T } | undefined;
-
-  /** @internal Messages come from `client.stations.browse`. */
-  constructor(station: string, partition: number, stored: StoredMessage, codec: Codec<T>) {
-    this.station = station;
-    this.partition = partition;
-    this.offset = stored.offset;
-    this.timestamp = stored.timestamp;
-    this.headers = stored.headers ?? {};
-    this.key = stored.key;
-    this.msgId = stored.msgId;
-    this.payload = stored.payload;
-    this.codec = codec;
-  }
-
-  /** The payload decoded by the browse's codec (decoded once, on first access). */
-  get data(): T {
-    if (this.decoded === undefined) this.decoded = { value: this.codec.decode(this.payload) };
-    return this.decoded.value;
-  }
-
-  /** The payload as UTF-8 text. */
-  text(): string {
-    return textDecoder.decode(this.payload);
-  }
-
-  /** The payload parsed as JSON. */
-  json<U = unknown>(): U {
-    return JSON.parse(this.text()) as U;
-  }
-}
+export class BrowsedMessage<T = Uint8Array> extends MessageBody<T> {}
 
 /** What browse reads besides where it starts. */
 export interface BrowseReadOptions<T = Uint8Array> extends CallOptions {

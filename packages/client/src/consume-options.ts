@@ -67,7 +67,11 @@ export interface ConsumeOptions<T = Uint8Array> {
 }
 
 export function startPosition(start: Start | undefined): StartPosition | undefined {
-  if (start === undefined) return undefined;
+  return start === undefined ? undefined : position(start);
+}
+
+/** The wire form of a position. */
+export function position(start: Start): StartPosition {
   if (start === 'earliest' || start === 'latest') return { kind: start };
   if ('offset' in start) return { kind: 'offset', value: start.offset };
   return { kind: 'lastN', value: start.lastN };

@@ -1,8 +1,8 @@
-/** Consumer group administration: create without joining, inspect, list, delete. */
+/** Consumer group administration: create without joining, inspect, list, seek, delete. */
 import type { GroupInfo, GroupOptions } from '@ferry/protocol';
 import { type CallOptions, call } from './admin.js';
 import type { Connection } from './connection.js';
-import { type Start, startPosition } from './consume-options.js';
+import { position, type Start, startPosition } from './consume-options.js';
 
 export interface CreateGroupOptions extends CallOptions {
   /** Where the new group starts (default `'latest'`); an existing group keeps its position. */
@@ -26,6 +26,13 @@ export interface CreateGroupOptions extends CallOptions {
 
 export interface DeleteGroupOptions extends CallOptions {
   /** Delete even while members are subscribed; their consumers end with `SUBSCRIPTION_NOT_FOUND`. */
+  force?: boolean;
+}
+
+export interface SeekGroupOptions extends CallOptions {
+  /** Only this partition (default: every one). */
+  partition?: number;
+  /** Seek even while members are subscribed; their consumers end with `SUBSCRIPTION_NOT_FOUND`. */
   force?: boolean;
 }
 
@@ -75,6 +82,36 @@ export class Groups {
       ...(options.force === true ? { force: true } : {}),
     };
     await this.conn.request(frame, call(options));
+  }
+
+  /**
+   * Moves the group's cursor, back or forward, on every partition or on one (GROUP-5): to
+   * `'earliest'`, `'latest'`, `{ offset }` or `{ lastN }`, computed now as a start position is.
+   * Offsets below it are done; from it on, messages are delivered (again) from a
+   * `deliveryCount` of 1; what was in flight is dropped. Refused with `GROUP_IN_USE` while the
+   * group has members, unless `force`. Resolves to the group's info after the move.
+   *
+   * ```ts
+   * await client.groups.seek('orders', 'billing', 'earliest');                 // replay everything
+   * await client.groups.seek('orders', 'billing', { offset: 1200 }, { partition: 2 });
+   * ```
+   */
+  async seek(
+    station: string,
+    group: string,
+    to: Start,
+    options: SeekGroupOptions = {},
+  ): Promise<GroupInfo> {
+    const frame = {
+      type: 'groupSeek' as const,
+      id: 0,
+      station,
+      group,
+      to: position(to),
+      ...(options.partition === undefined ? {} : { partition: options.partition }),
+      ...(options.force === true ? { force: true } : {}),
+    };
+    return (await this.conn.request(frame, call(options))).info;
   }
 
   /** Every group of the station, in name order, fetched a page at a time. */

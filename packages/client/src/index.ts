@@ -47,6 +47,7 @@ export {
   type DeleteGroupOptions,
   Groups,
   type ListGroupsOptions,
+  type SeekGroupOptions,
 } from './groups.js';
 export { Message, type NackOptions } from './message.js';
 export type { ConnectOptions } from './options.js';
@@ -59,6 +60,7 @@ export {
   type ProducerOptions,
 } from './producer.js';
 export type { StatusEvent, StatusListener } from './status.js';
+export { MessageBody } from './stored-message.js';
 export type {
   InboundLimits,
   Transport,

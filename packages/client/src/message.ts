@@ -1,6 +1,7 @@
 /** A delivered message and the three ways to settle it. */
 import type { DeliveredMessage } from '@ferry/protocol';
 import type { Codec } from './codecs.js';
+import { MessageBody } from './stored-message.js';
 
 /** How a message is settled; the consumer turns it into an ack, nack or deadLetter frame. */
 export type Settlement =
@@ -61,8 +62,6 @@ export interface NackOptions {
   delayMs?: number;
 }
 
-const textDecoder = new TextDecoder('utf-8', { fatal: true });
-
 /**
  * One delivered message. Settle it exactly once with {@link Message.ack}, {@link Message.nack}
  * or {@link Message.deadLetter}; later calls return the first settlement's promise. An
@@ -73,26 +72,14 @@ const textDecoder = new TextDecoder('utf-8', { fatal: true });
  * fails (an `ack()` not awaited), the error goes to the consumer's `onError` instead. Either
  * way it never becomes an unhandled rejection.
  */
-export class Message<T = Uint8Array> {
-  readonly station: string;
+export class Message<T = Uint8Array> extends MessageBody<T> {
   readonly group: string;
-  readonly partition: number;
-  readonly offset: number;
-  /** When the broker stored the message, in ms since the epoch. */
-  readonly timestamp: number;
   /** 1 on the first delivery, one more on each redelivery. */
   readonly deliveryCount: number;
-  readonly headers: Readonly<Record<string, string>>;
-  readonly key: string | undefined;
-  readonly msgId: string | undefined;
-  /** The raw payload bytes. */
-  readonly payload: Uint8Array;
   /** The session it arrived in; settling it on another session is impossible. */
   readonly session: number;
 
-  private readonly codec: Codec<T>;
   private readonly settler: Settler;
-  private decoded: { value: T } | undefined;
   private settlement: Promise<void> | undefined;
 
   /** @internal Messages come from a consumer. */
@@ -104,35 +91,11 @@ export class Message<T = Uint8Array> {
     codec: Codec<T>,
     settler: Settler,
   ) {
-    this.station = station;
+    super(station, delivered.partition, delivered, codec);
     this.group = group;
-    this.partition = delivered.partition;
-    this.offset = delivered.offset;
-    this.timestamp = delivered.timestamp;
     this.deliveryCount = delivered.deliveryCount;
-    this.headers = delivered.headers ?? {};
-    this.key = delivered.key;
-    this.msgId = delivered.msgId;
-    this.payload = delivered.payload;
     this.session = session;
-    this.codec = codec;
     this.settler = settler;
-  }
-
-  /** The payload decoded by the consumer's codec (decoded once, on first access). */
-  get data(): T {
-    if (this.decoded === undefined) this.decoded = { value: this.codec.decode(this.payload) };
-    return this.decoded.value;
-  }
-
-  /** The payload as UTF-8 text. */
-  text(): string {
-    return textDecoder.decode(this.payload);
-  }
-
-  /** The payload parsed as JSON. */
-  json<U = unknown>(): U {
-    return JSON.parse(this.text()) as U;
   }
 
   /** Whether ack, nack or deadLetter was called. */

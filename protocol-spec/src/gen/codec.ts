@@ -1144,6 +1144,36 @@ function writeGroupInfoFrame(o: T.GroupInfoFrame, l: Limits): unknown[] {
   ]);
 }
 
+function readGroupSeekFrame(a: unknown[], l: Limits): T.GroupSeekFrame {
+  const p = 'groupSeek';
+  let x: unknown;
+  const o: T.GroupSeekFrame = {
+    type: 'groupSeek',
+    id: uint(a[1], U32, p, 'id'),
+    station: str(a[2], l.maxNameBytes, p, 'station'),
+    group: str(a[3], l.maxNameBytes, p, 'group'),
+    to: readStartPosition(a[4], join(p, 'to'), l),
+  };
+  x = a[5];
+  if (present(x)) o.partition = uint(x, U32, p, 'partition');
+  x = a[6];
+  if (present(x)) o.force = bool(x, p, 'force');
+  return o;
+}
+
+function writeGroupSeekFrame(o: T.GroupSeekFrame, l: Limits): unknown[] {
+  const p = 'groupSeek';
+  return trim([
+    58,
+    uint(o.id, U32, p, 'id'),
+    str(o.station, l.maxNameBytes, p, 'station'),
+    str(o.group, l.maxNameBytes, p, 'group'),
+    writeStartPosition(o.to as T.StartPosition, join(p, 'to'), l),
+    present(o.partition) ? uint(o.partition, U32, p, 'partition') : undefined,
+    present(o.force) ? bool(o.force, p, 'force') : undefined,
+  ]);
+}
+
 function readGroupListFrame(a: unknown[], l: Limits): T.GroupListFrame {
   const p = 'groupList';
   let x: unknown;
@@ -1428,6 +1458,8 @@ export function frameToWire(frame: T.Frame, l: Limits = DEFAULT_LIMITS): unknown
       return writeGroupDeleteFrame(frame, l);
     case 'groupInfo':
       return writeGroupInfoFrame(frame, l);
+    case 'groupSeek':
+      return writeGroupSeekFrame(frame, l);
     case 'groupList':
       return writeGroupListFrame(frame, l);
     case 'group':
@@ -1513,6 +1545,8 @@ export function frameFromWire(w: unknown, l: Limits = DEFAULT_LIMITS): T.Frame {
       return readGroupDeleteFrame(a, l);
     case 52:
       return readGroupInfoFrame(a, l);
+    case 58:
+      return readGroupSeekFrame(a, l);
     case 53:
       return readGroupListFrame(a, l);
     case 54:
@@ -1595,6 +1629,8 @@ function clientFrameToWire(frame: T.ClientFrame, l: Limits): unknown[] {
       return writeGroupDeleteFrame(frame, l);
     case 'groupInfo':
       return writeGroupInfoFrame(frame, l);
+    case 'groupSeek':
+      return writeGroupSeekFrame(frame, l);
     case 'groupList':
       return writeGroupListFrame(frame, l);
     case 'browse':
@@ -1654,6 +1690,8 @@ function clientFrameFromWire(w: unknown, l: Limits): T.ClientFrame {
       return readGroupDeleteFrame(a, l);
     case 52:
       return readGroupInfoFrame(a, l);
+    case 58:
+      return readGroupSeekFrame(a, l);
     case 53:
       return readGroupListFrame(a, l);
     case 56:
@@ -1822,6 +1860,8 @@ function serverFrameFromWire(w: unknown, l: Limits): T.ServerFrame {
       throw new FrameDirectionError('groupDelete', 'client');
     case 52:
       throw new FrameDirectionError('groupInfo', 'client');
+    case 58:
+      throw new FrameDirectionError('groupSeek', 'client');
     case 53:
       throw new FrameDirectionError('groupList', 'client');
     case 56:

@@ -63,6 +63,7 @@ export const FRAME_CODES = Object.freeze({
   groupCreate: 50,
   groupDelete: 51,
   groupInfo: 52,
+  groupSeek: 58,
   groupList: 53,
   group: 54,
   groups: 55,
@@ -98,6 +99,7 @@ export const REPLY_TYPES: Readonly<Replies> = Object.freeze({
   groupCreate: 'group',
   groupDelete: 'ok',
   groupInfo: 'group',
+  groupSeek: 'group',
   groupList: 'groups',
   browse: 'messages',
   dlsList: 'dlsEntries',
@@ -112,7 +114,7 @@ export const REPLY_FRAME_TYPES: ReadonlySet<FrameType> = new Set(['welcome', 'po
 export const SERVER_FRAME_TYPES: ReadonlySet<FrameType> = new Set(['welcome', 'ping', 'pong', 'error', 'goingAway', 'ok', 'station', 'stations', 'produceAck', 'subscribed', 'deliver', 'group', 'groups', 'messages', 'dlsEntries']);
 
 /** The frame types a client may send (direction client or both). */
-export const CLIENT_FRAME_TYPES: ReadonlySet<FrameType> = new Set(['hello', 'ping', 'pong', 'stationCreate', 'stationUpdate', 'stationDelete', 'stationPurge', 'stationInfo', 'stationList', 'produce', 'subscribe', 'unsubscribe', 'credit', 'ack', 'nack', 'deadLetter', 'groupCreate', 'groupDelete', 'groupInfo', 'groupList', 'browse', 'dlsList', 'dlsResend', 'dlsDrop']);
+export const CLIENT_FRAME_TYPES: ReadonlySet<FrameType> = new Set(['hello', 'ping', 'pong', 'stationCreate', 'stationUpdate', 'stationDelete', 'stationPurge', 'stationInfo', 'stationList', 'produce', 'subscribe', 'unsubscribe', 'credit', 'ack', 'nack', 'deadLetter', 'groupCreate', 'groupDelete', 'groupInfo', 'groupSeek', 'groupList', 'browse', 'dlsList', 'dlsResend', 'dlsDrop']);
 
 /** The values of {@link StorageKind}. */
 export const STORAGE_KIND_VALUES = ['file', 'memory'] as const satisfies readonly StorageKind[];

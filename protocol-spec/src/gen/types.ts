@@ -625,6 +625,23 @@ export interface GroupInfoFrame {
   group: string;
 }
 
+/** Frame 58 (client to server): Moves a consumer group's cursor, back or forward (GROUP-5). Answered by {@link GroupFrame}. */
+export interface GroupSeekFrame {
+  type: 'groupSeek';
+  /** Request id. */
+  id: number;
+  /** Station name. */
+  station: string;
+  /** Group name. */
+  group: string;
+  /** Where the cursor goes, computed as a start position is (CONS-1). */
+  to: StartPosition;
+  /** Only this partition (default: every one). */
+  partition?: number;
+  /** Seek even while members are subscribed (their subscriptions end). */
+  force?: boolean;
+}
+
 /** Frame 53 (client to server): Lists a station's consumer groups in name order, a page at a time (GROUP-3). Answered by {@link GroupsFrame}. */
 export interface GroupListFrame {
   type: 'groupList';
@@ -638,7 +655,7 @@ export interface GroupListFrame {
   limit?: number;
 }
 
-/** Frame 54 (server to client): Answers groupCreate and groupInfo. */
+/** Frame 54 (server to client): Answers groupCreate, groupInfo and groupSeek. */
 export interface GroupFrame {
   type: 'group';
   /** The request id. */
@@ -770,6 +787,7 @@ export type Frame =
   | GroupCreateFrame
   | GroupDeleteFrame
   | GroupInfoFrame
+  | GroupSeekFrame
   | GroupListFrame
   | GroupFrame
   | GroupsFrame
@@ -801,6 +819,7 @@ export type ClientFrame =
   | GroupCreateFrame
   | GroupDeleteFrame
   | GroupInfoFrame
+  | GroupSeekFrame
   | GroupListFrame
   | BrowseFrame
   | DlsListFrame
@@ -850,6 +869,7 @@ export interface Replies {
   groupCreate: 'group';
   groupDelete: 'ok';
   groupInfo: 'group';
+  groupSeek: 'group';
   groupList: 'groups';
   browse: 'messages';
   dlsList: 'dlsEntries';

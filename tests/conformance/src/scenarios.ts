@@ -547,6 +547,43 @@ export const scenarios: readonly Scenario[] = [
     );
   }),
 
+  scenario(
+    '[GROUP-5] seek a group back to replay, forward to skip, refused with a member unless forced',
+    async (ctx) => {
+      const client = await ctx.connect();
+      const name = ctx.station('seek');
+      await client.stations.create(name, { partitions: 1 });
+      const producer = client.producer(name);
+      for (const text of ['a', 'b', 'c']) await producer.produce(bytes(text));
+      await client.groups.create(name, 'replay', { start: 'earliest' });
+      const consumer = await client.consume(name, { group: 'replay' });
+      for (const text of ['a', 'b', 'c']) {
+        const message = await nextWithin(consumer, 10_000, `message ${text}`);
+        equal(message.text(), text, 'in order');
+        await message.ack();
+      }
+      await rejectsWith(client.groups.seek(name, 'replay', 'earliest'), 'GROUP_IN_USE', 'a member');
+      const moved = await client.groups.seek(name, 'replay', { offset: 1 }, { force: true });
+      equal([moved.members, moved.lag], [0, 2], 'its member ended, two to replay');
+      await rejectsWith(consumer.next(), 'SUBSCRIPTION_NOT_FOUND', 'the member ends');
+      const again = await client.consume(name, { group: 'replay' });
+      const replayed = await nextWithin(again, 10_000, 'the replay');
+      equal(
+        [replayed.offset, replayed.deliveryCount, replayed.text()],
+        [1, 1, 'b'],
+        'replayed from 1',
+      );
+      await replayed.ack();
+      await again.stop();
+      equal((await client.groups.seek(name, 'replay', 'latest')).lag, 0, 'forward to the end');
+      await rejectsWith(
+        client.groups.seek(name, 'nope', 'earliest'),
+        'GROUP_NOT_FOUND',
+        'no group',
+      );
+    },
+  ),
+
   scenario('create, inspect, list and delete consumer groups', async (ctx) => {
     const client = await ctx.connect();
     const name = ctx.station('group-admin');

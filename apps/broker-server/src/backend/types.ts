@@ -149,6 +149,13 @@ export interface GroupCursor {
   /** Dead letters to deliver again to this group, counted from a first delivery. */
   resend(entries: DeadLetterRecord[]): void;
   /**
+   * Moves the group's cursor of `partition` to `cursor`, back or forward, durably: offsets below
+   * it are done, those from it on are delivered (again) from a count of 1, and what was in
+   * flight or waiting for redelivery in the partition is dropped (a later settle of it is
+   * not pending). [GROUP-5]
+   */
+  seek(partition: number, cursor: number): Promise<void>;
+  /**
    * Called when the group may have something new to deliver: ack timeouts passed (with the
    * refs no longer in flight), delays ended, records became readable.
    */

@@ -85,6 +85,16 @@ export class Backlog {
     return n;
   }
 
+  /**
+   * The group's cursor of `partition` moved to `cursor` (a seek): reading starts there again,
+   * and nothing waits for redelivery in it any more.
+   */
+  rewind(partition: number, cursor: number): void {
+    this.readPos[partition] = cursor;
+    this.deliveredBefore[partition] = 0;
+    this.due.clearPartition(partition);
+  }
+
   /** Messages not yet delivered: beyond the read positions, and waiting for redelivery. */
   lag(): number {
     let lag = this.due.size;
@@ -115,6 +125,11 @@ export class Backlog {
     for (const d of ready) {
       if (picked.length >= max) return picked;
       const { notBefore: _, ...pending } = d;
+      // Below the cursor (a seek moved past it while it was on its way back): done.
+      if (d.resent === undefined && d.offset < (this.store.state(d.partition)?.cursor ?? 0)) {
+        this.due.delete(d.partition, d.offset);
+        continue;
+      }
       const record =
         d.resent ?? (await this.log(d.partition).read(d.offset, { maxRecords: 1, maxBytes: 1 }))[0];
       // Retention removed it: nothing is left to deliver, so it is done.

@@ -171,6 +171,14 @@ export class EmbeddedGroupCursor implements GroupCursor {
     return invalid;
   }
 
+  async seek(partition: number, cursor: number): Promise<void> {
+    // What was in flight or due in the partition is dropped: from the cursor on it comes again.
+    this.inFlight.clearPartition(partition);
+    this.backlog.rewind(partition, cursor);
+    await this.parts.store.apply([{ op: 'rewind', partition, cursor }]);
+    this.wake([]);
+  }
+
   release(refs: MessageRef[]): void {
     for (const f of this.take(refs).flights) {
       if (f.count < this.options.maxDeliveries) this.backlog.add(f, 0);

@@ -19,7 +19,7 @@ export const JOURNAL_FRAMING = new Framing({
   maxSize: FRAME_HEADER_BYTES + 0xffff_ffff,
 });
 const CHECKPOINT_VERSION = 1;
-const OPCODES = ['init', 'deliver', 'done', 'delay', 'seek'] as const;
+const OPCODES = ['init', 'deliver', 'done', 'delay', 'seek', 'rewind'] as const;
 const OPCODE = Object.fromEntries(OPCODES.map((op, code) => [op, code])) as Record<
   GroupOp['op'],
   number
@@ -37,7 +37,7 @@ function arrayHeaderBytes(n: number): number {
 
 /** The op's third field: the cursor it sets, or the offset it is about. */
 function target(op: GroupOp): number {
-  return op.op === 'init' || op.op === 'seek' ? op.cursor : op.offset;
+  return op.op === 'init' || op.op === 'seek' || op.op === 'rewind' ? op.cursor : op.offset;
 }
 
 /** Encoded size of an op's tuple `[opcode, partition, offset or cursor, until?]` (opcodes are fixints). */
@@ -145,6 +145,8 @@ export function decodeOps(body: Uint8Array, source: string): GroupOp[] {
         return { op: 'init', partition, cursor: offset };
       case 'seek':
         return { op: 'seek', partition, cursor: offset };
+      case 'rewind':
+        return { op: 'rewind', partition, cursor: offset };
       case 'deliver':
         return { op: 'deliver', partition, offset };
       case 'done':

@@ -22,6 +22,7 @@ function invalidField(op: GroupOp): string | undefined {
   switch (op.op) {
     case 'init':
     case 'seek':
+    case 'rewind':
       return isOffset(op.cursor) ? undefined : 'cursor';
     case 'delay':
       if (!isOffset(op.until)) return 'until';
@@ -102,6 +103,12 @@ export class GroupState {
         dropBelow(s.deliveries, s.cursor);
         dropBelow(s.delayedUntil, s.cursor);
         advance(s);
+        return;
+      case 'rewind':
+        s.cursor = op.cursor;
+        s.done.clear();
+        s.deliveries.clear();
+        s.delayedUntil.clear();
         return;
     }
   }

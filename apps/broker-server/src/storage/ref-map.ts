@@ -43,6 +43,14 @@ export class RefMap<V> {
     for (const offsets of this.partitions) if (offsets !== undefined) yield* offsets.values();
   }
 
+  /** Removes every value of one partition. */
+  clearPartition(partition: number): void {
+    const offsets = this.partitions[partition];
+    if (offsets === undefined) return;
+    this.count -= offsets.size;
+    this.partitions[partition] = undefined;
+  }
+
   clear(): void {
     this.partitions.length = 0;
     this.count = 0;

@@ -117,7 +117,9 @@ export type GroupOp =
   | { op: 'done'; partition: number; offset: number }
   | { op: 'delay'; partition: number; offset: number; until: number }
   /** The cursor moves forward to `cursor` (retention dropped what was below it). */
-  | { op: 'seek'; partition: number; cursor: number };
+  | { op: 'seek'; partition: number; cursor: number }
+  /** The cursor moves to `cursor`, either way, and nothing from it on is done or counted. */
+  | { op: 'rewind'; partition: number; cursor: number };
 
 /** A consumer group's durable state. */
 export interface GroupStore {

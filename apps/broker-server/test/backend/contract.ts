@@ -11,6 +11,7 @@ import { type BackendHarness, fixture } from './contract/fixture.js';
 import { groupDeadLetterContract } from './contract/group-dead-letter.js';
 import { groupFetchContract } from './contract/group-fetch.js';
 import { groupRestartContract } from './contract/group-restart.js';
+import { groupSeekContract } from './contract/group-seek.js';
 import { groupSettleContract } from './contract/group-settle.js';
 import { stationsContract } from './contract/stations.js';
 
@@ -26,6 +27,7 @@ export function backendContract(name: string, harness: BackendHarness): void {
     groupSettleContract(fx);
     groupDeadLetterContract(fx);
     groupRestartContract(fx);
+    groupSeekContract(fx);
     deadLettersContract(fx);
   });
 }

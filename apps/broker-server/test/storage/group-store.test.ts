@@ -104,6 +104,11 @@ const opArb: fc.Arbitrary<GroupOp> = fc.oneof(
     partition: fc.constantFrom(...PARTITIONS),
     cursor: fc.nat(30),
   }),
+  fc.record({
+    op: fc.constant('rewind' as const),
+    partition: fc.constantFrom(...PARTITIONS),
+    cursor: fc.nat(30),
+  }),
 );
 
 /** Wraps a FileSystem to count datasyncs, and to hold writes while `gate` is set. */
@@ -173,6 +178,13 @@ describe('GroupState', () => {
       deliveries: [],
       delayedUntil: [[13, 7]],
     });
+    // A rewind moves the cursor either way and forgets what was done or counted from it on.
+    s.apply({ op: 'done', partition: 0, offset: 15 });
+    s.apply({ op: 'deliver', partition: 0, offset: 14 });
+    s.apply({ op: 'rewind', partition: 0, cursor: 2 });
+    expect(picture(s)[0]).toEqual({ cursor: 2, done: [], deliveries: [], delayedUntil: [] });
+    s.apply({ op: 'rewind', partition: 1, cursor: 9 });
+    expect(picture(s)[1]).toEqual({ cursor: 9, done: [], deliveries: [], delayedUntil: [] });
     expect(picture(s)[2]).toBeUndefined();
   });
 
@@ -453,7 +465,7 @@ function randomOps(rng: () => number): GroupOp[] {
         return { op: 'delay', partition, offset, until: pick(1e6) };
       case 3:
         return pick(10) === 0
-          ? { op: 'seek', partition, cursor: offset }
+          ? { op: pick(2) === 0 ? 'seek' : 'rewind', partition, cursor: offset }
           : { op: 'done', partition, offset };
       default:
         return { op: 'done', partition, offset };

@@ -18,8 +18,9 @@ const body = fc.uint8Array({ minLength: 24, maxLength: 600 });
 
 /** An op's journal tuple as the format defines it: what encodeOps must match byte for byte. */
 function tuple(op: GroupOp): number[] {
-  const code = ['init', 'deliver', 'done', 'delay', 'seek'].indexOf(op.op);
-  if (op.op === 'init' || op.op === 'seek') return [code, op.partition, op.cursor];
+  const code = ['init', 'deliver', 'done', 'delay', 'seek', 'rewind'].indexOf(op.op);
+  if (op.op === 'init' || op.op === 'seek' || op.op === 'rewind')
+    return [code, op.partition, op.cursor];
   if (op.op === 'delay') return [code, op.partition, op.offset, op.until];
   return [code, op.partition, op.offset];
 }
@@ -87,7 +88,7 @@ describe('the on-disk formats are unchanged', () => {
       fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER - 1 }),
     );
     const op: fc.Arbitrary<GroupOp> = fc.oneof(
-      fc.record({ op: fc.constantFrom('init', 'seek'), partition: nat, cursor: nat }),
+      fc.record({ op: fc.constantFrom('init', 'seek', 'rewind'), partition: nat, cursor: nat }),
       fc.record({ op: fc.constantFrom('deliver', 'done'), partition: nat, offset: nat }),
       fc.record({ op: fc.constant('delay'), partition: nat, offset: nat, until: nat }),
     ) as fc.Arbitrary<GroupOp>;

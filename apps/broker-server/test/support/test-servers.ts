@@ -56,6 +56,7 @@ export function stubHandlers(handlers: Partial<FrameHandlers> = {}): FrameHandle
     groupList: unhandled,
     browse: unhandled,
     stationPurge: unhandled,
+    groupSeek: unhandled,
     deadLetter: unhandled,
     dlsList: unhandled,
     dlsResend: unhandled,

@@ -4,7 +4,7 @@ import type { GroupInfo } from '@ferry/node';
 import { type Command, Option } from 'commander';
 import { type GlobalOptions, withClient } from '../connection.js';
 import { examples } from '../help.js';
-import { positive, start } from '../options.js';
+import { integer, positive, start } from '../options.js';
 import { fields, print, table } from '../output.js';
 
 const COLUMNS = ['GROUP', 'MEMBERS', 'PENDING', 'LAG', 'ORDERING'];
@@ -107,6 +107,34 @@ Examples:
           ...(options.ordering === undefined ? {} : { ordering: options.ordering }),
         });
         print(options.json ? JSON.stringify(info) : `group ${info.name} created on ${station}`);
+      });
+    });
+
+  group
+    .command('seek')
+    .summary("move a group's cursor back or forward: replay, or skip what is waiting")
+    .addHelpText(
+      'after',
+      examples(
+        'ferry group seek orders billing --to earliest',
+        'ferry group seek orders billing --to offset:1200 --partition 2 --force',
+      ),
+    )
+    .argument('<station>')
+    .argument('<group>')
+    .requiredOption('--to <position>', 'earliest, latest, offset:N or lastN:N', start)
+    .option('--partition <n>', 'only this partition (default: every one)', integer)
+    .option('--force', 'seek even while members are subscribed (their subscriptions end)')
+    .action(async (station: string, name: string, _: unknown, command: Command) => {
+      const options = command.optsWithGlobals<
+        GlobalOptions & { to: ReturnType<typeof start>; partition?: number; force?: boolean }
+      >();
+      await withClient(options, async (client) => {
+        const info = await client.groups.seek(station, name, options.to, {
+          ...(options.partition === undefined ? {} : { partition: options.partition }),
+          force: options.force === true,
+        });
+        print(options.json ? JSON.stringify(info) : `group ${name} moved: lag ${info.lag}`);
       });
     });
 

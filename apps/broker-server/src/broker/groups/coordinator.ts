@@ -69,6 +69,19 @@ export class GroupCoordinator {
     this.pump();
   }
 
+  /**
+   * Every member is out, and what was in flight to them stays with the cursor, which a seek
+   * then drops (not redelivered, nor dead-lettered at maxDeliveries). [GROUP-5]
+   */
+  removeMembers(): void {
+    for (const member of this.members) {
+      member.left = true;
+      member.releaseAll();
+    }
+    this.members.length = 0;
+    this.owners?.rebalance(this.members);
+  }
+
   /** Resent dead letters go to this group only, counted from a first delivery. [DLS-3] */
   resend(entries: DeadLetterRecord[]): void {
     this.cursor.resend(entries);

@@ -4,7 +4,13 @@
  * subscribes. Members join with a MemberSink; who they are (a connection's subscription, an
  * HTTP consumer) is the caller's business.
  */
-import type { GroupInfo, GroupOptions, Limits, SubscribeOptions } from '@ferry/protocol';
+import type {
+  GroupInfo,
+  GroupOptions,
+  Limits,
+  StartPosition,
+  SubscribeOptions,
+} from '@ferry/protocol';
 import type { Logger } from 'pino';
 import { checkName } from '../../backend/names.js';
 import { startOffset } from '../../backend/start-position.js';
@@ -104,6 +110,44 @@ export class GroupRegistry {
     await forgetGroup(station, group);
     this.metrics.forget(station.name, group);
     this.log.info({ station: station.name, group, force }, 'group deleted');
+  }
+
+  /**
+   * Moves a group's cursor on every partition, or on one, to where `to` says now; with members
+   * only when forced, which ends their subscriptions first. [GROUP-5]
+   */
+  async seekGroup(
+    station: Station,
+    group: string,
+    to: StartPosition,
+    partition: number | undefined,
+    force: boolean,
+  ): Promise<GroupCoordinator> {
+    const partitions = station.backend.config.partitions;
+    if (partition !== undefined && partition >= partitions)
+      throw new BrokerError(
+        'PARTITION_OUT_OF_RANGE',
+        `station '${station.name}' has partitions 0 to ${partitions - 1}, not ${partition}`,
+      );
+    // A bad position is refused before anything moves.
+    startOffset({ first: 0, next: 0, bytes: 0 }, to);
+    const coordinator = await this.find(station, group);
+    if (coordinator.members.length > 0 && !force)
+      throw new BrokerError(
+        'GROUP_IN_USE',
+        `group '${group}' has ${coordinator.members.length} member(s); unsubscribe them or seek with force`,
+      );
+    this.endMembers(
+      coordinator,
+      `group '${group}' of station '${station.name}' was moved by a seek`,
+    );
+    coordinator.removeMembers();
+    for (let p = 0; p < partitions; p++) {
+      if (partition !== undefined && p !== partition) continue;
+      await coordinator.cursor.seek(p, startOffset(await station.backend.bounds(p), to));
+    }
+    this.log.info({ station: station.name, group, to, partition, force }, 'group cursor moved');
+    return coordinator;
   }
 
   /** An existing group, or GROUP_NOT_FOUND. [GROUP-3] */

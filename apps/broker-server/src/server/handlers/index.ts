@@ -13,6 +13,7 @@ import { groupCreate } from './group-create.js';
 import { groupDelete } from './group-delete.js';
 import { groupInfo } from './group-info.js';
 import { groupList } from './group-list.js';
+import { groupSeek } from './group-seek.js';
 import { nack } from './nack.js';
 import { produce, produceLatency } from './produce.js';
 import { stationCreate } from './station-create.js';
@@ -47,6 +48,7 @@ export function frameHandlers(core: BrokerCore): FrameHandlers {
     groupDelete: (conn, frame) => groupDelete(core, conn, frame),
     groupInfo: (conn, frame) => groupInfo(core, conn, frame),
     groupList: (conn, frame) => groupList(core, conn, frame),
+    groupSeek: (conn, frame) => groupSeek(core, conn, frame),
     browse: (conn, frame) => browse(core, conn, frame),
   };
 }
