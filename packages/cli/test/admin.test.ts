@@ -84,7 +84,14 @@ describe('ferry group', () => {
       name: 'workers',
       maxDeliveries: 2,
     });
-    expect(await json(['group', 'info', 'jobs', 'workers'])).toMatchObject({ lag: 2, pending: 0 });
+    expect(await json(['group', 'info', 'jobs', 'workers'])).toMatchObject({
+      lag: 2,
+      pending: 0,
+      partitions: [{ partition: 0, cursor: 0, lag: 2, inFlight: 0 }],
+    });
+    const human = await ferry([...server, 'group', 'info', 'jobs', 'workers']);
+    expect(human.stdout).toMatch(/^PARTITION\s+CURSOR\s+LAG\s+IN FLIGHT$/m);
+    expect(human.stdout).toMatch(/^0\s+0\s+2\s+0$/m);
     expect((await json(['group', 'ls', 'jobs'])).map((g: { name: string }) => g.name)).toEqual([
       'workers',
     ]);

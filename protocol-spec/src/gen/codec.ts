@@ -220,6 +220,10 @@ function readGroupInfo(v: unknown, p: string, l: Limits): T.GroupInfo {
   if (present(x)) o.maxDeliveries = uint(x, U32, p, 'maxDeliveries');
   x = m.ordering;
   if (present(x)) o.ordering = oneOf(x, GROUP_ORDERING_VALUES, p, 'ordering');
+  x = m.redeliveries;
+  if (present(x)) o.redeliveries = uint(x, U53, p, 'redeliveries');
+  x = m.partitions;
+  if (present(x)) o.partitions = items(x, l.maxPartitions, p, 'partitions', (x, ip) => readGroupPartitionInfo(x, ip, l));
   return o;
 }
 
@@ -232,7 +236,29 @@ function writeGroupInfo(o: T.GroupInfo, p: string, l: Limits): Record<string, un
   if (present(o.ackTimeoutMs)) m.ackTimeoutMs = uint(o.ackTimeoutMs, U32, p, 'ackTimeoutMs');
   if (present(o.maxDeliveries)) m.maxDeliveries = uint(o.maxDeliveries, U32, p, 'maxDeliveries');
   if (present(o.ordering)) m.ordering = oneOf(o.ordering, GROUP_ORDERING_VALUES, p, 'ordering');
+  if (present(o.redeliveries)) m.redeliveries = uint(o.redeliveries, U53, p, 'redeliveries');
+  if (present(o.partitions)) m.partitions = items(o.partitions, l.maxPartitions, p, 'partitions', (x, ip) => writeGroupPartitionInfo(x as T.GroupPartitionInfo, ip, l));
   return m;
+}
+
+function readGroupPartitionInfo(v: unknown, p: string, l: Limits): T.GroupPartitionInfo {
+  const a = array(v, p, '');
+  const o: T.GroupPartitionInfo = {
+    partition: uint(a[0], U32, p, 'partition'),
+    cursor: uint(a[1], U53, p, 'cursor'),
+    lag: uint(a[2], U53, p, 'lag'),
+    inFlight: uint(a[3], U53, p, 'inFlight'),
+  };
+  return o;
+}
+
+function writeGroupPartitionInfo(o: T.GroupPartitionInfo, p: string, l: Limits): unknown[] {
+  return trim([
+    uint(o.partition, U32, p, 'partition'),
+    uint(o.cursor, U53, p, 'cursor'),
+    uint(o.lag, U53, p, 'lag'),
+    uint(o.inFlight, U53, p, 'inFlight'),
+  ]);
 }
 
 function readStationInfo(v: unknown, p: string, l: Limits): T.StationInfo {

@@ -140,6 +140,22 @@ export interface GroupInfo {
   maxDeliveries?: number;
   /** How the group shares partitions among its members (GROUP-4); absent from older brokers, which mean none. */
   ordering?: GroupOrdering;
+  /** Messages waiting to be delivered again (nacked, timed out, left by a member, delayed or resent), counted in lag. */
+  redeliveries?: number;
+  /** Per partition, in partition order; absent from older brokers. */
+  partitions?: GroupPartitionInfo[];
+}
+
+/** A consumer group's position in one partition. */
+export interface GroupPartitionInfo {
+  /** Partition. */
+  partition: number;
+  /** Every offset below it is done. */
+  cursor: number;
+  /** Messages of the partition not yet delivered: new ones and those waiting to be delivered again. */
+  lag: number;
+  /** Messages of the partition delivered and not yet settled. */
+  inFlight: number;
 }
 
 /** A station with its effective settings and state. */

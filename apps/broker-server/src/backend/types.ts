@@ -126,6 +126,14 @@ export interface GroupCounts {
   resent: number;
 }
 
+/** Where a group stands, in detail: what groupInfo reports beyond its counts. [GROUP-3] */
+export interface GroupDetail {
+  /** Messages waiting to be delivered again (part of the lag). */
+  redeliveries: number;
+  /** Per partition, in partition order. */
+  partitions: { partition: number; cursor: number; lag: number; inFlight: number }[];
+}
+
 /**
  * A consumer group's cursor: it hands out deliveries in offset order per partition
  * (redeliveries due first) and takes their settlements. What is not settled within the ack
@@ -167,6 +175,8 @@ export interface GroupCursor {
    */
   onDeadLettered(listener: (count: number) => void): void;
   counts(): Promise<GroupCounts>;
+  /** The counts by partition, and the redeliveries waiting. */
+  detail(): Promise<GroupDetail>;
   /** Every offset below it is done in `partition` (undefined before the group has it). */
   cursor(partition: number): Promise<number | undefined>;
   /** Stops handing out; what is in flight stays journaled as delivered. */

@@ -97,12 +97,21 @@ export class Backlog {
 
   /** Messages not yet delivered: beyond the read positions, and waiting for redelivery. */
   lag(): number {
-    let lag = this.due.size;
-    this.readPos.forEach((pos, p) => {
-      const { first, next } = this.log(p).bounds();
-      lag += Math.max(0, next - Math.max(pos, first));
-    });
+    let lag = 0;
+    for (let p = 0; p < this.readPos.length; p++) lag += this.lagOf(p);
     return lag;
+  }
+
+  /** The lag of one partition. */
+  lagOf(partition: number): number {
+    const { first, next } = this.log(partition).bounds();
+    const unread = Math.max(0, next - Math.max(this.readPos[partition] ?? 0, first));
+    return this.due.sizeOf(partition) + unread;
+  }
+
+  /** Messages waiting to be delivered again. */
+  get dueCount(): number {
+    return this.due.size;
   }
 
   /**

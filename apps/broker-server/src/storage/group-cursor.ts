@@ -12,6 +12,7 @@ import type {
   GroupCounts,
   GroupCursor,
   GroupCursorOptions,
+  GroupDetail,
 } from '../backend/types.js';
 import { Backlog, doneOp, type Pending } from './group-backlog.js';
 import type { StorageLogger } from './logger.js';
@@ -197,6 +198,18 @@ export class EmbeddedGroupCursor implements GroupCursor {
       }
       this.backlog.add({ partition: e.partition, offset: e.offset, resent: e, count: 0 }, 0);
     }
+  }
+
+  async detail(): Promise<GroupDetail> {
+    return {
+      redeliveries: this.backlog.dueCount,
+      partitions: this.parts.partitions.map((log, p) => ({
+        partition: p,
+        cursor: this.parts.store.state(p)?.cursor ?? log.bounds().first,
+        lag: this.backlog.lagOf(p),
+        inFlight: this.inFlight.sizeOf(p),
+      })),
+    };
   }
 
   async counts(): Promise<GroupCounts> {

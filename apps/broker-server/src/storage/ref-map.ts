@@ -43,6 +43,11 @@ export class RefMap<V> {
     for (const offsets of this.partitions) if (offsets !== undefined) yield* offsets.values();
   }
 
+  /** Values of one partition. */
+  sizeOf(partition: number): number {
+    return this.partitions[partition]?.size ?? 0;
+  }
+
   /** Removes every value of one partition. */
   clearPartition(partition: number): void {
     const offsets = this.partitions[partition];

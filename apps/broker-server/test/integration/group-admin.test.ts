@@ -39,6 +39,49 @@ function groupDirs(b: BrokerProcess, station: string): string[] {
 }
 
 describe('consumer group administration', () => {
+  it('[GROUP-3] group info counts per partition (cursor, lag, in flight) and the redeliveries waiting', async () => {
+    const b = await fixture.broker();
+    const { raw, requests: r } = await fixture.connect(b);
+    await r.request({ type: 'stationCreate', name: 's', config: { partitions: 2 } });
+    const messages = [0, 0, 0, 1, 1].map((partition, i) => ({ payload: text(`m${i}`), partition }));
+    expectType(await r.request({ type: 'produce', station: 's', messages }), 'produceAck');
+    expectType(
+      await r.request({
+        type: 'subscribe',
+        sid: 3,
+        station: 's',
+        group: 'g',
+        options: { start: { kind: 'earliest' }, credit: 3 },
+      }),
+      'subscribed',
+    );
+    const got = await new Deliveries(r).take(3, 3);
+    // Ack the first of partition 0, nack one other (it waits for redelivery with no credit left).
+    const [acked, nacked] = got;
+    if (acked === undefined || nacked === undefined) throw new Error('expected deliveries');
+    const ref = (m: typeof acked) => ({ partition: m.partition, offset: m.offset });
+    expectType(await r.request({ type: 'ack', sid: 3, refs: [ref(acked)] }), 'ok');
+    expectType(
+      await r.request({ type: 'nack', sid: 3, refs: [ref(nacked)], delayMs: 60_000 }),
+      'ok',
+    );
+    const info = expectType(
+      await r.request({ type: 'groupInfo', station: 's', group: 'g' }),
+      'group',
+    ).info;
+    expect(info.redeliveries).toBe(1);
+    const parts = info.partitions ?? [];
+    expect(parts.map((p) => p.partition)).toEqual([0, 1]);
+    expect(parts.reduce((sum, p) => sum + p.lag, 0)).toBe(info.lag);
+    expect(parts.reduce((sum, p) => sum + p.inFlight, 0)).toBe(info.pending);
+    expect(info.pending).toBe(1);
+    expect(info.lag).toBe(3);
+    // The first delivery is the first message of its partition: acked, the cursor moves past it.
+    expect(acked.offset).toBe(0);
+    expect(parts[acked.partition]?.cursor).toBe(1);
+    raw.close();
+  });
+
   it('[GROUP-1] groupCreate makes a group that keeps messages from its start until a member comes, and survives a restart', async () => {
     const b = await fixture.broker();
     const { requests: r } = await fixture.connect(b);
@@ -61,6 +104,11 @@ describe('consumer group administration', () => {
       ackTimeoutMs: 15_000,
       maxDeliveries: 9,
       ordering: 'none',
+      redeliveries: 0,
+      partitions: [
+        { partition: 0, cursor: 0, lag: 2, inFlight: 0 },
+        { partition: 1, cursor: 0, lag: 2, inFlight: 0 },
+      ],
     });
     // The same settings, or none, answer the group; others are GROUP_EXISTS.
     expectType(await r.request({ type: 'groupCreate', station: 's', group: 'audit' }), 'group');

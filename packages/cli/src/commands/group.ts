@@ -40,7 +40,7 @@ Examples:
 
   group
     .command('info')
-    .summary("a group's members, pending count, lag and settings")
+    .summary("a group's members, pending count, lag, settings and per-partition cursors")
     .addHelpText(
       'after',
       examples(
@@ -61,11 +61,19 @@ Examples:
             ['members', info.members],
             ['pending', info.pending],
             ['lag', info.lag],
+            ['redeliveries', info.redeliveries],
             ['ack timeout ms', info.ackTimeoutMs],
             ['max deliveries', info.maxDeliveries],
             ['ordering', info.ordering],
           ]),
         );
+        if (info.partitions !== undefined && info.partitions.length > 0)
+          print(
+            `\n${table(
+              ['PARTITION', 'CURSOR', 'LAG', 'IN FLIGHT'],
+              info.partitions.map((p) => [p.partition, p.cursor, p.lag, p.inFlight]),
+            )}`,
+          );
       });
     });
 

@@ -119,6 +119,7 @@ export class GroupCoordinator {
 
   async info(): Promise<GroupInfo> {
     const { pending, lag } = await this.cursor.counts();
+    const { redeliveries, partitions } = await this.cursor.detail();
     return {
       name: this.name,
       members: this.members.length,
@@ -127,6 +128,8 @@ export class GroupCoordinator {
       ackTimeoutMs: this.settings.ackTimeoutMs,
       maxDeliveries: this.settings.maxDeliveries,
       ordering: this.settings.ordering,
+      redeliveries,
+      partitions,
     };
   }
 

@@ -24,6 +24,24 @@ const byPartition = (ds: Delivery[], p: number) => offsets(ds.filter((d) => d.pa
 
 export function groupFetchContract(fx: Fixture): void {
   describe('group cursor: start and fetch', () => {
+    it('[GROUP-3] detail counts per partition, adding up to the counts, and the redeliveries waiting', async () => {
+      const station = await fx.station();
+      await put(station, 0, ['a', 'b', 'c']);
+      await put(station, 1, ['d']);
+      const cursor = await station.openGroup('billing', group({ start: { kind: 'earliest' } }));
+      await cursor.fetch(10, everything);
+      await cursor.ack([at(0, 0)]);
+      await cursor.nack([at(0, 1)], 60_000);
+      const counts = await cursor.counts();
+      const detail = await cursor.detail();
+      expect(detail.redeliveries).toBe(1);
+      expect(detail.partitions).toEqual([
+        { partition: 0, cursor: 1, lag: 1, inFlight: 1 },
+        { partition: 1, cursor: 0, lag: 0, inFlight: 1 },
+      ]);
+      expect([counts.pending, counts.lag]).toEqual([2, 1]);
+    });
+
     it('[CONS-1] a new group starts at earliest, latest, offset or lastN', async () => {
       const station = await fiveMessages(fx);
       const first = async (name: string, overrides?: Parameters<typeof group>[0]) =>
