@@ -39,7 +39,10 @@ export interface GroupCommitOptions {
   durability: DiskDurability;
   /** With 'interval': the longest time between fdatasyncs. */
   flushIntervalMs: number;
-  /** Bound on the bytes waiting for the disk; an item is always accepted when nothing is queued. */
+  /**
+   * Bound on the bytes waiting for the disk, queued or written and waiting for their fdatasync;
+   * an item is always accepted when nothing waits.
+   */
   maxPendingBytes: number;
   /** One flush takes at most this much (one larger item goes alone); unbounded by default. */
   maxFlushBytes?: number;
@@ -117,7 +120,8 @@ export class GroupCommitWriter<T, R, W> {
     if (this.failed !== undefined) return this.failed;
     if (this.closing !== undefined)
       return new StorageError('SHUTTING_DOWN', `${this.options.name} is closed`);
-    if (this.queue.length > 0 && this.pendingBytes + bytes > this.options.maxPendingBytes) {
+    const waiting = this.queue.length > 0 || this.awaitingSync.size > 0;
+    if (waiting && this.pendingBytes + bytes > this.options.maxPendingBytes) {
       return new StorageError(
         'OVERLOADED',
         `${this.options.name}: ${this.pendingBytes} bytes already wait for the disk`,
@@ -248,8 +252,10 @@ export class GroupCommitWriter<T, R, W> {
   private async flush(): Promise<void> {
     const bytes = this.take();
     if (bytes > 0) this.flushBytes.observe(this.labels, bytes);
+    // A flush handed to the fdatasync chain keeps its bytes counted until it is acknowledged.
+    let counted = bytes;
     try {
-      await this.commit(this.inflight);
+      if (await this.commit(this.inflight, bytes)) counted = 0;
     } catch (e) {
       // commit() handles I/O errors itself; this is a bug, and nothing may hang on it.
       this.fail(
@@ -259,11 +265,12 @@ export class GroupCommitWriter<T, R, W> {
       );
     } finally {
       this.inflight = [];
-      this.pendingBytes -= bytes;
+      this.pendingBytes -= counted;
     }
   }
 
-  private async commit(batch: Pending<T, R>[]): Promise<void> {
+  /** Returns whether the flush waits for its fdatasync on the chain (overlapSync). */
+  private async commit(batch: Pending<T, R>[], bytes: number): Promise<boolean> {
     const { durability, flushIntervalMs, now } = this.options;
     const items = batch.map((p) => p.item);
     // A flush of lazy items only is acknowledged once written, as with 'interval'.
@@ -275,14 +282,14 @@ export class GroupCommitWriter<T, R, W> {
       } catch (e) {
         const error = asStorageError(e, `${this.options.name}: write`);
         for (const p of batch) p.reject(error);
-        return;
+        return false;
       }
       this.writtenSeq++;
       if (!synced) await this.acknowledge(batch, items, written);
       else if (this.options.overlapSync && !this.syncWanted) {
-        this.acknowledgeWhenSynced(batch, items, written);
+        this.acknowledgeWhenSynced(batch, items, written, bytes);
         await this.target.afterFlush?.();
-        return;
+        return true;
       }
     }
     const due =
@@ -296,19 +303,25 @@ export class GroupCommitWriter<T, R, W> {
       try {
         await this.syncWritten();
       } catch {
-        return; // the writer failed, and rejected this batch with everything else
+        return false; // the writer failed, and rejected this batch with everything else
       }
     }
     if (synced) await this.acknowledge(batch, items, written as W);
     if (this.dirty && durability !== 'never') this.armTimer();
     await this.target.afterFlush?.();
+    return false;
   }
 
   /**
    * Acknowledges a written flush after an fdatasync that begins once the one running (if any)
    * is done, so that flushes written meanwhile share it; the writer goes on meanwhile.
    */
-  private acknowledgeWhenSynced(batch: Pending<T, R>[], items: T[], written: W): void {
+  private acknowledgeWhenSynced(
+    batch: Pending<T, R>[],
+    items: T[],
+    written: W,
+    bytes: number,
+  ): void {
     const seq = this.writtenSeq;
     this.awaitingSync.add(batch);
     this.syncChain = this.syncChain.then(async () => {
@@ -323,6 +336,8 @@ export class GroupCommitWriter<T, R, W> {
               cause: e,
             }),
           );
+      } finally {
+        this.pendingBytes -= bytes;
       }
     });
   }

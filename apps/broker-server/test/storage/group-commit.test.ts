@@ -190,6 +190,38 @@ describe('group-commit writer', () => {
     await w.close();
   });
 
+  it('with overlapSync, flushes waiting for their fdatasync count against the pending bound', async () => {
+    const { state, target } = disk(() => ({ delay: 0, fail: false }));
+    let release: () => void = () => {};
+    target.sync = async () => {
+      const covered = state.unsynced.splice(0);
+      await new Promise<void>((r) => {
+        release = r;
+      });
+      state.syncs++;
+      for (const item of covered) state.synced.add(item);
+    };
+    const w = writer('always', target, { overlapSync: true, maxPendingBytes: 25 });
+    const first = w.submit(1, 10);
+    await new Promise((r) => setImmediate(r));
+    const second = w.submit(2, 10);
+    await new Promise((r) => setImmediate(r));
+    // Both written, neither synced: a third would pass the bound.
+    expect(state.written).toEqual(new Set([1, 2]));
+    await expect(w.submit(3, 10)).rejects.toMatchObject({ code: 'OVERLOADED' });
+    release();
+    await first;
+    await new Promise((r) => setImmediate(r));
+    release();
+    await second;
+    // Acknowledged, they no longer count: the next item is taken.
+    const fourth = w.submit(4, 10);
+    await new Promise((r) => setImmediate(r));
+    release();
+    await expect(fourth).resolves.toBe(4);
+    await w.close();
+  });
+
   it('with overlapSync, a failed fdatasync rejects the flushes waiting for it and everything after', async () => {
     const { target } = disk(() => ({ delay: 2, fail: false }));
     const w = writer('always', target, { overlapSync: true });
