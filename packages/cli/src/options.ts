@@ -1,6 +1,5 @@
 /** Parsers for option values; a bad value is a usage error (exit 1) before anything is sent. */
 
-import type { Start } from '@ferry/node';
 import { InvalidArgumentError } from 'commander';
 import { CliError } from './exit-codes.js';
 
@@ -29,26 +28,22 @@ export function header(
 }
 
 /**
- * `--from` of a group: the start positions a group has. A group cannot start at a time (that
- * needs a seek frame the protocol lacks), so `time:` is refused here; browsing takes it
- * ({@link position}).
+ * A start position as `--from` and `--to` take it: `earliest`, `latest`, `offset:N`, `lastN:N`
+ * or `time:<ISO 8601 date or ms since the epoch>` (the first message appended at or after it).
  */
-export function start(value: string): Start {
-  if (value === 'earliest' || value === 'latest') return value;
-  const [kind, argument] = value.split(':', 2);
-  if ((kind === 'offset' || kind === 'lastN') && argument !== undefined && /^\d+$/.test(argument)) {
-    const n = Number(argument);
-    if (Number.isSafeInteger(n)) return kind === 'offset' ? { offset: n } : { lastN: n };
-  }
-  throw new InvalidArgumentError('expected earliest, latest, offset:N or lastN:N');
-}
-
-/** Where `sub` starts: a group's {@link start}, or (browsing only) `time:<ISO 8601 or ms>`. */
-export type Position = Start | { time: number };
+export type Position =
+  | 'earliest'
+  | 'latest'
+  | { offset: number }
+  | { lastN: number }
+  | { time: number };
 
 export function position(value: string): Position {
-  if (value.startsWith('time:')) {
-    const argument = value.slice('time:'.length);
+  if (value === 'earliest' || value === 'latest') return value;
+  const at = value.indexOf(':');
+  const kind = value.slice(0, at);
+  const argument = value.slice(at + 1);
+  if (at > 0 && kind === 'time') {
     // Date.parse alone takes almost anything ('-5' is a day of 2001): only ISO 8601 dates.
     const ms = /^\d+$/.test(argument)
       ? Number(argument)
@@ -58,13 +53,13 @@ export function position(value: string): Position {
     if (Number.isSafeInteger(ms) && ms >= 0) return { time: ms };
     throw new InvalidArgumentError('expected time:<ISO 8601 date> or time:<ms since the epoch>');
   }
-  try {
-    return start(value);
-  } catch {
-    throw new InvalidArgumentError(
-      'expected earliest, latest, offset:N, lastN:N or (with --no-ack) time:<ISO or ms>',
-    );
+  if (at > 0 && (kind === 'offset' || kind === 'lastN') && /^\d+$/.test(argument)) {
+    const n = Number(argument);
+    if (Number.isSafeInteger(n)) return kind === 'offset' ? { offset: n } : { lastN: n };
   }
+  throw new InvalidArgumentError(
+    'expected earliest, latest, offset:N, lastN:N or time:<ISO or ms>',
+  );
 }
 
 /** Dead-letter entry ids, as `dls resend` and `dls drop` take them. */

@@ -126,6 +126,10 @@ describe('ferry dls', () => {
 
     const [entry] = await json(['dls', 'ls', 'mail', '--group', 'senders']);
     expect(entry).toMatchObject({ group: 'senders', offset: 0, payload: 'bounce' });
+    expect(await json(['group', 'info', 'mail', 'senders'])).toMatchObject({ deadLetters: 1 });
+    const listed = await ferry([...server, 'group', 'ls', 'mail']);
+    expect(listed.stdout).toMatch(/^GROUP\s+MEMBERS\s+PENDING\s+LAG\s+DEAD LETTERS\s+ORDERING$/m);
+    expect(listed.stdout).toMatch(/^senders\s+0\s+0\s+0\s+1\s+none$/m);
     expect(await json(['dls', 'resend', 'mail', String(entry.id)])).toEqual({ resent: 1 });
 
     const redelivered = await ferry([
@@ -142,5 +146,35 @@ describe('ferry dls', () => {
     const [again] = await json(['dls', 'ls', 'mail']);
     expect(await json(['dls', 'drop', 'mail', String(again.id)])).toEqual({ dropped: 1 });
     expect(await json(['dls', 'ls', 'mail'])).toEqual([]);
+    expect(await json(['group', 'info', 'mail', 'senders'])).toMatchObject({ deadLetters: 0 });
+  });
+});
+
+describe('ferry group at a time', () => {
+  it('creates a group, seeks it and reads with sub from the first message at or after a time', async () => {
+    await ferry([...server, 'pub', 'clock'], { stdin: 'old1\nold2\n' });
+    const old = await json(['sub', 'clock', '--no-ack', '--count', '1']);
+    // Messages of one millisecond share a timestamp: the next ones come strictly later.
+    while (Date.now() <= old.timestamp) await new Promise((done) => setTimeout(done, 1));
+    const since = new Date().toISOString();
+    await ferry([...server, 'pub', 'clock'], { stdin: 'new1\nnew2\nnew3\n' });
+    const created = await json(['group', 'create', 'clock', 'late', '--from', `time:${since}`]);
+    expect(created).toMatchObject({ lag: 3 });
+    expect(await json(['group', 'seek', 'clock', 'late', '--to', 'time:0'])).toMatchObject({
+      lag: 5,
+    });
+    const read = await ferry([
+      ...server,
+      'sub',
+      'clock',
+      '-g',
+      'fresh',
+      '--from',
+      `time:${since}`,
+      '--until-end',
+      '--raw',
+    ]);
+    expect(read.code).toBe(0);
+    expect(read.stdout).toBe('new1\nnew2\nnew3\n');
   });
 });

@@ -3,27 +3,21 @@ import { InvalidArgumentError } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { stationConfig } from '../src/commands/station.js';
 import { CliError, exitCodeOf } from '../src/exit-codes.js';
-import { header, position, positive, start } from '../src/options.js';
+import { header, position, positive } from '../src/options.js';
 import { payloadField, table } from '../src/output.js';
 
 describe('option values', () => {
-  it('parses --from into the SDK start positions and refuses the rest', () => {
-    expect(start('earliest')).toBe('earliest');
-    expect(start('latest')).toBe('latest');
-    expect(start('offset:42')).toEqual({ offset: 42 });
-    expect(start('lastN:5')).toEqual({ lastN: 5 });
-    for (const bad of ['time:2026-01-01', 'offset:', 'offset:-1', 'lastN:x', 'first'])
-      expect(() => start(bad)).toThrow(InvalidArgumentError);
-  });
-
-  it('parses the browse positions of sub --from, time: with an ISO date or ms', () => {
-    expect(position('offset:7')).toEqual({ offset: 7 });
-    expect(position('lastN:2')).toEqual({ lastN: 2 });
+  it('parses --from and --to into the SDK start positions, time: with an ISO date or ms', () => {
+    expect(position('earliest')).toBe('earliest');
+    expect(position('latest')).toBe('latest');
+    expect(position('offset:42')).toEqual({ offset: 42 });
+    expect(position('lastN:5')).toEqual({ lastN: 5 });
     expect(position('time:1795978800000')).toEqual({ time: 1_795_978_800_000 });
     expect(position('time:2026-11-29T19:00:00Z')).toEqual({ time: 1_795_978_800_000 });
     expect(position('time:2026-11-29T20:00:00+01:00')).toEqual({ time: 1_795_978_800_000 });
-    for (const bad of ['time:', 'time:yesterday', 'time:-5', 'offset:x', 'first'])
-      expect(() => position(bad)).toThrow(InvalidArgumentError);
+    const bad = ['time:', 'time:yesterday', 'time:-5', 'offset:', 'offset:-1', 'offset:x'];
+    for (const value of [...bad, 'lastN:x', 'first', ':5', 'offset'])
+      expect(() => position(value)).toThrow(InvalidArgumentError);
   });
 
   it('accumulates repeated --header k=v, keeping = in values', () => {

@@ -1,10 +1,18 @@
 /** What `client.consume` takes: the group to join, its settings if it is new, and the consumer's own. */
-import type { StartPosition } from '@ferry/protocol';
+import { FerryError, type StartPosition } from '@ferry/protocol';
 import type { Codec } from './codecs.js';
 import type { Message } from './message.js';
 
-/** Where a new group starts: `'earliest'`, `'latest'` (the default), an offset, or the last N. */
-export type Start = 'earliest' | 'latest' | { offset: number } | { lastN: number };
+/**
+ * Where a new group starts: `'earliest'`, `'latest'` (the default), an offset, the last N, or
+ * the first message appended at or after a time (a `Date` or milliseconds since the epoch).
+ */
+export type Start =
+  | 'earliest'
+  | 'latest'
+  | { offset: number }
+  | { lastN: number }
+  | { time: Date | number };
 
 export interface ConsumeOptions<T = Uint8Array> {
   /** The consumer group; every group gets every message, members of one group share them. */
@@ -74,5 +82,11 @@ export function startPosition(start: Start | undefined): StartPosition | undefin
 export function position(start: Start): StartPosition {
   if (start === 'earliest' || start === 'latest') return { kind: start };
   if ('offset' in start) return { kind: 'offset', value: start.offset };
+  if ('time' in start) {
+    const value = start.time instanceof Date ? start.time.getTime() : start.time;
+    if (!Number.isSafeInteger(value) || value < 0)
+      throw new FerryError('INVALID_CONFIG', `start time must be a valid date, not ${start.time}`);
+    return { kind: 'time', value };
+  }
   return { kind: 'lastN', value: start.lastN };
 }

@@ -86,7 +86,8 @@ export class Groups {
 
   /**
    * Moves the group's cursor, back or forward, on every partition or on one (GROUP-5): to
-   * `'earliest'`, `'latest'`, `{ offset }` or `{ lastN }`, computed now as a start position is.
+   * `'earliest'`, `'latest'`, `{ offset }`, `{ lastN }` or `{ time }`, computed now as a start
+   * position is.
    * Offsets below it are done; from it on, messages are delivered (again) from a
    * `deliveryCount` of 1; what was in flight is dropped. Refused with `GROUP_IN_USE` while the
    * group has members, unless `force`. Resolves to the group's info after the move.
@@ -94,6 +95,7 @@ export class Groups {
    * ```ts
    * await client.groups.seek('orders', 'billing', 'earliest');                 // replay everything
    * await client.groups.seek('orders', 'billing', { offset: 1200 }, { partition: 2 });
+   * await client.groups.seek('orders', 'billing', { time: new Date('2026-11-29T08:00:00Z') });
    * ```
    */
   async seek(

@@ -22,6 +22,11 @@ describe('groups.seek', () => {
     expect((await client.groups.seek('orders', 'billing', 'earliest')).lag).toBe(7);
     await client.groups.seek('orders', 'billing', { offset: 12 }, { partition: 1, force: true });
     await client.groups.seek('orders', 'billing', { lastN: 3 });
+    await client.groups.seek('orders', 'billing', { time: new Date(1_764_000_000_000) });
+    await client.groups.seek('orders', 'billing', { time: 1_764_000_000_001 });
+    await expect(
+      client.groups.seek('orders', 'billing', { time: new Date('not a date') }),
+    ).rejects.toMatchObject({ code: 'INVALID_CONFIG' });
     expect(broker.frames.filter((f) => f.type === 'groupSeek')).toEqual([
       {
         type: 'groupSeek',
@@ -45,6 +50,20 @@ describe('groups.seek', () => {
         station: 'orders',
         group: 'billing',
         to: { kind: 'lastN', value: 3 },
+      },
+      {
+        type: 'groupSeek',
+        id: expect.any(Number),
+        station: 'orders',
+        group: 'billing',
+        to: { kind: 'time', value: 1_764_000_000_000 },
+      },
+      {
+        type: 'groupSeek',
+        id: expect.any(Number),
+        station: 'orders',
+        group: 'billing',
+        to: { kind: 'time', value: 1_764_000_000_001 },
       },
     ]);
   });

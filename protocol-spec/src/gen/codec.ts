@@ -224,6 +224,8 @@ function readGroupInfo(v: unknown, p: string, l: Limits): T.GroupInfo {
   if (present(x)) o.redeliveries = uint(x, U53, p, 'redeliveries');
   x = m.partitions;
   if (present(x)) o.partitions = items(x, l.maxPartitions, p, 'partitions', (x, ip) => readGroupPartitionInfo(x, ip, l));
+  x = m.deadLetters;
+  if (present(x)) o.deadLetters = uint(x, U53, p, 'deadLetters');
   return o;
 }
 
@@ -238,6 +240,7 @@ function writeGroupInfo(o: T.GroupInfo, p: string, l: Limits): Record<string, un
   if (present(o.ordering)) m.ordering = oneOf(o.ordering, GROUP_ORDERING_VALUES, p, 'ordering');
   if (present(o.redeliveries)) m.redeliveries = uint(o.redeliveries, U53, p, 'redeliveries');
   if (present(o.partitions)) m.partitions = items(o.partitions, l.maxPartitions, p, 'partitions', (x, ip) => writeGroupPartitionInfo(x as T.GroupPartitionInfo, ip, l));
+  if (present(o.deadLetters)) m.deadLetters = uint(o.deadLetters, U53, p, 'deadLetters');
   return m;
 }
 

@@ -126,4 +126,4 @@ export const DURABILITY_VALUES = ['always', 'interval', 'never', 'memory'] as co
 export const GROUP_ORDERING_VALUES = ['none', 'partition'] as const satisfies readonly GroupOrdering[];
 
 /** The values of {@link StartKind}. */
-export const START_KIND_VALUES = ['earliest', 'latest', 'offset', 'lastN'] as const satisfies readonly StartKind[];
+export const START_KIND_VALUES = ['earliest', 'latest', 'offset', 'lastN', 'time'] as const satisfies readonly StartKind[];

@@ -10,7 +10,7 @@ export type Durability = 'always' | 'interval' | 'never' | 'memory';
 export type GroupOrdering = 'none' | 'partition';
 
 /** Where a new consumer group starts reading. */
-export type StartKind = 'earliest' | 'latest' | 'offset' | 'lastN';
+export type StartKind = 'earliest' | 'latest' | 'offset' | 'lastN' | 'time';
 
 /** The limits a peer enforces; see the limits table. */
 export interface Limits {
@@ -142,8 +142,10 @@ export interface GroupInfo {
   ordering?: GroupOrdering;
   /** Messages waiting to be delivered again (nacked, timed out, left by a member, delayed or resent), counted in lag. */
   redeliveries?: number;
-  /** Per partition, in partition order; absent from older brokers. */
+  /** Per partition, in partition order; absent from older brokers and from the groups of a StationInfo. */
   partitions?: GroupPartitionInfo[];
+  /** The group's entries in the station's dead-letter store (an entry leaves it when dropped, expired, or resent and then settled); absent from older brokers. */
+  deadLetters?: number;
 }
 
 /** A consumer group's position in one partition. */
@@ -168,7 +170,7 @@ export interface StationInfo {
   createdAt: number;
   /** Per-partition state. */
   partitions: PartitionInfo[];
-  /** Consumer groups. */
+  /** Consumer groups, without their per-partition detail (groupInfo has it). */
   groups: GroupInfo[];
   /** Entries in the dead-letter store. */
   deadLetters: number;
@@ -178,7 +180,7 @@ export interface StationInfo {
 export interface StartPosition {
   /** The kind of start. */
   kind: StartKind;
-  /** The offset (kind offset) or N (kind lastN). */
+  /** The offset (kind offset), N (kind lastN) or the time in milliseconds since the Unix epoch (kind time). */
   value?: number;
 }
 

@@ -496,6 +496,7 @@ export const scenarios: readonly Scenario[] = [
       'poison entry',
     );
     equal([manual.group, manual.reason], ['workers', 'cannot parse'], 'manual entry');
+    equal((await client.groups.info(name, 'workers')).deadLetters, 2, "the group's dead letters");
     equal(
       (await collect(client.deadLetters.list(name, { group: 'nobody' }))).length,
       0,
@@ -512,6 +513,7 @@ export const scenarios: readonly Scenario[] = [
       'dropped twice',
     );
     equal((await collect(client.deadLetters.list(name))).length, 0, 'the store is empty');
+    equal((await client.groups.info(name, 'workers')).deadLetters, 0, 'none left to the group');
   }),
 
   scenario('[PURGE-1] purge one partition below an offset, then everything', async (ctx) => {
@@ -548,7 +550,7 @@ export const scenarios: readonly Scenario[] = [
   }),
 
   scenario(
-    '[GROUP-5] seek a group back to replay, forward to skip, refused with a member unless forced',
+    '[GROUP-5] seek a group back to replay, forward to skip, to a time; refused with a member unless forced',
     async (ctx) => {
       const client = await ctx.connect();
       const name = ctx.station('seek');
@@ -576,6 +578,10 @@ export const scenarios: readonly Scenario[] = [
       await replayed.ack();
       await again.stop();
       equal((await client.groups.seek(name, 'replay', 'latest')).lag, 0, 'forward to the end');
+      const back = await client.groups.seek(name, 'replay', { time: new Date(0) });
+      equal(back.lag, 3, 'back to a time before every message');
+      const ahead = await client.groups.seek(name, 'replay', { time: Date.now() + 3_600_000 });
+      equal(ahead.lag, 0, 'on to a time after every message');
       await rejectsWith(
         client.groups.seek(name, 'nope', 'earliest'),
         'GROUP_NOT_FOUND',

@@ -90,6 +90,8 @@ export interface DeadLetterStore {
   remove(ids: number[]): Promise<DeadLetterRecord[]>;
   /** Entries held. */
   count(): Promise<number>;
+  /** Entries held per group; a group with none is absent. */
+  countByGroup(): Promise<ReadonlyMap<string, number>>;
 }
 
 /** How a group's cursor behaves; `start` applies only when the group is created. */

@@ -117,8 +117,8 @@ export function fitInFrame<T>(
 /**
  * An upper bound of the largest single item the broker may have to put in a frame, with its
  * envelope: a dead-letter entry of a message at every limit (the largest carrier of a message,
- * a delivery being the same message with less around it), or the info of a station with
- * maxPartitions partitions and maxListItems groups. The limits are valid only if it is at most
+ * a delivery being the same message with less around it), the info of a station with
+ * maxPartitions partitions and maxListItems groups, or of a group with maxPartitions partitions. The limits are valid only if it is at most
  * maxFrameBytes, which is what lets every item be sent. [LIMITS-1]
  */
 export function largestItemBytes(limits: Limits): number {
@@ -150,6 +150,8 @@ export function largestItemBytes(limits: Limits): number {
     ackTimeoutMs: 0,
     maxDeliveries: 0,
     ordering: 'partition',
+    redeliveries: 0,
+    deadLetters: 0,
   };
   const station: StationInfo = {
     name: text(limits.maxNameBytes),
@@ -175,5 +177,10 @@ export function largestItemBytes(limits: Limits): number {
     2 * 4 +
     limits.maxPartitions * msgpackSizeBound(partition) +
     limits.maxListItems * msgpackSizeBound(group);
-  return FRAME_ENVELOPE_BYTES + Math.max(msgpackSizeBound(deadLetter), stationBytes);
+  // A group's own info carries its partitions (a station's lists its groups without them).
+  const groupBytes =
+    msgpackSizeBound({ ...group, partitions: [] }) +
+    4 +
+    limits.maxPartitions * msgpackSizeBound([0, 0, 0, 0]);
+  return FRAME_ENVELOPE_BYTES + Math.max(msgpackSizeBound(deadLetter), stationBytes, groupBytes);
 }

@@ -45,6 +45,13 @@ function toRecord(id: number, bytes: Uint8Array): DeadLetterRecord {
 }
 
 export class DeadLetterLog implements DeadLetterStore {
+  /** Live entries per group: counted on first ask (not at open, which stays fast), then kept. */
+  private perGroup: Map<string, number> | undefined;
+  private counting: Promise<Map<string, number>> | undefined;
+  /** add and remove calls under way; the count waits for none to be, and they wait for it. */
+  private busy = 0;
+  private idle: (() => void)[] = [];
+
   private constructor(
     private readonly log: PartitionLog,
     private readonly removed: GroupStore,
@@ -57,7 +64,15 @@ export class DeadLetterLog implements DeadLetterStore {
     return new DeadLetterLog(log, removed);
   }
 
-  async add(entry: Omit<DeadLetterRecord, 'id'>): Promise<number> {
+  add(entry: Omit<DeadLetterRecord, 'id'>): Promise<number> {
+    return this.mutate(async () => {
+      const id = await this.append(entry);
+      this.adjust(entry.group, 1);
+      return id;
+    });
+  }
+
+  private async append(entry: Omit<DeadLetterRecord, 'id'>): Promise<number> {
     const envelope: Envelope = [
       entry.group,
       entry.partition,
@@ -111,20 +126,81 @@ export class DeadLetterLog implements DeadLetterStore {
     return found;
   }
 
-  async remove(ids: number[]): Promise<DeadLetterRecord[]> {
-    const found = await this.get(ids);
-    if (found.length > 0)
-      await this.removed.apply(
-        found.map((r) => ({ op: 'done', partition: ENTRIES, offset: r.id })),
-      );
-    // Entries wholly below the cursor are gone for good; their segments can go too.
-    await this.log.applyRetention({}, Date.now(), this.state().cursor);
-    return found;
+  remove(ids: number[]): Promise<DeadLetterRecord[]> {
+    return this.mutate(async () => {
+      const read = await this.get(ids);
+      // A concurrent remove of the same ids may have marked them while this one read: only
+      // what is still live now (no await until the marks are applied) is this call's.
+      const found = read.filter((r) => this.live(r.id));
+      if (found.length > 0) {
+        const applied = this.removed.apply(
+          found.map((r) => ({ op: 'done', partition: ENTRIES, offset: r.id })),
+        );
+        for (const r of found) this.adjust(r.group, -1);
+        await applied;
+      }
+      // Entries wholly below the cursor are gone for good; their segments can go too.
+      await this.log.applyRetention({}, Date.now(), this.state().cursor);
+      return found;
+    });
   }
 
   async count(): Promise<number> {
     const state = this.state();
     return this.log.bounds().next - state.cursor - state.done.size;
+  }
+
+  /** Entries held per group (groups with none absent). */
+  async countByGroup(): Promise<ReadonlyMap<string, number>> {
+    if (this.perGroup !== undefined) return this.perGroup;
+    this.counting ??= this.countAll().finally(() => {
+      this.counting = undefined;
+    });
+    return this.counting;
+  }
+
+  private async countAll(): Promise<Map<string, number>> {
+    while (this.busy > 0) await new Promise<void>((resolve) => this.idle.push(resolve));
+    const counts = new Map<string, number>();
+    const state = this.state();
+    let at = state.cursor;
+    // Only the group of each entry is kept: the scan holds one read's worth of payloads at most.
+    while (at < this.log.bounds().next) {
+      const records = await this.log.read(at, { maxRecords: 1000, maxBytes: 16 * 1024 * 1024 });
+      if (records.length === 0) break;
+      for (const r of records) {
+        if (state.done.has(r.offset)) continue;
+        const group = (decode(r.payload) as Envelope)[0];
+        counts.set(group, (counts.get(group) ?? 0) + 1);
+      }
+      at = (records[records.length - 1]?.offset ?? at) + 1;
+    }
+    this.perGroup = counts;
+    return counts;
+  }
+
+  /** Runs an add or remove once no count is under way, and keeps the count from starting. */
+  private async mutate<T>(task: () => Promise<T>): Promise<T> {
+    while (this.counting !== undefined && this.perGroup === undefined)
+      await this.counting.catch(() => undefined);
+    this.busy++;
+    try {
+      return await task();
+    } finally {
+      if (--this.busy === 0) for (const resolve of this.idle.splice(0)) resolve();
+    }
+  }
+
+  private adjust(group: string, by: number): void {
+    if (this.perGroup === undefined) return;
+    const n = (this.perGroup.get(group) ?? 0) + by;
+    if (n > 0) this.perGroup.set(group, n);
+    else this.perGroup.delete(group);
+  }
+
+  private live(id: number): boolean {
+    const state = this.state();
+    return id >= state.cursor && !state.done.has(id);
   }
 
   private state() {

@@ -211,15 +211,17 @@ export abstract class StationStore implements StationBackend {
     const open = this.cursors.get(name);
     if (open !== undefined && !open.closed) return open;
     const store = await this.group(name);
-    const ops: GroupOp[] = [];
+    const starts = new Map<number, number>();
     for (let p = 0; p < this.partitions.length; p++) {
       if (store.state(p) !== undefined) continue;
-      ops.push({
-        op: 'init',
-        partition: p,
-        cursor: startOffset(this.partition(p).bounds(), options.start),
-      });
+      const log = this.partition(p);
+      const source = { bounds: log.bounds(), offsetAt: (t: number) => log.offsetForTimestamp(t) };
+      starts.set(p, await startOffset(source, options.start));
     }
+    // Checked again with no await before the apply: a concurrent open may have initialised some.
+    const ops: GroupOp[] = [];
+    for (const [p, cursor] of starts)
+      if (store.state(p) === undefined) ops.push({ op: 'init', partition: p, cursor });
     await store.apply(ops);
     const raced = this.cursors.get(name);
     if (raced !== undefined && !raced.closed) return raced;

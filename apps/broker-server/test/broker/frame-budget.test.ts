@@ -190,6 +190,31 @@ describe('frame budget', () => {
     );
   });
 
+  it('[LIMITS-1] [GROUP-3] the info of a group with maxPartitions partitions fits in its frame', () => {
+    const big = Number.MAX_SAFE_INTEGER;
+    const partitions = Array.from({ length: DEFAULT_LIMITS.maxPartitions }, (_, i) => ({
+      partition: i + U32 - DEFAULT_LIMITS.maxPartitions,
+      cursor: big,
+      lag: big,
+      inFlight: big,
+    }));
+    const info = {
+      name: 'g'.repeat(DEFAULT_LIMITS.maxNameBytes),
+      members: U32,
+      pending: big,
+      lag: big,
+      ackTimeoutMs: U32,
+      maxDeliveries: U32,
+      ordering: 'partition' as const,
+      redeliveries: big,
+      partitions,
+      deadLetters: big,
+    };
+    const bytes = encodeFrame({ type: 'group', id: U32, info }).length;
+    expect(bytes).toBeLessThanOrEqual(largestItemBytes(DEFAULT_LIMITS));
+    expect(bytes).toBeLessThanOrEqual(DEFAULT_LIMITS.maxFrameBytes);
+  });
+
   it('[LIMITS-1] limit overrides that leave no room for one full message are refused', () => {
     expect(() => limits.fromJson({ maxFrameBytes: 1024 * 1024 })).toThrow(ValueError);
     expect(() =>

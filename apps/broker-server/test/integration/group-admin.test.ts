@@ -82,6 +82,53 @@ describe('consumer group administration', () => {
     raw.close();
   });
 
+  it('[GROUP-3] group info counts the dead letters of the group; station info lists its groups without partitions', async () => {
+    const b = await fixture.broker();
+    const { raw, requests: r } = await fixture.connect(b);
+    await r.request({ type: 'stationCreate', name: 's', config: { partitions: 2 } });
+    await produce(r, 's', 4);
+    for (const group of ['g', 'h']) {
+      const created = await r.request({
+        type: 'groupCreate',
+        station: 's',
+        group,
+        options: { start: { kind: 'earliest' } },
+      });
+      expectType(created, 'group');
+    }
+    const sid = 5;
+    expectType(
+      await r.request({
+        type: 'subscribe',
+        sid,
+        station: 's',
+        group: 'g',
+        options: { credit: 3 },
+      }),
+      'subscribed',
+    );
+    const got = await new Deliveries(r).take(sid, 3);
+    const refs = got.map((m) => ({ partition: m.partition, offset: m.offset }));
+    const reply = await r.request({ type: 'deadLetter', sid, refs, reason: 'bad' });
+    expectType(reply, 'ok');
+    const info = async (group: string) =>
+      expectType(await r.request({ type: 'groupInfo', station: 's', group }), 'group').info;
+    expect((await info('g')).deadLetters).toBe(3);
+    expect((await info('h')).deadLetters).toBe(0);
+    const station = expectType(await r.request({ type: 'stationInfo', name: 's' }), 'station');
+    expect(station.info.deadLetters).toBe(3);
+    const groups = station.info.groups.map((g) => [g.name, g.deadLetters, g.partitions]);
+    expect(groups).toEqual([
+      ['g', 3, undefined],
+      ['h', 0, undefined],
+    ]);
+    const page = expectType(await r.request({ type: 'dlsList', station: 's' }), 'dlsEntries');
+    const first = page.entries[0]?.id ?? -1;
+    expectType(await r.request({ type: 'dlsDrop', station: 's', ids: [first] }), 'ok');
+    expect((await info('g')).deadLetters).toBe(2);
+    raw.close();
+  });
+
   it('[GROUP-1] groupCreate makes a group that keeps messages from its start until a member comes, and survives a restart', async () => {
     const b = await fixture.broker();
     const { requests: r } = await fixture.connect(b);
@@ -105,6 +152,7 @@ describe('consumer group administration', () => {
       maxDeliveries: 9,
       ordering: 'none',
       redeliveries: 0,
+      deadLetters: 0,
       partitions: [
         { partition: 0, cursor: 0, lag: 2, inFlight: 0 },
         { partition: 1, cursor: 0, lag: 2, inFlight: 0 },

@@ -99,4 +99,42 @@ describe('groupSeek', () => {
     ).toBe('GROUP_NOT_FOUND');
     expect(expectError(await seek({ kind: 'offset' })).code).toBe('INVALID_CONFIG');
   });
+
+  it('[GROUP-5] [CONS-1] seeks to a time: from the first message appended at or after it', async () => {
+    const b = await fixture.broker();
+    const { requests: r } = await fixture.connect(b);
+    await r.request({ type: 'stationCreate', name: 's', config: { partitions: 2 } });
+    await produce(r, 4);
+    const browsed = expectType(
+      await r.request({ type: 'browse', station: 's', partition: 0 }),
+      'messages',
+    );
+    const newest = Math.max(...browsed.messages.map((m) => m.timestamp));
+    // Messages of one millisecond share a timestamp: the next ones come strictly later.
+    while (Date.now() <= newest) await new Promise((done) => setTimeout(done, 1));
+    const t = Date.now();
+    await produce(r, 6);
+    const created = await r.request({
+      type: 'groupCreate',
+      station: 's',
+      group: 'since',
+      options: { start: { kind: 'time', value: t } },
+    });
+    expect(expectType(created, 'group').info.lag).toBe(6);
+    const seek = (value: number) =>
+      r.request({ type: 'groupSeek', station: 's', group: 'since', to: { kind: 'time', value } });
+    expect(expectType(await seek(0), 'group').info.lag).toBe(10);
+    expect(expectType(await seek(t), 'group').info.lag).toBe(6);
+    expect(expectType(await seek(Date.now() + 60_000), 'group').info.lag).toBe(0);
+    expect(
+      expectError(
+        await r.request({
+          type: 'groupSeek',
+          station: 's',
+          group: 'since',
+          to: { kind: 'time' },
+        }),
+      ).code,
+    ).toBe('INVALID_CONFIG');
+  });
 });

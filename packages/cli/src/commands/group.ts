@@ -4,11 +4,11 @@ import type { GroupInfo } from '@ferry/node';
 import { type Command, Option } from 'commander';
 import { type GlobalOptions, withClient } from '../connection.js';
 import { examples } from '../help.js';
-import { integer, positive, start } from '../options.js';
+import { integer, type Position, position, positive } from '../options.js';
 import { fields, print, table } from '../output.js';
 
-const COLUMNS = ['GROUP', 'MEMBERS', 'PENDING', 'LAG', 'ORDERING'];
-const row = (g: GroupInfo) => [g.name, g.members, g.pending, g.lag, g.ordering];
+const COLUMNS = ['GROUP', 'MEMBERS', 'PENDING', 'LAG', 'DEAD LETTERS', 'ORDERING'];
+const row = (g: GroupInfo) => [g.name, g.members, g.pending, g.lag, g.deadLetters, g.ordering];
 
 export function register(program: Command): void {
   const group = program
@@ -20,13 +20,13 @@ export function register(program: Command): void {
 Examples:
   $ ferry group ls orders
   $ ferry group create orders billing --from earliest --max-deliveries 3
-  $ ferry group info orders billing        # members, pending (in flight), lag
+  $ ferry group info orders billing        # members, pending (in flight), lag, dead letters
   $ ferry group rm orders billing --force`,
   );
 
   group
     .command('ls')
-    .summary("a station's groups with their members, pending and lag")
+    .summary("a station's groups with their members, pending, lag and dead letters")
     .addHelpText('after', examples('ferry group ls orders', 'ferry group ls orders --json'))
     .argument('<station>')
     .action(async (station: string, _: unknown, command: Command) => {
@@ -62,6 +62,7 @@ Examples:
             ['pending', info.pending],
             ['lag', info.lag],
             ['redeliveries', info.redeliveries],
+            ['dead letters', info.deadLetters],
             ['ack timeout ms', info.ackTimeoutMs],
             ['max deliveries', info.maxDeliveries],
             ['ordering', info.ordering],
@@ -89,7 +90,11 @@ Examples:
     )
     .argument('<station>')
     .argument('<group>')
-    .option('--from <position>', 'earliest, latest (default), offset:N or lastN:N', start)
+    .option(
+      '--from <position>',
+      'earliest, latest (default), offset:N, lastN:N or time:<ISO 8601 date or ms>',
+      position,
+    )
     .option('--ack-timeout-ms <ms>', 'redeliver what is not settled in time', positive)
     .option('--max-deliveries <n>', 'then to the dead-letter store', positive)
     .addOption(
@@ -101,7 +106,7 @@ Examples:
     .action(async (station: string, name: string, _: unknown, command: Command) => {
       const options = command.optsWithGlobals<
         GlobalOptions & {
-          from?: ReturnType<typeof start>;
+          from?: Position;
           ackTimeoutMs?: number;
           maxDeliveries?: number;
           ordering?: 'none' | 'partition';
@@ -126,16 +131,21 @@ Examples:
       examples(
         'ferry group seek orders billing --to earliest',
         'ferry group seek orders billing --to offset:1200 --partition 2 --force',
+        'ferry group seek orders billing --to time:2026-11-29T08:00:00Z',
       ),
     )
     .argument('<station>')
     .argument('<group>')
-    .requiredOption('--to <position>', 'earliest, latest, offset:N or lastN:N', start)
+    .requiredOption(
+      '--to <position>',
+      'earliest, latest, offset:N, lastN:N or time:<ISO 8601 date or ms>',
+      position,
+    )
     .option('--partition <n>', 'only this partition (default: every one)', integer)
     .option('--force', 'seek even while members are subscribed (their subscriptions end)')
     .action(async (station: string, name: string, _: unknown, command: Command) => {
       const options = command.optsWithGlobals<
-        GlobalOptions & { to: ReturnType<typeof start>; partition?: number; force?: boolean }
+        GlobalOptions & { to: Position; partition?: number; force?: boolean }
       >();
       await withClient(options, async (client) => {
         const info = await client.groups.seek(station, name, options.to, {

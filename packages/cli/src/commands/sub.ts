@@ -4,7 +4,7 @@
  * leaves the rest to be redelivered rather than lost.
  */
 
-import type { Client, Consumer, Message, Start } from '@ferry/node';
+import type { Client, Consumer, Message } from '@ferry/node';
 import { type Command, Option } from 'commander';
 import { browsePartitions } from '../browse.js';
 import { type GlobalOptions, withClient } from '../connection.js';
@@ -95,9 +95,9 @@ export function register(program: Command): void {
     .option('--follow', 'with --no-ack: after the end, keep printing new messages (Ctrl-C stops)')
     .option(
       '--from <position>',
-      'where the group starts if this creates it (an existing group resumes where it is):\n' +
-        'earliest, latest (default), offset:N, lastN:N; with --no-ack, where each partition\n' +
-        'is read from: earliest (default), offset:N, lastN:N, time:<ISO 8601 or ms>',
+      'earliest, latest, offset:N, lastN:N or time:<ISO 8601 date or ms>: where the group\n' +
+        'starts if this creates it (default latest; an existing group resumes where it is),\n' +
+        'or with --no-ack where each partition is read from (default earliest)',
       position,
     )
     .option('-n, --count <n>', 'stop after N messages', positive)
@@ -117,6 +117,7 @@ Examples:
   $ ferry sub orders --group billing --from earliest
   $ ferry sub orders -g billing --from earliest --count 10 --raw
   $ ferry sub orders -g audit --from lastN:5 --until-end | jq .payload
+  $ ferry sub orders -g replay --from time:2026-11-29T08:00:00Z --until-end
   $ ferry sub orders -g billing | head -1
   $ ferry sub orders --no-ack --count 20
   $ ferry sub orders --no-ack --partition 1 --from offset:40 --raw
@@ -131,9 +132,7 @@ Examples:
         throw new CliError("required option '-g, --group <group>' not specified (or --no-ack)");
       if (all.partition !== undefined) throw new CliError('--partition needs --no-ack');
       if (all.follow === true) throw new CliError('--follow needs --no-ack');
-      if (from !== undefined && typeof from === 'object' && 'time' in from)
-        throw new CliError('--from time: needs --no-ack: a group cannot start at a time');
-      const options = { ...all, group, from: from as Start | undefined };
+      const options = { ...all, group, from };
       let exitCode: number = EXIT.ok;
       let failure: unknown;
       await withClient(options, async (client) => {

@@ -120,6 +120,7 @@ export class GroupCoordinator {
   async info(): Promise<GroupInfo> {
     const { pending, lag } = await this.cursor.counts();
     const { redeliveries, partitions } = await this.cursor.detail();
+    const deadLetters = await this.station.backend.deadLetters.countByGroup();
     return {
       name: this.name,
       members: this.members.length,
@@ -130,6 +131,7 @@ export class GroupCoordinator {
       ordering: this.settings.ordering,
       redeliveries,
       partitions,
+      deadLetters: deadLetters.get(this.name) ?? 0,
     };
   }
 

@@ -13,7 +13,7 @@ import type {
 } from '@ferry/protocol';
 import type { Logger } from 'pino';
 import { checkName } from '../../backend/names.js';
-import { startOffset } from '../../backend/start-position.js';
+import { checkStart, startOffset } from '../../backend/start-position.js';
 import type { DeadLetterRecord } from '../../backend/types.js';
 import { BrokerError } from '../errors.js';
 import { fitInFrame } from '../frame-budget.js';
@@ -130,7 +130,7 @@ export class GroupRegistry {
         `station '${station.name}' has partitions 0 to ${partitions - 1}, not ${partition}`,
       );
     // A bad position is refused before anything moves.
-    startOffset({ first: 0, next: 0, bytes: 0 }, to);
+    checkStart(to);
     const coordinator = await this.find(station, group);
     if (coordinator.members.length > 0 && !force)
       throw new BrokerError(
@@ -144,7 +144,11 @@ export class GroupRegistry {
     coordinator.removeMembers();
     for (let p = 0; p < partitions; p++) {
       if (partition !== undefined && p !== partition) continue;
-      await coordinator.cursor.seek(p, startOffset(await station.backend.bounds(p), to));
+      const source = {
+        bounds: await station.backend.bounds(p),
+        offsetAt: (timestamp: number) => station.backend.offsetForTimestamp(p, timestamp),
+      };
+      await coordinator.cursor.seek(p, await startOffset(source, to));
     }
     this.log.info({ station: station.name, group, to, partition, force }, 'group cursor moved');
     return coordinator;
@@ -195,8 +199,14 @@ export class GroupRegistry {
     for (const [group, list] of byGroup) (await this.open(station, group)).resend(list);
   }
 
+  /** The station's groups for its info: without their per-partition detail. [GROUP-3] */
   async info(station: Station): Promise<GroupInfo[]> {
-    const infos = await Promise.all([...this.of(station.name)].map((c) => c.info()));
+    const infos = await Promise.all(
+      [...this.of(station.name)].map(async (c) => {
+        const { partitions: _, ...summary } = await c.info();
+        return summary;
+      }),
+    );
     return infos.sort((a, b) => a.name.localeCompare(b.name)).slice(0, this.limits.maxListItems);
   }
 
@@ -238,7 +248,7 @@ export class GroupRegistry {
         throw new BrokerError('INVALID_CONFIG', `${field} must be at least 1`);
     }
     // Checked before the group's state is created, which a bad start would leave half made.
-    startOffset({ first: 0, next: 0, bytes: 0 }, options.start);
+    checkStart(options.start);
   }
 
   /** The group's coordinator if the group exists (waiting for one being opened). */

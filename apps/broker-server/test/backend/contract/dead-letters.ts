@@ -96,5 +96,53 @@ export function deadLettersContract(fx: Fixture): void {
       expect(offsetsOf(await deadLetters.list({ limit: 10 }))).toEqual([1, 3, 4]);
       expect(offsetsOf(await deadLetters.list({ limit: 10, group: 'a' }))).toEqual([3]);
     });
+
+    it('[GROUP-3] countByGroup counts the live entries of each group, through adds and removes', async () => {
+      const { deadLetters } = await fx.station();
+      expect([...(await deadLetters.countByGroup())]).toEqual([]);
+      const ids = await fiveEntries(deadLetters);
+      expect(Object.fromEntries(await deadLetters.countByGroup())).toEqual({ a: 3, b: 2 });
+      await deadLetters.add(entry('c', 5));
+      await deadLetters.remove([ids[1] as number, ids[4] as number, ids[0] as number]);
+      expect(Object.fromEntries(await deadLetters.countByGroup())).toEqual({ a: 2, c: 1 });
+    });
+
+    it('[GROUP-3] concurrent removes of one entry return it once and count it out once', async () => {
+      const { deadLetters } = await fx.station();
+      const ids = await fiveEntries(deadLetters);
+      await deadLetters.countByGroup();
+      const id = ids[0] as number;
+      const results = await Promise.all([deadLetters.remove([id]), deadLetters.remove([id])]);
+      expect(results.flat().map((e) => e.id)).toEqual([id]);
+      expect(Object.fromEntries(await deadLetters.countByGroup())).toEqual({ a: 2, b: 2 });
+      expect(await deadLetters.count()).toBe(4);
+    });
+
+    it('[GROUP-3] a count asked while adds and removes are under way counts each entry once', async () => {
+      const { deadLetters } = await fx.station();
+      const ids = await fiveEntries(deadLetters);
+      const adds = Array.from({ length: 20 }, (_, i) =>
+        deadLetters.add(entry(`g${i % 3}`, 10 + i)),
+      );
+      const removal = deadLetters.remove([ids[0] as number, ids[1] as number]);
+      const during = deadLetters.countByGroup();
+      const more = Array.from({ length: 6 }, (_, i) => deadLetters.add(entry('a', 40 + i)));
+      await Promise.all([...adds, removal, during, ...more]);
+      const expected = { a: 2 + 6, b: 1, g0: 7, g1: 7, g2: 6 };
+      expect(Object.fromEntries(await deadLetters.countByGroup())).toEqual(expected);
+      let sum = 0;
+      for (const n of (await deadLetters.countByGroup()).values()) sum += n;
+      expect(sum).toBe(await deadLetters.count());
+    });
+
+    it('[GROUP-3] the per-group count survives a restart', async ({ skip }) => {
+      if (!fx.durable) skip();
+      const backend = await fx.backend();
+      const station = await backend.openStation('orders', fx.config());
+      const ids = await fiveEntries(station.deadLetters);
+      await station.deadLetters.remove([ids[2] as number]);
+      const again = await (await fx.restart(backend)).openStation('orders', fx.config());
+      expect(Object.fromEntries(await again.deadLetters.countByGroup())).toEqual({ a: 2, b: 2 });
+    });
   });
 }

@@ -62,6 +62,28 @@ export function groupFetchContract(fx: Fixture): void {
       expect(offsets(await byDefault.fetch(100, everything))).toEqual([5]);
     });
 
+    it('[CONS-1] a new group starts at a time: the first message appended at or after it', async () => {
+      const station = await fx.station({ partitions: 1 });
+      await put(station, 0, ['m0', 'm1', 'm2']);
+      const [last] = await station.read(0, 2, { maxRecords: 1, maxBytes: 1 });
+      // Records of one millisecond share a timestamp: the next ones come strictly later.
+      while (Date.now() <= (last?.timestamp ?? 0)) await new Promise((r) => setTimeout(r, 1));
+      const t = Date.now();
+      await put(station, 0, ['m3', 'm4']);
+      const first = async (name: string, value: number) =>
+        offsets(
+          await (await station.openGroup(name, group({ start: { kind: 'time', value } }))).fetch(
+            100,
+            everything,
+          ),
+        );
+      expect(await first('since-t', t)).toEqual([3, 4]);
+      expect(await first('since-0', 0)).toEqual([0, 1, 2, 3, 4]);
+      expect(await first('future', Date.now() + 60_000)).toEqual([]);
+      await station.applyRetention({ maxMessages: 1 }, Date.now(), false);
+      expect(await first('since-0-retained', 0)).toEqual([4]);
+    });
+
     it('[CONS-1] earliest is the first retained offset', async () => {
       const station = await fiveMessages(fx);
       await station.applyRetention({ maxMessages: 2 }, Date.now(), false);
