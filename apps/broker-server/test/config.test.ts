@@ -61,6 +61,7 @@ describe('loadConfig: defaults', () => {
         failureDelayMs: 100,
         maxFailureDelayMs: 5000,
       },
+      tls: { clientCertificates: 'none' },
       websocket: { allowedOrigins: [] },
       connections: {
         max: 10_000,

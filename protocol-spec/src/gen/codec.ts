@@ -578,6 +578,7 @@ function writeHelloFrame(o: T.HelloFrame, l: Limits): unknown[] {
 
 function readWelcomeFrame(a: unknown[], l: Limits): T.WelcomeFrame {
   const p = 'welcome';
+  let x: unknown;
   const o: T.WelcomeFrame = {
     type: 'welcome',
     id: uint(a[1], U32, p, 'id'),
@@ -587,6 +588,10 @@ function readWelcomeFrame(a: unknown[], l: Limits): T.WelcomeFrame {
     connectionId: str(a[5], l.maxNameBytes, p, 'connectionId'),
     limits: readLimits(a[6], join(p, 'limits'), l),
   };
+  x = a[7];
+  if (present(x)) o.principal = str(x, l.maxNameBytes, p, 'principal');
+  x = a[8];
+  if (present(x)) o.authExpiresAt = uint(x, U53, p, 'authExpiresAt');
   return o;
 }
 
@@ -600,6 +605,48 @@ function writeWelcomeFrame(o: T.WelcomeFrame, l: Limits): unknown[] {
     str(o.serverVersion, l.maxNameBytes, p, 'serverVersion'),
     str(o.connectionId, l.maxNameBytes, p, 'connectionId'),
     writeLimits(o.limits as T.Limits, join(p, 'limits'), l),
+    present(o.principal) ? str(o.principal, l.maxNameBytes, p, 'principal') : undefined,
+    present(o.authExpiresAt) ? uint(o.authExpiresAt, U53, p, 'authExpiresAt') : undefined,
+  ]);
+}
+
+function readReauthFrame(a: unknown[], l: Limits): T.ReauthFrame {
+  const p = 'reauth';
+  const o: T.ReauthFrame = {
+    type: 'reauth',
+    id: uint(a[1], U32, p, 'id'),
+    auth: readAuth(a[2], join(p, 'auth'), l),
+  };
+  return o;
+}
+
+function writeReauthFrame(o: T.ReauthFrame, l: Limits): unknown[] {
+  const p = 'reauth';
+  return trim([
+    8,
+    uint(o.id, U32, p, 'id'),
+    writeAuth(o.auth as T.Auth, join(p, 'auth'), l),
+  ]);
+}
+
+function readReauthedFrame(a: unknown[], l: Limits): T.ReauthedFrame {
+  const p = 'reauthed';
+  let x: unknown;
+  const o: T.ReauthedFrame = {
+    type: 'reauthed',
+    id: uint(a[1], U32, p, 'id'),
+  };
+  x = a[2];
+  if (present(x)) o.authExpiresAt = uint(x, U53, p, 'authExpiresAt');
+  return o;
+}
+
+function writeReauthedFrame(o: T.ReauthedFrame, l: Limits): unknown[] {
+  const p = 'reauthed';
+  return trim([
+    9,
+    uint(o.id, U32, p, 'id'),
+    present(o.authExpiresAt) ? uint(o.authExpiresAt, U53, p, 'authExpiresAt') : undefined,
   ]);
 }
 
@@ -1435,6 +1482,10 @@ export function frameToWire(frame: T.Frame, l: Limits = DEFAULT_LIMITS): unknown
       return writeHelloFrame(frame, l);
     case 'welcome':
       return writeWelcomeFrame(frame, l);
+    case 'reauth':
+      return writeReauthFrame(frame, l);
+    case 'reauthed':
+      return writeReauthedFrame(frame, l);
     case 'ping':
       return writePingFrame(frame, l);
     case 'pong':
@@ -1522,6 +1573,10 @@ export function frameFromWire(w: unknown, l: Limits = DEFAULT_LIMITS): T.Frame {
       return readHelloFrame(a, l);
     case 2:
       return readWelcomeFrame(a, l);
+    case 8:
+      return readReauthFrame(a, l);
+    case 9:
+      return readReauthedFrame(a, l);
     case 3:
       return readPingFrame(a, l);
     case 4:
@@ -1622,6 +1677,8 @@ function clientFrameToWire(frame: T.ClientFrame, l: Limits): unknown[] {
   switch (frame.type) {
     case 'hello':
       return writeHelloFrame(frame, l);
+    case 'reauth':
+      return writeReauthFrame(frame, l);
     case 'ping':
       return writePingFrame(frame, l);
     case 'pong':
@@ -1683,6 +1740,8 @@ function clientFrameFromWire(w: unknown, l: Limits): T.ClientFrame {
   switch (a[0]) {
     case 1:
       return readHelloFrame(a, l);
+    case 8:
+      return readReauthFrame(a, l);
     case 3:
       return readPingFrame(a, l);
     case 4:
@@ -1733,6 +1792,8 @@ function clientFrameFromWire(w: unknown, l: Limits): T.ClientFrame {
       return readDlsDropFrame(a, l);
     case 2:
       throw new FrameDirectionError('welcome', 'server');
+    case 9:
+      throw new FrameDirectionError('reauthed', 'server');
     case 5:
       throw new FrameDirectionError('error', 'server');
     case 6:
@@ -1786,6 +1847,8 @@ function serverFrameToWire(frame: T.ServerFrame, l: Limits): unknown[] {
   switch (frame.type) {
     case 'welcome':
       return writeWelcomeFrame(frame, l);
+    case 'reauthed':
+      return writeReauthedFrame(frame, l);
     case 'ping':
       return writePingFrame(frame, l);
     case 'pong':
@@ -1827,6 +1890,8 @@ function serverFrameFromWire(w: unknown, l: Limits): T.ServerFrame {
   switch (a[0]) {
     case 2:
       return readWelcomeFrame(a, l);
+    case 9:
+      return readReauthedFrame(a, l);
     case 3:
       return readPingFrame(a, l);
     case 4:
@@ -1857,6 +1922,8 @@ function serverFrameFromWire(w: unknown, l: Limits): T.ServerFrame {
       return readDlsEntriesFrame(a, l);
     case 1:
       throw new FrameDirectionError('hello', 'client');
+    case 8:
+      throw new FrameDirectionError('reauth', 'client');
     case 10:
       throw new FrameDirectionError('stationCreate', 'client');
     case 11:

@@ -37,6 +37,8 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
 export const FRAME_CODES = Object.freeze({
   hello: 1,
   welcome: 2,
+  reauth: 8,
+  reauthed: 9,
   ping: 3,
   pong: 4,
   error: 5,
@@ -83,6 +85,7 @@ export const FRAME_NAMES: ReadonlyMap<number, FrameType> = new Map(
 /** The reply frame type of each request frame type (its `reply:` in the spec). */
 export const REPLY_TYPES: Readonly<Replies> = Object.freeze({
   hello: 'welcome',
+  reauth: 'reauthed',
   ping: 'pong',
   stationCreate: 'station',
   stationUpdate: 'station',
@@ -108,13 +111,13 @@ export const REPLY_TYPES: Readonly<Replies> = Object.freeze({
 } as const);
 
 /** The frame types that answer a request. */
-export const REPLY_FRAME_TYPES: ReadonlySet<FrameType> = new Set(['welcome', 'pong', 'ok', 'station', 'stations', 'produceAck', 'subscribed', 'group', 'groups', 'messages', 'dlsEntries']);
+export const REPLY_FRAME_TYPES: ReadonlySet<FrameType> = new Set(['welcome', 'reauthed', 'pong', 'ok', 'station', 'stations', 'produceAck', 'subscribed', 'group', 'groups', 'messages', 'dlsEntries']);
 
 /** The frame types a server may send (direction server or both). */
-export const SERVER_FRAME_TYPES: ReadonlySet<FrameType> = new Set(['welcome', 'ping', 'pong', 'error', 'goingAway', 'ok', 'station', 'stations', 'produceAck', 'subscribed', 'deliver', 'group', 'groups', 'messages', 'dlsEntries']);
+export const SERVER_FRAME_TYPES: ReadonlySet<FrameType> = new Set(['welcome', 'reauthed', 'ping', 'pong', 'error', 'goingAway', 'ok', 'station', 'stations', 'produceAck', 'subscribed', 'deliver', 'group', 'groups', 'messages', 'dlsEntries']);
 
 /** The frame types a client may send (direction client or both). */
-export const CLIENT_FRAME_TYPES: ReadonlySet<FrameType> = new Set(['hello', 'ping', 'pong', 'stationCreate', 'stationUpdate', 'stationDelete', 'stationPurge', 'stationInfo', 'stationList', 'produce', 'subscribe', 'unsubscribe', 'credit', 'ack', 'nack', 'deadLetter', 'groupCreate', 'groupDelete', 'groupInfo', 'groupSeek', 'groupList', 'browse', 'dlsList', 'dlsResend', 'dlsDrop']);
+export const CLIENT_FRAME_TYPES: ReadonlySet<FrameType> = new Set(['hello', 'reauth', 'ping', 'pong', 'stationCreate', 'stationUpdate', 'stationDelete', 'stationPurge', 'stationInfo', 'stationList', 'produce', 'subscribe', 'unsubscribe', 'credit', 'ack', 'nack', 'deadLetter', 'groupCreate', 'groupDelete', 'groupInfo', 'groupSeek', 'groupList', 'browse', 'dlsList', 'dlsResend', 'dlsDrop']);
 
 /** The values of {@link StorageKind}. */
 export const STORAGE_KIND_VALUES = ['file', 'memory'] as const satisfies readonly StorageKind[];

@@ -17,6 +17,7 @@ export const ERROR_DESCRIPTIONS: Readonly<Record<ErrorCode, string>> = Object.fr
   IDLE_TIMEOUT: "Nothing was received for idleTimeoutMs.",
   TOO_MANY_CONNECTIONS: "The server is at its connection limit.",
   ORIGIN_NOT_ALLOWED: "The WebSocket Origin is not in the allowlist.",
+  AUTH_EXPIRED: "The connection's credential expired without a reauth; the connection is closed. Reconnect with fresh credentials.",
   STATION_NOT_FOUND: "No station has this name.",
   STATION_EXISTS: "A station with this name already exists with different settings.",
   INVALID_NAME: "A station or group name breaks the name rules (lowercase a-z, 0-9, '.', '_', '-'; 1 to maxNameBytes bytes).",

@@ -17,6 +17,7 @@ export const ERROR_CODES = Object.freeze({
   IDLE_TIMEOUT: { number: 22, retriable: true },
   TOO_MANY_CONNECTIONS: { number: 23, retriable: true },
   ORIGIN_NOT_ALLOWED: { number: 24, retriable: false },
+  AUTH_EXPIRED: { number: 25, retriable: true },
   STATION_NOT_FOUND: { number: 40, retriable: false },
   STATION_EXISTS: { number: 41, retriable: false },
   INVALID_NAME: { number: 42, retriable: false },

@@ -58,7 +58,7 @@ export interface Limits {
   idleTimeoutMs: number;
 }
 
-/** Credentials; send either a token or a username and password. */
+/** Credentials; send either a token (a configured token, or a JWT when the broker takes them) or a username and password. A client certificate, where the broker maps one to a principal, needs neither. */
 export interface Auth {
   /** A bearer token. */
   token?: string;
@@ -355,6 +355,28 @@ export interface WelcomeFrame {
   connectionId: string;
   /** The limits the server enforces. */
   limits: Limits;
+  /** Who the credentials authenticated (absent when the broker requires none). */
+  principal?: string;
+  /** When the credentials expire, in milliseconds since the Unix epoch; reauth before then keeps the connection (SEC-6). */
+  authExpiresAt?: number;
+}
+
+/** Frame 8 (client to server): Replaces the connection's credentials, for the same principal, keeping its subscriptions (SEC-6). Answered by {@link ReauthedFrame}. */
+export interface ReauthFrame {
+  type: 'reauth';
+  /** Request id. */
+  id: number;
+  /** The new credentials. */
+  auth: Auth;
+}
+
+/** Frame 9 (server to client): Answers reauth once the new credentials are in force. */
+export interface ReauthedFrame {
+  type: 'reauthed';
+  /** The reauth's request id. */
+  id: number;
+  /** When the new credentials expire, in milliseconds since the Unix epoch. */
+  authExpiresAt?: number;
 }
 
 /** Frame 3 (either side): Heartbeat; the peer answers with pong carrying the same id. Answered by {@link PongFrame}. */
@@ -779,6 +801,8 @@ export interface DlsDropFrame {
 export type Frame =
   | HelloFrame
   | WelcomeFrame
+  | ReauthFrame
+  | ReauthedFrame
   | PingFrame
   | PongFrame
   | ErrorFrame
@@ -819,6 +843,7 @@ export type Frame =
 /** Frames a client sends. */
 export type ClientFrame =
   | HelloFrame
+  | ReauthFrame
   | PingFrame
   | PongFrame
   | StationCreateFrame
@@ -847,6 +872,7 @@ export type ClientFrame =
 /** Frames a server sends. */
 export type ServerFrame =
   | WelcomeFrame
+  | ReauthedFrame
   | PingFrame
   | PongFrame
   | ErrorFrame
@@ -871,6 +897,7 @@ export type FrameOf<K extends FrameType> = Extract<Frame, { type: K }>;
 /** The type of the frame that answers each request frame type (its `reply:` in the spec). */
 export interface Replies {
   hello: 'welcome';
+  reauth: 'reauthed';
   ping: 'pong';
   stationCreate: 'station';
   stationUpdate: 'station';

@@ -15,3 +15,11 @@ export interface AuthRefusal {
  * (OVERLOADED), or with the signal's reason when the connection went away meanwhile.
  */
 export type Authenticate = (auth: Auth | undefined, signal?: AbortSignal) => Promise<AuthOutcome>;
+
+/** The client certificate a TLS connection presented, verified against tls.caFile. [SEC-7] */
+export interface PeerCertificate {
+  /** The subject's common name (CN), if it has one. */
+  commonName?: string;
+  /** SHA-256 fingerprint, colon-separated hex as Node prints it. */
+  fingerprint256: string;
+}

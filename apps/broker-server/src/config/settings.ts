@@ -28,7 +28,7 @@ import {
   users,
 } from './values.js';
 
-type Group = 'auth' | 'websocket' | 'connections' | 'stations' | 'storage' | 'metrics';
+type Group = 'auth' | 'tls' | 'websocket' | 'connections' | 'stations' | 'storage' | 'metrics';
 
 /** A setting's key: top-level, or `group.leaf` for the grouped ones. */
 export type SettingPath = {
@@ -154,6 +154,36 @@ const SETTINGS = {
     description:
       'The longest such wait; a handshake whose turn is further away is refused with OVERLOADED',
     value: integer(0, 2 ** 31 - 1),
+  },
+  'tls.certFile': {
+    default: undefined,
+    description:
+      'PEM certificate (chain) of the broker; with tls.keyFile the TCP port serves ferrys:// and the HTTP port https:// and wss:// only (reloaded on SIGHUP)',
+    value: nonEmptyString,
+    flag: '--tls-cert <file>',
+    env: 'FERRY_TLS_CERT',
+  },
+  'tls.keyFile': {
+    default: undefined,
+    description: 'PEM private key of tls.certFile (reloaded on SIGHUP)',
+    value: nonEmptyString,
+    flag: '--tls-key <file>',
+    env: 'FERRY_TLS_KEY',
+  },
+  'tls.caFile': {
+    default: undefined,
+    description: 'PEM CA certificates that client certificates must be signed by',
+    value: nonEmptyString,
+    flag: '--tls-ca <file>',
+    env: 'FERRY_TLS_CA',
+  },
+  'tls.clientCertificates': {
+    default: 'none',
+    description:
+      'Client certificates (mTLS): none, request (checked against tls.caFile when sent) or require',
+    value: oneOf(['none', 'request', 'require'] as const),
+    flag: '--tls-client-certificates <mode>',
+    env: 'FERRY_TLS_CLIENT_CERTIFICATES',
   },
   'websocket.allowedOrigins': {
     default: [],

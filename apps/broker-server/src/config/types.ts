@@ -40,6 +40,16 @@ export interface BrokerConfig {
     /** The longest such wait; a handshake whose turn is further away is refused with OVERLOADED. */
     maxFailureDelayMs: number;
   };
+  tls: {
+    /** PEM certificate chain of the broker; with keyFile, both listeners speak TLS only. [SEC-7] */
+    certFile?: string;
+    /** PEM private key of certFile. */
+    keyFile?: string;
+    /** PEM CA certificates client certificates must be signed by. */
+    caFile?: string;
+    /** Client certificates: none asked, requested (checked when sent) or required. */
+    clientCertificates: 'none' | 'request' | 'require';
+  };
   websocket: {
     /**
      * Origins allowed to open a WebSocket; empty allows loopback and same-host origins only,

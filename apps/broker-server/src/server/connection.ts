@@ -14,6 +14,7 @@ import {
   FerryError,
   FrameDirectionError,
   type HelloFrame,
+  type ReauthFrame,
   type Limits,
   type MessageRef,
   MIN_PROTOCOL_VERSION,
@@ -21,7 +22,7 @@ import {
   ProtocolError,
   type ServerFrame,
 } from '@ferry/protocol';
-import type { AuthOutcome, AuthRefusal } from '../auth/outcome.js';
+import type { AuthOutcome, AuthRefusal, PeerCertificate } from '../auth/outcome.js';
 import type { Place } from './admission.js';
 import { type ConnectionMetrics, INVALID_FRAME_TYPE } from './connection-metrics.js';
 import type { ConnectionContext } from './context.js';
@@ -39,6 +40,8 @@ export interface ConnectionOptions extends ConnectionContext {
   /** The socket's place under the connection caps; no longer pending once welcome is sent. */
   place: Place;
   remoteAddress: string | undefined;
+  /** The verified client certificate of a TLS connection that presented one. [SEC-7] */
+  certificate?: PeerCertificate | undefined;
   /** The listener's instruments, made once for all its connections. */
   instruments: ConnectionMetrics;
 }
@@ -334,6 +337,28 @@ export class BrokerConnection implements Connection {
     );
   }
 
+  /** New credentials for the same principal, checked as hello's are. [SEC-6] */
+  private async reauth(frame: ReauthFrame): Promise<void> {
+    let outcome: AuthOutcome;
+    try {
+      outcome = await this.options.authenticate(frame.auth, this.handshakeAbort.signal);
+    } catch (err) {
+      if (this.closed) return;
+      if (err instanceof FerryError) this.sendError(frame.id, err.code, err.message);
+      else {
+        this.options.log.error(this.logFields({ err }), 'reauthentication failed unexpectedly');
+        this.sendError(frame.id, 'INTERNAL', 'internal error while authenticating');
+      }
+      return;
+    }
+    if (this.closed) return;
+    if ('refused' in outcome || outcome.principal !== this.principalName) {
+      this.sendError(frame.id, 'AUTH_FAILED', 'the credentials were not accepted');
+      return;
+    }
+    this.send({ type: 'reauthed', id: frame.id });
+  }
+
   /** AUTH_FAILED, counted for the remote address, whose next handshake then waits longer. [SEC-3] */
   private refuse(id: number, refusal: AuthRefusal): void {
     const remote = this.options.remoteAddress;
@@ -352,6 +377,11 @@ export class BrokerConnection implements Connection {
     if (frame.type === 'pong') return;
     if (frame.type === 'hello') {
       this.close('INVALID_FIELD', 'type: hello is only valid as the first frame');
+      return;
+    }
+    if (frame.type === 'reauth') {
+      this.gate.requestStarted();
+      void this.reauth(frame).finally(() => this.gate.requestFinished());
       return;
     }
     const handler = this.options.handlers[frame.type] as AnyHandler;

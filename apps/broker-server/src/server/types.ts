@@ -5,7 +5,7 @@
 import type { ClientFrame, ErrorCode, FrameOf, MessageRef, ServerFrame } from '@ferry/protocol';
 
 /** Frames a client may send after the handshake, by type. */
-export type HandledFrameType = Exclude<ClientFrame['type'], 'hello' | 'ping' | 'pong'>;
+export type HandledFrameType = Exclude<ClientFrame['type'], 'hello' | 'reauth' | 'ping' | 'pong'>;
 
 export interface Connection {
   /** Server-assigned id, for logs. */

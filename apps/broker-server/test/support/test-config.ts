@@ -27,6 +27,7 @@ export function testConfig(overrides: TestConfigOverrides = {}): BrokerConfig {
       maxFailureDelayMs: 0,
       ...overrides.auth,
     },
+    tls: { clientCertificates: 'none', ...overrides.tls },
     websocket: { allowedOrigins: [], ...overrides.websocket },
     connections: {
       max: 64,
