@@ -99,7 +99,6 @@ describe('ferry sub --no-ack [BROWSE-1]', () => {
     expect((await sub('--no-ack', '--nack')).code).toBe(1);
     expect((await sub('--no-ack', '--from', 'latest')).code).toBe(1);
     expect((await sub('--count', '1')).code).toBe(1);
-    expect((await sub('-g', 'g', '--from', 'time:0')).code).toBe(1);
     expect((await sub('-g', 'g', '-p', '0')).code).toBe(1);
     const missing = await sub('--no-ack', '-p', '2');
     expect(missing.code).toBe(5);
