@@ -3,7 +3,7 @@
  * and HTTP/WebSocket listeners; `stop` shuts it all down in order.
  */
 import type { Logger } from 'pino';
-import { authenticator } from './auth/authenticate.js';
+import { Authenticator } from './auth/authenticate.js';
 import type { BrokerCore } from './broker/core.js';
 import { GroupMetrics } from './broker/groups/group-metrics.js';
 import { GroupRegistry } from './broker/groups/registry.js';
@@ -20,6 +20,12 @@ import { startServers } from './server/server.js';
 export interface RunningBroker {
   tcpPort: number;
   httpPort: number;
+  /**
+   * Takes the principals, permissions and TLS certificates of `config` (SIGHUP) without closing
+   * connections, except those whose principal is no longer accepted; other settings need a
+   * restart. Throws, keeping the old ones, when a key or certificate file cannot be read.
+   */
+  reload(config: BrokerConfig): void;
   stop(reason?: string): Promise<void>;
 }
 
@@ -75,11 +81,12 @@ export async function startBroker(
     metrics,
   };
   let ready = true;
+  const authenticator = new Authenticator(config.auth, config.limits.maxNameBytes);
   const servers = await startServers({
     config,
     limits: config.limits,
     handlers: frameHandlers(core),
-    authenticate: authenticator(config.auth),
+    authenticate: authenticator.authenticate,
     log: log.child({ component: 'server' }),
     metrics: core.metrics,
     ready: () => ready,
@@ -89,6 +96,11 @@ export async function startBroker(
   return {
     tcpPort: servers.tcpPort,
     httpPort: servers.httpPort,
+    reload(next) {
+      authenticator.reload(next.auth);
+      for (const conn of servers.registry) conn.refreshPrincipal((p) => authenticator.current(p));
+      log.info({ connections: servers.registry.size }, 'reloaded principals and permissions');
+    },
     stop(reason = 'shutdown') {
       stopping ??= (async () => {
         ready = false;

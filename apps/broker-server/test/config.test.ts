@@ -56,6 +56,8 @@ describe('loadConfig: defaults', () => {
       metrics: { enabled: true, perObject: true },
       auth: {
         users: [],
+        tokens: [],
+        certificates: [],
         maxConcurrentPasswordChecks: 1,
         maxQueuedPasswordChecks: 16,
         failureDelayMs: 100,

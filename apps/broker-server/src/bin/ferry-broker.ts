@@ -8,7 +8,9 @@
 import { isIP } from 'node:net';
 import { createInterface } from 'node:readline';
 import type { Logger } from 'pino';
+import { authRequired } from '../auth/authenticate.js';
 import { hashPassword } from '../auth/password.js';
+import { hashToken, newToken } from '../auth/token-hash.js';
 import { parseCommandLine } from '../config/cli.js';
 import { ConfigError } from '../config/errors.js';
 import { loadConfig } from '../config/load.js';
@@ -25,12 +27,19 @@ async function main(argv: string[]): Promise<void> {
       return;
     case 'hash-password':
       return printPasswordHash();
+    case 'hash-token': {
+      const token = newToken();
+      process.stdout.write(`${JSON.stringify({ token, hash: hashToken(token) })}\n`);
+      return;
+    }
     case 'run':
-      return run(loadConfig({ argv, env: process.env, cwd: process.cwd() }));
+      return run(() => loadConfig({ argv, env: process.env, cwd: process.cwd() }));
   }
 }
 
-async function run(config: BrokerConfig): Promise<void> {
+/** Runs the broker; SIGHUP loads the configuration again and applies its auth and TLS parts. */
+async function run(load: () => BrokerConfig): Promise<void> {
+  const config = load();
   const log = createLogger(config);
   exitOnCrash(log);
   log.info({ config }, 'effective configuration');
@@ -59,21 +68,29 @@ async function run(config: BrokerConfig): Promise<void> {
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  process.on('SIGHUP', () => {
+    try {
+      broker.reload(load());
+    } catch (err) {
+      // A bad edit must not take a running broker down: it keeps what it had.
+      log.error({ err }, 'reload failed: keeping the current principals and certificates');
+    }
+  });
 }
 
 /** Who can reach the broker: it says so at start, in plain words. [SEC-1] [SEC-2] */
 function logExposure(config: BrokerConfig, log: Logger): void {
   const { host } = config;
-  if (config.auth.token === undefined && config.auth.users.length === 0) {
+  if (!authRequired(config.auth)) {
     if (isLoopbackHost(host)) {
       log.warn(
         { host },
-        `authentication is off: listening on loopback (${host}) only, so only clients on this machine can connect; to accept others set FERRY_AUTH_TOKEN or auth.users, and --host`,
+        `authentication is off: listening on loopback (${host}) only, so only clients on this machine can connect; to accept others configure authentication (FERRY_AUTH_TOKEN, or auth.users, auth.tokens, auth.jwt in the config file) and --host`,
       );
     } else {
       log.warn(
         { host },
-        `authentication is OFF and the broker listens on ${host}: any client that reaches it can connect, produce, consume and delete stations; set FERRY_AUTH_TOKEN or auth.users in the config file`,
+        `authentication is OFF and the broker listens on ${host}: any client that reaches it can connect, produce, consume and delete stations; configure authentication (FERRY_AUTH_TOKEN, or auth.users, auth.tokens, auth.jwt in the config file)`,
       );
     }
   }

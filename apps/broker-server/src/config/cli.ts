@@ -30,8 +30,12 @@ export interface Flag {
 export type CommandLine =
   | { kind: 'run'; flags: Flag[]; configFile?: string }
   | { kind: 'hash-password' }
+  | { kind: 'hash-token' }
   /** --help or --version: print `text` and exit 0. */
   | { kind: 'output'; text: string };
+
+/** What the command line asks for: run the broker, or one of the helper commands. */
+type CommandName = 'run' | 'hash-password' | 'hash-token';
 
 const CLI_SETTINGS = SETTING_LIST.filter((entry): entry is [SettingPath, CliSetting<unknown>] =>
   isCliSetting(entry[1]),
@@ -39,7 +43,7 @@ const CLI_SETTINGS = SETTING_LIST.filter((entry): entry is [SettingPath, CliSett
 
 export function parseCommandLine(argv: readonly string[]): CommandLine {
   let output = '';
-  const chosen: { kind: 'run' | 'hash-password' } = { kind: 'run' };
+  const chosen: { kind: CommandName } = { kind: 'run' };
   const program = createProgram(
     (text) => {
       output += text;
@@ -57,11 +61,11 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
       cause: error,
     });
   }
-  if (chosen.kind === 'hash-password') return { kind: 'hash-password' };
+  if (chosen.kind !== 'run') return { kind: chosen.kind };
   const [operand] = program.args;
   if (operand !== undefined) {
     throw new ConfigError(
-      `command line: unknown command ${JSON.stringify(operand)} (there is hash-password)`,
+      `command line: unknown command ${JSON.stringify(operand)} (there are hash-password and hash-token)`,
     );
   }
   const flags: Flag[] = [];
@@ -87,7 +91,7 @@ export function helpText(): string {
 
 function createProgram(
   write: (text: string) => void,
-  choose: (kind: 'run' | 'hash-password') => void,
+  choose: (kind: CommandName) => void,
 ): Command {
   const program = new Command('ferry-broker')
     .description(
@@ -107,6 +111,12 @@ function createProgram(
     .command('hash-password')
     .description('Read a password from the first line of stdin; print its hash for auth.users')
     .action(() => choose('hash-password'));
+  program
+    .command('hash-token')
+    .description(
+      'Make a new random token; print it (for the client) and its hash (for auth.tokens) as JSON',
+    )
+    .action(() => choose('hash-token'));
   // Set after the subcommand copied the root's settings: the root reports its operand itself, by name.
   program.allowExcessArguments();
   return program;

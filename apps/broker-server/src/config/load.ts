@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { authRequired } from '../auth/authenticate.js';
 import { type Flag, parseCommandLine } from './cli.js';
 import { defaultValues } from './defaults.js';
 import { ConfigError } from './errors.js';
@@ -59,8 +60,7 @@ export function loadConfig({ argv, env, cwd }: ConfigSources): BrokerConfig {
 
 /** Loopback unless clients must authenticate: an open broker is not reachable from elsewhere by default. [SEC-1] */
 function defaultHost(config: BrokerConfig): string {
-  const open = config.auth.token === undefined && config.auth.users.length === 0;
-  return open ? LOOPBACK_HOST : ALL_INTERFACES;
+  return authRequired(config.auth) ? ALL_INTERFACES : LOOPBACK_HOST;
 }
 
 function checkHttpTimeouts({ connections }: BrokerConfig): void {

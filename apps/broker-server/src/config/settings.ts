@@ -11,6 +11,7 @@ import {
   DEFAULT_MEMORY_MAX_BYTES,
   DEFAULT_MEMORY_STATION_MAX_BYTES,
 } from '../storage/memory-budget.js';
+import { certificates, jwt, tokens, users } from './auth-values.js';
 import type { BrokerConfig } from './types.js';
 import {
   autoOr,
@@ -25,7 +26,6 @@ import {
   port,
   positive,
   type TextValue,
-  users,
 } from './values.js';
 
 type Group = 'auth' | 'tls' | 'websocket' | 'connections' | 'stations' | 'storage' | 'metrics';
@@ -129,8 +129,26 @@ const SETTINGS = {
   'auth.users': {
     default: [],
     description:
-      'Users: [{ "username", "passwordHash" }], hashes from `ferry-broker hash-password`',
+      'Users: [{ "username", "passwordHash", "permissions" }], hashes from `ferry-broker hash-password`; without permissions a user may do everything',
     value: users,
+  },
+  'auth.tokens': {
+    default: [],
+    description:
+      'Named tokens: [{ "name", "hash", "expiresAt", "permissions" }], made by `ferry-broker hash-token`; without permissions a token may do everything',
+    value: tokens,
+  },
+  'auth.certificates': {
+    default: [],
+    description:
+      'Client certificate identities (with tls.clientCertificates): [{ "commonName", "name", "permissions" }]',
+    value: certificates,
+  },
+  'auth.jwt': {
+    default: undefined,
+    description:
+      'Accept JWTs as tokens: { "secret" (HS256) | "publicKeyFile" | "jwksFile" (ES256, RS256), "issuer", "audience" }; sub names the principal, exp is required, the ferry claim holds the permissions',
+    value: jwt,
   },
   'auth.maxConcurrentPasswordChecks': {
     default: 1,

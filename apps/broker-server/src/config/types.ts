@@ -3,12 +3,50 @@
  * environment (FERRY_*) and the flags have been merged, in that order.
  */
 import type { Durability, Limits } from '@ferry/protocol';
+import type { PermissionsConfig } from '../auth/permissions.js';
 import type { EngineKind } from '../backend/types.js';
 
 export interface UserConfig {
   username: string;
   /** `scrypt$<N>$<r>$<p>$<salt base64>$<hash base64>`, as `ferry-broker hash-password` prints it. */
   passwordHash: string;
+  /** What the user may do; every action on every station when absent. [SEC-5] */
+  permissions?: PermissionsConfig;
+}
+
+/** A named bearer token, kept only as its hash. */
+export interface TokenConfig {
+  /** Who the token authenticates, in logs and audit records. */
+  name: string;
+  /** `sha256:<64 hex digits>`, as `ferry-broker hash-token` prints it. */
+  hash: string;
+  /** When the token stops being accepted (ms since the epoch). [SEC-6] */
+  expiresAt?: number;
+  /** Every action on every station when absent. */
+  permissions?: PermissionsConfig;
+}
+
+/** A client certificate identity: a certificate signed by tls.caFile with this subject CN. [SEC-7] */
+export interface CertificateIdentity {
+  commonName: string;
+  /** The principal's name; the common name when absent. */
+  name?: string;
+  /** Every action on every station when absent. */
+  permissions?: PermissionsConfig;
+}
+
+/** Signed, short-lived credentials: JWTs an application's backend mints. [SEC-6] */
+export interface JwtConfig {
+  /** HS256 shared secret (at least 32 bytes). */
+  secret?: string;
+  /** PEM public key (EC P-256 for ES256, RSA for RS256). */
+  publicKeyFile?: string;
+  /** A JSON Web Key Set file of public keys (ES256, RS256), chosen by the token's kid. */
+  jwksFile?: string;
+  /** The iss a token must carry, when set. */
+  issuer?: string;
+  /** The aud a token must carry, when set. */
+  audience?: string;
 }
 
 export interface BrokerConfig {
@@ -28,9 +66,12 @@ export interface BrokerConfig {
     perObject: boolean;
   };
   auth: {
-    /** A shared token clients present in hello. */
+    /** A shared token clients present in hello; it may do everything. */
     token?: string;
     users: UserConfig[];
+    tokens: TokenConfig[];
+    certificates: CertificateIdentity[];
+    jwt?: JwtConfig;
     /** Password checks running at once; more wait in a queue. [SEC-3] */
     maxConcurrentPasswordChecks: number;
     /** Password checks waiting; past it a handshake fails with OVERLOADED. */

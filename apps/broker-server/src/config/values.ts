@@ -4,9 +4,7 @@
  * was expected; the loader adds which key and which source.
  */
 import { DEFAULT_LIMITS, type Limits } from '@ferry/protocol';
-import { isPasswordHash } from '../auth/password.js';
 import { largestItemBytes } from '../broker/frame-budget.js';
-import type { UserConfig } from './types.js';
 
 export class ValueError extends Error {
   /** `at` locates the problem inside the value, e.g. `[1].username`. */
@@ -106,31 +104,6 @@ export const origins: TextValue<string[]> = {
   },
 };
 
-export const users: JsonValue<UserConfig[]> = {
-  fromJson(value) {
-    if (!Array.isArray(value))
-      throw new ValueError(`expected an array of users, got ${show(value)}`);
-    const seen = new Set<string>();
-    return value.map((entry, i) =>
-      withIndex(i, () => {
-        const fields = objectWithKeys(entry, ['username', 'passwordHash']);
-        const username = nonEmpty(fields.username, '.username');
-        if (seen.has(username)) throw new ValueError(`duplicate username ${quote(username)}`);
-        seen.add(username);
-        const passwordHash = nonEmpty(fields.passwordHash, '.passwordHash');
-        if (!isPasswordHash(passwordHash)) {
-          // The value is a credential, so the message never repeats it.
-          throw new ValueError(
-            'expected a hash from `ferry-broker hash-password`',
-            '.passwordHash',
-          );
-        }
-        return { username, passwordHash };
-      }),
-    );
-  },
-};
-
 /**
  * Overrides of some protocol limits; the rest keep the spec's defaults. Refused unless the
  * largest single message (or list item) still fits in one frame. [LIMITS-1]
@@ -155,7 +128,7 @@ export const limits: JsonValue<Limits> = {
   },
 };
 
-function nonEmpty(value: unknown, path = ''): string {
+export function nonEmpty(value: unknown, path = ''): string {
   if (typeof value === 'string' && value !== '') return value;
   throw new ValueError(`expected a non-empty string, got ${show(value)}`, path);
 }
@@ -168,7 +141,7 @@ function origin(value: unknown): string {
 }
 
 /** A plain JSON object whose keys are all in `allowed`. */
-function objectWithKeys<K extends string>(
+export function objectWithKeys<K extends string>(
   value: unknown,
   allowed: readonly K[],
 ): Partial<Record<K, unknown>> {
@@ -181,12 +154,12 @@ function objectWithKeys<K extends string>(
   return value as Partial<Record<K, unknown>>;
 }
 
-function withIndex<T>(index: number, read: () => T): T {
+export function withIndex<T>(index: number, read: () => T): T {
   return at(`[${index}]`, read);
 }
 
 /** Prefixes the location of a ValueError thrown by `read`. */
-function at<T>(prefix: string, read: () => T): T {
+export function at<T>(prefix: string, read: () => T): T {
   try {
     return read();
   } catch (error) {
@@ -195,11 +168,11 @@ function at<T>(prefix: string, read: () => T): T {
   }
 }
 
-function quote(text: string): string {
+export function quote(text: string): string {
   return JSON.stringify(text);
 }
 
-function show(value: unknown): string {
+export function show(value: unknown): string {
   if (value === undefined) return 'nothing';
   return Array.isArray(value)
     ? 'an array'

@@ -14,19 +14,21 @@ import {
   FerryError,
   FrameDirectionError,
   type HelloFrame,
-  type ReauthFrame,
   type Limits,
   type MessageRef,
   MIN_PROTOCOL_VERSION,
   PROTOCOL_VERSION,
   ProtocolError,
+  type ReauthFrame,
   type ServerFrame,
 } from '@ferry/protocol';
-import type { AuthOutcome, AuthRefusal, PeerCertificate } from '../auth/outcome.js';
+import type { AuthOutcome, AuthRefusal, PeerCertificate, Principal } from '../auth/outcome.js';
+import type { Action } from '../auth/permissions.js';
 import type { Place } from './admission.js';
 import { type ConnectionMetrics, INVALID_FRAME_TYPE } from './connection-metrics.js';
 import type { ConnectionContext } from './context.js';
 import { errorFrame, truncateUtf8 } from './error-frame.js';
+import { ADMIN_FRAMES, needOf, targetOf } from './frame-permissions.js';
 import { Heartbeat } from './heartbeat.js';
 import { type FrameSink, OutboundQueue } from './outbound.js';
 import { type HandledFrame, negotiateVersion } from './protocol-rules.js';
@@ -60,7 +62,10 @@ export class BrokerConnection implements Connection {
   readonly transport: 'tcp' | 'ws';
 
   private state: State = 'awaitingHello';
-  private principalName = '';
+  /** Set by the handshake; replaced by reauth and reloads. */
+  private who: Principal | undefined;
+  private accessListeners: Array<() => void> = [];
+  private expiryTimer: NodeJS.Timeout | undefined;
   private readonly options: ConnectionOptions;
   private readonly sink: FrameSink;
   private readonly limits: Limits;
@@ -107,7 +112,33 @@ export class BrokerConnection implements Connection {
   }
 
   get principal(): string {
-    return this.principalName;
+    return this.who?.name ?? '';
+  }
+
+  may(action: Action, station: string): boolean {
+    return this.who?.permissions.allows(action, station) ?? false;
+  }
+
+  sees(station: string): boolean {
+    return this.who?.permissions.seesStation(station) ?? false;
+  }
+
+  onAccessChange(listener: () => void): void {
+    this.accessListeners.push(listener);
+  }
+
+  /**
+   * After a reload: the principal under the new configuration, or a close when it is no longer
+   * accepted. [SEC-5]
+   */
+  refreshPrincipal(current: (principal: Principal) => Principal | undefined): void {
+    if (this.state !== 'open' || this.who === undefined) return;
+    const now = current(this.who);
+    if (now === undefined) {
+      this.close('AUTH_EXPIRED', 'the credentials were revoked by a configuration reload');
+      return;
+    }
+    this.become(now);
   }
 
   get closed(): boolean {
@@ -292,7 +323,11 @@ export class BrokerConnection implements Connection {
     if (!(await this.awaitTurn(hello.id))) return;
     let outcome: AuthOutcome;
     try {
-      outcome = await this.options.authenticate(hello.auth, this.handshakeAbort.signal);
+      outcome = await this.options.authenticate({
+        auth: hello.auth,
+        certificate: this.options.certificate,
+        signal: this.handshakeAbort.signal,
+      });
     } catch (err) {
       if (this.closed) return; // timed out or dropped while its check waited
       if (err instanceof FerryError) {
@@ -312,8 +347,8 @@ export class BrokerConnection implements Connection {
       return;
     }
     const { principal } = outcome;
-    this.principalName = principal;
     this.state = 'open';
+    this.become(principal);
     clearTimeout(this.handshakeTimer);
     this.options.place.established();
     this.send({
@@ -324,11 +359,14 @@ export class BrokerConnection implements Connection {
       serverVersion: this.options.serverVersion,
       connectionId: this.id,
       limits: this.limits,
+      ...(principal.kind === 'anonymous' ? {} : { principal: principal.name }),
+      ...(principal.expiresAt === undefined ? {} : { authExpiresAt: principal.expiresAt }),
     });
     this.heartbeat.start();
     this.options.log.info(
       this.logFields({
-        principal,
+        principal: principal.name,
+        kind: principal.kind,
         version,
         client: hello.clientName,
         remote: this.options.remoteAddress,
@@ -341,7 +379,11 @@ export class BrokerConnection implements Connection {
   private async reauth(frame: ReauthFrame): Promise<void> {
     let outcome: AuthOutcome;
     try {
-      outcome = await this.options.authenticate(frame.auth, this.handshakeAbort.signal);
+      outcome = await this.options.authenticate({
+        auth: frame.auth,
+        certificate: this.options.certificate,
+        signal: this.handshakeAbort.signal,
+      });
     } catch (err) {
       if (this.closed) return;
       if (err instanceof FerryError) this.sendError(frame.id, err.code, err.message);
@@ -352,11 +394,74 @@ export class BrokerConnection implements Connection {
       return;
     }
     if (this.closed) return;
-    if ('refused' in outcome || outcome.principal !== this.principalName) {
-      this.sendError(frame.id, 'AUTH_FAILED', 'the credentials were not accepted');
+    const before = this.who;
+    if ('refused' in outcome) {
+      this.audit('reauthenticate', 'AUTH_FAILED', undefined, outcome.refused.reason);
+      this.sendError(frame.id, 'AUTH_FAILED', refusalMessage(outcome.refused));
       return;
     }
-    this.send({ type: 'reauthed', id: frame.id });
+    const after = outcome.principal;
+    if (before === undefined || after.kind !== before.kind || after.name !== before.name) {
+      this.audit(
+        'reauthenticate',
+        'AUTH_FAILED',
+        undefined,
+        `principal would become ${after.name}`,
+      );
+      this.sendError(frame.id, 'AUTH_FAILED', 'new credentials must be for the same principal');
+      return;
+    }
+    this.become(after);
+    this.send({
+      type: 'reauthed',
+      id: frame.id,
+      ...(after.expiresAt === undefined ? {} : { authExpiresAt: after.expiresAt }),
+    });
+  }
+
+  /** Takes the principal, arms its expiry, and tells who keeps state under its permissions. */
+  private become(principal: Principal): void {
+    const changed = this.who !== undefined;
+    this.who = principal;
+    clearTimeout(this.expiryTimer);
+    this.expiryTimer = undefined;
+    if (principal.expiresAt !== undefined) this.armExpiry(principal.expiresAt);
+    if (!changed) return;
+    for (const listener of this.accessListeners) {
+      try {
+        listener();
+      } catch (err) {
+        this.options.log.error(this.logFields({ err }), 'an access listener failed');
+      }
+    }
+  }
+
+  /** Timers overflow past 2^31 - 1 ms: a far expiry is checked again when that runs out. */
+  private armExpiry(expiresAt: number): void {
+    const wait = Math.min(Math.max(0, expiresAt - Date.now()), 2 ** 31 - 1);
+    this.expiryTimer = setTimeout(() => {
+      if (Date.now() < expiresAt) return this.armExpiry(expiresAt);
+      this.audit('expire', 'AUTH_EXPIRED');
+      this.close('AUTH_EXPIRED', 'the credentials expired; reconnect with fresh ones');
+    }, wait).unref();
+  }
+
+  private audit(
+    action: string,
+    outcome: string,
+    target?: Record<string, unknown>,
+    detail?: string,
+  ): void {
+    this.options.audit.record({
+      action,
+      outcome,
+      principal: this.who?.name,
+      remote: this.options.remoteAddress,
+      conn: this.id,
+      transport: this.transport,
+      ...(target === undefined ? {} : { target }),
+      ...(detail === undefined ? {} : { detail }),
+    });
   }
 
   /** AUTH_FAILED, counted for the remote address, whose next handshake then waits longer. [SEC-3] */
@@ -364,7 +469,8 @@ export class BrokerConnection implements Connection {
     const remote = this.options.remoteAddress;
     const { failures, delayMs } = this.options.authThrottle.failed(remote);
     this.options.log.warn(this.logFields({ remote, ...refusal, failures, delayMs }), 'auth failed');
-    this.fail(id, 'AUTH_FAILED', 'the credentials were not accepted');
+    this.audit('authenticate', 'AUTH_FAILED', undefined, refusal.reason ?? refusal.checked);
+    this.fail(id, 'AUTH_FAILED', refusalMessage(refusal));
   }
 
   // --- Dispatch ---
@@ -384,18 +490,43 @@ export class BrokerConnection implements Connection {
       void this.reauth(frame).finally(() => this.gate.requestFinished());
       return;
     }
+    if (!this.permitted(frame)) return;
     const handler = this.options.handlers[frame.type] as AnyHandler;
+    const audited = ADMIN_FRAMES.has(frame.type);
     try {
       const result = handler(this, frame);
       if (result instanceof Promise) {
         this.gate.requestStarted();
         result
-          .catch((err: unknown) => this.handlerFailed(frame, err))
+          .then(
+            () => audited && this.audit(frame.type, 'ok', targetOf(frame)),
+            (err: unknown) => {
+              if (audited) this.audit(frame.type, errorCodeOf(err), targetOf(frame));
+              this.handlerFailed(frame, err);
+            },
+          )
           .finally(() => this.gate.requestFinished());
-      }
+      } else if (audited) this.audit(frame.type, 'ok', targetOf(frame));
     } catch (err) {
+      if (audited) this.audit(frame.type, errorCodeOf(err), targetOf(frame));
       this.handlerFailed(frame, err);
     }
+  }
+
+  /** NOT_AUTHORIZED, audited, for a request the principal may not make. [SEC-5] [SEC-8] */
+  private permitted(frame: HandledFrame): boolean {
+    const need = needOf(frame);
+    if (need === undefined) return true;
+    const { action, station } = need;
+    if (action === 'see' ? this.sees(station) : this.may(action, station)) return true;
+    const message =
+      action === 'see'
+        ? `${this.principal} may not see station '${station}'`
+        : `${this.principal} may not ${action} on station '${station}'`;
+    this.audit(frame.type, 'NOT_AUTHORIZED', targetOf(frame), message);
+    const id = 'id' in frame ? frame.id : 0;
+    this.send(errorFrame(this.limits, id, 'NOT_AUTHORIZED', message));
+    return false;
   }
 
   private handlerFailed(frame: HandledFrame, err: unknown): void {
@@ -457,6 +588,7 @@ export class BrokerConnection implements Connection {
     this.state = 'closed';
     this.instruments.closed();
     clearTimeout(this.handshakeTimer);
+    clearTimeout(this.expiryTimer);
     this.handshakeAbort.abort();
     this.heartbeat.stop();
     this.outbound.stop();
@@ -464,6 +596,7 @@ export class BrokerConnection implements Connection {
     this.options.log.debug(this.logFields({ reason }), 'connection closed');
     const listeners = this.closeListeners;
     this.closeListeners = [];
+    this.accessListeners = [];
     for (const listener of listeners) {
       try {
         listener();
@@ -476,4 +609,15 @@ export class BrokerConnection implements Connection {
   private logFields(fields: object): object {
     return { conn: this.id, transport: this.transport, ...fields };
   }
+}
+
+/** What AUTH_FAILED tells the client: that a credential expired, and nothing else. */
+function refusalMessage(refusal: AuthRefusal): string {
+  return refusal.expired === true
+    ? 'the credentials have expired'
+    : 'the credentials were not accepted';
+}
+
+function errorCodeOf(err: unknown): string {
+  return err instanceof FerryError ? err.code : 'INTERNAL';
 }

@@ -3,6 +3,7 @@ import type { Limits } from '@ferry/protocol';
 import type { AuthThrottle } from '../auth/auth-throttle.js';
 import type { Authenticate } from '../auth/outcome.js';
 import type { Metrics } from '../metrics.js';
+import type { Audit } from './audit.js';
 import type { OutboundBudget } from './outbound-budget.js';
 import type { SampledWarnings } from './sampled-warnings.js';
 import type { FrameHandlers } from './types.js';
@@ -27,6 +28,8 @@ export interface ConnectionContext {
   outboundBudget: OutboundBudget;
   handlers: FrameHandlers;
   authenticate: Authenticate;
+  /** Where administrative requests, denials and failed authentications are recorded. */
+  audit: Audit;
   /** Failed handshakes per remote address, and the turns of their next ones. */
   authThrottle: AuthThrottle;
   log: ServerLogger;

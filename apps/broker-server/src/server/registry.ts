@@ -12,6 +12,11 @@ export class ConnectionRegistry {
     return this.live.size;
   }
 
+  [Symbol.iterator](): IterableIterator<BrokerConnection> {
+    // A copy: what is done to each may close it, which removes it from the set.
+    return [...this.live][Symbol.iterator]();
+  }
+
   /** Tracks `conn` until it closes. */
   add(conn: BrokerConnection): void {
     this.live.add(conn);

@@ -9,6 +9,7 @@ import type { BrokerConfig } from '../config/types.js';
 import { type Exposition, type Metrics, noMetrics } from '../metrics.js';
 import { BROKER_VERSION } from '../version.js';
 import { Admission } from './admission.js';
+import { Audit } from './audit.js';
 import { countOutboundBytes } from './connection-metrics.js';
 import type { Authenticate, ConnectionContext, ServerLogger } from './context.js';
 import { listenHttp } from './http-listener.js';
@@ -60,6 +61,7 @@ export async function startServers(options: StartServersOptions): Promise<Runnin
     outboundBudget: new OutboundBudget(connections.maxOutboundBytesTotal, options.log),
     handlers: options.handlers,
     authenticate: options.authenticate,
+    audit: new Audit(options.log, options.metrics ?? noMetrics),
     authThrottle: new AuthThrottle({
       firstMs: config.auth.failureDelayMs,
       maxMs: config.auth.maxFailureDelayMs,

@@ -3,6 +3,7 @@
  * bounded outbound buffers) and the broker's frame handlers.
  */
 import type { ClientFrame, ErrorCode, FrameOf, MessageRef, ServerFrame } from '@ferry/protocol';
+import type { Action } from '../auth/permissions.js';
 
 /** Frames a client may send after the handshake, by type. */
 export type HandledFrameType = Exclude<ClientFrame['type'], 'hello' | 'reauth' | 'ping' | 'pong'>;
@@ -12,6 +13,12 @@ export interface Connection {
   readonly id: string;
   /** Who authenticated ('anonymous' when the broker runs open). */
   readonly principal: string;
+  /** Whether the principal may do `action` on `station` now. [SEC-5] */
+  may(action: Action, station: string): boolean;
+  /** Whether the principal holds some action on `station` (lists show only those). */
+  sees(station: string): boolean;
+  /** Called after the principal's permissions changed (reauth, reload). [SEC-6] */
+  onAccessChange(listener: () => void): void;
   /** 'tcp' or 'ws'. */
   readonly transport: 'tcp' | 'ws';
   /**

@@ -2,7 +2,9 @@ import { Socket } from 'node:net';
 import { DEFAULT_LIMITS, decodeFrame, encodeFrame, type ServerFrame } from '@ferry/protocol';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AuthThrottle } from '../../src/auth/auth-throttle.js';
+import { Permissions } from '../../src/auth/permissions.js';
 import { noMetrics } from '../../src/metrics.js';
+import { Audit } from '../../src/server/audit.js';
 import { BrokerConnection, type ConnectionOptions } from '../../src/server/connection.js';
 import { ConnectionMetrics } from '../../src/server/connection-metrics.js';
 import type { FrameSink } from '../../src/server/outbound.js';
@@ -49,7 +51,10 @@ function connectionOptions(sink: FrameSink, maxOutboundBytes: number): Connectio
     stallTimeoutMs: 30_000,
     outboundBudget: new OutboundBudget(1024 * 1024 * 1024, recordingLogger()),
     handlers: stubHandlers(),
-    authenticate: async () => ({ principal: 'anonymous' }),
+    authenticate: async () => ({
+      principal: { name: 'anonymous', kind: 'anonymous', permissions: Permissions.all },
+    }),
+    audit: new Audit(recordingLogger(), noMetrics),
     authThrottle: new AuthThrottle({ firstMs: 0, maxMs: 0 }),
     refusals: new SampledWarnings(recordingLogger()),
     log: recordingLogger(),

@@ -21,6 +21,8 @@ export function testConfig(overrides: TestConfigOverrides = {}): BrokerConfig {
     metrics: { enabled: true, perObject: true, ...overrides.metrics },
     auth: {
       users: [],
+      tokens: [],
+      certificates: [],
       maxConcurrentPasswordChecks: 1,
       maxQueuedPasswordChecks: 16,
       failureDelayMs: 0,

@@ -2,9 +2,9 @@
  * The connection layer on ephemeral loopback ports with stub frame handlers, a token
  * authenticator and a logger that records, stopped after each test.
  */
-import type { Auth } from '@ferry/protocol';
 import { afterEach } from 'vitest';
-import type { AuthOutcome } from '../../src/auth/outcome.js';
+import type { AuthOutcome, AuthRequest } from '../../src/auth/outcome.js';
+import { Permissions } from '../../src/auth/permissions.js';
 import type { BrokerConfig } from '../../src/config/types.js';
 import type { Exposition } from '../../src/metrics.js';
 import type { ServerLogger } from '../../src/server/context.js';
@@ -67,9 +67,12 @@ export function stubHandlers(handlers: Partial<FrameHandlers> = {}): FrameHandle
 
 /** Open when the config has no token; otherwise the token's holder is 'token-user'. */
 export function tokenAuthenticator(config: BrokerConfig) {
-  return async (auth: Auth | undefined): Promise<AuthOutcome> => {
-    if (config.auth.token === undefined) return { principal: 'anonymous' };
-    if (auth?.token === config.auth.token) return { principal: 'token-user' };
+  const as = (name: string): AuthOutcome => ({
+    principal: { name, kind: 'shared-token', permissions: Permissions.all },
+  });
+  return async ({ auth }: AuthRequest): Promise<AuthOutcome> => {
+    if (config.auth.token === undefined) return as('anonymous');
+    if (auth?.token === config.auth.token) return as('token-user');
     return { refused: { checked: 'token', passwordChecks: 0 } };
   };
 }

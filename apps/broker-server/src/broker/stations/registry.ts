@@ -179,15 +179,19 @@ export class StationRegistry {
     await this.backend.deleteStation(name);
   }
 
-  /** Stations in name order, a page at a time. */
+  /** Stations in name order, a page at a time; only those `visible` admits. [SEC-5] */
   list(
     prefix: string | undefined,
     after: string | undefined,
     limit: number,
+    visible: (name: string) => boolean = () => true,
   ): { stations: Station[]; more: boolean } {
     const names = [...this.stations.keys()]
       .filter(
-        (n) => (prefix === undefined || n.startsWith(prefix)) && (after === undefined || n > after),
+        (n) =>
+          (prefix === undefined || n.startsWith(prefix)) &&
+          (after === undefined || n > after) &&
+          visible(n),
       )
       .sort();
     const page = names.slice(0, limit).map((n) => this.get(n));

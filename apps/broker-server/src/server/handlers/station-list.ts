@@ -3,14 +3,17 @@ import type { BrokerCore } from '../../broker/core.js';
 import { FrameBudget, msgpackSizeBound } from '../../broker/frame-budget.js';
 import type { Connection } from '../types.js';
 
-/** A page of stations in name order, within maxListItems and maxFrameBytes. [LIMITS-1] */
+/**
+ * A page of the stations the principal may see, in name order, within maxListItems and
+ * maxFrameBytes. [LIMITS-1] [SEC-5]
+ */
 export async function stationList(
   core: BrokerCore,
   conn: Connection,
   frame: StationListFrame,
 ): Promise<void> {
   const limit = Math.min(frame.limit ?? core.limits.maxListItems, core.limits.maxListItems);
-  const page = core.stations.list(frame.prefix, frame.after, limit);
+  const page = core.stations.list(frame.prefix, frame.after, limit, (n) => conn.sees(n));
   const budget = new FrameBudget(core.limits.maxFrameBytes);
   const stations: StationInfo[] = [];
   for (const station of page.stations) {

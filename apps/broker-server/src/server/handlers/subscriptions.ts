@@ -48,6 +48,19 @@ export class Subscriptions {
       for (const m of this.members.values()) if (m !== 'joining') m.coordinator.leave(m.member);
       this.members.clear();
     });
+    conn.onAccessChange(() => this.endForbidden());
+  }
+
+  /** After a reauth or reload: subscriptions the principal may no longer have end. [SEC-6] */
+  private endForbidden(): void {
+    for (const [sid, m] of [...this.members]) {
+      if (m === 'joining') continue;
+      const station = m.coordinator.station.name;
+      if (this.conn.may('consume', station)) continue;
+      this.remove(sid);
+      const message = `${this.conn.principal} may no longer consume on station '${station}'`;
+      this.conn.sendError(0, 'NOT_AUTHORIZED', message, sid);
+    }
   }
 
   /** The connection's subscriptions, at most `max` of them. */

@@ -1,0 +1,65 @@
+/**
+ * What each request needs of its principal: an action on a station, or nothing more than the
+ * connection (settling its own subscriptions). One entry per frame type, so a new frame cannot
+ * be added without saying. [SEC-5]
+ */
+import type { FrameOf } from '@ferry/protocol';
+import type { Action } from '../auth/permissions.js';
+import type { HandledFrameType } from './types.js';
+
+/** `see`: any action on the station lets the principal read its state. */
+export type Need = { action: Action | 'see'; station: string } | undefined;
+
+/** Frames that change what the broker holds or how: each is an audit record. [SEC-8] */
+export const ADMIN_FRAMES: ReadonlySet<HandledFrameType> = new Set([
+  'stationCreate',
+  'stationUpdate',
+  'stationDelete',
+  'stationPurge',
+  'groupCreate',
+  'groupDelete',
+  'groupSeek',
+  'dlsResend',
+  'dlsDrop',
+]);
+
+const NEEDS: { [K in HandledFrameType]: (frame: FrameOf<K>) => Need } = {
+  produce: (f) => ({ action: 'produce', station: f.station }),
+  subscribe: (f) => ({ action: 'consume', station: f.station }),
+  browse: (f) => ({ action: 'browse', station: f.station }),
+  stationCreate: (f) => ({ action: 'admin', station: f.name }),
+  stationUpdate: (f) => ({ action: 'admin', station: f.name }),
+  stationDelete: (f) => ({ action: 'admin', station: f.name }),
+  stationPurge: (f) => ({ action: 'admin', station: f.name }),
+  groupCreate: (f) => ({ action: 'admin', station: f.station }),
+  groupDelete: (f) => ({ action: 'admin', station: f.station }),
+  groupSeek: (f) => ({ action: 'admin', station: f.station }),
+  dlsList: (f) => ({ action: 'deadletters', station: f.station }),
+  dlsResend: (f) => ({ action: 'deadletters', station: f.station }),
+  dlsDrop: (f) => ({ action: 'deadletters', station: f.station }),
+  stationInfo: (f) => ({ action: 'see', station: f.name }),
+  groupList: (f) => ({ action: 'see', station: f.station }),
+  groupInfo: (f) => ({ action: 'see', station: f.station }),
+  // Lists only what the principal sees (its handler filters).
+  stationList: () => undefined,
+  // The connection's own subscriptions, which needed consume to exist.
+  unsubscribe: () => undefined,
+  credit: () => undefined,
+  ack: () => undefined,
+  nack: () => undefined,
+  deadLetter: () => undefined,
+};
+
+export function needOf(frame: FrameOf<HandledFrameType>): Need {
+  return (NEEDS[frame.type] as (f: FrameOf<HandledFrameType>) => Need)(frame);
+}
+
+/** Where an audited request acted, for its record. */
+export function targetOf(frame: FrameOf<HandledFrameType>): Record<string, unknown> {
+  const target: Record<string, unknown> = {};
+  for (const key of ['station', 'name', 'group', 'partition', 'to', 'below', 'force'])
+    if (key in frame) target[key] = (frame as unknown as Record<string, unknown>)[key];
+  // Up to maxListItems ids: the record names a few and counts them all.
+  if ('ids' in frame) target.ids = frame.ids.length <= 20 ? frame.ids : `${frame.ids.length} ids`;
+  return target;
+}
