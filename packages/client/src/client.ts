@@ -1,4 +1,5 @@
 /** The client a runtime package's `connect` returns. */
+import type { Auth } from '@ferry/protocol';
 import { DeadLetters, Stations } from './admin.js';
 import { Connection, type ServerInfo } from './connection.js';
 import type { ConsumeOptions } from './consume-options.js';
@@ -35,6 +36,22 @@ export class Client {
   /** The broker of the current (or last) session: version, names, limits. */
   get server(): ServerInfo {
     return this.conn.info as ServerInfo;
+  }
+
+  /**
+   * Presents new credentials on the live connection now [SEC-6]: `auth`, or else those of
+   * the `auth` option (calling it when it is a function). The subscriptions go on untouched.
+   * Resolves with when the new credentials expire (ms since the Unix epoch; undefined if they
+   * do not), which `server.authExpiresAt` then shows too; with an auth function, the next
+   * refresh is scheduled from it. Credentials given here and accepted are also used by the
+   * reconnects to come when the `auth` option is a value.
+   *
+   * Rejects with AUTH_FAILED when the broker refuses them (the connection keeps its previous
+   * credentials), CONNECTION_FAILED when the auth function fails, CONNECTION_CLOSED when
+   * there is no live connection, and a TypeError when there are no credentials at all.
+   */
+  reauth(auth?: Auth): Promise<number | undefined> {
+    return this.conn.reauth(auth);
   }
 
   /** Whether a session is up right now (false while reconnecting). */

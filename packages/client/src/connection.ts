@@ -6,6 +6,7 @@
  * their own module.
  */
 import {
+  type Auth,
   type ClientFrame,
   DEFAULT_LIMITS,
   encodeClientFrame,
@@ -14,6 +15,8 @@ import {
   type GoingAwayFrame,
   type Limits,
 } from '@ferry/protocol';
+import { backoffDelay, backoffFrom } from './backoff.js';
+import { backgroundTimer, credentials, MIN_REFRESH_MS, refreshDelay } from './credentials.js';
 import { deferred, handled } from './deferred.js';
 import { abortError, BufferFullError, ClosedError, ConnectionError } from './errors.js';
 import { handshake, type ServerInfo, type Session, serverInfo } from './handshake.js';
@@ -67,6 +70,13 @@ export class Connection {
   private reconnectAfterMs: number | undefined;
   private readonly lifetime = new AbortController();
   private readonly done = deferred<Error | undefined>();
+  /** Cancels the scheduled refresh of the credentials [SEC-6]. */
+  private cancelRefresh: (() => void) | undefined;
+  /**
+   * Changes with every accepted reauth and every session: a scheduled refresh that failed
+   * is tried again only if it is still the latest word on the credentials.
+   */
+  private authEpoch = 0;
 
   constructor(
     private readonly options: ResolvedOptions,
@@ -190,6 +200,21 @@ export class Connection {
     return live.post(frame);
   }
 
+  /**
+   * Presents `auth`, or the `auth` option's credentials (calling its function), on the live
+   * session [SEC-6]; resolves with their expiry once the broker has accepted them. Accepted
+   * credentials given here replace an `auth` value for the reconnects to come.
+   */
+  async reauth(auth?: Auth): Promise<number | undefined> {
+    const session = this.lastSession;
+    const given = auth ?? (await credentials(this.options.auth));
+    if (given === undefined) throw new TypeError('reauth needs credentials');
+    const reply = await this.request({ type: 'reauth', id: 0, auth: given }, { session });
+    if (auth !== undefined && typeof this.options.auth !== 'function') this.options.auth = auth;
+    this.expires(reply.authExpiresAt);
+    return reply.authExpiresAt;
+  }
+
   /** Closes now: pending requests fail with CLIENT_CLOSED. */
   async close(): Promise<void> {
     this.shutdown(undefined);
@@ -264,12 +289,54 @@ export class Connection {
     this.limits = welcome.limits;
     this.info = serverInfo(this.servers[index] as URL, welcome);
     this.live = new LiveSession(this.lastSession, transport, frames, welcome.limits, this.context);
+    this.expires(welcome.authExpiresAt);
     this.sinks.each((sink) => sink.reconnected());
     this.status.emit({
       type: 'connected',
       url: this.info.url,
       connectionId: welcome.connectionId,
       reconnected,
+    });
+  }
+
+  /**
+   * Records when the session's credentials expire and, when they come from a function,
+   * schedules their refresh [SEC-6]. Any refresh scheduled or failing before is forgotten.
+   */
+  private expires(at: number | undefined): void {
+    this.forgetRefresh();
+    if (this.info !== undefined) this.info.authExpiresAt = at;
+    if (at !== undefined && typeof this.options.auth === 'function') {
+      this.cancelRefresh = backgroundTimer(Date.now() + refreshDelay(at - Date.now()), () =>
+        this.refresh(at, 1),
+      );
+    }
+  }
+
+  private forgetRefresh(): void {
+    this.authEpoch += 1;
+    this.cancelRefresh?.();
+  }
+
+  /**
+   * Reauthenticates with the auth function's credentials, which expire at `at`. A failure
+   * (refused, the function threw, no reply) is reported as a status error and tried again
+   * after a backoff, at least MIN_REFRESH_MS later, while that is before `at`; after it, the
+   * broker closes the connection with AUTH_EXPIRED and the reconnect calls the function.
+   */
+  private refresh(at: number, attempt: number): void {
+    const epoch = this.authEpoch;
+    this.reauth().catch((error: FerryError) => {
+      if (epoch !== this.authEpoch) return;
+      this.status.emit({ type: 'error', error });
+      const delayMs = backoffDelay(
+        this.options.reconnect ?? backoffFrom(),
+        attempt,
+        this.options.random,
+      );
+      const retryAt = Date.now() + Math.max(MIN_REFRESH_MS, delayMs);
+      if (retryAt < at)
+        this.cancelRefresh = backgroundTimer(retryAt, () => this.refresh(at, attempt + 1));
     });
   }
 
@@ -314,6 +381,7 @@ export class Connection {
     const url = this.info?.url ?? '';
     this.state = 'disconnected';
     this.live = undefined;
+    this.forgetRefresh();
     void session.stop();
     const closed = new ConnectionError(
       'CONNECTION_CLOSED',
@@ -340,6 +408,7 @@ export class Connection {
       reason,
       status: this.status,
       lifetime: this.lifetime.signal,
+      authFunction: typeof this.options.auth === 'function',
       disconnected: () => this.state === 'disconnected',
       connect: async (index) => {
         const url = this.servers[index] as URL;
@@ -353,6 +422,7 @@ export class Connection {
   private shutdown(error: Error | undefined): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
+    this.forgetRefresh();
     this.lifetime.abort(error ?? new ClosedError());
     const live = this.live;
     this.live = undefined;

@@ -7,6 +7,7 @@ import {
   REPLY_TYPES,
   type WelcomeFrame,
 } from '@ferry/protocol';
+import { credentials } from './credentials.js';
 import { handled } from './deferred.js';
 import { decodeFromServer, serverError } from './dispatch.js';
 import {
@@ -31,6 +32,13 @@ export interface ServerInfo {
   serverVersion: string;
   connectionId: string;
   limits: Readonly<Limits>;
+  /** Who the credentials authenticated; absent when the broker requires none [SEC-6]. */
+  principal?: string;
+  /**
+   * When the connection's credentials expire, in ms since the Unix epoch, from welcome and
+   * then from each accepted reauth; absent when they do not expire [SEC-6].
+   */
+  authExpiresAt?: number;
 }
 
 export function serverInfo(url: URL, welcome: WelcomeFrame): ServerInfo {
@@ -41,6 +49,8 @@ export function serverInfo(url: URL, welcome: WelcomeFrame): ServerInfo {
     serverVersion: welcome.serverVersion,
     connectionId: welcome.connectionId,
     limits: welcome.limits,
+    principal: welcome.principal,
+    authExpiresAt: welcome.authExpiresAt,
   };
 }
 
@@ -54,7 +64,8 @@ export interface Session {
 /**
  * Connects to `url` and completes the handshake. Rejects with TIMEOUT after
  * connectTimeoutMs, ABORTED when `callerSignal` fires, CLIENT_CLOSED when `lifetime` fires,
- * the server's error when it refuses, or PROTOCOL_VIOLATION when it answers hello wrongly.
+ * the server's error when it refuses, PROTOCOL_VIOLATION when it answers hello wrongly, or
+ * CONNECTION_FAILED when the transport cannot connect or the auth function fails.
  */
 export async function handshake(
   options: ResolvedOptions,
@@ -72,8 +83,16 @@ export async function handshake(
     options.connectTimeoutMs,
   );
   const linked = anySignal([callerSignal, timeout.signal, lifetime]);
+  const aborted = new Promise<never>((_, reject) => {
+    const onAbort = (): void => reject(linked.signal.reason);
+    if (linked.signal.aborted) onAbort();
+    else linked.signal.addEventListener('abort', onAbort, { once: true });
+  });
+  handled(aborted);
   let transport: Transport | undefined;
   try {
+    // Before the transport opens, so that the broker does not wait for a token being minted.
+    const auth = await Promise.race([credentials(options.auth), aborted]);
     transport = await options.transport({
       url,
       maxFrameBytes: limits.maxFrameBytes,
@@ -88,14 +107,14 @@ export async function handshake(
           id: 0,
           minVersion: PROTOCOL_VERSION,
           maxVersion: PROTOCOL_VERSION,
-          ...(options.auth === undefined ? {} : { auth: options.auth }),
+          ...(auth === undefined ? {} : { auth }),
           clientName: options.name ?? CLIENT_NAME,
           clientVersion: CLIENT_VERSION,
         },
         limits,
       ),
     );
-    const welcome = await welcomeOf(transport, frames, linked.signal);
+    const welcome = await welcomeOf(transport, frames, aborted);
     return { transport, frames, welcome };
   } catch (error) {
     void transport?.close();
@@ -112,14 +131,8 @@ export async function handshake(
 async function welcomeOf(
   transport: Transport,
   frames: AsyncIterator<Uint8Array>,
-  signal: AbortSignal,
+  aborted: Promise<never>,
 ): Promise<WelcomeFrame> {
-  const aborted = new Promise<never>((_, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
-  });
-  handled(aborted);
   const next = await Promise.race([frames.next(), aborted]);
   if (next.done) {
     const cause = await transport.closed();

@@ -7,6 +7,7 @@
  */
 
 export {
+  type Auth,
   type DeadLetterEntry,
   type Durability,
   ERROR_CODES,
@@ -50,7 +51,7 @@ export {
   type SeekGroupOptions,
 } from './groups.js';
 export { Message, type NackOptions } from './message.js';
-export type { ConnectOptions } from './options.js';
+export type { AuthOption, ConnectOptions } from './options.js';
 export {
   type BatchItem,
   type BatchResult,

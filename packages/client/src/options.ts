@@ -7,8 +7,30 @@ import type { InboundLimits, TransportFactory } from './transport.js';
 export interface ConnectOptions {
   /** Opens connections; each runtime package passes its own. */
   transport: TransportFactory;
-  /** A token, or a username and password. */
-  auth?: Auth;
+  /**
+   * Credentials: a token, or a username and password; or a function that returns them, which
+   * the client calls before every connect and reconnect and for every reauth, so that an
+   * application can mint a fresh short-lived token each time [SEC-6].
+   *
+   * With a function, the client also keeps the connection's credentials fresh: when the
+   * broker says they expire (`authExpiresAt`, in `client.server`), it calls the function and
+   * presents the result with a `reauth` once 80% of the remaining lifetime has passed, or 5 s
+   * before the expiry if that comes first, but not before half of it (nor 1 s) has passed.
+   * The subscriptions go on untouched. A refused reauth (or a function that throws) is tried
+   * again with the `reconnect` backoff, at least 1 s apart, until the expiry; past it the
+   * broker closes the connection with `AUTH_EXPIRED` and the client reconnects, calling the
+   * function again. `client.reauth()` reauthenticates at once, with a value or a function.
+   *
+   * A function that throws or rejects fails that connect attempt with `CONNECTION_FAILED`
+   * (its `cause` is what was thrown), and a reconnect tries again after the usual backoff.
+   *
+   * When the broker refuses the credentials (`AUTH_FAILED`): the first connect rejects with
+   * that error. On a reconnect, a value (which would be refused again) closes the client with
+   * that error (a `closed` status event) instead of retrying; a function keeps being called,
+   * with the normal exponential backoff between attempts (so never faster than after a lost
+   * connection), so a client recovers once its backend hands out a good token again.
+   */
+  auth?: AuthOption;
   /** Shown in the broker's logs. */
   name?: string;
   /** Gives up connecting (the first time, each server once) after this long. Default 10,000 ms. */
@@ -40,9 +62,16 @@ export interface ConnectOptions {
   random?: () => number;
 }
 
+/**
+ * The `auth` option: credentials, or a function that returns them for each connect and
+ * reauth [SEC-6].
+ */
+export type AuthOption = Auth | (() => Auth | Promise<Auth>);
+
 export interface ResolvedOptions {
   transport: TransportFactory;
-  auth: Auth | undefined;
+  /** Replaced by the credentials of an accepted `client.reauth(auth)` when it is a value. */
+  auth: AuthOption | undefined;
   name: string | undefined;
   connectTimeoutMs: number;
   requestTimeoutMs: number;

@@ -20,6 +20,11 @@ export interface ReconnectPlan {
   disconnected(): boolean;
   /** Connects to `servers[index]` and makes it the live session; rejects on failure. */
   connect(index: number): Promise<void>;
+  /**
+   * The credentials come from a function: AUTH_FAILED may not happen with its next result,
+   * so it does not end the client [SEC-6].
+   */
+  authFunction: boolean;
   /** Ends the client: attempts ran out, or the server refused for good. */
   giveUp(error: Error): void;
 }
@@ -52,8 +57,13 @@ export async function reconnect(plan: ReconnectPlan): Promise<void> {
       return;
     } catch (error) {
       lastError = error;
-      // A refusal that will not change on retry (bad credentials, no common version) ends the client.
-      if (error instanceof ServerError && !error.retriable) {
+      // A refusal that will not change on retry (bad credentials, no common version) ends the
+      // client; credentials from a function may change, and are tried after the next backoff.
+      if (
+        error instanceof ServerError &&
+        !error.retriable &&
+        !(plan.authFunction && error.code === 'AUTH_FAILED')
+      ) {
         plan.giveUp(error);
         return;
       }
