@@ -290,6 +290,29 @@ describe('loadConfig: precedence flag > environment > file > default', () => {
       idleTimeoutMs: 60_000,
     });
   });
+
+  it('[SEC-5] takes principals with permissions, tokens with expiries, certificates and a JWT key', () => {
+    const permissions = { allow: [{ actions: ['produce'], stations: ['orders.*'] }] };
+    const hash = `sha256:${'a'.repeat(64)}`;
+    const config = load(
+      [],
+      {},
+      {
+        auth: {
+          users: [{ username: 'ada', passwordHash: aHash, permissions }],
+          tokens: [{ name: 'ci', hash, expiresAt: '2027-01-01T00:00:00Z' }],
+          certificates: [{ commonName: 'billing-service', permissions }],
+          jwt: { secret: 's'.repeat(32), audience: 'ferry' },
+        },
+      },
+    );
+    expect(config.auth.users[0]?.permissions).toEqual(permissions);
+    expect(config.auth.tokens).toEqual([{ name: 'ci', hash, expiresAt: Date.UTC(2027, 0, 1) }]);
+    expect(config.auth.certificates).toEqual([{ commonName: 'billing-service', permissions }]);
+    expect(config.auth.jwt).toEqual({ secret: 's'.repeat(32), audience: 'ferry' });
+    // Any principal configured means clients authenticate: the default host opens up. [SEC-1]
+    expect(config.host).toBe('0.0.0.0');
+  });
 });
 
 describe('loadConfig: unknown keys are rejected, by name and source', () => {
@@ -412,6 +435,40 @@ describe('loadConfig: invalid values are rejected', () => {
       'auth.users[0].passwordHash: expected a hash from `ferry-broker hash-password`',
     );
     expect(error).not.toContain('hunter2');
+  });
+
+  it('[SEC-5] auth: permissions, tokens, certificates and jwt are read strictly, never repeating a secret', () => {
+    const rule = (actions: unknown, stations: unknown) => ({ actions, stations });
+    const withUser = (permissions: unknown) => ({
+      auth: { users: [{ username: 'ada', passwordHash: aHash, permissions }] },
+    });
+    expect(loadError([], {}, withUser({ allow: [rule(['fly'], ['*'])] }))).toContain(
+      'auth.users[0].permissions.allow[0].actions[0]: expected one of produce, consume, browse, admin, deadletters or *',
+    );
+    expect(loadError([], {}, withUser({ allow: [rule(['produce'], [''])] }))).toContain(
+      'auth.users[0].permissions.allow[0].stations[0]: expected a non-empty string',
+    );
+    expect(loadError([], {}, withUser({ grant: [] }))).toContain(
+      'auth.users[0].permissions.grant: unknown key',
+    );
+    const token = (fields: object) => ({ auth: { tokens: [{ name: 'ci', ...fields }] } });
+    const plain = loadError([], {}, token({ hash: 'my-secret-token' }));
+    expect(plain).toContain('auth.tokens[0].hash: expected a hash from `ferry-broker hash-token`');
+    expect(plain).not.toContain('my-secret-token');
+    const hash = `sha256:${'0'.repeat(64)}`;
+    expect(loadError([], {}, token({ hash, expiresAt: 'soon' }))).toContain(
+      'auth.tokens[0].expiresAt: expected an ISO 8601 date or ms since the epoch',
+    );
+    const both = { auth: { jwt: { secret: 'x'.repeat(40), jwksFile: '/x' } } };
+    expect(loadError([], {}, both)).toContain(
+      'auth.jwt: expected exactly one of secret, publicKeyFile and jwksFile',
+    );
+    const short = { auth: { jwt: { secret: 'short-secret' } } };
+    expect(loadError([], {}, short)).toContain(
+      'auth.jwt.secret: expected a secret of at least 32 bytes',
+    );
+    const dupCn = { auth: { certificates: [{ commonName: 'a' }, { commonName: 'a' }] } };
+    expect(loadError([], {}, dupCn)).toContain('auth.certificates[1]: duplicate commonName "a"');
   });
 
   it('a missing config file', () => {
