@@ -32,14 +32,14 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  * Node or Deno process alive, however far away `at` is; returns a function that cancels it.
  */
 export function backgroundTimer(at: number, callback: () => void): () => void {
-  let handle: unknown;
+  let handle: ReturnType<typeof setTimeout> | undefined;
   const arm = (): void => {
     handle = setTimeout(
       () => (Date.now() < at ? arm() : callback()),
       Math.min(Math.max(at - Date.now(), 0), MAX_TIMER_MS),
     );
     // Node's timers have unref(); Deno's are numbers that Deno.unrefTimer takes; browsers need neither.
-    (handle as { unref?(): void }).unref?.();
+    (handle as unknown as { unref?(): void }).unref?.();
     (globalThis as { Deno?: { unrefTimer?(id: unknown): void } }).Deno?.unrefTimer?.(handle);
   };
   arm();
