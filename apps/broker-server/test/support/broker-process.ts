@@ -19,6 +19,11 @@ export interface BrokerProcess {
   pid: number;
   /** Every JSON log line the broker printed. */
   logs: Record<string, unknown>[];
+  /** Resolves with the first log line `match` accepts, once printed (lines trail replies). */
+  logged(
+    match: (entry: Record<string, unknown>) => boolean,
+    timeoutMs?: number,
+  ): Promise<Record<string, unknown>>;
   /** SIGTERM, and wait for the exit code. */
   stop(): Promise<number | null>;
   /** SIGKILL, and wait for the process to be gone. */
@@ -93,6 +98,15 @@ export async function startBroker(options: StartOptions = {}): Promise<BrokerPro
     dataDir,
     pid: child.pid as number,
     logs,
+    async logged(match, timeoutMs = 10_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const found = logs.find(match);
+        if (found !== undefined) return found;
+        if (Date.now() > deadline) throw new Error('no such log line was printed');
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    },
     async stop() {
       child.kill('SIGTERM');
       return exited;
