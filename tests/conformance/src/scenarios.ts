@@ -18,8 +18,25 @@ export interface ConformanceConfig {
   /** The broker URL this runtime uses (ferry:// or ws://). */
   url: string;
   token: string;
-  /** The harness's control server (`POST /restart`). */
+  /** The harness's control server (`GET /config`, `POST /restart`, `POST /token`). */
   controlUrl: string;
+}
+
+/** A permission rule: actions (produce, consume, browse, admin, deadletters, *) on station patterns. */
+export interface PermissionRule {
+  actions: string[];
+  stations: string[];
+}
+
+/** What the harness's `POST /token` signs into a JWT. [SEC-6] */
+export interface TokenClaims {
+  /** The principal. */
+  sub: string;
+  /** Seconds from now to the token's `exp`; negative for one that has already expired. */
+  ttlS: number;
+  /** The `ferry` claim's permissions. [SEC-5] */
+  allow: PermissionRule[];
+  deny?: PermissionRule[];
 }
 
 export interface ScenarioContext {
@@ -27,8 +44,15 @@ export interface ScenarioContext {
   connect(options?: Omit<ConnectOptions, 'transport'>): Promise<Client>;
   /** kill -9 the broker and start it again on the same ports and data. */
   restartBroker(): Promise<void>;
-  /** A station name no other scenario or run uses. */
+  /** A station name no other scenario or run uses: `conf-<prefix>-<run>-<n>`. */
   station(prefix: string): string;
+  /**
+   * The token of one of the harness's named principals, whose permissions are narrow:
+   * `producer` may only produce, on `conf-sec5-*` stations, and not on `conf-sec5x-*` ones.
+   */
+  principal(name: string): Promise<string>;
+  /** A JWT from the harness's `POST /token`, as an application's backend mints one. */
+  mintToken(claims: TokenClaims): Promise<string>;
 }
 
 export interface Scenario {
@@ -59,6 +83,24 @@ export function createContext(config: ConformanceConfig): ScenarioContext {
         throw new Error(`restart failed: ${response.status} ${await response.text()}`);
     },
     station: (prefix) => `conf-${prefix}-${run}-${++stations}`,
+    async principal(name) {
+      const response = await fetch(`${config.controlUrl}/config`);
+      if (!response.ok) throw new Error(`config failed: ${response.status}`);
+      const { principals } = (await response.json()) as { principals?: Record<string, string> };
+      const token = principals?.[name];
+      if (token === undefined) throw new Error(`the harness has no principal ${name}`);
+      return token;
+    },
+    async mintToken(claims) {
+      const response = await fetch(`${config.controlUrl}/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(claims),
+      });
+      if (!response.ok)
+        throw new Error(`token failed: ${response.status} ${await response.text()}`);
+      return ((await response.json()) as { token: string }).token;
+    },
   };
 }
 
@@ -91,7 +133,8 @@ function equal<T>(actual: T, expected: T, what: string): void {
   if (a !== e) throw new Error(`check failed: ${what}: expected ${e}, got ${a}`);
 }
 
-async function rejectsWith(promise: Promise<unknown>, code: string, what: string): Promise<void> {
+/** Checks that `promise` rejects with an error whose code is `code`, and returns that error. */
+async function rejectsWith(promise: Promise<unknown>, code: string, what: string): Promise<Error> {
   try {
     await promise;
   } catch (error) {
@@ -100,7 +143,7 @@ async function rejectsWith(promise: Promise<unknown>, code: string, what: string
       throw new Error(
         `check failed: ${what}: expected code ${code}, got ${String(actual)}: ${String(error)}`,
       );
-    return;
+    return error as Error;
   }
   throw new Error(`check failed: ${what}: expected a rejection with ${code}`);
 }
@@ -187,6 +230,170 @@ export const scenarios: readonly Scenario[] = [
       ctx.connect({ auth: { token: 'wrong' }, reconnect: false }),
       'AUTH_FAILED',
       'wrong token',
+    );
+  }),
+
+  scenario(
+    '[SEC-5] a principal that may only produce on its stations: every other request is NOT_AUTHORIZED, naming the action and the station, and changes nothing; stationList shows only its stations',
+    async (ctx) => {
+      const admin = await ctx.connect();
+      // The producer principal may produce on conf-sec5-*; conf-sec5x-* is denied to it.
+      const own = ctx.station('sec5');
+      const other = ctx.station('sec5x');
+      await admin.stations.create(own, { partitions: 1 });
+      await admin.stations.create(other, { partitions: 1 });
+      const client = await ctx.connect({
+        auth: { token: await ctx.principal('producer') },
+        reconnect: false,
+      });
+      equal(client.server.principal, 'producer', 'welcome names the principal');
+      equal(client.server.authExpiresAt, undefined, 'a token without expiresAt does not expire');
+      const ack = await client.producer(own).produce(bytes('allowed'));
+      equal([ack.partition, ack.offset], [0, 0], 'produced on its own station');
+
+      const denied = async (
+        request: Promise<unknown>,
+        action: string,
+        station: string,
+        what: string,
+      ): Promise<void> => {
+        const error = await rejectsWith(request, 'NOT_AUTHORIZED', what);
+        check(
+          error.message.includes(action) && error.message.includes(station),
+          `${what}: the message names ${action} and ${station}: ${error.message}`,
+        );
+      };
+      await denied(client.stations.delete(own), 'admin', own, 'stations.delete');
+      await denied(client.stations.browse(own, 0), 'browse', own, 'browse');
+      await denied(
+        client.consume(own, { group: 'g', start: 'earliest' }),
+        'consume',
+        own,
+        'consume',
+      );
+      await denied(
+        client.producer(other).produce(bytes('denied')),
+        'produce',
+        other,
+        'produce where a deny rule overrides the allow rule',
+      );
+      check(client.connected, 'a refused request leaves the connection up');
+
+      const stored = await admin.stations.info(own);
+      equal(
+        stored.partitions.map((p) => p.nextOffset),
+        [1],
+        'its station is still there with the one message',
+      );
+      equal(
+        (await admin.stations.info(other)).partitions.map((p) => p.nextOffset),
+        [0],
+        'nothing stored where it was denied',
+      );
+      await rejectsWith(
+        admin.groups.info(own, 'g'),
+        'GROUP_NOT_FOUND',
+        'the refused consume made no group',
+      );
+
+      const listed = (await collect(client.stations.list())).map((station) => station.name);
+      check(listed.includes(own), `stationList shows its station: ${JSON.stringify(listed)}`);
+      check(!listed.includes(other), 'stationList hides the station denied to it');
+      check(
+        listed.every((station) => station.startsWith('conf-sec5-')),
+        `stationList shows nothing outside its patterns: ${JSON.stringify(listed)}`,
+      );
+      const all = (await collect(admin.stations.list({ prefix: 'conf-sec5x-' }))).map(
+        (station) => station.name,
+      );
+      check(all.includes(other), 'the shared token sees every station');
+    },
+  ),
+
+  scenario(
+    '[SEC-6] an app whose auth function fetches short-lived JWTs from its backend stays on one connection past several expiries and loses no message',
+    async (ctx) => {
+      const admin = await ctx.connect();
+      const name = ctx.station('sec6');
+      await admin.stations.create(name, { partitions: 1 });
+      const ttlS = 3;
+      const sub = `web-app-${name}`;
+      let calls = 0;
+      const client = await ctx.connect({
+        // What a browser app does: ask its backend for a token on each connect and refresh.
+        auth: async () => {
+          calls += 1;
+          const token = await ctx.mintToken({
+            sub,
+            ttlS,
+            allow: [{ actions: ['consume'], stations: ['conf-sec6-*'] }],
+          });
+          return { token };
+        },
+      });
+      equal(client.server.principal, sub, "the principal is the JWT's sub");
+      const firstExpiry = client.server.authExpiresAt ?? 0;
+      check(
+        firstExpiry > Date.now() && firstExpiry <= Date.now() + ttlS * 1000,
+        `welcome tells when the JWT expires: ${firstExpiry}`,
+      );
+      const connectionId = client.server.connectionId;
+      const events: string[] = [];
+      const off = client.onStatus((event) => events.push(event.type));
+      try {
+        const consumer = await client.consume(name, { group: 'g', start: 'earliest' });
+        const total = 40;
+        const spanMs = 8000;
+        const producer = admin.producer(name);
+        const started = Date.now();
+        const producing = (async () => {
+          for (let n = 0; n < total; n++) {
+            await producer.produce(bytes(`m${n}`));
+            await sleepThen(spanMs / total);
+          }
+        })();
+        const received = await takeAndAck(consumer, total, 'across the token lifetimes');
+        await producing;
+        const elapsed = Date.now() - started;
+        await nothingWithin(consumer, 300, 'nothing delivered twice');
+        equal(
+          received.map((m) => [m.text(), m.deliveryCount]),
+          Array.from({ length: total }, (_, n) => [`m${n}`, 1]),
+          'every message once, in order, never redelivered',
+        );
+        check(elapsed > 2 * ttlS * 1000, `the run spans two token lifetimes (${elapsed} ms)`);
+        check(calls >= 3, `the auth function was called to connect and to reauth (${calls})`);
+        check(
+          (client.server.authExpiresAt ?? 0) > firstExpiry + 2 * 1000,
+          'each reauth moved the expiry on',
+        );
+        // A lost connection would show as disconnected, reconnecting and connected events,
+        // and a refused refresh as an error event; the connection id would change.
+        equal(events, [], 'no status change: the one connection was kept');
+        equal(client.server.connectionId, connectionId, 'the same connection');
+        check(client.connected, 'still connected');
+        await consumer.stop();
+      } finally {
+        off();
+      }
+    },
+  ),
+
+  scenario('[SEC-6] a JWT that has already expired is AUTH_FAILED at connect', async (ctx) => {
+    const allow = [{ actions: ['consume'], stations: ['conf-sec6-*'] }];
+    const expired = await ctx.mintToken({ sub: 'web-app', ttlS: -60, allow });
+    await rejectsWith(
+      ctx.connect({ auth: { token: expired }, reconnect: false }),
+      'AUTH_FAILED',
+      'an expired JWT',
+    );
+    // The same backend's fresh token is accepted: it is the expiry that was refused.
+    const fresh = await ctx.mintToken({ sub: 'web-app', ttlS: 60, allow });
+    const client = await ctx.connect({ auth: { token: fresh }, reconnect: false });
+    equal(client.server.principal, 'web-app', "the principal is the JWT's sub");
+    check(
+      (client.server.authExpiresAt ?? 0) <= Date.now() + 60_000,
+      'welcome tells when it expires',
     );
   }),
 
