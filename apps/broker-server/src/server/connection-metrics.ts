@@ -12,6 +12,12 @@ import type { OutboundBudget } from './outbound-budget.js';
 /** Why a socket was turned away: one of the connection caps, or a WebSocket origin. */
 export type RefusalReason = Refusal['reason'] | 'origin';
 
+/**
+ * Why a TLS handshake failed [SEC-7]: it did not finish in time, a certificate was missing or
+ * not trusted, or anything else (plain bytes, a version below TLS 1.2, a peer that hung up).
+ */
+export type TlsFailure = 'timeout' | 'certificate' | 'protocol';
+
 /** Frames whose body did not decode, counted under this type. */
 export const INVALID_FRAME_TYPE = 'invalid';
 
@@ -41,7 +47,9 @@ export class ConnectionMetrics {
   private readonly bytesSent: Counter;
   private readonly handshakeFailures: Counter;
   private readonly slowConsumers: Counter;
+  private readonly tlsFailures: Counter;
   private readonly transport: Labels;
+  private readonly tlsReasons = new Map<TlsFailure, Labels>();
   private readonly refusals = new Map<RefusalReason, Labels>();
   private readonly frameTypes = new LabelCache('type');
   private readonly codes = new LabelCache('code');
@@ -87,6 +95,10 @@ export class ConnectionMetrics {
       help: 'Connections cut off with SLOW_CONSUMER: past their outbound bound, or not reading for stallTimeoutMs',
       labelNames: byTransport,
     });
+    this.tlsFailures = metrics.counter('ferry_tls_handshake_failures_total', {
+      help: 'TLS handshakes that failed: by reason: timeout, certificate (missing or not trusted) or protocol (not TLS 1.2 or later, or cut short)',
+      labelNames: ['transport', 'reason'],
+    });
     this.transport = { transport: transportName };
   }
 
@@ -125,6 +137,17 @@ export class ConnectionMetrics {
 
   handshakeFailed(code: ErrorCode): void {
     this.handshakeFailures.inc(this.codes.get(code));
+  }
+
+  /** A TLS handshake failed; one that timed out is also a HANDSHAKE_TIMEOUT handshake failure. */
+  tlsHandshakeFailed(reason: TlsFailure): void {
+    let labels = this.tlsReasons.get(reason);
+    if (labels === undefined) {
+      labels = { transport: this.transportName, reason };
+      this.tlsReasons.set(reason, labels);
+    }
+    this.tlsFailures.inc(labels);
+    if (reason === 'timeout') this.handshakeFailed('HANDSHAKE_TIMEOUT');
   }
 
   slowConsumer(): void {

@@ -3,11 +3,13 @@
  * (see router.ts); upgrades have a table of their own, as Node hands them over on their own event.
  * Over WebSocket one binary message is one frame body, with no length prefix [FRAME-1]. Every
  * socket takes a place under the connection caps as it is accepted, and requests have header
- * and request timeouts. [LIMITS-7]
+ * and request timeouts. [LIMITS-7] With TLS options the port speaks HTTPS and WSS only. [SEC-7]
  */
 import { createServer, type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import type { SecureContextOptions, TLSSocket, TlsOptions } from 'node:tls';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { Exposition } from '../metrics.js';
 import type { Admission, Place } from './admission.js';
@@ -20,6 +22,8 @@ import { originAllowed } from './origin-policy.js';
 import type { FrameSink } from './outbound.js';
 import type { ConnectionRegistry } from './registry.js';
 import { type RoutedPath, Router } from './router.js';
+import { tlsFailure, verifiedPeerCertificate } from './tls-options.js';
+import { TlsPlaces } from './tls-places.js';
 
 export interface HttpListenerOptions {
   host: string;
@@ -38,10 +42,14 @@ export interface HttpListenerOptions {
   ready: () => boolean;
   /** What GET /metrics serves; without it there is no /metrics (404). */
   exposition?: Exposition;
+  /** Serve HTTPS and WSS only, with these options (see tls-options.ts); plain HTTP without. */
+  tls?: TlsOptions;
 }
 
 export interface HttpListener {
   readonly port: number;
+  /** New certificates for the connections accepted from now on; only with TLS. */
+  setSecureContext(options: SecureContextOptions): void;
   /** Stops accepting and resolves once every socket is gone, destroying stragglers. */
   close(): Promise<void>;
 }
@@ -87,7 +95,7 @@ function wsSink(ws: WebSocket, socket: Duplex): FrameSink {
   };
 }
 
-export function listenHttp(options: HttpListenerOptions): Promise<HttpListener> {
+export async function listenHttp(options: HttpListenerOptions): Promise<HttpListener> {
   const { context, registry, admission } = options;
   const { limits, log } = context;
   const upgraded = new Set<Duplex>();
@@ -127,12 +135,18 @@ export function listenHttp(options: HttpListenerOptions): Promise<HttpListener> 
     { method: 'GET', path: WEBSOCKET_PATH, handler: upgradeWebSocket },
   ]);
 
-  const server = createServer(serverOptions, (req: IncomingMessage, res: ServerResponse) => {
+  const handleRequest = (req: IncomingMessage, res: ServerResponse): void => {
     const route = routes.match(req.method, req.url);
     if (route.status === 404) reply(res, 404, 'not found\n');
     else if (route.status === 405) reply(res, 405, 'method not allowed\n', { allow: route.allow });
     else route.handler(req, res, route);
-  });
+  };
+  const secure = options.tls !== undefined;
+  const server =
+    options.tls === undefined
+      ? createServer(serverOptions, handleRequest)
+      : createHttpsServer({ ...serverOptions, ...options.tls }, handleRequest);
+  const tlsPlaces = new TlsPlaces();
 
   server.on('connection', (socket: Socket) => {
     const place = admission.admit(socket.remoteAddress);
@@ -143,12 +157,29 @@ export function listenHttp(options: HttpListenerOptions): Promise<HttpListener> 
         { remote: socket.remoteAddress, reason: message },
         'connection refused',
       );
-      refuseRaw(socket, 503, `${message} (TOO_MANY_CONNECTIONS)\n`);
+      // Nothing goes out in clear to a TLS client: it is cut off.
+      if (secure) socket.destroy();
+      else refuseRaw(socket, 503, `${message} (TOO_MANY_CONNECTIONS)\n`);
       return;
     }
     places.set(socket, place);
     socket.once('close', () => place.release());
+    if (secure) tlsPlaces.hold(socket, place);
   });
+
+  if (secure) {
+    // Requests and upgrades arrive on the TLS socket: it takes the place of the raw one.
+    server.on('secureConnection', (socket: TLSSocket) => {
+      const place = tlsPlaces.find(socket);
+      if (place === undefined) socket.destroy();
+      else places.set(socket, place);
+    });
+    // Plain HTTP, an old TLS version, a missing or untrusted client certificate, a timeout.
+    server.on('tlsClientError', (err: Error, socket: TLSSocket) => {
+      instruments.tlsHandshakeFailed(tlsFailure(err));
+      log.debug({ err, remote: socket.remoteAddress }, 'tls handshake failed');
+    });
+  }
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', (err) => log.debug({ err }, 'websocket socket error'));
@@ -191,6 +222,7 @@ export function listenHttp(options: HttpListenerOptions): Promise<HttpListener> 
       reading: { pause: () => ws.pause(), resume: () => ws.resume() },
       place,
       remoteAddress,
+      certificate: verifiedPeerCertificate(req.socket),
       instruments,
     });
     registry.add(conn);
@@ -207,7 +239,7 @@ export function listenHttp(options: HttpListenerOptions): Promise<HttpListener> 
     ws.on('close', () => conn.transportClosed());
   }
 
-  return listen(
+  const listening = await listen(
     server,
     'http',
     options.host,
@@ -219,4 +251,11 @@ export function listenHttp(options: HttpListenerOptions): Promise<HttpListener> 
     },
     () => upgraded,
   );
+  return {
+    ...listening,
+    setSecureContext: (context) => {
+      if (!secure) throw new Error('the HTTP listener does not speak TLS');
+      if ('setSecureContext' in server) server.setSecureContext(context);
+    },
+  };
 }

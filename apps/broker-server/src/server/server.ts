@@ -17,6 +17,7 @@ import { OutboundBudget } from './outbound-budget.js';
 import { ConnectionRegistry } from './registry.js';
 import { SampledWarnings } from './sampled-warnings.js';
 import { listenTcp } from './tcp-listener.js';
+import { listenerTlsOptions, secureContextOptions, tlsEnabled } from './tls-options.js';
 import type { FrameHandlers } from './types.js';
 
 export interface StartServersOptions {
@@ -45,6 +46,13 @@ export interface RunningServers {
   readonly outboundBudget: OutboundBudget;
   /** Failed handshakes, in all and per remote address. */
   readonly authThrottle: AuthThrottle;
+  /**
+   * Reads the certificate, key and CA files of `tls` again and serves them to new connections on
+   * both listeners; open connections keep theirs. If a file cannot be read or is not valid, logs
+   * an error and keeps the certificates in use. Without TLS it does nothing: turning TLS on or
+   * off needs a restart. [SEC-7]
+   */
+  reloadTls(tls: BrokerConfig['tls']): void;
   /** Stops accepting, closes every connection with SHUTTING_DOWN and waits for the sockets; idempotent. */
   stop(): Promise<void>;
 }
@@ -73,7 +81,9 @@ export async function startServers(options: StartServersOptions): Promise<Runnin
   };
   countOutboundBytes(context.metrics, context.outboundBudget);
   const { host } = config;
-  const tcp = await listenTcp({ host, port: config.tcpPort, context, registry, admission });
+  // Read before anything listens: a bad file is a start-up error naming it.
+  const tls = listenerTlsOptions(config.tls, context.limits.handshakeTimeoutMs);
+  const tcp = await listenTcp({ host, port: config.tcpPort, context, registry, admission, tls });
   const http = await listenHttp({
     host,
     port: config.httpPort,
@@ -85,6 +95,7 @@ export async function startServers(options: StartServersOptions): Promise<Runnin
     admission,
     ready: options.ready,
     exposition: options.exposition,
+    tls,
   }).catch(async (err: unknown) => {
     await tcp.close();
     throw err;
@@ -98,6 +109,32 @@ export async function startServers(options: StartServersOptions): Promise<Runnin
     admission,
     outboundBudget: context.outboundBudget,
     authThrottle: context.authThrottle,
+    reloadTls: (next) => {
+      const { log } = options;
+      if (tls === undefined || !tlsEnabled(next)) {
+        if (tls !== undefined || tlsEnabled(next))
+          log.warn({}, 'TLS cannot be turned on or off by a reload: restart the broker');
+        return;
+      }
+      if (next.clientCertificates !== config.tls.clientCertificates)
+        log.warn(
+          { from: config.tls.clientCertificates, to: next.clientCertificates },
+          'tls.clientCertificates changes need a restart: keeping the mode in use',
+        );
+      let secureContext: ReturnType<typeof secureContextOptions>;
+      try {
+        secureContext = secureContextOptions(next);
+      } catch (err) {
+        log.error({ err }, 'TLS reload failed: keeping the certificates in use');
+        return;
+      }
+      tcp.setSecureContext(secureContext);
+      http.setSecureContext(secureContext);
+      log.info(
+        { certFile: next.certFile, keyFile: next.keyFile, caFile: next.caFile },
+        'TLS certificates reloaded',
+      );
+    },
     stop: () => {
       stopped ??= (async () => {
         // Stop accepting first, so nothing connects between the close and the wait.

@@ -1,10 +1,20 @@
 /**
  * The native protocol over TCP: each frame is a 4-byte big-endian length and a MessagePack
  * body [FRAME-1]. One FrameReader per socket splits the stream; a BrokerConnection does the rest.
+ * With TLS options the port speaks TLS only (ferrys://): a peer that does not complete a TLS
+ * handshake never gets a frame. [SEC-7]
  */
-import { createServer, type Socket } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
+import {
+  createServer as createTlsServer,
+  type SecureContextOptions,
+  type TLSSocket,
+  type TlsOptions,
+  type Server as TlsServer,
+} from 'node:tls';
 import { encodeServerFrame, FrameReader, frameAll } from '@ferry/protocol';
-import type { Admission } from './admission.js';
+import type { PeerCertificate } from '../auth/outcome.js';
+import type { Admission, Place } from './admission.js';
 import { BrokerConnection, CLOSE_LINGER_MS } from './connection.js';
 import { ConnectionMetrics } from './connection-metrics.js';
 import type { ConnectionContext } from './context.js';
@@ -12,6 +22,8 @@ import { errorFrame } from './error-frame.js';
 import { listen } from './listen.js';
 import type { FrameSink } from './outbound.js';
 import type { ConnectionRegistry } from './registry.js';
+import { tlsFailure, verifiedPeerCertificate } from './tls-options.js';
+import { TlsPlaces } from './tls-places.js';
 
 export interface TcpListenerOptions {
   host: string;
@@ -20,10 +32,14 @@ export interface TcpListenerOptions {
   context: ConnectionContext;
   registry: ConnectionRegistry;
   admission: Admission;
+  /** Serve TLS only, with these options (see tls-options.ts); plain TCP without. */
+  tls?: TlsOptions;
 }
 
 export interface TcpListener {
   readonly port: number;
+  /** New certificates for the connections accepted from now on; only with TLS. */
+  setSecureContext(options: SecureContextOptions): void;
   /** Stops accepting and resolves once every socket is gone, destroying stragglers. */
   close(): Promise<void>;
 }
@@ -43,14 +59,17 @@ function tcpSink(socket: Socket): FrameSink {
   };
 }
 
-export function listenTcp(options: TcpListenerOptions): Promise<TcpListener> {
+export async function listenTcp(options: TcpListenerOptions): Promise<TcpListener> {
   const { context, registry, admission } = options;
   const { limits, log } = context;
   const sockets = new Set<Socket>();
   const instruments = new ConnectionMetrics(context.metrics, 'tcp');
-  const server = createServer();
+  const secure = options.tls !== undefined;
+  const server: Server | TlsServer =
+    options.tls === undefined ? createServer() : createTlsServer(options.tls);
+  const tlsPlaces = new TlsPlaces();
 
-  server.on('connection', (socket) => {
+  server.on('connection', (socket: Socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
     socket.on('error', (err) =>
@@ -66,13 +85,42 @@ export function listenTcp(options: TcpListenerOptions): Promise<TcpListener> {
         { remote: socket.remoteAddress, reason: message },
         'connection refused',
       );
+      // A TLS client cannot read a frame sent in clear, and none may be: it is cut off.
+      if (secure) {
+        socket.destroy();
+        return;
+      }
       const refusal = errorFrame(limits, 0, 'TOO_MANY_CONNECTIONS', message);
       socket.end(frameAll([encodeServerFrame(refusal, limits)]));
       setTimeout(() => socket.destroy(), CLOSE_LINGER_MS).unref();
       return;
     }
     socket.once('close', () => place.release());
+    // Over TLS the connection starts once the handshake is done ('secureConnection').
+    if (secure) tlsPlaces.hold(socket, place);
+    else serve(socket, place, undefined);
+  });
 
+  if (secure) {
+    server.on('secureConnection', (socket: TLSSocket) => {
+      const place = tlsPlaces.find(socket);
+      if (place === undefined) {
+        socket.destroy();
+        return;
+      }
+      socket.on('error', (err) =>
+        log.debug({ err, remote: socket.remoteAddress }, 'tls socket error'),
+      );
+      serve(socket, place, verifiedPeerCertificate(socket));
+    });
+    // Plain bytes, an old TLS version, a missing or untrusted client certificate, a timeout.
+    server.on('tlsClientError', (err: Error, socket: TLSSocket) => {
+      instruments.tlsHandshakeFailed(tlsFailure(err));
+      log.debug({ err, remote: socket.remoteAddress }, 'tls handshake failed');
+    });
+  }
+
+  function serve(socket: Socket, place: Place, certificate: PeerCertificate | undefined): void {
     const reader = new FrameReader({ maxFrameBytes: limits.maxFrameBytes });
     const conn = new BrokerConnection({
       ...context,
@@ -81,6 +129,7 @@ export function listenTcp(options: TcpListenerOptions): Promise<TcpListener> {
       reading: { pause: () => socket.pause(), resume: () => socket.resume() },
       place,
       remoteAddress: socket.remoteAddress,
+      certificate,
       instruments,
     });
     registry.add(conn);
@@ -99,9 +148,9 @@ export function listenTcp(options: TcpListenerOptions): Promise<TcpListener> {
     });
     socket.on('drain', () => conn.writable());
     socket.on('close', () => conn.transportClosed());
-  });
+  }
 
-  return listen(
+  const listening = await listen(
     server,
     'tcp',
     options.host,
@@ -110,4 +159,11 @@ export function listenTcp(options: TcpListenerOptions): Promise<TcpListener> {
     () => {},
     () => sockets,
   );
+  return {
+    ...listening,
+    setSecureContext: (context) => {
+      if (!secure) throw new Error('the TCP listener does not speak TLS');
+      if ('setSecureContext' in server) server.setSecureContext(context);
+    },
+  };
 }
