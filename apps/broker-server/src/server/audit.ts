@@ -18,6 +18,8 @@ export interface AuditEvent {
   target?: Record<string, unknown>;
   /** What the outcome's message said, or why authentication failed. */
   detail?: string;
+  /** Records of this connection left out of the log since the last one (still counted). */
+  suppressed?: number;
 }
 
 export class Audit {
@@ -35,14 +37,19 @@ export class Audit {
   }
 
   record(event: AuditEvent): void {
-    const key = `${event.action}\u0000${event.outcome}`;
+    this.count(event.action, event.outcome);
+    const ok = event.outcome === 'ok';
+    (ok ? this.log.info : this.log.warn).call(this.log, { audit: true, ...event }, 'audit');
+  }
+
+  /** Counts an event whose record is left out of the log. */
+  count(action: string, outcome: string): void {
+    const key = `${action}\u0000${outcome}`;
     let labels = this.labels.get(key);
     if (labels === undefined) {
-      labels = { action: event.action, outcome: event.outcome };
+      labels = { action, outcome };
       this.labels.set(key, labels);
     }
     this.events.inc(labels);
-    const ok = event.outcome === 'ok';
-    (ok ? this.log.info : this.log.warn).call(this.log, { audit: true, ...event }, 'audit');
   }
 }

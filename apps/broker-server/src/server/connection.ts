@@ -50,6 +50,10 @@ export interface ConnectionOptions extends ConnectionContext {
 
 export const SERVER_NAME = 'ferry-broker';
 
+/** Denied requests one connection writes to the audit log per window; the rest are counted. */
+const DENIALS_LOGGED_PER_WINDOW = 10;
+const DENIAL_WINDOW_MS = 10_000;
+
 /** How long an ended connection waits for its peer to close before it is destroyed. */
 export const CLOSE_LINGER_MS = 1000;
 
@@ -66,6 +70,7 @@ export class BrokerConnection implements Connection {
   private who: Principal | undefined;
   private accessListeners: Array<() => void> = [];
   private expiryTimer: NodeJS.Timeout | undefined;
+  private readonly denials = { since: Number.NEGATIVE_INFINITY, logged: 0, suppressed: 0 };
   private readonly options: ConnectionOptions;
   private readonly sink: FrameSink;
   private readonly limits: Limits;
@@ -446,11 +451,34 @@ export class BrokerConnection implements Connection {
     }, wait).unref();
   }
 
+  /**
+   * A client may send denied requests at will: each connection logs at most
+   * DENIALS_LOGGED_PER_WINDOW of them per window, counts the rest, and the next record logged
+   * says how many were left out. [SEC-8]
+   */
+  private auditDenial(frame: HandledFrame, message: string): void {
+    const now = performance.now();
+    if (now - this.denials.since >= DENIAL_WINDOW_MS) {
+      this.denials.since = now;
+      this.denials.logged = 0;
+    }
+    if (this.denials.logged >= DENIALS_LOGGED_PER_WINDOW) {
+      this.denials.suppressed += 1;
+      this.options.audit.count(frame.type, 'NOT_AUTHORIZED');
+      return;
+    }
+    this.denials.logged += 1;
+    const suppressed = this.denials.suppressed;
+    this.denials.suppressed = 0;
+    this.audit(frame.type, 'NOT_AUTHORIZED', targetOf(frame), message, suppressed);
+  }
+
   private audit(
     action: string,
     outcome: string,
     target?: Record<string, unknown>,
     detail?: string,
+    suppressed = 0,
   ): void {
     this.options.audit.record({
       action,
@@ -461,6 +489,7 @@ export class BrokerConnection implements Connection {
       transport: this.transport,
       ...(target === undefined ? {} : { target }),
       ...(detail === undefined ? {} : { detail }),
+      ...(suppressed > 0 ? { suppressed } : {}),
     });
   }
 
@@ -523,7 +552,7 @@ export class BrokerConnection implements Connection {
       action === 'see'
         ? `${this.principal} may not see station '${station}'`
         : `${this.principal} may not ${action} on station '${station}'`;
-    this.audit(frame.type, 'NOT_AUTHORIZED', targetOf(frame), message);
+    this.auditDenial(frame, message);
     const id = 'id' in frame ? frame.id : 0;
     this.send(errorFrame(this.limits, id, 'NOT_AUTHORIZED', message));
     return false;

@@ -13,6 +13,7 @@ import type { HandledFrameType } from '../../src/server/types.js';
 import { useBrokers } from '../support/broker-fixture.js';
 import type { BrokerProcess } from '../support/broker-process.js';
 import { Deliveries } from '../support/deliveries.js';
+import { ParsedExposition } from '../support/exposition.js';
 import { connectTcp, connectWs } from '../support/raw-client.js';
 import { expectType, Requester } from '../support/requester.js';
 import { useTempDirs } from '../support/temp-dir.js';
@@ -133,12 +134,12 @@ describe.each<Transport>(['tcp', 'ws'])('[SEC-5] permissions over %s', (transpor
     const root = await as(b, 'root', transport);
     const dlsId = await seed(root);
     const before = await snapshot(root);
-    const outsider = await as(b, 'outsider', transport);
-    const producer = await as(b, 'producer', transport);
     for (const [type, action, frame] of requests(dlsId)) {
       // The producer sees orders.* (it holds produce there) but may do nothing else to it.
-      const deniedTo = action === 'produce' || action === 'see' ? [outsider] : [outsider, producer];
-      for (const denied of deniedTo) {
+      const deniedTo: Name[] =
+        action === 'produce' || action === 'see' ? ['outsider'] : ['outsider', 'producer'];
+      for (const name of deniedTo) {
+        const denied = await as(b, name, transport);
         const reply = await denied.request(frame as never);
         expect([type, codeOf(reply)]).toEqual([type, 'NOT_AUTHORIZED']);
         const message = reply.type === 'error' ? reply.message : '';
@@ -170,6 +171,26 @@ describe.each<Transport>(['tcp', 'ws'])('[SEC-5] permissions over %s', (transpor
     }
     for (const action of ['stationCreate', 'groupSeek', 'dlsDrop', 'stationDelete'])
       await b.logged((l) => l.audit === true && l.outcome === 'ok' && l.action === action);
+  });
+});
+
+describe('[SEC-8] a flood of denied requests', () => {
+  it('is counted in full but logged at most ten times per connection and window', async () => {
+    const b = await start();
+    const outsider = await as(b, 'outsider', 'tcp');
+    for (let i = 0; i < 25; i++) {
+      const reply = await outsider.request({ type: 'stationDelete', name: `orders.x${i}` });
+      expect(codeOf(reply)).toBe('NOT_AUTHORIZED');
+    }
+    const res = await fetch(`http://127.0.0.1:${b.httpPort}/metrics`);
+    const metrics = ParsedExposition.parse(await res.text());
+    const labels = { action: 'stationDelete', outcome: 'NOT_AUTHORIZED' };
+    expect(metrics.value('ferry_audit_events_total', labels)).toBe(25);
+    await b.logged(
+      (l) => l.audit === true && (l.target as { name?: string })?.name === 'orders.x9',
+    );
+    const logged = b.logs.filter((l) => l.audit === true && l.action === 'stationDelete');
+    expect(logged).toHaveLength(10);
   });
 });
 
