@@ -98,6 +98,7 @@ export async function startBroker(
     httpPort: servers.httpPort,
     reload(next) {
       authenticator.reload(next.auth);
+      servers.reloadTls(next.tls);
       for (const conn of servers.registry) conn.refreshPrincipal((p) => authenticator.current(p));
       log.info({ connections: servers.registry.size }, 'reloaded principals and permissions');
     },
