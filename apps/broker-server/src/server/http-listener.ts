@@ -178,6 +178,8 @@ export async function listenHttp(options: HttpListenerOptions): Promise<HttpList
     server.on('tlsClientError', (err: Error, socket: TLSSocket) => {
       instruments.tlsHandshakeFailed(tlsFailure(err));
       log.debug({ err, remote: socket.remoteAddress }, 'tls handshake failed');
+      // Node leaves a socket whose handshake timed out open: its place must come back.
+      socket.destroy();
     });
   }
 
