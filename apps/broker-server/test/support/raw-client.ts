@@ -3,6 +3,7 @@
  * valid or not, and hands back every frame the server sends, over TCP or WebSocket.
  */
 import { connect, type Socket } from 'node:net';
+import { type ConnectionOptions, connect as connectSecure, type TLSSocket } from 'node:tls';
 import {
   decodeFrame,
   encodeFrame,
@@ -125,8 +126,22 @@ export async function connectTcp(
   options: TcpConnectOptions = {},
 ): Promise<TcpClient> {
   const socket = connect({ host: '127.0.0.1', port, ...options });
+  return Object.assign(await overSocket(socket, 'connect'), { socket });
+}
+
+export interface TlsClient extends RawClient {
+  readonly socket: TLSSocket;
+}
+
+/** Over TLS (ferrys://): resolves once the TLS handshake is done, rejects if it fails. */
+export async function connectTls(port: number, options: ConnectionOptions): Promise<TlsClient> {
+  const socket = connectSecure({ host: '127.0.0.1', port, ...options });
+  return Object.assign(await overSocket(socket, 'secureConnect'), { socket });
+}
+
+async function overSocket(socket: Socket, connectEvent: string): Promise<RawClient> {
   const connected = new Promise<void>((resolve, reject) => {
-    socket.once('connect', resolve);
+    socket.once(connectEvent, resolve);
     socket.once('error', reject);
   });
   const inbox = new Inbox();
@@ -149,12 +164,11 @@ export async function connectTcp(
   });
   await connected;
   socket.on('error', () => {}); // a reset by the server shows as `closed`
-  const core = clientCore(inbox, closed, () => gone, {
+  return clientCore(inbox, closed, () => gone, {
     sendBody: (body) => socket.write(frame(body)),
     sendRaw: (bytes) => socket.write(bytes),
     close: () => socket.destroy(),
   });
-  return Object.assign(core, { socket });
 }
 
 export interface WsConnectOptions {
