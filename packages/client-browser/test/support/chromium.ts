@@ -5,7 +5,8 @@ import { type Browser, chromium } from 'playwright-core';
 /** The Debian package's path; FERRY_CHROMIUM points elsewhere. */
 const executablePath = process.env.FERRY_CHROMIUM ?? '/usr/bin/chromium';
 
-export function launchChromium(): Promise<Browser> {
+/** `args`: more Chromium switches, such as `--ignore-certificate-errors-spki-list=...`. */
+export function launchChromium(args: readonly string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath,
     args: [
@@ -17,6 +18,7 @@ export function launchChromium(): Promise<Browser> {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
+      ...args,
     ],
   });
 }
