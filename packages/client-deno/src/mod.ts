@@ -38,7 +38,11 @@ export { webSocketTransport } from './websocket-transport.ts';
 
 /** Options of {@link connect}: those of the core, and the certificates for `ferrys:`. */
 export interface DenoConnectOptions extends Omit<ConnectOptions, 'transport'> {
-  /** Root certificates (PEM) trusted for `ferrys:` servers in addition to the defaults. */
+  /**
+   * Root certificates (PEM) trusted for `ferrys:` servers in addition to the defaults. Deno's
+   * `WebSocket` takes none from here: for `wss:` with a private CA, run Deno with
+   * `DENO_CERT=ca.pem` or `--cert ca.pem`.
+   */
   caCerts?: string[];
 }
 

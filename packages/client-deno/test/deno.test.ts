@@ -8,13 +8,15 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { makeTestCertificates, type TestCertificates } from '@ferry/broker/testing';
+import { type RunningBroker, startBroker } from '@ferry/conformance/broker';
 import { startHarness } from '@ferry/conformance/harness';
 import { scenarios } from '@ferry/conformance/scenarios';
 import { describe, expect, it } from 'vitest';
 
 const PACKAGE = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DENO = join(PACKAGE, 'node_modules/.bin/deno');
-const FILES = ['transport.deno.ts', 'conformance.deno.ts'];
+const FILES = ['transport.deno.ts', 'conformance.deno.ts', 'tls.deno.ts'];
 // Well above the scenarios' own timeouts, so a hung run fails instead of blocking CI.
 const RUN_TIMEOUT_MS = 10 * 60_000;
 
@@ -55,7 +57,40 @@ function parseJunit(xml: string): DenoResult[] {
   return results;
 }
 
-async function runDeno(controlUrl: string): Promise<DenoRun> {
+/** A broker serving TLS with certificates made for the run [SEC-7]; undefined without openssl. */
+interface TlsBroker {
+  broker: RunningBroker;
+  certs: TestCertificates;
+  dir: string;
+}
+
+async function startTlsBroker(): Promise<TlsBroker | undefined> {
+  const dir = mkdtempSync(join(tmpdir(), 'ferry-deno-tls-'));
+  let certs: TestCertificates;
+  try {
+    certs = await makeTestCertificates(dir);
+  } catch {
+    rmSync(dir, { recursive: true, force: true });
+    return undefined;
+  }
+  const broker = await startBroker({
+    args: ['--tls-cert', certs.certFile, '--tls-key', certs.keyFile],
+  });
+  return { broker, certs, dir };
+}
+
+/** What tls.deno.ts reads. Deno's WebSocket takes no CA of its own: DENO_CERT trusts it for wss:. */
+function tlsEnv(tls: TlsBroker | undefined): Record<string, string> {
+  if (tls === undefined) return {};
+  return {
+    FERRY_TLS_TCP_URL: `ferrys://localhost:${tls.broker.tcpPort}`,
+    FERRY_TLS_WS_URL: `wss://localhost:${tls.broker.httpPort}/ws`,
+    FERRY_TLS_CA: tls.certs.caPem,
+    DENO_CERT: tls.certs.caFile,
+  };
+}
+
+async function runDeno(controlUrl: string, env: Record<string, string>): Promise<DenoRun> {
   const reportDir = mkdtempSync(join(tmpdir(), 'ferry-deno-'));
   const report = join(reportDir, 'junit.xml');
   try {
@@ -76,7 +111,7 @@ async function runDeno(controlUrl: string): Promise<DenoRun> {
       ],
       {
         cwd: join(PACKAGE, '../..'),
-        env: { ...process.env, FERRY_CONTROL_URL: controlUrl, NO_COLOR: '1' },
+        env: { ...process.env, ...env, FERRY_CONTROL_URL: controlUrl, NO_COLOR: '1' },
         stdio: ['ignore', 'pipe', 'pipe'],
         timeout: RUN_TIMEOUT_MS,
       },
@@ -101,11 +136,14 @@ async function runDeno(controlUrl: string): Promise<DenoRun> {
 }
 
 const harness = await startHarness();
+const tls = await startTlsBroker();
 let run: DenoRun;
 try {
-  run = await runDeno(harness.controlUrl);
+  run = await runDeno(harness.controlUrl, tlsEnv(tls));
 } finally {
   await harness.close();
+  await tls?.broker.stop();
+  if (tls !== undefined) rmSync(tls.dir, { recursive: true, force: true });
 }
 
 function expectPassed(file: string, name: string): void {
@@ -127,6 +165,15 @@ describe('transports', () => {
   // The TLS test is ignored where the openssl command is missing.
   for (const { name, skipped } of results) {
     (skipped ? it.skip : it)(name, () => expectPassed('transport.deno.ts', name));
+  }
+});
+
+describe('TLS', () => {
+  const results = run.results.filter((r) => r.file === 'tls.deno.ts');
+  it('ran', () => expect(results.length).toBeGreaterThan(0));
+  // Ignored where the openssl command is missing.
+  for (const { name, skipped } of results) {
+    (skipped ? it.skip : it)(name, () => expectPassed('tls.deno.ts', name));
   }
 });
 
