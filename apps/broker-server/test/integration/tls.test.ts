@@ -26,10 +26,16 @@ import {
 } from '../../src/testing/index.js';
 import { useBrokers } from '../support/broker-fixture.js';
 import { connectTls, type RawClient } from '../support/raw-client.js';
+import { RecordingMetrics } from '../support/recording-metrics.js';
 import { Requester } from '../support/requester.js';
 import { useTempDirs } from '../support/temp-dir.js';
 import { testConfig } from '../support/test-config.js';
-import { recordingLogger, stubHandlers, useServers } from '../support/test-servers.js';
+import {
+  recordingLogger,
+  stubHandlers,
+  tokenAuthenticator,
+  useServers,
+} from '../support/test-servers.js';
 
 const run = promisify(execFile);
 const BIN = join(dirname(fileURLToPath(import.meta.url)), '../../dist/bin/ferry-broker.js');
@@ -262,6 +268,49 @@ describe('[SEC-7] in process', () => {
     idle.destroy();
     await vi.waitFor(() => expect(servers.admission.size).toBe(0));
     expect(await attempt(() => connectTls(servers.tcpPort, { ca: certs.caPem }))).toBe('welcome');
+  });
+
+  it('[SEC-7] counts failed TLS handshakes by reason', async () => {
+    const metrics = new RecordingMetrics();
+    const config = testConfig({
+      tls: {
+        certFile: certs.certFile,
+        keyFile: certs.keyFile,
+        caFile: certs.caFile,
+        clientCertificates: 'require',
+      },
+      limits: { handshakeTimeoutMs: 100 },
+    });
+    const servers = await startServers({
+      config,
+      handlers: stubHandlers(),
+      authenticate: tokenAuthenticator(config),
+      log: recordingLogger(),
+      metrics,
+      ready: () => true,
+    });
+    try {
+      const plain = netConnect(servers.tcpPort, '127.0.0.1');
+      plain.on('error', () => {});
+      const plainClosed = bytesUntilClosed(plain);
+      plain.write(frame(encodeFrame(hello())));
+      await plainClosed;
+      const idle = netConnect(servers.httpPort, '127.0.0.1');
+      idle.on('error', () => {});
+      await bytesUntilClosed(idle);
+      expect(await attempt(() => connectTls(servers.tcpPort, { ca: certs.caPem }))).toBe('refused');
+
+      const failures = 'ferry_tls_handshake_failures_total';
+      await vi.waitFor(() => expect(metrics.sum(failures)).toBe(3));
+      expect(metrics.value(failures, { transport: 'tcp', reason: 'protocol' })).toBe(1);
+      expect(metrics.value(failures, { transport: 'ws', reason: 'timeout' })).toBe(1);
+      expect(metrics.value(failures, { transport: 'tcp', reason: 'certificate' })).toBe(1);
+      expect(metrics.value('ferry_handshake_failures_total', { code: 'HANDSHAKE_TIMEOUT' })).toBe(
+        1,
+      );
+    } finally {
+      await servers.stop();
+    }
   });
 
   it('[SEC-7] hands a verified client certificate to the connection, over TCP and WebSocket', async () => {
