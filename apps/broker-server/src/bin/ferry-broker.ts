@@ -17,6 +17,7 @@ import { loadConfig } from '../config/load.js';
 import type { BrokerConfig } from '../config/types.js';
 import { createLogger } from '../log.js';
 import { ANY_ORIGIN, describeOriginPolicy } from '../server/origin-policy.js';
+import { tlsEnabled } from '../server/tls-options.js';
 import { startBroker } from '../start.js';
 
 async function main(argv: string[]): Promise<void> {
@@ -81,6 +82,15 @@ async function run(load: () => BrokerConfig): Promise<void> {
 /** Who can reach the broker: it says so at start, in plain words. [SEC-1] [SEC-2] */
 function logExposure(config: BrokerConfig, log: Logger): void {
   const { host } = config;
+  if (tlsEnabled(config.tls)) {
+    const { clientCertificates } = config.tls;
+    log.info({ clientCertificates }, 'TLS: both ports accept TLS 1.2 or later only');
+  } else if (!isLoopbackHost(host)) {
+    log.warn(
+      { host },
+      `TLS is off: credentials and messages cross the network to ${host} in clear`,
+    );
+  }
   if (!authRequired(config.auth)) {
     if (isLoopbackHost(host)) {
       log.warn(

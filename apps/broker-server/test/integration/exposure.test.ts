@@ -52,6 +52,10 @@ describe('listening address', () => {
         msg: expect.stringContaining('authentication is OFF and the broker listens on 0.0.0.0'),
       }),
     );
+    // Off loopback without TLS, the broker says that what crosses the network is in clear.
+    expect(withToken.logs).toContainEqual(
+      expect.objectContaining({ level: 40, msg: expect.stringContaining('TLS is off') }),
+    );
   });
 });
 
