@@ -50,9 +50,9 @@ export interface ConnectionOptions extends ConnectionContext {
 
 export const SERVER_NAME = 'ferry-broker';
 
-/** Denied requests one connection writes to the audit log per window; the rest are counted. */
-const DENIALS_LOGGED_PER_WINDOW = 10;
-const DENIAL_WINDOW_MS = 10_000;
+/** Refusals one connection writes to the audit log per window; the rest are counted. */
+const REFUSALS_LOGGED_PER_WINDOW = 10;
+const REFUSAL_WINDOW_MS = 10_000;
 
 /** How long an ended connection waits for its peer to close before it is destroyed. */
 export const CLOSE_LINGER_MS = 1000;
@@ -70,7 +70,8 @@ export class BrokerConnection implements Connection {
   private who: Principal | undefined;
   private accessListeners: Array<() => void> = [];
   private expiryTimer: NodeJS.Timeout | undefined;
-  private readonly denials = { since: Number.NEGATIVE_INFINITY, logged: 0, suppressed: 0 };
+  /** Refusals audited in the current window, and those left out of the log. */
+  private readonly refused = { since: Number.NEGATIVE_INFINITY, logged: 0, suppressed: 0 };
   private readonly options: ConnectionOptions;
   private readonly sink: FrameSink;
   private readonly limits: Limits;
@@ -401,18 +402,15 @@ export class BrokerConnection implements Connection {
     if (this.closed) return;
     const before = this.who;
     if ('refused' in outcome) {
-      this.audit('reauthenticate', 'AUTH_FAILED', undefined, outcome.refused.reason);
+      const { reason, checked } = outcome.refused;
+      this.auditRefusal('reauthenticate', 'AUTH_FAILED', undefined, reason ?? checked);
       this.sendError(frame.id, 'AUTH_FAILED', refusalMessage(outcome.refused));
       return;
     }
     const after = outcome.principal;
     if (before === undefined || after.kind !== before.kind || after.name !== before.name) {
-      this.audit(
-        'reauthenticate',
-        'AUTH_FAILED',
-        undefined,
-        `principal would become ${after.name}`,
-      );
+      const detail = `principal would become ${after.name}`;
+      this.auditRefusal('reauthenticate', 'AUTH_FAILED', undefined, detail);
       this.sendError(frame.id, 'AUTH_FAILED', 'new credentials must be for the same principal');
       return;
     }
@@ -452,25 +450,30 @@ export class BrokerConnection implements Connection {
   }
 
   /**
-   * A client may send denied requests at will: each connection logs at most
-   * DENIALS_LOGGED_PER_WINDOW of them per window, counts the rest, and the next record logged
+   * A client may send denied requests and failed reauths at will: each connection logs at most
+   * REFUSALS_LOGGED_PER_WINDOW of them per window, counts the rest, and the next record logged
    * says how many were left out. [SEC-8]
    */
-  private auditDenial(frame: HandledFrame, message: string): void {
+  private auditRefusal(
+    action: string,
+    outcome: string,
+    target: Record<string, unknown> | undefined,
+    detail: string | undefined,
+  ): void {
     const now = performance.now();
-    if (now - this.denials.since >= DENIAL_WINDOW_MS) {
-      this.denials.since = now;
-      this.denials.logged = 0;
+    if (now - this.refused.since >= REFUSAL_WINDOW_MS) {
+      this.refused.since = now;
+      this.refused.logged = 0;
     }
-    if (this.denials.logged >= DENIALS_LOGGED_PER_WINDOW) {
-      this.denials.suppressed += 1;
-      this.options.audit.count(frame.type, 'NOT_AUTHORIZED');
+    if (this.refused.logged >= REFUSALS_LOGGED_PER_WINDOW) {
+      this.refused.suppressed += 1;
+      this.options.audit.count(action, outcome);
       return;
     }
-    this.denials.logged += 1;
-    const suppressed = this.denials.suppressed;
-    this.denials.suppressed = 0;
-    this.audit(frame.type, 'NOT_AUTHORIZED', targetOf(frame), message, suppressed);
+    this.refused.logged += 1;
+    const suppressed = this.refused.suppressed;
+    this.refused.suppressed = 0;
+    this.audit(action, outcome, target, detail, suppressed);
   }
 
   private audit(
@@ -552,7 +555,7 @@ export class BrokerConnection implements Connection {
       action === 'see'
         ? `${this.principal} may not see station '${station}'`
         : `${this.principal} may not ${action} on station '${station}'`;
-    this.auditDenial(frame, message);
+    this.auditRefusal(frame.type, 'NOT_AUTHORIZED', targetOf(frame), message);
     const id = 'id' in frame ? frame.id : 0;
     this.send(errorFrame(this.limits, id, 'NOT_AUTHORIZED', message));
     return false;

@@ -128,6 +128,18 @@ describe('[SEC-6] expiring credentials', () => {
     await produce(r, 1, 1);
     const again = await r.request(subscribe as never);
     expect(again).toMatchObject({ type: 'error', code: 'NOT_AUTHORIZED' });
+    // Refused reauths are a client's to send at will: logged at most ten times per window.
+    for (let i = 0; i < 12; i++) {
+      const bad = await r.request({ type: 'reauth', auth: { token: 'not-a-jwt' } });
+      expect(bad).toMatchObject({ type: 'error', code: 'AUTH_FAILED' });
+    }
+    // The connection's refusals share one budget: 2 + 1 + 12 of them here, 10 logged.
+    const refusals = () =>
+      b.logs.filter((l) => l.audit === true && l.outcome !== 'ok' && l.principal === 'web-app');
+    await b.logged(() => refusals().length >= 10);
+    await sleep(200);
+    expect(refusals()).toHaveLength(10);
+    expect(refusals().at(-1)).toMatchObject({ action: 'reauthenticate', detail: 'token' });
   });
 
   it('hello with an expired, forged, unsigned or wrongly addressed JWT is AUTH_FAILED, and audited', async () => {
