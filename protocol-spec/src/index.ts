@@ -10,6 +10,7 @@ export * from './framing.js';
 export * from './gen/codec.js';
 export * from './gen/constants.js';
 export * from './gen/error-descriptions.js';
+export * from './gen/error-http.js';
 export * from './gen/errors.js';
 export type * from './gen/types.js';
 export { utf8Length } from './validate.js';

@@ -50,11 +50,11 @@ export function emitDocs(spec: Spec, vectors: ValidVector[]): string {
   out += Object.entries(spec.limits)
     .map(([name, l]) => `| \`${name}\` | ${l.default} | ${cell(l.description)} |`)
     .join('\n');
-  out += `\n\n## Error codes\n\nThe string code is stable and is what programs match on; the number is its compact form.\n\n| Code | Number | Retriable | Description |\n|---|---|---|---|\n`;
+  out += `\n\n## Error codes\n\nThe string code is stable and is what programs match on; the number is its compact form.\n\n| Code | Number | HTTP | Retriable | Description |\n|---|---|---|---|---|\n`;
   out += spec.errors
     .map(
       (e) =>
-        `| \`${e.code}\` | ${e.number} | ${e.retriable ? 'yes' : 'no'} | ${cell(e.description)} |`,
+        `| \`${e.code}\` | ${e.number} | ${e.http} | ${e.retriable ? 'yes' : 'no'} | ${cell(e.description)} |`,
     )
     .join('\n');
   out += `\n\n## Frames\n\n| Code | Frame | Sent by | Answered by |\n|---|---|---|---|\n`;

@@ -18,6 +18,23 @@ ${rows}
 `;
 }
 
+/**
+ * The HTTP status each code is answered with, in a module of its own: only servers and their
+ * tests need it, so a browser bundle leaves it out.
+ */
+export function emitErrorHttpStatus(spec: Spec): string {
+  const rows = spec.errors.map((e) => `  ${e.code}: ${e.http},`).join('\n');
+  return `// ${HEADER}
+
+import type { ErrorCode } from './errors.js';
+
+/** The HTTP status a route answers with each error code. */
+export const ERROR_HTTP_STATUS: Readonly<Record<ErrorCode, number>> = Object.freeze({
+${rows}
+});
+`;
+}
+
 export function emitErrors(spec: Spec): string {
   const rows = spec.errors
     .map((e) => `  ${e.code}: { number: ${e.number}, retriable: ${e.retriable} },`)

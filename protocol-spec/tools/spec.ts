@@ -59,7 +59,7 @@ export interface Spec {
   minVersion: number;
   limits: Record<string, { default: number; description: string }>;
   rules: { id: string; area: string; text: string }[];
-  errors: { code: string; number: number; retriable: boolean; description: string }[];
+  errors: { code: string; number: number; http: number; retriable: boolean; description: string }[];
   enums: Record<string, { description: string; values: Record<string, string> }>;
   types: Record<string, NamedType>;
   frames: FrameSpec[];
