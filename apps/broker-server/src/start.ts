@@ -11,6 +11,8 @@ import { Producer } from './broker/produce.js';
 import { collectBrokerState } from './broker/state-metrics.js';
 import { StationRegistry } from './broker/stations/registry.js';
 import type { BrokerConfig } from './config/types.js';
+import { httpGateway } from './http/gateway.js';
+import { API_ROUTES } from './http/routes/index.js';
 import { type Exposition, type Metrics, noMetrics } from './metrics.js';
 import { openBackend } from './open-backend.js';
 import { PromMetrics } from './prometheus/prom-metrics.js';
@@ -82,10 +84,12 @@ export async function startBroker(
   };
   let ready = true;
   const authenticator = new Authenticator(config.auth, config.limits.maxNameBytes);
+  const handlers = frameHandlers(core);
   const servers = await startServers({
     config,
     limits: config.limits,
-    handlers: frameHandlers(core),
+    handlers,
+    api: (context) => httpGateway({ routes: API_ROUTES, handlers, context }),
     authenticate: authenticator.authenticate,
     log: log.child({ component: 'server' }),
     metrics: core.metrics,

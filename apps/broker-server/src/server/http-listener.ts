@@ -44,6 +44,8 @@ export interface HttpListenerOptions {
   exposition?: Exposition;
   /** Serve HTTPS and WSS only, with these options (see tls-options.ts); plain HTTP without. */
   tls?: TlsOptions;
+  /** The HTTP API, served under /v1/ (see http/gateway.ts); none without it. */
+  api?: RequestHandler;
 }
 
 export interface HttpListener {
@@ -59,7 +61,15 @@ export const WEBSOCKET_PATH = '/ws';
 /** How often Node looks for requests past their timeouts (its default, 30 s, would let a slow socket stay that much longer). */
 const TIMEOUT_CHECK_MS = 1000;
 
-type RequestHandler = (req: IncomingMessage, res: ServerResponse, at: RoutedPath) => void;
+export type RequestHandler = (req: IncomingMessage, res: ServerResponse, at: RoutedPath) => void;
+
+const API_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+
+/** Everything under /v1/ goes to the API, which matches its own routes. */
+function apiRoutes(api: RequestHandler | undefined) {
+  if (api === undefined) return [];
+  return API_METHODS.map((method) => ({ method, path: '/v1/*', handler: api }));
+}
 type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
 
 function reply(res: ServerResponse, status: number, body: string, headers = {}): void {
@@ -130,6 +140,7 @@ export async function listenHttp(options: HttpListenerOptions): Promise<HttpList
             handler: serveMetrics(options.exposition, log),
           },
         ]),
+    ...apiRoutes(options.api),
   ]);
   const upgrades = new Router<UpgradeHandler>([
     { method: 'GET', path: WEBSOCKET_PATH, handler: upgradeWebSocket },

@@ -12,7 +12,7 @@ import { Admission } from './admission.js';
 import { Audit } from './audit.js';
 import { countOutboundBytes } from './connection-metrics.js';
 import type { Authenticate, ConnectionContext, ServerLogger } from './context.js';
-import { listenHttp } from './http-listener.js';
+import { listenHttp, type RequestHandler } from './http-listener.js';
 import { OutboundBudget } from './outbound-budget.js';
 import { ConnectionRegistry } from './registry.js';
 import { SampledWarnings } from './sampled-warnings.js';
@@ -33,6 +33,8 @@ export interface StartServersOptions {
   ready: () => boolean;
   /** What GET /metrics serves; no /metrics without it. */
   exposition?: Exposition;
+  /** The HTTP API under /v1/, made with the connections' shared context; none without it. */
+  api?: (context: ConnectionContext) => RequestHandler;
 }
 
 export interface RunningServers {
@@ -96,6 +98,7 @@ export async function startServers(options: StartServersOptions): Promise<Runnin
     ready: options.ready,
     exposition: options.exposition,
     tls,
+    ...(options.api === undefined ? {} : { api: options.api(context) }),
   }).catch(async (err: unknown) => {
     await tcp.close();
     throw err;

@@ -19,8 +19,8 @@ export interface Connection {
   sees(station: string): boolean;
   /** Called after the principal's permissions changed (reauth, reload). [SEC-6] */
   onAccessChange(listener: () => void): void;
-  /** 'tcp' or 'ws'. */
-  readonly transport: 'tcp' | 'ws';
+  /** 'tcp', 'ws', or 'http' (one request of the HTTP API). */
+  readonly transport: 'tcp' | 'ws' | 'http';
   /**
    * Queues a frame. Returns false once the outbound buffer is past its soft
    * bound: a producer of pushes (deliveries) must stop and wait for `drained`.
