@@ -226,6 +226,8 @@ function readGroupInfo(v: unknown, p: string, l: Limits): T.GroupInfo {
   if (present(x)) o.partitions = items(x, l.maxPartitions, p, 'partitions', (x, ip) => readGroupPartitionInfo(x, ip, l));
   x = m.deadLetters;
   if (present(x)) o.deadLetters = uint(x, U53, p, 'deadLetters');
+  x = m.push;
+  if (present(x)) o.push = readPushInfo(x, join(p, 'push'), l);
   return o;
 }
 
@@ -241,6 +243,56 @@ function writeGroupInfo(o: T.GroupInfo, p: string, l: Limits): Record<string, un
   if (present(o.redeliveries)) m.redeliveries = uint(o.redeliveries, U53, p, 'redeliveries');
   if (present(o.partitions)) m.partitions = items(o.partitions, l.maxPartitions, p, 'partitions', (x, ip) => writeGroupPartitionInfo(x as T.GroupPartitionInfo, ip, l));
   if (present(o.deadLetters)) m.deadLetters = uint(o.deadLetters, U53, p, 'deadLetters');
+  if (present(o.push)) m.push = writePushInfo(o.push as T.PushInfo, join(p, 'push'), l);
+  return m;
+}
+
+function readPushConfig(v: unknown, p: string, l: Limits): T.PushConfig {
+  const m = record(v, p, '');
+  let x: unknown;
+  const o: T.PushConfig = {
+    url: str(m.url, l.maxStringBytes, p, 'url'),
+  };
+  x = m.batchSize;
+  if (present(x)) o.batchSize = uint(x, U32, p, 'batchSize');
+  x = m.concurrency;
+  if (present(x)) o.concurrency = uint(x, U32, p, 'concurrency');
+  x = m.timeoutMs;
+  if (present(x)) o.timeoutMs = uint(x, U32, p, 'timeoutMs');
+  x = m.secret;
+  if (present(x)) o.secret = str(x, l.maxStringBytes, p, 'secret');
+  return o;
+}
+
+function writePushConfig(o: T.PushConfig, p: string, l: Limits): Record<string, unknown> {
+  const m: Record<string, unknown> = {};
+  m.url = str(o.url, l.maxStringBytes, p, 'url');
+  if (present(o.batchSize)) m.batchSize = uint(o.batchSize, U32, p, 'batchSize');
+  if (present(o.concurrency)) m.concurrency = uint(o.concurrency, U32, p, 'concurrency');
+  if (present(o.timeoutMs)) m.timeoutMs = uint(o.timeoutMs, U32, p, 'timeoutMs');
+  if (present(o.secret)) m.secret = str(o.secret, l.maxStringBytes, p, 'secret');
+  return m;
+}
+
+function readPushInfo(v: unknown, p: string, l: Limits): T.PushInfo {
+  const m = record(v, p, '');
+  const o: T.PushInfo = {
+    url: str(m.url, l.maxStringBytes, p, 'url'),
+    batchSize: uint(m.batchSize, U32, p, 'batchSize'),
+    concurrency: uint(m.concurrency, U32, p, 'concurrency'),
+    timeoutMs: uint(m.timeoutMs, U32, p, 'timeoutMs'),
+    secret: bool(m.secret, p, 'secret'),
+  };
+  return o;
+}
+
+function writePushInfo(o: T.PushInfo, p: string, l: Limits): Record<string, unknown> {
+  const m: Record<string, unknown> = {};
+  m.url = str(o.url, l.maxStringBytes, p, 'url');
+  m.batchSize = uint(o.batchSize, U32, p, 'batchSize');
+  m.concurrency = uint(o.concurrency, U32, p, 'concurrency');
+  m.timeoutMs = uint(o.timeoutMs, U32, p, 'timeoutMs');
+  m.secret = bool(o.secret, p, 'secret');
   return m;
 }
 
@@ -345,6 +397,8 @@ function readGroupOptions(v: unknown, p: string, l: Limits): T.GroupOptions {
   if (present(x)) o.maxDeliveries = uint(x, U32, p, 'maxDeliveries');
   x = m.ordering;
   if (present(x)) o.ordering = oneOf(x, GROUP_ORDERING_VALUES, p, 'ordering');
+  x = m.push;
+  if (present(x)) o.push = readPushConfig(x, join(p, 'push'), l);
   return o;
 }
 
@@ -354,6 +408,7 @@ function writeGroupOptions(o: T.GroupOptions, p: string, l: Limits): Record<stri
   if (present(o.ackTimeoutMs)) m.ackTimeoutMs = uint(o.ackTimeoutMs, U32, p, 'ackTimeoutMs');
   if (present(o.maxDeliveries)) m.maxDeliveries = uint(o.maxDeliveries, U32, p, 'maxDeliveries');
   if (present(o.ordering)) m.ordering = oneOf(o.ordering, GROUP_ORDERING_VALUES, p, 'ordering');
+  if (present(o.push)) m.push = writePushConfig(o.push as T.PushConfig, join(p, 'push'), l);
   return m;
 }
 
@@ -1174,6 +1229,34 @@ function writeGroupCreateFrame(o: T.GroupCreateFrame, l: Limits): unknown[] {
   ]);
 }
 
+function readGroupUpdateFrame(a: unknown[], l: Limits): T.GroupUpdateFrame {
+  const p = 'groupUpdate';
+  let x: unknown;
+  const o: T.GroupUpdateFrame = {
+    type: 'groupUpdate',
+    id: uint(a[1], U32, p, 'id'),
+    station: str(a[2], l.maxNameBytes, p, 'station'),
+    group: str(a[3], l.maxNameBytes, p, 'group'),
+  };
+  x = a[4];
+  if (present(x)) o.push = readPushConfig(x, join(p, 'push'), l);
+  x = a[5];
+  if (present(x)) o.removePush = bool(x, p, 'removePush');
+  return o;
+}
+
+function writeGroupUpdateFrame(o: T.GroupUpdateFrame, l: Limits): unknown[] {
+  const p = 'groupUpdate';
+  return trim([
+    59,
+    uint(o.id, U32, p, 'id'),
+    str(o.station, l.maxNameBytes, p, 'station'),
+    str(o.group, l.maxNameBytes, p, 'group'),
+    present(o.push) ? writePushConfig(o.push as T.PushConfig, join(p, 'push'), l) : undefined,
+    present(o.removePush) ? bool(o.removePush, p, 'removePush') : undefined,
+  ]);
+}
+
 function readGroupDeleteFrame(a: unknown[], l: Limits): T.GroupDeleteFrame {
   const p = 'groupDelete';
   let x: unknown;
@@ -1534,6 +1617,8 @@ export function frameToWire(frame: T.Frame, l: Limits = DEFAULT_LIMITS): unknown
       return writeDeadLetterFrame(frame, l);
     case 'groupCreate':
       return writeGroupCreateFrame(frame, l);
+    case 'groupUpdate':
+      return writeGroupUpdateFrame(frame, l);
     case 'groupDelete':
       return writeGroupDeleteFrame(frame, l);
     case 'groupInfo':
@@ -1625,6 +1710,8 @@ export function frameFromWire(w: unknown, l: Limits = DEFAULT_LIMITS): T.Frame {
       return readDeadLetterFrame(a, l);
     case 50:
       return readGroupCreateFrame(a, l);
+    case 59:
+      return readGroupUpdateFrame(a, l);
     case 51:
       return readGroupDeleteFrame(a, l);
     case 52:
@@ -1711,6 +1798,8 @@ function clientFrameToWire(frame: T.ClientFrame, l: Limits): unknown[] {
       return writeDeadLetterFrame(frame, l);
     case 'groupCreate':
       return writeGroupCreateFrame(frame, l);
+    case 'groupUpdate':
+      return writeGroupUpdateFrame(frame, l);
     case 'groupDelete':
       return writeGroupDeleteFrame(frame, l);
     case 'groupInfo':
@@ -1774,6 +1863,8 @@ function clientFrameFromWire(w: unknown, l: Limits): T.ClientFrame {
       return readDeadLetterFrame(a, l);
     case 50:
       return readGroupCreateFrame(a, l);
+    case 59:
+      return readGroupUpdateFrame(a, l);
     case 51:
       return readGroupDeleteFrame(a, l);
     case 52:
@@ -1952,6 +2043,8 @@ function serverFrameFromWire(w: unknown, l: Limits): T.ServerFrame {
       throw new FrameDirectionError('deadLetter', 'client');
     case 50:
       throw new FrameDirectionError('groupCreate', 'client');
+    case 59:
+      throw new FrameDirectionError('groupUpdate', 'client');
     case 51:
       throw new FrameDirectionError('groupDelete', 'client');
     case 52:

@@ -63,6 +63,7 @@ export const FRAME_CODES = Object.freeze({
   nack: 36,
   deadLetter: 37,
   groupCreate: 50,
+  groupUpdate: 59,
   groupDelete: 51,
   groupInfo: 52,
   groupSeek: 58,
@@ -100,6 +101,7 @@ export const REPLY_TYPES: Readonly<Replies> = Object.freeze({
   nack: 'ok',
   deadLetter: 'ok',
   groupCreate: 'group',
+  groupUpdate: 'group',
   groupDelete: 'ok',
   groupInfo: 'group',
   groupSeek: 'group',
@@ -117,7 +119,7 @@ export const REPLY_FRAME_TYPES: ReadonlySet<FrameType> = new Set(['welcome', 're
 export const SERVER_FRAME_TYPES: ReadonlySet<FrameType> = new Set(['welcome', 'reauthed', 'ping', 'pong', 'error', 'goingAway', 'ok', 'station', 'stations', 'produceAck', 'subscribed', 'deliver', 'group', 'groups', 'messages', 'dlsEntries']);
 
 /** The frame types a client may send (direction client or both). */
-export const CLIENT_FRAME_TYPES: ReadonlySet<FrameType> = new Set(['hello', 'reauth', 'ping', 'pong', 'stationCreate', 'stationUpdate', 'stationDelete', 'stationPurge', 'stationInfo', 'stationList', 'produce', 'subscribe', 'unsubscribe', 'credit', 'ack', 'nack', 'deadLetter', 'groupCreate', 'groupDelete', 'groupInfo', 'groupSeek', 'groupList', 'browse', 'dlsList', 'dlsResend', 'dlsDrop']);
+export const CLIENT_FRAME_TYPES: ReadonlySet<FrameType> = new Set(['hello', 'reauth', 'ping', 'pong', 'stationCreate', 'stationUpdate', 'stationDelete', 'stationPurge', 'stationInfo', 'stationList', 'produce', 'subscribe', 'unsubscribe', 'credit', 'ack', 'nack', 'deadLetter', 'groupCreate', 'groupUpdate', 'groupDelete', 'groupInfo', 'groupSeek', 'groupList', 'browse', 'dlsList', 'dlsResend', 'dlsDrop']);
 
 /** The values of {@link StorageKind}. */
 export const STORAGE_KIND_VALUES = ['file', 'memory'] as const satisfies readonly StorageKind[];

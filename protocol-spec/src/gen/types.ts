@@ -146,6 +146,36 @@ export interface GroupInfo {
   partitions?: GroupPartitionInfo[];
   /** The group's entries in the station's dead-letter store (an entry leaves it when dropped, expired, or resent and then settled); absent from older brokers. */
   deadLetters?: number;
+  /** The group's push endpoint (GROUP-6); absent when it has none. */
+  push?: PushInfo;
+}
+
+/** A push endpoint of a consumer group: the broker POSTs its messages to url in batches (GROUP-6). */
+export interface PushConfig {
+  /** An absolute http: or https: URL, without user name or password. The broker calls whatever URL it is given. */
+  url: string;
+  /** Most messages in one request (default 100, at most maxBatchMessages). */
+  batchSize?: number;
+  /** Most requests in flight at once (default 4, at most the broker's push.maxConcurrency). */
+  concurrency?: number;
+  /** A request not answered within this time is a failure (default 10000, at most 300000); keep it below the group's ackTimeoutMs. */
+  timeoutMs?: number;
+  /** Signs each request (Ferry-Signature); a credential, never reported back. Recommended. */
+  secret?: string;
+}
+
+/** A group's push endpoint as GroupInfo reports it: its effective settings, without the secret. */
+export interface PushInfo {
+  /** Where messages are POSTed. */
+  url: string;
+  /** Most messages in one request. */
+  batchSize: number;
+  /** Most requests in flight at once. */
+  concurrency: number;
+  /** Request timeout. */
+  timeoutMs: number;
+  /** Whether requests are signed. */
+  secret: boolean;
 }
 
 /** A consumer group's position in one partition. */
@@ -208,6 +238,8 @@ export interface GroupOptions {
   maxDeliveries?: number;
   /** How the group shares partitions among its members (GROUP-4, default none). */
   ordering?: GroupOrdering;
+  /** POST the group's messages to this endpoint (GROUP-6). */
+  push?: PushConfig;
 }
 
 /** Message headers, names to values. */
@@ -641,6 +673,21 @@ export interface GroupCreateFrame {
   options?: GroupOptions;
 }
 
+/** Frame 59 (client to server): Sets or removes a consumer group's push endpoint (GROUP-6); answers the group's info. Answered by {@link GroupFrame}. */
+export interface GroupUpdateFrame {
+  type: 'groupUpdate';
+  /** Request id. */
+  id: number;
+  /** Station name. */
+  station: string;
+  /** Group name. */
+  group: string;
+  /** The new push endpoint, replacing any (its secret included). */
+  push?: PushConfig;
+  /** Remove the push endpoint (with push, INVALID_CONFIG). */
+  removePush?: boolean;
+}
+
 /** Frame 51 (client to server): Deletes a consumer group with its cursor and pending state (GROUP-2). Answered by {@link OkFrame}. */
 export interface GroupDeleteFrame {
   type: 'groupDelete';
@@ -695,7 +742,7 @@ export interface GroupListFrame {
   limit?: number;
 }
 
-/** Frame 54 (server to client): Answers groupCreate, groupInfo and groupSeek. */
+/** Frame 54 (server to client): Answers groupCreate, groupUpdate, groupInfo and groupSeek. */
 export interface GroupFrame {
   type: 'group';
   /** The request id. */
@@ -827,6 +874,7 @@ export type Frame =
   | NackFrame
   | DeadLetterFrame
   | GroupCreateFrame
+  | GroupUpdateFrame
   | GroupDeleteFrame
   | GroupInfoFrame
   | GroupSeekFrame
@@ -860,6 +908,7 @@ export type ClientFrame =
   | NackFrame
   | DeadLetterFrame
   | GroupCreateFrame
+  | GroupUpdateFrame
   | GroupDeleteFrame
   | GroupInfoFrame
   | GroupSeekFrame
@@ -912,6 +961,7 @@ export interface Replies {
   nack: 'ok';
   deadLetter: 'ok';
   groupCreate: 'group';
+  groupUpdate: 'group';
   groupDelete: 'ok';
   groupInfo: 'group';
   groupSeek: 'group';
