@@ -14,6 +14,7 @@ import {
 import type { Principal } from '../auth/outcome.js';
 import type { Audit } from '../server/audit.js';
 import { ADMIN_FRAMES, needOf, targetOf } from '../server/frame-permissions.js';
+import type { RefusalBudgets } from '../server/refusal-budget.js';
 import type { FrameHandlers } from '../server/types.js';
 import { callFrame, type RequestFrame } from './frame-call.js';
 
@@ -21,6 +22,8 @@ export interface ExchangeDeps {
   handlers: FrameHandlers;
   audit: Audit;
   limits: Limits;
+  /** Per remote address: denials are counted in full, logged within a budget. [SEC-8] */
+  refusals: RefusalBudgets;
 }
 
 export class HttpExchange {
@@ -157,13 +160,15 @@ export class HttpExchange {
           action === 'see'
             ? `${this.principal.name} may not see station '${station}'`
             : `${this.principal.name} may not ${action} on station '${station}'`;
-        this.audit(frame, 'NOT_AUTHORIZED', message);
+        const left = this.deps.refusals.of(this.remote ?? '').take();
+        if (left === undefined) this.deps.audit.count(frame.type, 'NOT_AUTHORIZED');
+        else this.audit(frame, 'NOT_AUTHORIZED', message, left);
         throw new FerryError('NOT_AUTHORIZED', message);
       }
     }
   }
 
-  private audit(frame: RequestFrame, outcome: string, detail?: string): void {
+  private audit(frame: RequestFrame, outcome: string, detail?: string, suppressed = 0): void {
     this.deps.audit.record({
       action: frame.type,
       outcome,
@@ -173,6 +178,7 @@ export class HttpExchange {
       transport: 'http',
       target: targetOf({ ...frame, id: 0 } as never),
       ...(detail === undefined ? {} : { detail }),
+      ...(suppressed > 0 ? { suppressed } : {}),
     });
   }
 

@@ -10,6 +10,7 @@ import { FerryError } from '@ferry/protocol';
 import type { Principal } from '../auth/outcome.js';
 import { Permissions } from '../auth/permissions.js';
 import type { ConnectionContext } from '../server/context.js';
+import { RefusalBudgets } from '../server/refusal-budget.js';
 import type { RoutedPath } from '../server/router.js';
 import type { FrameHandlers } from '../server/types.js';
 import { credentialsOf } from './credentials.js';
@@ -32,7 +33,13 @@ export function httpGateway(options: GatewayOptions): GatewayHandler {
     route,
     pattern: new RoutePattern(route.path),
   }));
-  const deps = { handlers: options.handlers, audit: context.audit, limits: context.limits };
+  const refusals = new RefusalBudgets();
+  const deps = {
+    handlers: options.handlers,
+    audit: context.audit,
+    limits: context.limits,
+    refusals,
+  };
 
   const authenticate = async (req: IncomingMessage, id: string): Promise<Principal> => {
     const remote = req.socket.remoteAddress;
@@ -47,15 +54,20 @@ export function httpGateway(options: GatewayOptions): GatewayHandler {
     if ('principal' in outcome) return outcome.principal;
     const { failures } = context.authThrottle.failed(remote);
     const refusal = outcome.refused;
-    context.audit.record({
-      action: 'authenticate',
-      outcome: 'AUTH_FAILED',
-      principal: undefined,
-      remote,
-      conn: id,
-      transport: 'http',
-      detail: refusal.reason ?? refusal.checked,
-    });
+    // Failures wait their turn (the throttle), but each is a request: the log takes a few.
+    const left = refusals.of(remote ?? '').take();
+    if (left === undefined) context.audit.count('authenticate', 'AUTH_FAILED');
+    else
+      context.audit.record({
+        action: 'authenticate',
+        outcome: 'AUTH_FAILED',
+        principal: undefined,
+        remote,
+        conn: id,
+        transport: 'http',
+        detail: refusal.reason ?? refusal.checked,
+        ...(left > 0 ? { suppressed: left } : {}),
+      });
     context.log.warn({ remote, failures, checked: refusal.checked }, 'http auth failed');
     throw new FerryError(
       'AUTH_FAILED',
@@ -98,7 +110,7 @@ export function httpGateway(options: GatewayOptions): GatewayHandler {
     void (async () => {
       let exchange: HttpExchange | undefined;
       try {
-        const principal = await authenticate(req, id);
+        const principal = matched.public === true ? anonymousFor() : await authenticate(req, id);
         exchange = new HttpExchange(req, res, found, principal, id, deps);
         await matched.handle(exchange);
       } catch (err) {

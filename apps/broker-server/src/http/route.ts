@@ -16,6 +16,8 @@ export interface RouteDoc {
   headers?: Record<string, { schema: JsonSchema; description: string }>;
   /** The request body's schema by media type. */
   body?: Record<string, JsonSchema>;
+  /** Whether the body may be left out (it is required when `body` is given, unless this says). */
+  bodyOptional?: boolean;
   /** Success answers: status to description and, by media type, schema. */
   responses: Record<number, { description: string; content?: Record<string, JsonSchema> }>;
   /** The error codes the route may answer with (each with its status from the spec). */
@@ -27,6 +29,11 @@ export interface HttpRoute {
   /** Below /v1, e.g. `/stations/{station}/messages`. */
   path: string;
   doc: RouteDoc;
+  /**
+   * Served without credentials: the gateway does not authenticate the request, and its
+   * exchange's principal is anonymous, holding no permissions (so it can call no frame).
+   */
+  public?: boolean;
   handle(exchange: HttpExchange): Promise<void>;
 }
 

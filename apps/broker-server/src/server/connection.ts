@@ -33,6 +33,7 @@ import { Heartbeat } from './heartbeat.js';
 import { type FrameSink, OutboundQueue } from './outbound.js';
 import { type HandledFrame, negotiateVersion } from './protocol-rules.js';
 import { type ReadControl, ReadGate } from './read-gate.js';
+import { RefusalBudget } from './refusal-budget.js';
 import type { Connection } from './types.js';
 
 export interface ConnectionOptions extends ConnectionContext {
@@ -50,10 +51,6 @@ export interface ConnectionOptions extends ConnectionContext {
 
 export const SERVER_NAME = 'ferry-broker';
 
-/** Refusals one connection writes to the audit log per window; the rest are counted. */
-const REFUSALS_LOGGED_PER_WINDOW = 10;
-const REFUSAL_WINDOW_MS = 10_000;
-
 /** How long an ended connection waits for its peer to close before it is destroyed. */
 export const CLOSE_LINGER_MS = 1000;
 
@@ -70,8 +67,8 @@ export class BrokerConnection implements Connection {
   private who: Principal | undefined;
   private accessListeners: Array<() => void> = [];
   private expiryTimer: NodeJS.Timeout | undefined;
-  /** Refusals audited in the current window, and those left out of the log. */
-  private readonly refused = { since: Number.NEGATIVE_INFINITY, logged: 0, suppressed: 0 };
+  /** Refusals this connection may have logged, the rest counted only. */
+  private readonly refused = new RefusalBudget();
   private readonly options: ConnectionOptions;
   private readonly sink: FrameSink;
   private readonly limits: Limits;
@@ -450,9 +447,8 @@ export class BrokerConnection implements Connection {
   }
 
   /**
-   * A client may send denied requests and failed reauths at will: each connection logs at most
-   * REFUSALS_LOGGED_PER_WINDOW of them per window, counts the rest, and the next record logged
-   * says how many were left out. [SEC-8]
+   * A client may send denied requests and failed reauths at will: each connection logs a few
+   * of them per window and counts the rest (see RefusalBudget). [SEC-8]
    */
   private auditRefusal(
     action: string,
@@ -460,20 +456,9 @@ export class BrokerConnection implements Connection {
     target: Record<string, unknown> | undefined,
     detail: string | undefined,
   ): void {
-    const now = performance.now();
-    if (now - this.refused.since >= REFUSAL_WINDOW_MS) {
-      this.refused.since = now;
-      this.refused.logged = 0;
-    }
-    if (this.refused.logged >= REFUSALS_LOGGED_PER_WINDOW) {
-      this.refused.suppressed += 1;
-      this.options.audit.count(action, outcome);
-      return;
-    }
-    this.refused.logged += 1;
-    const suppressed = this.refused.suppressed;
-    this.refused.suppressed = 0;
-    this.audit(action, outcome, target, detail, suppressed);
+    const suppressed = this.refused.take();
+    if (suppressed === undefined) this.options.audit.count(action, outcome);
+    else this.audit(action, outcome, target, detail, suppressed);
   }
 
   private audit(
