@@ -98,6 +98,7 @@ describe('loadConfig: defaults', () => {
         memoryStationMaxBytes: 64 * 1024 * 1024,
         memoryMaxBytes: 256 * 1024 * 1024,
       },
+      push: { maxConcurrency: 64, retryMinMs: 1000, retryMaxMs: 60_000 },
       shutdownGraceMs: 5000,
     };
     expect(loadConfig({ argv: [], env: {}, cwd: CWD })).toEqual(expected);

@@ -28,7 +28,15 @@ import {
   type TextValue,
 } from './values.js';
 
-type Group = 'auth' | 'tls' | 'websocket' | 'connections' | 'stations' | 'storage' | 'metrics';
+type Group =
+  | 'auth'
+  | 'tls'
+  | 'websocket'
+  | 'connections'
+  | 'stations'
+  | 'storage'
+  | 'metrics'
+  | 'push';
 
 /** A setting's key: top-level, or `group.leaf` for the grouped ones. */
 export type SettingPath = {
@@ -394,6 +402,29 @@ const SETTINGS = {
     value: positive,
     flag: '--memory-max-bytes <bytes>',
     env: 'FERRY_MEMORY_MAX_BYTES',
+  },
+  'push.maxConcurrency': {
+    default: 64,
+    description:
+      'Most requests in flight to one push endpoint of a consumer group; a larger concurrency is INVALID_CONFIG',
+    value: integer(1, 1024),
+    flag: '--push-max-concurrency <n>',
+    env: 'FERRY_PUSH_MAX_CONCURRENCY',
+  },
+  'push.retryMinMs': {
+    default: 1000,
+    description:
+      'Delay before a failed push is retried; it doubles with each consecutive failure of the endpoint (with jitter)',
+    value: durationMs(1),
+    flag: '--push-retry-min-ms <ms>',
+    env: 'FERRY_PUSH_RETRY_MIN_MS',
+  },
+  'push.retryMaxMs': {
+    default: 60_000,
+    description: 'Longest delay before a failed push is retried, a Retry-After answer included',
+    value: durationMs(1),
+    flag: '--push-retry-max-ms <ms>',
+    env: 'FERRY_PUSH_RETRY_MAX_MS',
   },
   shutdownGraceMs: {
     default: 5000,

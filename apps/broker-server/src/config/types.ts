@@ -152,6 +152,15 @@ export interface BrokerConfig {
     /** Bytes all memory stations together may hold. [LIMITS-4] */
     memoryMaxBytes: number;
   };
+  /** Push endpoints of consumer groups (GROUP-6). */
+  push: {
+    /** Most requests in flight to one endpoint; a larger concurrency is INVALID_CONFIG. */
+    maxConcurrency: number;
+    /** A failed push's first retry delay; it doubles with each consecutive failure. */
+    retryMinMs: number;
+    /** The longest retry delay, Retry-After included. */
+    retryMaxMs: number;
+  };
   /** Grace period for in-flight work on SIGTERM before connections are closed. */
   shutdownGraceMs: number;
 }

@@ -67,6 +67,7 @@ export function testConfig(overrides: TestConfigOverrides = {}): BrokerConfig {
       memoryMaxBytes: 256 * 1024 * 1024,
       ...overrides.storage,
     },
+    push: { maxConcurrency: 64, retryMinMs: 1000, retryMaxMs: 60_000, ...overrides.push },
     shutdownGraceMs: overrides.shutdownGraceMs ?? 1000,
   };
 }
