@@ -17,6 +17,7 @@ export const ADMIN_FRAMES: ReadonlySet<HandledFrameType> = new Set([
   'stationDelete',
   'stationPurge',
   'groupCreate',
+  'groupUpdate',
   'groupDelete',
   'groupSeek',
   'dlsResend',
@@ -32,6 +33,8 @@ const NEEDS: { [K in HandledFrameType]: (frame: FrameOf<K>) => Need } = {
   stationDelete: (f) => ({ action: 'admin', station: f.name }),
   stationPurge: (f) => ({ action: 'admin', station: f.name }),
   groupCreate: (f) => ({ action: 'admin', station: f.station }),
+  // A push endpoint is a URL the broker will call: only admins set it. [GROUP-6]
+  groupUpdate: (f) => ({ action: 'admin', station: f.station }),
   groupDelete: (f) => ({ action: 'admin', station: f.station }),
   groupSeek: (f) => ({ action: 'admin', station: f.station }),
   dlsList: (f) => ({ action: 'deadletters', station: f.station }),

@@ -57,6 +57,7 @@ export function stubHandlers(handlers: Partial<FrameHandlers> = {}): FrameHandle
     browse: unhandled,
     stationPurge: unhandled,
     groupSeek: unhandled,
+    groupUpdate: unhandled,
     deadLetter: unhandled,
     dlsList: unhandled,
     dlsResend: unhandled,

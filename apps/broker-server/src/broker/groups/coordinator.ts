@@ -9,6 +9,7 @@ import type { GroupInfo, GroupOrdering, Limits, MessageRef } from '@ferry/protoc
 import type { Logger } from 'pino';
 import type { DeadLetterRecord, Delivery, GroupCursor, StoredRecord } from '../../backend/types.js';
 import { deliveredSizeBound, FrameBudget } from '../frame-budget.js';
+import { type PushSettings, pushInfo } from '../push/push-settings.js';
 import type { Station } from '../stations/station.js';
 import type { OneGroupMetrics } from './group-metrics.js';
 import type { Member } from './member.js';
@@ -18,6 +19,8 @@ export interface GroupSettings {
   ackTimeoutMs: number;
   maxDeliveries: number;
   ordering: GroupOrdering;
+  /** The group's push endpoint, if it has one. [GROUP-6] */
+  push?: PushSettings;
 }
 
 export class GroupCoordinator {
@@ -132,6 +135,7 @@ export class GroupCoordinator {
       redeliveries,
       partitions,
       deadLetters: deadLetters.get(this.name) ?? 0,
+      ...(this.settings.push === undefined ? {} : { push: pushInfo(this.settings.push) }),
     };
   }
 

@@ -20,6 +20,7 @@ export class GroupMetrics {
   private readonly settledTotal: Counter;
   private readonly deadLetteredTotal: Counter;
   private readonly latency: Histogram;
+  private readonly pushRequests: Counter;
 
   constructor(private readonly metrics: Metrics) {
     this.deliveredTotal = metrics.counter('ferry_messages_delivered_total', {
@@ -46,6 +47,23 @@ export class GroupMetrics {
       help: 'Time from append to first delivery (the deliver frame queued to the member), once per deliver frame for its oldest first delivery',
       buckets: DELIVERY_LATENCY_BUCKETS,
     });
+    this.pushRequests = metrics.counter('ferry_push_requests_total', {
+      help: "Requests to groups' push endpoints by outcome: ok (2xx), deadLetter (another 4xx), retry (an answer to retry), timeout, error (no answer) [GROUP-6]",
+      labelNames: [...LABELS, 'outcome'],
+    });
+  }
+
+  /** Counts one group's push requests by outcome, with its labels made once per outcome. */
+  pushed(station: string, group: string): (outcome: string) => void {
+    const labels = new Map<string, Labels>();
+    return (outcome) => {
+      let l = labels.get(outcome);
+      if (l === undefined) {
+        l = { station, group, outcome };
+        labels.set(outcome, l);
+      }
+      this.pushRequests.inc(l);
+    };
   }
 
   /** The instruments of one group, with its labels made once. */

@@ -8,6 +8,7 @@ import type {
   GroupInfo,
   GroupOptions,
   Limits,
+  PushConfig,
   StartPosition,
   SubscribeOptions,
 } from '@ferry/protocol';
@@ -18,6 +19,8 @@ import type { DeadLetterRecord } from '../../backend/types.js';
 import { BrokerError } from '../errors.js';
 import { fitInFrame } from '../frame-budget.js';
 import type { MemberSink } from '../member-sink.js';
+import { type PushSettings, pushSettings, samePush } from '../push/push-settings.js';
+import { Pusher } from '../push/pusher.js';
 import { forgetGroup, saveGroupOverrides } from '../stations/group-overrides.js';
 import type { StationRegistry } from '../stations/registry.js';
 import type { GroupOverrides, Station } from '../stations/station.js';
@@ -40,6 +43,8 @@ export class GroupRegistry {
   private readonly coordinators = new Map<string, Map<string, GroupCoordinator>>();
   /** Opens in progress, so concurrent first subscribes create a group once. */
   private readonly opening = new Map<string, Promise<GroupCoordinator>>();
+  /** The pusher of each group that has a push endpoint. [GROUP-6] */
+  private readonly pushers = new Map<GroupCoordinator, Pusher>();
 
   constructor(
     private readonly stations: StationRegistry,
@@ -84,6 +89,11 @@ export class GroupRegistry {
     this.checkGroupOptions(group, options);
     const existing = await this.existing(station, group);
     if (existing === undefined) return this.open(station, group, options);
+    if (options.push !== undefined && !samePush(existing.settings.push, this.pushOf(options.push)))
+      throw new BrokerError(
+        'GROUP_EXISTS',
+        `group '${group}' exists with ${existing.settings.push === undefined ? 'no' : 'another'} push endpoint (change it with groupUpdate)`,
+      );
     for (const field of ['ackTimeoutMs', 'maxDeliveries', 'ordering'] as const) {
       const wanted = options[field];
       if (wanted !== undefined && wanted !== existing.settings[field])
@@ -95,14 +105,44 @@ export class GroupRegistry {
     return existing;
   }
 
+  /**
+   * Sets (`push`) or removes (undefined) the group's push endpoint, kept with its settings; the
+   * old pusher leaves before the new one joins. [GROUP-6]
+   */
+  async updateGroup(
+    station: Station,
+    group: string,
+    push: PushConfig | undefined,
+  ): Promise<GroupCoordinator> {
+    const settings = push === undefined ? undefined : this.pushOf(push);
+    const coordinator = await this.find(station, group);
+    const { push: _, ...overrides } = station.groups.get(group) ?? {};
+    await saveGroupOverrides(
+      station,
+      group,
+      settings === undefined ? overrides : { ...overrides, push: settings },
+    );
+    this.stopPusher(coordinator);
+    if (settings === undefined) delete coordinator.settings.push;
+    else coordinator.settings.push = settings;
+    this.startPusher(coordinator);
+    this.log.info(
+      { station: station.name, group, push: settings === undefined ? 'removed' : 'set' },
+      'group updated',
+    );
+    return coordinator;
+  }
+
   /** Deletes a group; with members only when forced, which ends their subscriptions. [GROUP-2] */
   async deleteGroup(station: Station, group: string, force: boolean): Promise<void> {
     const coordinator = await this.find(station, group);
-    if (coordinator.members.length > 0 && !force)
+    const subscribers = this.subscribers(coordinator);
+    if (subscribers > 0 && !force)
       throw new BrokerError(
         'GROUP_IN_USE',
-        `group '${group}' has ${coordinator.members.length} member(s); unsubscribe them or delete with force`,
+        `group '${group}' has ${subscribers} member(s); unsubscribe them or delete with force`,
       );
+    this.stopPusher(coordinator);
     this.endMembers(coordinator, `group '${group}' of station '${station.name}' was deleted`);
     coordinator.close();
     this.coordinators.get(station.name)?.delete(group);
@@ -132,11 +172,16 @@ export class GroupRegistry {
     // A bad position is refused before anything moves.
     checkStart(to);
     const coordinator = await this.find(station, group);
-    if (coordinator.members.length > 0 && !force)
+    const subscribers = this.subscribers(coordinator);
+    if (subscribers > 0 && !force)
       throw new BrokerError(
         'GROUP_IN_USE',
-        `group '${group}' has ${coordinator.members.length} member(s); unsubscribe them or seek with force`,
+        `group '${group}' has ${subscribers} member(s); unsubscribe them or seek with force`,
       );
+    // The pusher is not a subscription to end: it starts again from the new position.
+    const pusher = this.pushers.get(coordinator);
+    pusher?.close();
+    this.pushers.delete(coordinator);
     this.endMembers(
       coordinator,
       `group '${group}' of station '${station.name}' was moved by a seek`,
@@ -150,6 +195,7 @@ export class GroupRegistry {
       };
       await coordinator.cursor.seek(p, await startOffset(source, to));
     }
+    if (pusher !== undefined) this.startPusher(coordinator);
     this.log.info({ station: station.name, group, to, partition, force }, 'group cursor moved');
     return coordinator;
   }
@@ -213,6 +259,8 @@ export class GroupRegistry {
   /** Forgets a deleted station's groups, and its metrics; their members get nothing more. */
   dropStation(name: string): void {
     for (const c of this.of(name)) {
+      this.pushers.get(c)?.close();
+      this.pushers.delete(c);
       this.endMembers(c, `station '${name}' was deleted`);
       c.close();
     }
@@ -236,8 +284,48 @@ export class GroupRegistry {
   }
 
   stop(): void {
+    // What was in flight to the endpoints stays in flight, delivered again after a restart. [CONS-6]
+    for (const pusher of this.pushers.values()) pusher.close();
+    this.pushers.clear();
     for (const groups of this.coordinators.values()) for (const c of groups.values()) c.close();
     this.coordinators.clear();
+  }
+
+  /** Members that are subscriptions (not the group's pusher): those GROUP_IN_USE counts. */
+  private subscribers(coordinator: GroupCoordinator): number {
+    return coordinator.members.length - (this.pushers.has(coordinator) ? 1 : 0);
+  }
+
+  /** A push endpoint checked, with its defaults. */
+  private pushOf(push: PushConfig): PushSettings {
+    return pushSettings(push, this.limits, this.stations.push.maxConcurrency);
+  }
+
+  /** Starts pushing to the group's endpoint, if it has one. [GROUP-6] */
+  private startPusher(coordinator: GroupCoordinator): void {
+    const settings = coordinator.settings.push;
+    if (settings === undefined || this.pushers.has(coordinator)) return;
+    const station = coordinator.station.name;
+    const group = coordinator.name;
+    const push = this.stations.push;
+    const pusher = new Pusher(coordinator, settings, {
+      maxBodyBytes: this.limits.maxFrameBytes,
+      maxReasonBytes: this.limits.maxReasonBytes,
+      retryMinMs: push.retryMinMs,
+      retryMaxMs: push.retryMaxMs,
+      log: this.log.child({ station, group }),
+      count: this.metrics.pushed(station, group),
+    });
+    this.pushers.set(coordinator, pusher);
+    pusher.start();
+  }
+
+  /** Stops pushing: the pusher leaves the group, its in-flight messages go back. [CONS-8] */
+  private stopPusher(coordinator: GroupCoordinator): void {
+    const pusher = this.pushers.get(coordinator);
+    if (pusher === undefined) return;
+    this.pushers.delete(coordinator);
+    pusher.stop();
   }
 
   /** Rejects a bad group name or settings before anything is created. */
@@ -283,6 +371,8 @@ export class GroupRegistry {
         'QUOTA_EXCEEDED',
         `station '${station.name}' has ${known.length} groups, the most allowed (stations.maxGroups)`,
       );
+    // Checked before anything is created.
+    const push = isNew && options?.push !== undefined ? this.pushOf(options.push) : undefined;
     // Settings given when the group is created are kept with the station; later
     // subscribes (and restarts) use them, and the station's fill in the rest.
     if (isNew) {
@@ -291,6 +381,7 @@ export class GroupRegistry {
       if (options?.maxDeliveries !== undefined) overrides.maxDeliveries = options.maxDeliveries;
       if (options?.ordering !== undefined && options.ordering !== 'none')
         overrides.ordering = options.ordering;
+      if (push !== undefined) overrides.push = push;
       if (Object.keys(overrides).length > 0) await saveGroupOverrides(station, group, overrides);
     }
     const overrides = station.groups.get(group);
@@ -299,6 +390,7 @@ export class GroupRegistry {
       maxDeliveries: overrides?.maxDeliveries ?? station.config.maxDeliveries,
       ordering: overrides?.ordering ?? 'none',
     };
+    if (overrides?.push !== undefined) settings.push = overrides.push;
     const cursorOptions: Parameters<Station['backend']['openGroup']>[1] = {
       ackTimeoutMs: settings.ackTimeoutMs,
       maxDeliveries: settings.maxDeliveries,
@@ -319,8 +411,14 @@ export class GroupRegistry {
       groups = new Map();
       this.coordinators.set(station.name, groups);
     }
-    groups.get(group)?.close();
+    const replaced = groups.get(group);
+    if (replaced !== undefined) {
+      this.pushers.get(replaced)?.close();
+      this.pushers.delete(replaced);
+      replaced.close();
+    }
     groups.set(group, coordinator);
+    this.startPusher(coordinator);
     return coordinator;
   }
 }

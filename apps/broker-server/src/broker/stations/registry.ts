@@ -45,6 +45,11 @@ export class StationRegistry {
     this.retention = new RetentionTimer(() => this.stations.values(), log);
   }
 
+  /** The broker's settings for groups' push endpoints, which the groups read. [GROUP-6] */
+  get push(): BrokerConfig['push'] {
+    return this.config.push;
+  }
+
   /** Opens every station on disk and starts retention; one that cannot open is reported and left out [LIMITS-3]. */
   async start(): Promise<void> {
     for (const name of await this.backend.listStations()) {

@@ -2,6 +2,7 @@
 import type { GroupOrdering, StationConfig } from '@ferry/protocol';
 import type { StationBackend } from '../../backend/types.js';
 import type { Partitioner } from '../partitioner.js';
+import type { PushSettings } from '../push/push-settings.js';
 import type { EffectiveConfig } from '../station-settings.js';
 
 /** Settings a group was created with (from its first subscribe), over the station's. */
@@ -10,6 +11,8 @@ export interface GroupOverrides {
   maxDeliveries?: number;
   /** Absent for 'none', so settings written before ordering existed read the same. [GROUP-4] */
   ordering?: GroupOrdering;
+  /** The group's push endpoint, its secret included (kept as the station's settings are). [GROUP-6] */
+  push?: PushSettings;
 }
 
 export interface Station {

@@ -14,6 +14,7 @@ import { groupDelete } from './group-delete.js';
 import { groupInfo } from './group-info.js';
 import { groupList } from './group-list.js';
 import { groupSeek } from './group-seek.js';
+import { groupUpdate } from './group-update.js';
 import { nack } from './nack.js';
 import { produce, produceLatency } from './produce.js';
 import { stationCreate } from './station-create.js';
@@ -45,6 +46,7 @@ export function frameHandlers(core: BrokerCore): FrameHandlers {
     dlsResend: (conn, frame) => dlsResend(core, conn, frame),
     dlsDrop: (conn, frame) => dlsDrop(core, conn, frame),
     groupCreate: (conn, frame) => groupCreate(core, conn, frame),
+    groupUpdate: (conn, frame) => groupUpdate(core, conn, frame),
     groupDelete: (conn, frame) => groupDelete(core, conn, frame),
     groupInfo: (conn, frame) => groupInfo(core, conn, frame),
     groupList: (conn, frame) => groupList(core, conn, frame),
