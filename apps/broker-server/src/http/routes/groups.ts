@@ -45,7 +45,7 @@ export const groupRoutes: HttpRoute[] = [
     {
       summary: 'Create a consumer group',
       description:
-        "Creates the group with the options of the body (absent ones take the station's defaults, start latest; no body takes them all), without joining it (GROUP-1). Creating a group that exists with the same settings (or with none given) answers its info; with other settings it is GROUP_EXISTS. The answer is 200 either way: the broker does not say whether this request created it.",
+        "Creates the group with the options of the body (absent ones take the station's defaults, start latest; no body takes them all), without joining it (GROUP-1). Creating a group that exists with the same settings (or with none given) answers its info; with other settings it is GROUP_EXISTS. The answer is 200 either way: the broker does not say whether this request created it. An unknown station is STATION_NOT_FOUND, or created with the broker's defaults when the broker auto-creates stations (stations.autoCreate).",
       body: { 'application/json': ref('GroupOptions') },
       bodyOptional: true,
       responses: { 200: { description: 'The group', content: json('GroupInfo') } },

@@ -6,35 +6,37 @@
  */
 import { type OpenApiDocument, openApiDocument } from '../openapi.js';
 import type { HttpRoute } from '../route.js';
-// The document describes every route, this one included: read when first asked for, by which
-// time the list (which imports this file) is complete.
-import { API_ROUTES } from './index.js';
 
-let document: string | undefined;
-
-export const openApiRoutes: HttpRoute[] = [
-  {
-    method: 'GET',
-    path: '/openapi.json',
-    public: true,
-    doc: {
-      summary: 'This API as an OpenAPI 3.1 document',
-      description: 'Served without credentials: it describes the API, nothing this broker holds.',
-      responses: {
-        200: {
-          description: 'The OpenAPI document',
-          content: { 'application/json': { type: 'object' } },
+/**
+ * The route serving the document of `routes()`, every route of the API this one included:
+ * called when the document is first asked for, by which time the list is complete.
+ */
+export function openApiRoutes(routes: () => readonly HttpRoute[]): HttpRoute[] {
+  let document: string | undefined;
+  return [
+    {
+      method: 'GET',
+      path: '/openapi.json',
+      public: true,
+      doc: {
+        summary: 'This API as an OpenAPI 3.1 document',
+        description: 'Served without credentials: it describes the API, nothing this broker holds.',
+        responses: {
+          200: {
+            description: 'The OpenAPI document',
+            content: { 'application/json': { type: 'object' } },
+          },
         },
+        errors: [],
       },
-      errors: [],
+      async handle(x) {
+        document ??= JSON.stringify(openApiDocument(routes()) satisfies OpenApiDocument);
+        x.res.writeHead(200, {
+          'content-type': 'application/json; charset=utf-8',
+          'content-length': Buffer.byteLength(document),
+        });
+        x.res.end(document);
+      },
     },
-    async handle(x) {
-      document ??= JSON.stringify(openApiDocument(API_ROUTES) satisfies OpenApiDocument);
-      x.res.writeHead(200, {
-        'content-type': 'application/json; charset=utf-8',
-        'content-length': Buffer.byteLength(document),
-      });
-      x.res.end(document);
-    },
-  },
-];
+  ];
+}
