@@ -1,8 +1,50 @@
-/** Consumer group administration: create without joining, inspect, list, seek, delete. */
-import type { GroupInfo, GroupOptions } from '@ferry/protocol';
+/** Consumer group administration: create without joining, inspect, list, seek, update, delete. */
+import type { GroupInfo, GroupOptions, GroupUpdateFrame, PushConfig } from '@ferry/protocol';
 import { type CallOptions, call } from './admin.js';
 import type { Connection } from './connection.js';
 import { position, type Start, startPosition } from './consume-options.js';
+
+/**
+ * A push endpoint (GROUP-6): the broker POSTs the group's messages to `url` as JSON batches,
+ * `{ station, group, messages: [{ partition, offset, timestamp, deliveryCount, key?, msgId?,
+ * headers?, text | data }] }` (`text` when the payload is UTF-8, else `data` in base64). A 2xx
+ * answer acknowledges the batch; a 5xx, 408, 429, an answer with `Retry-After`, a timeout or a
+ * connection error redelivers it later (backoff, and `Retry-After`, capped by the broker); another
+ * 4xx dead-letters each of its messages with the status and the start of the answer's body. The
+ * group's `ackTimeoutMs` and `maxDeliveries` apply as for any consumer. Delivery is at least once:
+ * deduplicate by station, group, partition and offset.
+ *
+ * With a `secret`, each request carries `Ferry-Signature: t=<unix seconds>,v1=<hex
+ * HMAC-SHA256(secret, "<t>.<raw body>")>`: recompute it over the raw body, compare in constant
+ * time and refuse timestamps more than a few minutes old. The broker calls whatever URL it is
+ * given, so only principals with `admin` on the station may set one.
+ */
+export interface PushOptions {
+  /** An absolute `http:` or `https:` URL, without user name or password. */
+  url: string;
+  /** Signs each request; a credential, never reported back (GroupInfo says only whether there is one). */
+  secret?: string;
+  /** Most messages in one request (default 100, at most the broker's maxBatchMessages). */
+  batchSize?: number;
+  /** Most requests in flight at once (default 4, at most the broker's push.maxConcurrency). */
+  concurrency?: number;
+  /** A request not answered within this time is retried (default 10 000 ms); keep it below the group's ackTimeoutMs. */
+  timeoutMs?: number;
+}
+
+export interface UpdateGroupOptions extends CallOptions {
+  /** A new push endpoint, replacing the group's (secret included); `null` removes it. */
+  push?: PushOptions | null;
+}
+
+function pushConfig(push: PushOptions): PushConfig {
+  const config: PushConfig = { url: push.url };
+  if (push.secret !== undefined) config.secret = push.secret;
+  if (push.batchSize !== undefined) config.batchSize = push.batchSize;
+  if (push.concurrency !== undefined) config.concurrency = push.concurrency;
+  if (push.timeoutMs !== undefined) config.timeoutMs = push.timeoutMs;
+  return config;
+}
 
 export interface CreateGroupOptions extends CallOptions {
   /** Where the new group starts (default `'latest'`); an existing group keeps its position. */
@@ -22,6 +64,12 @@ export interface CreateGroupOptions extends CallOptions {
    * time, in the order they were produced (redeliveries aside), as in a Kafka consumer group.
    */
   ordering?: 'none' | 'partition';
+  /**
+   * Push the group's messages to an HTTP endpoint (GROUP-6), from the broker, with no consumer
+   * connected; see {@link PushOptions}. Creating a group that exists with another endpoint fails
+   * with `GROUP_EXISTS`: change it with {@link Groups.update}.
+   */
+  push?: PushOptions;
 }
 
 export interface DeleteGroupOptions extends CallOptions {
@@ -62,7 +110,31 @@ export class Groups {
     if (options.ackTimeoutMs !== undefined) settings.ackTimeoutMs = options.ackTimeoutMs;
     if (options.maxDeliveries !== undefined) settings.maxDeliveries = options.maxDeliveries;
     if (options.ordering !== undefined) settings.ordering = options.ordering;
+    if (options.push !== undefined) settings.push = pushConfig(options.push);
     const frame = { type: 'groupCreate' as const, id: 0, station, group, options: settings };
+    return (await this.conn.request(frame, call(options))).info;
+  }
+
+  /**
+   * Sets or removes (`push: null`) the group's push endpoint (GROUP-6), keeping its cursor and
+   * pending messages; resolves to the group's info. Requests in flight to a removed endpoint are
+   * abandoned, their messages redelivered.
+   *
+   * ```ts
+   * await client.groups.update('orders', 'billing', {
+   *   push: { url: 'https://hooks.example.com/ferry', secret: process.env.HOOK_SECRET },
+   * });
+   * await client.groups.update('orders', 'billing', { push: null });   // stop pushing
+   * ```
+   */
+  async update(
+    station: string,
+    group: string,
+    options: UpdateGroupOptions = {},
+  ): Promise<GroupInfo> {
+    const frame: GroupUpdateFrame = { type: 'groupUpdate', id: 0, station, group };
+    if (options.push === null) frame.removePush = true;
+    else if (options.push !== undefined) frame.push = pushConfig(options.push);
     return (await this.conn.request(frame, call(options))).info;
   }
 

@@ -17,6 +17,7 @@ export {
   type Headers,
   type Limits,
   ProtocolError,
+  type PushInfo,
   type StationConfig,
   type StationInfo,
 } from '@ferry/protocol';
@@ -48,7 +49,9 @@ export {
   type DeleteGroupOptions,
   Groups,
   type ListGroupsOptions,
+  type PushOptions,
   type SeekGroupOptions,
+  type UpdateGroupOptions,
 } from './groups.js';
 export { Message, type NackOptions } from './message.js';
 export type { AuthOption, ConnectOptions } from './options.js';
