@@ -45,6 +45,11 @@ export class HttpExchange {
     return this.deps.limits;
   }
 
+  /** The broker's frame handlers, for members the API holds across requests (see http-members.ts). */
+  get handlers(): FrameHandlers {
+    return this.deps.handlers;
+  }
+
   get remote(): string | undefined {
     return this.req.socket.remoteAddress;
   }
