@@ -1,14 +1,66 @@
 /** `ferry group`: a station's consumer groups, created ahead of their consumers or removed. */
 
-import type { GroupInfo } from '@ferry/node';
+import type { GroupInfo, PushOptions } from '@ferry/node';
 import { type Command, Option } from 'commander';
 import { type GlobalOptions, withClient } from '../connection.js';
+import { CliError } from '../exit-codes.js';
 import { examples } from '../help.js';
 import { integer, type Position, position, positive } from '../options.js';
 import { fields, print, table } from '../output.js';
 
 const COLUMNS = ['GROUP', 'MEMBERS', 'PENDING', 'LAG', 'DEAD LETTERS', 'ORDERING'];
 const row = (g: GroupInfo) => [g.name, g.members, g.pending, g.lag, g.deadLetters, g.ordering];
+
+interface PushFlags {
+  pushUrl?: string;
+  pushSecret?: string;
+  pushBatchSize?: number;
+  pushConcurrency?: number;
+  pushTimeoutMs?: number;
+}
+
+/** The --push-* options of create and update; the secret also from FERRY_PUSH_SECRET, out of `ps`. */
+function pushOptions(command: Command): Command {
+  return command
+    .option('--push-url <url>', 'POST the messages to this http(s) endpoint (the broker calls it)')
+    .addOption(
+      new Option(
+        '--push-secret <secret>',
+        'sign each request (Ferry-Signature); prefer the variable',
+      ).env('FERRY_PUSH_SECRET'),
+    )
+    .option('--push-batch-size <n>', 'most messages per request (default 100)', positive)
+    .option('--push-concurrency <n>', 'most requests in flight (default 4)', positive)
+    .option(
+      '--push-timeout-ms <ms>',
+      'retry a request not answered in time (default 10000)',
+      positive,
+    );
+}
+
+/** The endpoint the flags give; the other --push-* flags need --push-url. */
+function pushOf(flags: PushFlags): PushOptions | undefined {
+  const { pushUrl, pushSecret, pushBatchSize, pushConcurrency, pushTimeoutMs } = flags;
+  if (pushUrl === undefined) {
+    if ([pushBatchSize, pushConcurrency, pushTimeoutMs].some((v) => v !== undefined))
+      throw new CliError(
+        '--push-batch-size, --push-concurrency and --push-timeout-ms need --push-url',
+      );
+    return undefined;
+  }
+  return {
+    url: pushUrl,
+    ...(pushSecret === undefined || pushSecret === '' ? {} : { secret: pushSecret }),
+    ...(pushBatchSize === undefined ? {} : { batchSize: pushBatchSize }),
+    ...(pushConcurrency === undefined ? {} : { concurrency: pushConcurrency }),
+    ...(pushTimeoutMs === undefined ? {} : { timeoutMs: pushTimeoutMs }),
+  };
+}
+
+const pushLine = (info: GroupInfo) =>
+  info.push === undefined
+    ? undefined
+    : `${info.push.url} (batch ${info.push.batchSize}, concurrency ${info.push.concurrency}, timeout ${info.push.timeoutMs} ms, ${info.push.secret ? 'signed' : 'unsigned'})`;
 
 export function register(program: Command): void {
   const group = program
@@ -20,6 +72,7 @@ export function register(program: Command): void {
 Examples:
   $ ferry group ls orders
   $ ferry group create orders billing --from earliest --max-deliveries 3
+  $ ferry group update orders billing --push-url https://hooks.example.com/ferry
   $ ferry group info orders billing        # members, pending (in flight), lag, dead letters
   $ ferry group rm orders billing --force`,
   );
@@ -66,6 +119,7 @@ Examples:
             ['ack timeout ms', info.ackTimeoutMs],
             ['max deliveries', info.maxDeliveries],
             ['ordering', info.ordering],
+            ['push', pushLine(info)],
           ]),
         );
         if (info.partitions !== undefined && info.partitions.length > 0)
@@ -78,7 +132,7 @@ Examples:
       });
     });
 
-  group
+  const create = group
     .command('create')
     .summary('create a group that keeps every message from its start position')
     .addHelpText(
@@ -86,6 +140,7 @@ Examples:
       examples(
         'ferry group create orders billing --from earliest',
         'ferry group create orders shipping --ordering partition --max-deliveries 3',
+        'ferry group create orders hooks --push-url https://hooks.example.com/ferry  # secret: FERRY_PUSH_SECRET',
       ),
     )
     .argument('<station>')
@@ -102,26 +157,63 @@ Examples:
         'none',
         'partition',
       ]),
-    )
-    .action(async (station: string, name: string, _: unknown, command: Command) => {
+    );
+  pushOptions(create).action(
+    async (station: string, name: string, _: unknown, command: Command) => {
       const options = command.optsWithGlobals<
-        GlobalOptions & {
-          from?: Position;
-          ackTimeoutMs?: number;
-          maxDeliveries?: number;
-          ordering?: 'none' | 'partition';
-        }
+        GlobalOptions &
+          PushFlags & {
+            from?: Position;
+            ackTimeoutMs?: number;
+            maxDeliveries?: number;
+            ordering?: 'none' | 'partition';
+          }
       >();
+      const push = pushOf(options);
       await withClient(options, async (client) => {
         const info = await client.groups.create(station, name, {
           ...(options.from === undefined ? {} : { start: options.from }),
           ...(options.ackTimeoutMs === undefined ? {} : { ackTimeoutMs: options.ackTimeoutMs }),
           ...(options.maxDeliveries === undefined ? {} : { maxDeliveries: options.maxDeliveries }),
           ...(options.ordering === undefined ? {} : { ordering: options.ordering }),
+          ...(push === undefined ? {} : { push }),
         });
         print(options.json ? JSON.stringify(info) : `group ${info.name} created on ${station}`);
       });
-    });
+    },
+  );
+
+  const update = group
+    .command('update')
+    .summary("set or remove a group's push endpoint, keeping its cursor")
+    .addHelpText(
+      'after',
+      examples(
+        'ferry group update orders billing --push-url https://hooks.example.com/ferry --push-concurrency 8',
+        'ferry group update orders billing --remove-push',
+      ),
+    )
+    .argument('<station>')
+    .argument('<group>')
+    .option('--remove-push', 'stop pushing (requests in flight are abandoned, then redelivered)');
+  pushOptions(update).action(
+    async (station: string, name: string, _: unknown, command: Command) => {
+      const options = command.optsWithGlobals<
+        GlobalOptions & PushFlags & { removePush?: boolean }
+      >();
+      const push = pushOf(options);
+      if ((push === undefined) === (options.removePush !== true))
+        throw new CliError('give either --push-url or --remove-push');
+      await withClient(options, async (client) => {
+        const info = await client.groups.update(station, name, { push: push ?? null });
+        print(
+          options.json
+            ? JSON.stringify(info)
+            : `group ${name}: ${push === undefined ? 'push removed' : `pushing to ${info.push?.url}`}`,
+        );
+      });
+    },
+  );
 
   group
     .command('seek')
