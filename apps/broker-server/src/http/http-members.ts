@@ -222,7 +222,9 @@ class PullMember implements MemberOwner {
 
   settle(kind: SettleKind, receipts: Receipt[], options: SettleOptions): Promise<Settled> {
     return settleHeld(this.conn, this.held, kind, receipts, options).finally(() => {
-      this.strays = this.strays.filter(({ m }) => this.held.matches(receiptOf(this.group, m)));
+      this.strays = this.strays.filter(({ m }) =>
+        this.held.matches(receiptOf(this.station, this.group, m)),
+      );
       this.idleCheck();
     });
   }
@@ -330,7 +332,7 @@ class PullMember implements MemberOwner {
     while (this.strays.length > 0 && !this.full(pull)) {
       const stray = this.strays.shift();
       if (stray === undefined) break;
-      if (stray.at >= fresh && this.held.matches(receiptOf(this.group, stray.m)))
+      if (stray.at >= fresh && this.held.matches(receiptOf(this.station, this.group, stray.m)))
         this.take(pull, stray.m);
     }
     if (pull.got.length > 0) {
@@ -367,8 +369,14 @@ class PullMember implements MemberOwner {
   }
 }
 
-function receiptOf(group: string, m: DeliveredMessage, member = PULL_MEMBER): Receipt {
+function receiptOf(
+  station: string,
+  group: string,
+  m: DeliveredMessage,
+  member = PULL_MEMBER,
+): Receipt {
   return {
+    station,
     group,
     member,
     partition: m.partition,
@@ -378,8 +386,13 @@ function receiptOf(group: string, m: DeliveredMessage, member = PULL_MEMBER): Re
 }
 
 /** A delivered message as JSON, with the receipt that settles it. */
-export function deliveredJson(group: string, m: DeliveredMessage, member = PULL_MEMBER) {
-  return { ...messageJson(m), receipt: encodeReceipt(receiptOf(group, m, member)) };
+export function deliveredJson(
+  station: string,
+  group: string,
+  m: DeliveredMessage,
+  member = PULL_MEMBER,
+) {
+  return { ...messageJson(m), receipt: encodeReceipt(receiptOf(station, group, m, member)) };
 }
 
 export type AckMode = 'auto' | 'explicit';
@@ -451,7 +464,7 @@ class EventStream implements MemberOwner {
     let returned = 0;
     const at = Date.now();
     for (const m of messages) {
-      const event = `id: ${m.partition}:${m.offset}\nevent: message\ndata: ${JSON.stringify(deliveredJson(this.group, m, this.id))}\n\n`;
+      const event = `id: ${m.partition}:${m.offset}\nevent: message\ndata: ${JSON.stringify(deliveredJson(this.station, this.group, m, this.id))}\n\n`;
       if (this.mode === 'auto') {
         const ref = { partition: m.partition, offset: m.offset };
         ok = this.res.write(event, (err) => {
@@ -628,7 +641,7 @@ export class HttpConsumers {
     const byMember = new Map<string, Receipt[]>();
     const notPending: Receipt[] = [];
     for (const r of receipts) {
-      if (r.group !== group) notPending.push(r);
+      if (r.station !== station || r.group !== group) notPending.push(r);
       else byMember.set(r.member, [...(byMember.get(r.member) ?? []), r]);
     }
     const settled: Receipt[] = [];

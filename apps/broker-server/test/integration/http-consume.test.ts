@@ -248,6 +248,9 @@ describe('HTTP pull', () => {
       settled: 0,
       notPending: [first?.receipt],
     });
+    // Nor does it settle anything in another group.
+    const elsewhere = await settle(b, 's', 'other', 'ack', { receipts: [second.receipt] });
+    expect(elsewhere.json).toMatchObject({ settled: 0, notPending: [second.receipt] });
     const ok = await settle(b, 's', 'g', 'ack', { receipts: [second.receipt] });
     expect(ok).toEqual({ status: 200, json: { settled: 1, notPending: [] } });
     // Settled once: the same receipt again settles nothing.

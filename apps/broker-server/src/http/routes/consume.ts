@@ -100,7 +100,7 @@ async function pull(x: HttpExchange): Promise<void> {
       unsent();
       return;
     }
-    x.json(200, { messages: messages.map((m) => deliveredJson(group, m)) });
+    x.json(200, { messages: messages.map((m) => deliveredJson(station, group, m)) });
   } finally {
     x.res.off('close', onClose);
   }
