@@ -238,12 +238,9 @@ class PullMember implements MemberOwner {
     clearTimeout(this.idle);
     this.idle = undefined;
     if (this.gone || this.waiting > 0 || this.conn.closed || this.joined === undefined) return;
-    let ackTimeoutMs: number;
-    try {
-      ackTimeoutMs = this.conn.membership().coordinator.settings.ackTimeoutMs;
-    } catch {
-      return;
-    }
+    const membership = this.conn.current();
+    if (membership === undefined) return;
+    const { ackTimeoutMs } = membership.coordinator.settings;
     this.held.expire(ackTimeoutMs);
     const empty = this.held.size === 0 && this.strays.length === 0;
     // Idle a moment first: a delivery under way when the last pull ended still lands here.
@@ -321,7 +318,7 @@ class PullMember implements MemberOwner {
     const pull = this.queue.shift();
     if (pull === undefined) return;
     this.active = pull;
-    const membership = this.conn.closed ? undefined : this.conn.membership();
+    const membership = this.conn.current();
     if (membership === undefined) {
       this.finish(pull);
       return;
@@ -352,7 +349,8 @@ class PullMember implements MemberOwner {
     if (this.active === pull) {
       this.active = undefined;
       // Nothing more comes to the member until the next pull asks.
-      if (!this.conn.closed) this.conn.membership().member.credit = 0;
+      const membership = this.conn.current();
+      if (membership !== undefined) membership.member.credit = 0;
     }
     pull.resolve(pull.got);
     this.next();

@@ -108,6 +108,16 @@ export class MemberConnection implements Connection {
     return Subscriptions.of(this, this.limits.maxSubscriptions).get(SID);
   }
 
+  /** The member and its group while subscribed: undefined before, and once it ended. */
+  current(): Membership | undefined {
+    if (this.closed) return undefined;
+    try {
+      return this.membership();
+    } catch {
+      return undefined;
+    }
+  }
+
   /**
    * Runs `request` through its frame handler on this connection, its fields checked by the
    * codec as a connection's are; resolves with the reply frame (an error frame included), or

@@ -450,6 +450,25 @@ describe('HTTP event streams', () => {
     expect(await stream.next()).toBeUndefined();
   });
 
+  it('[GROUP-2] a group deleted with force ends its streams and answers its waiting pulls', async () => {
+    const b = await fixture.broker();
+    const r = await setUp(b, 's', 'g');
+    const stream = await openEvents(b, '/stations/s/groups/g/events');
+    const waiting = pull(b, 's', 'g', { waitMs: 20_000 });
+    while ((await groupInfo(r, 's', 'g')).members < 2) await new Promise((r) => setTimeout(r, 20));
+    expectType(
+      await r.request({ type: 'groupDelete', station: 's', group: 'g', force: true }),
+      'ok',
+    );
+    expect(await waiting).toEqual([]);
+    const end = await stream.next();
+    expect(end?.event).toBe('end');
+    expect(JSON.parse(end?.data ?? '{}')).toMatchObject({ code: 'SUBSCRIPTION_NOT_FOUND' });
+    // The broker goes on: a new pull makes the group again.
+    await produce(b, 's', ['after']);
+    expect(await pull(b, 's', 'g', { waitMs: 0 })).toEqual([]);
+  });
+
   it('bad query parameters are refused before the stream starts', async () => {
     const b = await fixture.broker();
     await setUp(b, 's', 'g');
