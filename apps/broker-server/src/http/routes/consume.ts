@@ -184,7 +184,32 @@ const receiptsSchema: JsonSchema = {
   items: { type: 'string', maxLength: MAX_RECEIPT_CHARS },
 };
 
-const settledSchema: JsonSchema = { $ref: '#/components/schemas/SettleResult' };
+const settledSchema: JsonSchema = {
+  type: 'object',
+  required: ['settled', 'notPending'],
+  properties: {
+    settled: { type: 'integer', minimum: 0, description: 'Messages settled' },
+    notPending: {
+      type: 'array',
+      items: { type: 'string' },
+      description: 'The receipts that named no delivery in flight (empty on a 200)',
+    },
+  },
+};
+
+/** A delivered message as a pull answers it and an event carries it. */
+export const pulledMessageSchema: JsonSchema = {
+  allOf: [
+    { $ref: '#/components/schemas/MessageJson' },
+    {
+      type: 'object',
+      required: ['deliveryCount', 'receipt'],
+      properties: {
+        receipt: { type: 'string', description: 'Settles this delivery of the message' },
+      },
+    },
+  ],
+};
 
 const settleErrors = [
   'INVALID_FIELD',
@@ -262,7 +287,7 @@ export const consumeRoutes: HttpRoute[] = [
               type: 'object',
               required: ['messages'],
               properties: {
-                messages: { type: 'array', items: { $ref: '#/components/schemas/PulledMessage' } },
+                messages: { type: 'array', items: pulledMessageSchema },
               },
             },
           },
@@ -347,7 +372,7 @@ export const consumeRoutes: HttpRoute[] = [
             'text/event-stream': {
               type: 'string',
               description:
-                'Events `message` (data: PulledMessage as JSON), a last event `end` (data: {code, message}), and `: ping` comments',
+                'Events `message` (data: a MessageJson with deliveryCount and receipt), a last event `end` (data: {code, message}), and `: ping` comments',
             },
           },
         },
