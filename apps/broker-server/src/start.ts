@@ -12,6 +12,7 @@ import { collectBrokerState } from './broker/state-metrics.js';
 import { StationRegistry } from './broker/stations/registry.js';
 import type { BrokerConfig } from './config/types.js';
 import { httpGateway } from './http/gateway.js';
+import { stopHttpConsumers } from './http/http-members.js';
 import { API_ROUTES } from './http/routes/index.js';
 import { type Exposition, type Metrics, noMetrics } from './metrics.js';
 import { openBackend } from './open-backend.js';
@@ -113,6 +114,8 @@ export async function startBroker(
         // Clients that get goingAway finish their requests and leave; whoever is left after
         // the grace period is closed. Storage closes last, so every pending flush completes.
         servers.registry.goingAwayAll(reason, 1000);
+        // Waiting pulls answer, event streams end with SHUTTING_DOWN, before sockets close.
+        stopHttpConsumers(handlers, reason);
         const deadline = Date.now() + config.shutdownGraceMs;
         while (servers.registry.size > 0 && Date.now() < deadline)
           await new Promise((r) => setTimeout(r, 50));
