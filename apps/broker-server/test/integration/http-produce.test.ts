@@ -4,6 +4,7 @@
  * input that stores nothing, and permissions. [PROD-2] [PROD-3] [SEC-5]
  */
 import { writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { ERROR_HTTP_STATUS } from '@ferry/protocol';
 import { request } from 'undici';
@@ -164,6 +165,27 @@ describe('HTTP produce', () => {
     const info = await requests.request({ type: 'stationInfo', name: 'bad' });
     // Either never created, or created (auto-creation on the refused ones) with nothing in it.
     if (info.type === 'station') expect(info.info.partitions[0]?.nextOffset).toBe(0);
+  });
+
+  it('a body that never finishes is cut off at the request timeout, and nothing is stored', async () => {
+    const b = await fixture.broker({
+      args: ['--http-request-timeout-ms', '1000', '--http-headers-timeout-ms', '500'],
+    });
+    const socket = connect(b.httpPort, '127.0.0.1');
+    let answer = '';
+    socket.on('data', (chunk: Buffer) => {
+      answer += chunk.toString();
+    });
+    const closed = new Promise((resolve) => socket.once('close', resolve));
+    socket.write(
+      'POST /v1/stations/slow/messages HTTP/1.1\r\nHost: x\r\n' +
+        'Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{"value":',
+    );
+    await closed;
+    expect(answer).toMatch(/^HTTP\/1\.1 408/);
+    const { requests } = await fixture.connect(b);
+    const info = await requests.request({ type: 'stationInfo', name: 'slow' });
+    expect(info).toMatchObject({ type: 'error', code: 'STATION_NOT_FOUND' });
   });
 
   it('[SEC-5] credentials from Authorization; 401 without, 403 without produce on the station', async () => {
