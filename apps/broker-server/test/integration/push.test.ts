@@ -157,6 +157,56 @@ describe('push endpoints', () => {
     expect(hook.requests.every((q) => q.signed === undefined)).toBe(true);
   });
 
+  it('[GROUP-6] [GROUP-4] with ordering partition a partition is in one request at a time, so each arrives in order', async () => {
+    const b = await fixture.broker({ args: FAST_RETRIES });
+    const { requests: r } = await fixture.connect(b);
+    expectType(
+      await r.request({ type: 'stationCreate', name: 's', config: { partitions: 3 } }),
+      'station',
+    );
+    const messages = Array.from({ length: 300 }, (_, i) => ({
+      payload: text(`m${i}`),
+      partition: i % 3,
+    }));
+    expectType(await r.request({ type: 'produce', station: 's', messages }), 'produceAck');
+    const inFlight = new Map<number, number>();
+    let overlaps = 0;
+    const hook = await receiver(async (req) => {
+      const partitions = new Set(req.messages.map((m) => m.partition));
+      for (const p of partitions) {
+        const n = (inFlight.get(p) ?? 0) + 1;
+        if (n > 1) overlaps++;
+        inFlight.set(p, n);
+      }
+      // Slow answers, so that requests overlap.
+      await new Promise((resolve) => setTimeout(resolve, (req.n * 7) % 20));
+      for (const p of partitions) inFlight.set(p, (inFlight.get(p) ?? 1) - 1);
+      return { status: 200 };
+    });
+    expectType(
+      await r.request({
+        type: 'groupCreate',
+        station: 's',
+        group: 'g',
+        options: {
+          start: { kind: 'earliest' },
+          ordering: 'partition',
+          maxDeliveries: 50,
+          push: { url: hook.url, batchSize: 7, concurrency: 4 },
+        },
+      }),
+      'group',
+    );
+    await until(r, 's', 'g', (i) => i.lag === 0 && i.pending === 0);
+    expect(overlaps).toBe(0);
+    expect(hook.maxInFlight).toBeGreaterThan(1);
+    expect(hook.acked).toHaveLength(300);
+    for (const p of [0, 1, 2]) {
+      const offsets = hook.acked.filter((m) => m.partition === p).map((m) => m.offset);
+      expect(offsets).toEqual([...offsets].sort((x, y) => x - y));
+    }
+  });
+
   it('[GROUP-6] the endpoint survives a restart and pushing resumes; groupUpdate removes and sets it', async () => {
     let b: BrokerProcess = await fixture.broker({ args: FAST_RETRIES });
     let { requests: r } = await fixture.connect(b);

@@ -61,7 +61,7 @@ export function verify(secret: string, header: string | undefined, body: Buffer)
 }
 
 export async function startReceiver(
-  answer: (request: PushRequest) => Answer,
+  answer: (request: PushRequest) => Answer | Promise<Answer>,
   secret?: string,
 ): Promise<Receiver> {
   let inFlight = 0;
@@ -117,15 +117,16 @@ export async function startReceiver(
       signed,
     };
     receiver.requests.push(request);
-    const a = answer(request);
-    if (a === 'hang') {
+    void Promise.resolve(answer(request)).then((a) => {
+      if (a === 'hang') {
+        notify();
+        return;
+      }
+      res.writeHead(a.status, { 'content-type': 'text/plain', ...a.headers });
+      res.end(a.body ?? '');
+      if (a.status >= 200 && a.status < 300) receiver.acked.push(...parsed.messages);
       notify();
-      return;
-    }
-    res.writeHead(a.status, { 'content-type': 'text/plain', ...a.headers });
-    res.end(a.body ?? '');
-    if (a.status >= 200 && a.status < 300) receiver.acked.push(...parsed.messages);
-    notify();
+    });
   };
   const server: Server = createServer((req, res) => {
     inFlight++;

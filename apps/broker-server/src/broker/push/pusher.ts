@@ -56,6 +56,11 @@ export class Pusher implements MemberSink {
   private failures = 0;
   private stopped = false;
   private readonly timers = new Set<NodeJS.Timeout>();
+  /**
+   * With ordering partition, the partitions a request is in flight for: a partition is in one
+   * request at a time, so the endpoint gets each partition's messages in order. [GROUP-4]
+   */
+  private readonly sending = new Set<number>();
   private readonly prefix: string;
 
   constructor(
@@ -128,8 +133,8 @@ export class Pusher implements MemberSink {
   /** Sends batches while slots are free, then grants the credit the free slots leave. */
   private dispatch(): void {
     while (!this.stopped && this.busy < this.settings.concurrency && this.waiting.length > 0) {
-      const { body, count } = this.batch();
-      const batch = this.waiting.splice(0, count);
+      const { body, batch } = this.batch();
+      if (batch.length === 0) break;
       this.busy++;
       void this.send(batch, body);
     }
@@ -146,19 +151,38 @@ export class Pusher implements MemberSink {
     if (more) this.coordinator.pump();
   }
 
-  /** The body of the next batch: at most batchSize messages within maxBodyBytes, at least one. */
-  private batch(): { body: string; count: number } {
+  /**
+   * The next batch, out of `waiting`: at most batchSize messages within maxBodyBytes, at least one
+   * unless every waiting message is of a partition in flight (ordering partition).
+   */
+  private batch(): { body: string; batch: DeliveredMessage[] } {
+    const ordered = this.coordinator.settings.ordering === 'partition';
     const parts: string[] = [];
+    const batch: DeliveredMessage[] = [];
+    const rest: DeliveredMessage[] = [];
     let bytes = encoder.encode(this.prefix).length + 2;
+    let full = false;
     for (const m of this.waiting) {
-      if (parts.length >= this.settings.batchSize) break;
+      if (full || (ordered && this.sending.has(m.partition))) {
+        rest.push(m);
+        continue;
+      }
       const part = JSON.stringify(messageJson(m));
       const size = Buffer.byteLength(part) + (parts.length > 0 ? 1 : 0);
-      if (parts.length > 0 && bytes + size > this.options.maxBodyBytes) break;
+      if (parts.length > 0 && bytes + size > this.options.maxBodyBytes) {
+        full = true;
+        rest.push(m);
+        continue;
+      }
       parts.push(part);
+      batch.push(m);
       bytes += size;
+      full = parts.length >= this.settings.batchSize;
     }
-    return { body: `${this.prefix}${parts.join(',')}]}`, count: parts.length };
+    this.waiting.length = 0;
+    for (const m of rest) this.waiting.push(m);
+    if (ordered) for (const m of batch) this.sending.add(m.partition);
+    return { body: `${this.prefix}${parts.join(',')}]}`, batch };
   }
 
   private async send(batch: DeliveredMessage[], body: string): Promise<void> {
@@ -197,6 +221,8 @@ export class Pusher implements MemberSink {
       // The group's store closed under the settlement (deleted, stopping): nothing to do.
       if (!this.stopped) this.options.log.warn({ err }, 'settling a pushed batch failed');
     }
+    // Settled: the next messages of these partitions may go, in another slot if this one waits.
+    for (const m of batch) this.sending.delete(m.partition);
     this.release(delayMs);
   }
 
@@ -208,6 +234,7 @@ export class Pusher implements MemberSink {
       this.dispatch();
       return;
     }
+    this.dispatch();
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       this.release(0);
