@@ -73,6 +73,8 @@ function requests(dlsId: number): Array<[HandledFrameType, Action | 'see', objec
     ['stationDelete', 'admin', { type: 'stationDelete', name: S }],
     ['stationPurge', 'admin', { type: 'stationPurge', name: S }],
     ['groupCreate', 'admin', { type: 'groupCreate', station: S, group: 'g3' }],
+    // A push endpoint is a URL the broker will call: admin only. [GROUP-6]
+    ['groupUpdate', 'admin', { type: 'groupUpdate', station: S, group: 'g', removePush: true }],
     ['groupDelete', 'admin', { type: 'groupDelete', station: S, group: 'g', force: true }],
     ['groupSeek', 'admin', { type: 'groupSeek', station: S, group: 'g', to: { kind: 'latest' } }],
     ['dlsList', 'deadletters', { type: 'dlsList', station: S }],
