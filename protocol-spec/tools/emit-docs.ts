@@ -57,6 +57,7 @@ export function emitDocs(spec: Spec, vectors: ValidVector[]): string {
         `| \`${e.code}\` | ${e.number} | ${e.http} | ${e.retriable ? 'yes' : 'no'} | ${cell(e.description)} |`,
     )
     .join('\n');
+  out += `\n\n## HTTP\n\nThe broker also serves the client frames as a REST API under \`/v1\` on its HTTP port: each route builds the frame of the same name, runs it through the same handler with the same rules and permissions, and answers its reply as JSON, or its error with the code's HTTP status from the table above (\`ERROR_HTTP_STATUS\` in \`@ferry/protocol\`). Consuming over HTTP uses pulls with receipts or server-sent events, a group can push to a webhook (GROUP-6), and the routes are described by an OpenAPI 3.1 document at \`GET /v1/openapi.json\`. See [the broker's HTTP reference](../../apps/broker-server/docs/HTTP.md).`;
   out += `\n\n## Frames\n\n| Code | Frame | Sent by | Answered by |\n|---|---|---|---|\n`;
   out += spec.frames
     .map(

@@ -274,6 +274,14 @@ export const SCHEMAS = {
     [],
     "A new group's settings; absent ones take the station's defaults (start: latest)",
   ),
+  GroupUpdate: obj(
+    {
+      push: ref('PushConfig'),
+      removePush: bool('Remove the push endpoint (with push, INVALID_CONFIG)'),
+    },
+    [],
+    "A group's settings that change after its creation (GROUP-6)",
+  ),
   SeekRequest: obj(
     {
       to: ref('StartPosition'),

@@ -1,8 +1,8 @@
 /**
- * A station's consumer groups: list, create, read, delete and seek, each the frame of the same
+ * A station's consumer groups: list, create, read, update (push), delete and seek, each the frame of the same
  * name with its codes. [GROUP-1] [GROUP-2] [GROUP-3] [GROUP-5] [SEC-5] [SEC-8]
  */
-import type { GroupOptions, StartPosition } from '@ferry/protocol';
+import type { GroupOptions, PushConfig, StartPosition } from '@ferry/protocol';
 import { ref } from '../openapi-schemas.js';
 import type { HttpRoute } from '../route.js';
 import { adminRoute, defined, jsonBody, REQUEST_ERRORS } from './input.js';
@@ -114,6 +114,32 @@ export const groupRoutes: HttpRoute[] = [
       });
       replyOf(await x.call(frame), 'ok');
       x.res.writeHead(204).end();
+    },
+  ),
+  adminRoute(
+    'PATCH',
+    '/stations/{station}/groups/{group}',
+    {
+      summary: "Change a group's push endpoint",
+      description:
+        "Sets the group's push endpoint (`push`, replacing any, secret included) or removes it (`removePush`), keeping the group's cursor and pending state (GROUP-6); neither answers the group as it is. The broker POSTs to any URL it is given: only principals with admin on the station may set one.",
+      body: { 'application/json': ref('GroupUpdate') },
+      responses: { 200: { description: 'The group', content: json('GroupInfo') } },
+      errors: [...REQUEST_ERRORS, 'STATION_NOT_FOUND', 'GROUP_NOT_FOUND', 'INVALID_CONFIG'],
+    },
+    async (x) => {
+      const body = await jsonBody<{ push?: PushConfig; removePush?: boolean }>(
+        x,
+        ref('GroupUpdate'),
+      );
+      const frame = defined({
+        type: 'groupUpdate' as const,
+        station: x.param('station'),
+        group: x.param('group'),
+        push: body.push,
+        removePush: body.removePush,
+      });
+      x.json(200, replyOf(await x.call(frame), 'group').info);
     },
   ),
   adminRoute(
