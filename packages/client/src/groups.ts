@@ -1,5 +1,5 @@
 /** Consumer group administration: create without joining, inspect, list, seek, update, delete. */
-import type { GroupInfo, GroupOptions, GroupUpdateFrame, PushConfig } from '@ferry/protocol';
+import type { GroupInfo, GroupOptions, GroupUpdateFrame } from '@ferry/protocol';
 import { type CallOptions, call } from './admin.js';
 import type { Connection } from './connection.js';
 import { position, type Start, startPosition } from './consume-options.js';
@@ -35,15 +35,6 @@ export interface PushOptions {
 export interface UpdateGroupOptions extends CallOptions {
   /** A new push endpoint, replacing the group's (secret included); `null` removes it. */
   push?: PushOptions | null;
-}
-
-function pushConfig(push: PushOptions): PushConfig {
-  const config: PushConfig = { url: push.url };
-  if (push.secret !== undefined) config.secret = push.secret;
-  if (push.batchSize !== undefined) config.batchSize = push.batchSize;
-  if (push.concurrency !== undefined) config.concurrency = push.concurrency;
-  if (push.timeoutMs !== undefined) config.timeoutMs = push.timeoutMs;
-  return config;
 }
 
 export interface CreateGroupOptions extends CallOptions {
@@ -110,7 +101,7 @@ export class Groups {
     if (options.ackTimeoutMs !== undefined) settings.ackTimeoutMs = options.ackTimeoutMs;
     if (options.maxDeliveries !== undefined) settings.maxDeliveries = options.maxDeliveries;
     if (options.ordering !== undefined) settings.ordering = options.ordering;
-    if (options.push !== undefined) settings.push = pushConfig(options.push);
+    if (options.push !== undefined) settings.push = options.push;
     const frame = { type: 'groupCreate' as const, id: 0, station, group, options: settings };
     return (await this.conn.request(frame, call(options))).info;
   }
@@ -134,7 +125,7 @@ export class Groups {
   ): Promise<GroupInfo> {
     const frame: GroupUpdateFrame = { type: 'groupUpdate', id: 0, station, group };
     if (options.push === null) frame.removePush = true;
-    else if (options.push !== undefined) frame.push = pushConfig(options.push);
+    else if (options.push !== undefined) frame.push = options.push;
     return (await this.conn.request(frame, call(options))).info;
   }
 
