@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  type Auth,
   type ClientFrame,
   decodeClientFrame,
   type ErrorCode,
@@ -326,11 +327,7 @@ export class BrokerConnection implements Connection {
     if (!(await this.awaitTurn(hello.id))) return;
     let outcome: AuthOutcome;
     try {
-      outcome = await this.options.authenticate({
-        auth: hello.auth,
-        certificate: this.options.certificate,
-        signal: this.handshakeAbort.signal,
-      });
+      outcome = await this.check(hello.auth);
     } catch (err) {
       if (this.closed) return; // timed out or dropped while its check waited
       if (err instanceof FerryError) {
@@ -378,15 +375,17 @@ export class BrokerConnection implements Connection {
     );
   }
 
+  /** Checks credentials (with the TLS client certificate, if any) while the connection lasts. */
+  private check(auth: Auth | undefined): Promise<AuthOutcome> {
+    const { certificate } = this.options;
+    return this.options.authenticate({ auth, certificate, signal: this.handshakeAbort.signal });
+  }
+
   /** New credentials for the same principal, checked as hello's are. [SEC-6] */
   private async reauth(frame: ReauthFrame): Promise<void> {
     let outcome: AuthOutcome;
     try {
-      outcome = await this.options.authenticate({
-        auth: frame.auth,
-        certificate: this.options.certificate,
-        signal: this.handshakeAbort.signal,
-      });
+      outcome = await this.check(frame.auth);
     } catch (err) {
       if (this.closed) return;
       if (err instanceof FerryError) this.sendError(frame.id, err.code, err.message);
