@@ -14,10 +14,10 @@ import { openApiDocument } from '../../src/http/openapi.js';
 import { API_ROUTES } from '../../src/http/routes/index.js';
 import { useBrokers } from '../support/broker-fixture.js';
 import type { BrokerProcess } from '../support/broker-process.js';
-import { Deliveries } from '../support/deliveries.js';
 import { type ApiOptions, api } from '../support/http-api.js';
 import { connectTcp } from '../support/raw-client.js';
-import { expectType, Requester } from '../support/requester.js';
+import { Requester } from '../support/requester.js';
+import { seedStation } from '../support/seed.js';
 import { useTempDirs } from '../support/temp-dir.js';
 
 const fixture = useBrokers();
@@ -48,31 +48,12 @@ async function start(): Promise<BrokerProcess> {
   return fixture.broker({ args: ['--config', file] });
 }
 
-/** Station S with three messages, group g, and one dead letter; resolves to its id. */
+/** Station S seeded by the root principal over TCP; resolves to its dead letter's id. */
 async function seed(b: BrokerProcess): Promise<number> {
   const raw = await connectTcp(b.tcpPort);
   fixture.track(raw);
   await raw.handshake({ auth: { token: tokenOf('root') } });
-  const root = new Requester(raw);
-  const created = await root.request({ type: 'stationCreate', name: S, config: { partitions: 1 } });
-  expectType(created, 'station');
-  const messages = ['a', 'b', 'c'].map((m) => ({ payload: new TextEncoder().encode(m) }));
-  expectType(await root.request({ type: 'produce', station: S, messages }), 'produceAck');
-  const g = {
-    type: 'groupCreate',
-    station: S,
-    group: 'g',
-    options: { start: { kind: 'earliest' } },
-  };
-  expectType(await root.request(g as never), 'group');
-  const sub = { type: 'subscribe', sid: 1, station: S, group: 'g', options: { credit: 1 } };
-  expectType(await root.request(sub as never), 'subscribed');
-  const [m] = await new Deliveries(root).take(1, 1);
-  const refs = [{ partition: 0, offset: m?.offset ?? -1 }];
-  expectType(await root.request({ type: 'deadLetter', sid: 1, refs, reason: 'seed' }), 'ok');
-  expectType(await root.request({ type: 'unsubscribe', sid: 1 }), 'ok');
-  const page = expectType(await root.request({ type: 'dlsList', station: S }), 'dlsEntries');
-  return page.entries[0]?.id ?? -1;
+  return seedStation(new Requester(raw), S);
 }
 
 type Method = 'GET' | 'PUT' | 'PATCH' | 'POST' | 'DELETE';

@@ -12,10 +12,10 @@ import { hashToken } from '../../src/auth/token-hash.js';
 import type { HandledFrameType } from '../../src/server/types.js';
 import { useBrokers } from '../support/broker-fixture.js';
 import type { BrokerProcess } from '../support/broker-process.js';
-import { Deliveries } from '../support/deliveries.js';
 import { ParsedExposition } from '../support/exposition.js';
 import { connectTcp, connectWs } from '../support/raw-client.js';
 import { expectType, Requester } from '../support/requester.js';
+import { seedStation } from '../support/seed.js';
 import { useTempDirs } from '../support/temp-dir.js';
 
 const fixture = useBrokers();
@@ -95,31 +95,6 @@ const allowedFor: Record<Action | 'see', Name> = {
   see: 'browser',
 };
 
-/** Station S with three messages, group g, and one dead letter; resolves to its id. */
-async function seed(root: Requester): Promise<number> {
-  expectType(
-    await root.request({ type: 'stationCreate', name: S, config: { partitions: 1 } }),
-    'station',
-  );
-  const messages = ['a', 'b', 'c'].map((m) => ({ payload: text(m) }));
-  expectType(await root.request({ type: 'produce', station: S, messages }), 'produceAck');
-  const g = {
-    type: 'groupCreate',
-    station: S,
-    group: 'g',
-    options: { start: { kind: 'earliest' } },
-  };
-  expectType(await root.request(g as never), 'group');
-  const sub = { type: 'subscribe', sid: 1, station: S, group: 'g', options: { credit: 1 } };
-  expectType(await root.request(sub as never), 'subscribed');
-  const [m] = await new Deliveries(root).take(1, 1);
-  const refs = [{ partition: 0, offset: m?.offset ?? -1 }];
-  expectType(await root.request({ type: 'deadLetter', sid: 1, refs, reason: 'seed' }), 'ok');
-  expectType(await root.request({ type: 'unsubscribe', sid: 1 }), 'ok');
-  const page = expectType(await root.request({ type: 'dlsList', station: S }), 'dlsEntries');
-  return page.entries[0]?.id ?? -1;
-}
-
 /** Everything a request could change, as the root principal sees it. */
 async function snapshot(root: Requester): Promise<unknown> {
   const stations = expectType(await root.request({ type: 'stationList' }), 'stations');
@@ -134,7 +109,7 @@ describe.each<Transport>(['tcp', 'ws'])('[SEC-5] permissions over %s', (transpor
   it('every request type: NOT_AUTHORIZED naming action and station, nothing changed, audited; allowed with the action', async () => {
     const b = await start();
     const root = await as(b, 'root', transport);
-    const dlsId = await seed(root);
+    const dlsId = await seedStation(root, S);
     const before = await snapshot(root);
     for (const [type, action, frame] of requests(dlsId)) {
       // The producer sees orders.* (it holds produce there) but may do nothing else to it.
