@@ -4,6 +4,7 @@
  */
 import type { Logger } from 'pino';
 import { Authenticator } from './auth/authenticate.js';
+import type { Principal } from './auth/outcome.js';
 import type { BrokerCore } from './broker/core.js';
 import { GroupMetrics } from './broker/groups/group-metrics.js';
 import { GroupRegistry } from './broker/groups/registry.js';
@@ -12,7 +13,7 @@ import { collectBrokerState } from './broker/state-metrics.js';
 import { StationRegistry } from './broker/stations/registry.js';
 import type { BrokerConfig } from './config/types.js';
 import { httpGateway } from './http/gateway.js';
-import { stopHttpConsumers } from './http/http-members.js';
+import { refreshHttpConsumers, stopHttpConsumers } from './http/http-members.js';
 import { API_ROUTES } from './http/routes/index.js';
 import { type Exposition, type Metrics, noMetrics } from './metrics.js';
 import { openBackend } from './open-backend.js';
@@ -104,7 +105,9 @@ export async function startBroker(
     reload(next) {
       authenticator.reload(next.auth);
       servers.reloadTls(next.tls);
-      for (const conn of servers.registry) conn.refreshPrincipal((p) => authenticator.current(p));
+      const current = (p: Principal) => authenticator.current(p);
+      for (const conn of servers.registry) conn.refreshPrincipal(current);
+      refreshHttpConsumers(handlers, current);
       log.info({ connections: servers.registry.size }, 'reloaded principals and permissions');
     },
     stop(reason = 'shutdown') {

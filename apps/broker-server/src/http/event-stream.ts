@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { DeliveredMessage, ErrorCode, Limits } from '@ferry/protocol';
+import type { Principal } from '../auth/outcome.js';
 import type { FrameHandlers } from '../server/types.js';
 import { HTTP_CONSUME_BOUNDS } from './consume-bounds.js';
 import { deliveredJson } from './delivered-json.js';
@@ -27,6 +28,8 @@ export type AckMode = 'auto' | 'explicit';
  */
 export class EventStream implements MemberOwner {
   readonly id = randomBytes(8).toString('hex');
+  private who: Principal;
+  private expiry: NodeJS.Timeout | undefined;
   readonly conn: MemberConnection;
   private readonly held = new HeldDeliveries();
   private toAck: Array<{ partition: number; offset: number }> = [];
@@ -43,12 +46,50 @@ export class EventStream implements MemberOwner {
     readonly group: string,
     readonly mode: AckMode,
     readonly prefetch: number,
-    principal: string,
+    principal: Principal,
     handlers: FrameHandlers,
     private readonly limits: Limits,
   ) {
-    this.conn = new MemberConnection(`http-sse-${this.id}`, principal, handlers, limits, this);
+    this.who = principal;
+    this.conn = new MemberConnection(`http-sse-${this.id}`, principal.name, handlers, limits, this);
     res.once('close', () => this.closedByPeer());
+    this.armExpiry();
+  }
+
+  /** Who the stream reads for: its credentials' expiry ends it, as a connection's does. [SEC-6] */
+  get principal(): Principal {
+    return this.who;
+  }
+
+  /**
+   * After a reload: the principal under the new configuration, or undefined when it is no longer
+   * accepted; a stream that may no longer consume ends. [SEC-5]
+   */
+  refresh(now: Principal | undefined): void {
+    if (now === undefined) {
+      this.end('AUTH_EXPIRED', 'the credentials were revoked by a configuration reload');
+      return;
+    }
+    this.who = now;
+    if (!now.permissions.allows('consume', this.station)) {
+      this.end('NOT_AUTHORIZED', `${now.name} may no longer consume on station '${this.station}'`);
+      return;
+    }
+    this.armExpiry();
+  }
+
+  private armExpiry(): void {
+    clearTimeout(this.expiry);
+    const at = this.who.expiresAt;
+    if (at === undefined) return;
+    // Timers overflow past 2^31 - 1 ms: a far expiry is checked again when that runs out.
+    this.expiry = setTimeout(
+      () => {
+        if (Date.now() < at) this.armExpiry();
+        else this.end('AUTH_EXPIRED', 'the credentials expired; reconnect with fresh ones');
+      },
+      Math.min(Math.max(0, at - Date.now()), 2 ** 31 - 1),
+    ).unref();
   }
 
   /** Joins the group (refused before any byte is written), then starts the stream. */
@@ -186,6 +227,7 @@ export class EventStream implements MemberOwner {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.heartbeat);
+    clearTimeout(this.expiry);
     this.consumers.forgetStream(this);
     // The member leaves: what was in flight to it goes back to the group at once. [CONS-8]
     this.conn.end();

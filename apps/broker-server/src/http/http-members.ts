@@ -11,6 +11,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import { type DeliveredMessage, FerryError, type Limits } from '@ferry/protocol';
+import type { Principal } from '../auth/outcome.js';
 import type { FrameHandlers } from '../server/types.js';
 import { HTTP_CONSUME_BOUNDS } from './consume-bounds.js';
 import { PULL_MEMBER } from './delivered-json.js';
@@ -125,7 +126,7 @@ export class HttpConsumers {
     res: ServerResponse,
     station: string,
     group: string,
-    options: { mode: AckMode; prefetch: number; principal: string; lastEventId?: string },
+    options: { mode: AckMode; prefetch: number; principal: Principal; lastEventId?: string },
   ): Promise<EventStream> {
     this.checkRunning();
     if (this.streams.size >= HTTP_CONSUME_BOUNDS.maxStreams)
@@ -165,6 +166,11 @@ export class HttpConsumers {
       stream.end('SHUTTING_DOWN', `the broker is stopping (${reason})`);
   }
 
+  /** After a reload: each stream under its principal's new permissions, or ended. [SEC-5] */
+  refresh(current: (principal: Principal) => Principal | undefined): void {
+    for (const stream of [...this.streams.values()]) stream.refresh(current(stream.principal));
+  }
+
   forget(member: PullMember): void {
     const key = groupKey(member.station, member.group);
     if (this.pulls.get(key) === member) this.pulls.delete(key);
@@ -183,4 +189,12 @@ export class HttpConsumers {
 /** Ends the HTTP consumers of the broker whose handlers these are (it is stopping). */
 export function stopHttpConsumers(handlers: FrameHandlers, reason: string): void {
   byHandlers.get(handlers)?.stop(reason);
+}
+
+/** Applies reloaded principals to the event streams of the broker whose handlers these are. */
+export function refreshHttpConsumers(
+  handlers: FrameHandlers,
+  current: (principal: Principal) => Principal | undefined,
+): void {
+  byHandlers.get(handlers)?.refresh(current);
 }

@@ -6,6 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Frame } from '@ferry/protocol';
 import { SignJWT, UnsecuredJWT } from 'jose';
+import { request } from 'undici';
 import { describe, expect, it } from 'vitest';
 import { hashToken } from '../../src/auth/token-hash.js';
 import { useBrokers } from '../support/broker-fixture.js';
@@ -142,6 +143,19 @@ describe('[SEC-6] expiring credentials', () => {
     expect(refusals().at(-1)).toMatchObject({ action: 'reauthenticate', detail: 'token' });
   });
 
+  it('an event stream opened with a JWT ends with AUTH_EXPIRED when the JWT expires', async () => {
+    const b = await jwtBroker();
+    const token = await jwt({ ttlS: 2 });
+    const res = await request(
+      `http://127.0.0.1:${b.httpPort}/v1/stations/orders/groups/g/events?ack=auto`,
+      { headers: { authorization: `Bearer ${token}` } },
+    );
+    expect(res.statusCode).toBe(200);
+    // The stream stays open until the token's expiry, then says why it ends.
+    const text = await res.body.text();
+    expect(text).toMatch(/event: end\ndata: \{"code":"AUTH_EXPIRED"/);
+  });
+
   it('hello with an expired, forged, unsigned or wrongly addressed JWT is AUTH_FAILED, and audited', async () => {
     const b = await jwtBroker();
     const unsigned = new UnsecuredJWT({ ferry: ordersRw })
@@ -199,6 +213,24 @@ describe('[SEC-5] reloading principals on SIGHUP', () => {
     process.kill(b.pid, 'SIGHUP');
     await b.logged((l) => String(l.msg).startsWith('reload failed'));
     expectType(await r.request({ type: 'browse', station: 'a', partition: 0 }), 'messages');
+
+    // An event stream of this principal ends once it may no longer consume there.
+    const write2 = (permissions: object) =>
+      write([{ name: 'ops', hash: hashToken(token), permissions }]);
+    const reloads = () => b.logs.filter((l) => l.msg === 'reloaded principals and permissions');
+    const seen = reloads().length;
+    write2({ allow: [{ actions: ['*'], stations: ['*'] }] });
+    process.kill(b.pid, 'SIGHUP');
+    await b.logged(() => reloads().length > seen);
+    const stream = await request(
+      `http://127.0.0.1:${b.httpPort}/v1/stations/a/groups/g/events?ack=auto`,
+      { headers: { authorization: `Bearer ${token}` } },
+    );
+    expect(stream.statusCode).toBe(200);
+    const ended = stream.body.text();
+    write2(browseOnly);
+    process.kill(b.pid, 'SIGHUP');
+    expect(await ended).toMatch(/event: end\ndata: \{"code":"NOT_AUTHORIZED"/);
 
     write([{ name: 'someone-else', hash: hashToken('another-token-0123456789abcdef') }]);
     process.kill(b.pid, 'SIGHUP');

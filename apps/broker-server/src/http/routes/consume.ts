@@ -171,7 +171,7 @@ async function events(x: HttpExchange): Promise<void> {
   const stream = await consumersOf(x).openStream(x.res, station, group, {
     mode: ack as AckMode,
     prefetch,
-    principal: x.principal.name,
+    principal: x.principal,
     ...(lastEventId === undefined ? {} : { lastEventId }),
   });
   await stream.done();
