@@ -41,6 +41,8 @@ export const ERROR_DESCRIPTIONS: Readonly<Record<ErrorCode, string>> = Object.fr
   INTERNAL: "An unexpected server error; the request had no effect.",
   OVERLOADED: "A bounded queue on the server is full (for example writes waiting for the disk); nothing was done; retry after a short wait.",
   QUOTA_EXCEEDED: "A broker-wide cap is reached (stations, partitions of all stations, groups of one station); nothing was created.",
+  ROUTE_NOT_FOUND: "HTTP: no route of the API serves this path.",
+  METHOD_NOT_ALLOWED: "HTTP: the path is served, not with this method (Allow lists those it takes).",
   CONNECTION_FAILED: "Client-side: the transport could not connect, or the handshake failed before welcome.",
   CONNECTION_CLOSED: "Client-side: the connection closed before the reply arrived; the request may or may not have taken effect (retry a produce only with a msgId).",
   BUFFER_FULL: "Client-side: the bounded outbound buffer kept while disconnected is full (by bytes or by count); nothing was queued.",

@@ -41,6 +41,8 @@ export const ERROR_CODES = Object.freeze({
   INTERNAL: { number: 115, retriable: true },
   OVERLOADED: { number: 116, retriable: true },
   QUOTA_EXCEEDED: { number: 117, retriable: false },
+  ROUTE_NOT_FOUND: { number: 130, retriable: false },
+  METHOD_NOT_ALLOWED: { number: 131, retriable: false },
   CONNECTION_FAILED: { number: 200, retriable: true },
   CONNECTION_CLOSED: { number: 201, retriable: true },
   BUFFER_FULL: { number: 202, retriable: true },

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { FerryError } from '@ferry/protocol';
+import { ERROR_HTTP_STATUS, FerryError } from '@ferry/protocol';
 import type { Principal } from '../auth/outcome.js';
 import { Permissions } from '../auth/permissions.js';
 import type { ConnectionContext } from '../server/context.js';
@@ -93,16 +93,21 @@ export function httpGateway(options: GatewayOptions): GatewayHandler {
         break;
       }
     }
-    const fail = (status: number, code: string, message: string, headers = {}) => {
+    const fail = (
+      code: 'ROUTE_NOT_FOUND' | 'METHOD_NOT_ALLOWED',
+      message: string,
+      headers = {},
+    ) => {
+      const status = ERROR_HTTP_STATUS[code];
       res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
       res.end(JSON.stringify({ error: { code, message, retriable: false } }));
     };
     if (route === undefined || params === undefined) {
       if (allowed.length > 0)
-        fail(405, 'INVALID_FIELD', `${req.method} is not served here`, {
+        fail('METHOD_NOT_ALLOWED', `${req.method} is not served here`, {
           allow: allowed.join(', '),
         });
-      else fail(404, 'NOT_FOUND', `no route ${API_PREFIX}${path}`);
+      else fail('ROUTE_NOT_FOUND', `no route ${API_PREFIX}${path}`);
       return;
     }
     const matched = route;

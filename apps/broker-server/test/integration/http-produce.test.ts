@@ -167,6 +167,21 @@ describe('HTTP produce', () => {
     if (info.type === 'station') expect(info.info.partitions[0]?.nextOffset).toBe(0);
   });
 
+  it('a method a path does not serve is METHOD_NOT_ALLOWED with Allow; a path with no route ROUTE_NOT_FOUND', async () => {
+    const b = await fixture.broker();
+    const base = `http://127.0.0.1:${b.httpPort}/v1`;
+    const get = await request(`${base}/stations/orders/messages`);
+    expect([get.statusCode, get.headers.allow]).toEqual([405, 'POST']);
+    expect(((await get.body.json()) as { error: { code: string } }).error.code).toBe(
+      'METHOD_NOT_ALLOWED',
+    );
+    const none = await request(`${base}/nothing/here`);
+    expect(none.statusCode).toBe(404);
+    expect(((await none.body.json()) as { error: { code: string } }).error.code).toBe(
+      'ROUTE_NOT_FOUND',
+    );
+  });
+
   it('a body that never finishes is cut off at the request timeout, and nothing is stored', async () => {
     const b = await fixture.broker({
       args: ['--http-request-timeout-ms', '1000', '--http-headers-timeout-ms', '500'],
