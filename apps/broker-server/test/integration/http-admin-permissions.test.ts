@@ -1,15 +1,5 @@
-/**
- * Credentials and permissions on every admin route of the HTTP API, against a broker holding
- * named tokens: no or wrong credentials are AUTH_FAILED (401), a token lacking the route's
- * action NOT_AUTHORIZED (403) naming action and station, and neither changes anything; with the
- * action each route succeeds, administrative ones audited. The OpenAPI document is served
- * without credentials. [SEC-5] [SEC-8]
- */
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Action } from '../../src/auth/permissions.js';
-import { hashToken } from '../../src/auth/token-hash.js';
 import { openApiDocument } from '../../src/http/openapi.js';
 import { API_ROUTES } from '../../src/http/routes/index.js';
 import { useBrokers } from '../support/broker-fixture.js';
@@ -19,6 +9,7 @@ import { connectTcp } from '../support/raw-client.js';
 import { Requester } from '../support/requester.js';
 import { seedStation } from '../support/seed.js';
 import { useTempDirs } from '../support/temp-dir.js';
+import { tokenConfig, tokenOf } from '../support/token-config.js';
 
 const fixture = useBrokers();
 const tempDir = useTempDirs('http-admin-permissions');
@@ -34,17 +25,9 @@ const PRINCIPALS = {
   outsider: { allow: [{ actions: ['*'], stations: ['other.*'] }] },
 } as const;
 type Name = keyof typeof PRINCIPALS;
-const tokenOf = (name: Name) => `token-of-${name}-0123456789abcdef`;
-
 async function start(): Promise<BrokerProcess> {
-  const file = join(tempDir(), 'ferry.json');
-  const tokens = Object.entries(PRINCIPALS).map(([name, permissions]) => ({
-    name,
-    hash: hashToken(tokenOf(name as Name)),
-    ...(permissions === undefined ? {} : { permissions }),
-  }));
   // No wait after a failed authentication: this file fails many on purpose.
-  writeFileSync(file, JSON.stringify({ auth: { tokens, failureDelayMs: 0 } }));
+  const file = tokenConfig(tempDir(), PRINCIPALS, { failureDelayMs: 0 });
   return fixture.broker({ args: ['--config', file] });
 }
 

@@ -1,14 +1,6 @@
-/**
- * Per-station permissions against a real broker, over TCP and WebSocket: every request type
- * with a principal that may make it and one that may not; a denied request changes nothing and
- * is audited. [SEC-5] [SEC-8]
- */
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Frame } from '@ferry/protocol';
 import { describe, expect, it } from 'vitest';
 import type { Action } from '../../src/auth/permissions.js';
-import { hashToken } from '../../src/auth/token-hash.js';
 import type { HandledFrameType } from '../../src/server/types.js';
 import { useBrokers } from '../support/broker-fixture.js';
 import type { BrokerProcess } from '../support/broker-process.js';
@@ -17,6 +9,7 @@ import { connectTcp, connectWs } from '../support/raw-client.js';
 import { expectType, Requester } from '../support/requester.js';
 import { seedStation } from '../support/seed.js';
 import { useTempDirs } from '../support/temp-dir.js';
+import { tokenConfig, tokenOf } from '../support/token-config.js';
 
 const fixture = useBrokers();
 const tempDir = useTempDirs('permissions');
@@ -40,16 +33,8 @@ const PRINCIPALS = {
   },
 } as const;
 type Name = keyof typeof PRINCIPALS;
-const tokenOf = (name: Name) => `token-of-${name}-0123456789abcdef`;
-
 async function start(): Promise<BrokerProcess> {
-  const file = join(tempDir(), 'ferry.json');
-  const tokens = Object.entries(PRINCIPALS).map(([name, permissions]) => ({
-    name,
-    hash: hashToken(tokenOf(name as Name)),
-    ...(permissions === undefined ? {} : { permissions }),
-  }));
-  writeFileSync(file, JSON.stringify({ auth: { tokens } }));
+  const file = tokenConfig(tempDir(), PRINCIPALS);
   return fixture.broker({ args: ['--config', file] });
 }
 
