@@ -13,4 +13,10 @@ export * from './gen/error-descriptions.js';
 export * from './gen/error-http.js';
 export * from './gen/errors.js';
 export type * from './gen/types.js';
+export {
+  ACTIONS,
+  type Action,
+  type PermissionCheck,
+  permissionCheck,
+} from './permissions.js';
 export { utf8Length } from './validate.js';

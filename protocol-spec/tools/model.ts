@@ -100,7 +100,8 @@ function valueExpr(
     case 'bytes':
       return `bytes(${v}, l.${f.maxBytes}, ${p}, ${name})`;
     case 'array': {
-      const item = valueExpr(spec, dir, f.items ?? '', {}, 'x', 'ip', "''");
+      // String and bytes items take the array field's maxBytes as their own bound.
+      const item = valueExpr(spec, dir, f.items ?? '', { maxBytes: f.maxBytes }, 'x', 'ip', "''");
       return `items(${v}, l.${f.maxItems}, ${p}, ${name}, (x, ip) => ${item})`;
     }
   }

@@ -76,6 +76,8 @@ export async function startBroker(
   await groups.start();
   stations.attachGroups(groups);
   collectBrokerState(metrics, stations, groups);
+  // The servers start after the core their handlers use; until then nobody is connected.
+  let connections = () => 0;
   const core: BrokerCore = {
     limits: config.limits,
     stations,
@@ -83,6 +85,8 @@ export async function startBroker(
     groups,
     log,
     metrics,
+    startedAt: Date.now(),
+    connections: () => connections(),
   };
   let ready = true;
   const authenticator = new Authenticator(config.auth, config.limits.maxNameBytes);
@@ -98,6 +102,7 @@ export async function startBroker(
     ready: () => ready,
     exposition,
   });
+  connections = () => servers.registry.size;
   let stopping: Promise<void> | undefined;
   return {
     tcpPort: servers.tcpPort,

@@ -1,6 +1,6 @@
 /** The client a runtime package's `connect` returns. */
-import type { Auth } from '@ferry/protocol';
-import { DeadLetters, Stations } from './admin.js';
+import type { Auth, BrokerInfo } from '@ferry/protocol';
+import { type CallOptions, call, DeadLetters, Stations } from './admin.js';
 import { Connection, type ServerInfo } from './connection.js';
 import type { ConsumeOptions } from './consume-options.js';
 import { Consumer } from './consumer.js';
@@ -52,6 +52,17 @@ export class Client {
    */
   reauth(auth?: Auth): Promise<number | undefined> {
     return this.conn.reauth(auth);
+  }
+
+  /**
+   * The broker at a glance [INFO-1]: its start time and clock, and totals over the stations
+   * this principal sees (stations, partitions, groups, members, messages and bytes stored,
+   * messages appended and delivered, dead letters); `connections` only for a principal that
+   * may administer every station. Poll it and divide the differences of `appended` and
+   * `delivered` by those of `now` for rates.
+   */
+  async brokerInfo(options: CallOptions = {}): Promise<BrokerInfo> {
+    return (await this.conn.request({ type: 'brokerInfo', id: 0 }, call(options))).info;
   }
 
   /** Whether a session is up right now (false while reconnecting). */

@@ -19,7 +19,13 @@ import { backoffDelay, backoffFrom } from './backoff.js';
 import { backgroundTimer, credentials, MIN_REFRESH_MS, refreshDelay } from './credentials.js';
 import { deferred, handled } from './deferred.js';
 import { abortError, BufferFullError, ClosedError, ConnectionError } from './errors.js';
-import { handshake, type ServerInfo, type Session, serverInfo } from './handshake.js';
+import {
+  handshake,
+  type ServerInfo,
+  type Session,
+  serverInfo,
+  withPermissions,
+} from './handshake.js';
 import type { ResolvedOptions } from './options.js';
 import { Outbox } from './outbox.js';
 import { reconnect } from './reconnect.js';
@@ -211,6 +217,8 @@ export class Connection {
     if (given === undefined) throw new TypeError('reauth needs credentials');
     const reply = await this.request({ type: 'reauth', id: 0, auth: given }, { session });
     if (auth !== undefined && typeof this.options.auth !== 'function') this.options.auth = auth;
+    if (this.info !== undefined && session === this.lastSession)
+      Object.assign(this.info, withPermissions(reply.permissions));
     this.expires(reply.authExpiresAt);
     return reply.authExpiresAt;
   }

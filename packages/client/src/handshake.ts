@@ -1,9 +1,12 @@
 /** Opening one session: the transport, hello, and the server's welcome, within connectTimeoutMs. */
 import {
+  type Action,
   DEFAULT_LIMITS,
   encodeClientFrame,
   type Limits,
+  type Permissions,
   PROTOCOL_VERSION,
+  permissionCheck,
   REPLY_TYPES,
   type WelcomeFrame,
 } from '@ferry/protocol';
@@ -39,6 +42,16 @@ export interface ServerInfo {
    * then from each accepted reauth; absent when they do not expire [SEC-6].
    */
   authExpiresAt?: number;
+  /**
+   * The principal's permissions as the broker enforces them [SEC-9]; absent when the broker
+   * grants everything to every connection. Updated by each accepted reauth.
+   */
+  permissions?: Permissions;
+  /**
+   * Whether the permissions allow `action` on `station`: for hiding what would be refused.
+   * The broker decides; this only reads what it said.
+   */
+  may(action: Action, station: string): boolean;
 }
 
 export function serverInfo(url: URL, welcome: WelcomeFrame): ServerInfo {
@@ -51,7 +64,16 @@ export function serverInfo(url: URL, welcome: WelcomeFrame): ServerInfo {
     limits: welcome.limits,
     principal: welcome.principal,
     authExpiresAt: welcome.authExpiresAt,
+    ...withPermissions(welcome.permissions),
   };
+}
+
+/** The permissions and the check that reads them, replaced together. */
+export function withPermissions(
+  permissions: Permissions | undefined,
+): Pick<ServerInfo, 'permissions' | 'may'> {
+  const check = permissionCheck(permissions);
+  return { permissions, may: (action, station) => check.allows(action, station) };
 }
 
 /** A transport whose handshake completed. */

@@ -7,7 +7,9 @@
  */
 
 export {
+  type Action,
   type Auth,
+  type BrokerInfo,
   type DeadLetterEntry,
   type Durability,
   ERROR_CODES,
@@ -16,6 +18,8 @@ export {
   type GroupInfo,
   type Headers,
   type Limits,
+  type PermissionRule,
+  type Permissions,
   ProtocolError,
   type PushInfo,
   type StationConfig,

@@ -185,6 +185,80 @@ function writeStationConfig(o: T.StationConfig, p: string, l: Limits): Record<st
   return m;
 }
 
+function readPermissionRule(v: unknown, p: string, l: Limits): T.PermissionRule {
+  const m = record(v, p, '');
+  const o: T.PermissionRule = {
+    actions: items(m.actions, l.maxListItems, p, 'actions', (x, ip) => str(x, l.maxNameBytes, ip, '')),
+    stations: items(m.stations, l.maxListItems, p, 'stations', (x, ip) => str(x, l.maxNameBytes, ip, '')),
+  };
+  return o;
+}
+
+function writePermissionRule(o: T.PermissionRule, p: string, l: Limits): Record<string, unknown> {
+  const m: Record<string, unknown> = {};
+  m.actions = items(o.actions, l.maxListItems, p, 'actions', (x, ip) => str(x, l.maxNameBytes, ip, ''));
+  m.stations = items(o.stations, l.maxListItems, p, 'stations', (x, ip) => str(x, l.maxNameBytes, ip, ''));
+  return m;
+}
+
+function readPermissions(v: unknown, p: string, l: Limits): T.Permissions {
+  const m = record(v, p, '');
+  let x: unknown;
+  const o: T.Permissions = {
+    allow: items(m.allow, l.maxListItems, p, 'allow', (x, ip) => readPermissionRule(x, ip, l)),
+  };
+  x = m.deny;
+  if (present(x)) o.deny = items(x, l.maxListItems, p, 'deny', (x, ip) => readPermissionRule(x, ip, l));
+  return o;
+}
+
+function writePermissions(o: T.Permissions, p: string, l: Limits): Record<string, unknown> {
+  const m: Record<string, unknown> = {};
+  m.allow = items(o.allow, l.maxListItems, p, 'allow', (x, ip) => writePermissionRule(x as T.PermissionRule, ip, l));
+  if (present(o.deny)) m.deny = items(o.deny, l.maxListItems, p, 'deny', (x, ip) => writePermissionRule(x as T.PermissionRule, ip, l));
+  return m;
+}
+
+function readBrokerInfo(v: unknown, p: string, l: Limits): T.BrokerInfo {
+  const m = record(v, p, '');
+  let x: unknown;
+  const o: T.BrokerInfo = {
+    serverVersion: str(m.serverVersion, l.maxNameBytes, p, 'serverVersion'),
+    startedAt: uint(m.startedAt, U53, p, 'startedAt'),
+    now: uint(m.now, U53, p, 'now'),
+    stations: uint(m.stations, U32, p, 'stations'),
+    partitions: uint(m.partitions, U32, p, 'partitions'),
+    groups: uint(m.groups, U32, p, 'groups'),
+    members: uint(m.members, U32, p, 'members'),
+    storedMessages: uint(m.storedMessages, U53, p, 'storedMessages'),
+    storedBytes: uint(m.storedBytes, U53, p, 'storedBytes'),
+    appended: uint(m.appended, U53, p, 'appended'),
+    delivered: uint(m.delivered, U53, p, 'delivered'),
+    deadLetters: uint(m.deadLetters, U53, p, 'deadLetters'),
+  };
+  x = m.connections;
+  if (present(x)) o.connections = uint(x, U32, p, 'connections');
+  return o;
+}
+
+function writeBrokerInfo(o: T.BrokerInfo, p: string, l: Limits): Record<string, unknown> {
+  const m: Record<string, unknown> = {};
+  m.serverVersion = str(o.serverVersion, l.maxNameBytes, p, 'serverVersion');
+  m.startedAt = uint(o.startedAt, U53, p, 'startedAt');
+  m.now = uint(o.now, U53, p, 'now');
+  m.stations = uint(o.stations, U32, p, 'stations');
+  m.partitions = uint(o.partitions, U32, p, 'partitions');
+  m.groups = uint(o.groups, U32, p, 'groups');
+  m.members = uint(o.members, U32, p, 'members');
+  m.storedMessages = uint(o.storedMessages, U53, p, 'storedMessages');
+  m.storedBytes = uint(o.storedBytes, U53, p, 'storedBytes');
+  m.appended = uint(o.appended, U53, p, 'appended');
+  m.delivered = uint(o.delivered, U53, p, 'delivered');
+  m.deadLetters = uint(o.deadLetters, U53, p, 'deadLetters');
+  if (present(o.connections)) m.connections = uint(o.connections, U32, p, 'connections');
+  return m;
+}
+
 function readPartitionInfo(v: unknown, p: string, l: Limits): T.PartitionInfo {
   const m = record(v, p, '');
   const o: T.PartitionInfo = {
@@ -647,6 +721,8 @@ function readWelcomeFrame(a: unknown[], l: Limits): T.WelcomeFrame {
   if (present(x)) o.principal = str(x, l.maxNameBytes, p, 'principal');
   x = a[8];
   if (present(x)) o.authExpiresAt = uint(x, U53, p, 'authExpiresAt');
+  x = a[9];
+  if (present(x)) o.permissions = readPermissions(x, join(p, 'permissions'), l);
   return o;
 }
 
@@ -662,6 +738,7 @@ function writeWelcomeFrame(o: T.WelcomeFrame, l: Limits): unknown[] {
     writeLimits(o.limits as T.Limits, join(p, 'limits'), l),
     present(o.principal) ? str(o.principal, l.maxNameBytes, p, 'principal') : undefined,
     present(o.authExpiresAt) ? uint(o.authExpiresAt, U53, p, 'authExpiresAt') : undefined,
+    present(o.permissions) ? writePermissions(o.permissions as T.Permissions, join(p, 'permissions'), l) : undefined,
   ]);
 }
 
@@ -693,6 +770,8 @@ function readReauthedFrame(a: unknown[], l: Limits): T.ReauthedFrame {
   };
   x = a[2];
   if (present(x)) o.authExpiresAt = uint(x, U53, p, 'authExpiresAt');
+  x = a[3];
+  if (present(x)) o.permissions = readPermissions(x, join(p, 'permissions'), l);
   return o;
 }
 
@@ -702,6 +781,7 @@ function writeReauthedFrame(o: T.ReauthedFrame, l: Limits): unknown[] {
     9,
     uint(o.id, U32, p, 'id'),
     present(o.authExpiresAt) ? uint(o.authExpiresAt, U53, p, 'authExpiresAt') : undefined,
+    present(o.permissions) ? writePermissions(o.permissions as T.Permissions, join(p, 'permissions'), l) : undefined,
   ]);
 }
 
@@ -985,6 +1065,42 @@ function writeStationsFrame(o: T.StationsFrame, l: Limits): unknown[] {
     uint(o.id, U32, p, 'id'),
     items(o.stations, l.maxListItems, p, 'stations', (x, ip) => writeStationInfo(x as T.StationInfo, ip, l)),
     bool(o.more, p, 'more'),
+  ]);
+}
+
+function readBrokerInfoFrame(a: unknown[], l: Limits): T.BrokerInfoFrame {
+  const p = 'brokerInfo';
+  const o: T.BrokerInfoFrame = {
+    type: 'brokerInfo',
+    id: uint(a[1], U32, p, 'id'),
+  };
+  return o;
+}
+
+function writeBrokerInfoFrame(o: T.BrokerInfoFrame, l: Limits): unknown[] {
+  const p = 'brokerInfo';
+  return trim([
+    18,
+    uint(o.id, U32, p, 'id'),
+  ]);
+}
+
+function readBrokerFrame(a: unknown[], l: Limits): T.BrokerFrame {
+  const p = 'broker';
+  const o: T.BrokerFrame = {
+    type: 'broker',
+    id: uint(a[1], U32, p, 'id'),
+    info: readBrokerInfo(a[2], join(p, 'info'), l),
+  };
+  return o;
+}
+
+function writeBrokerFrame(o: T.BrokerFrame, l: Limits): unknown[] {
+  const p = 'broker';
+  return trim([
+    19,
+    uint(o.id, U32, p, 'id'),
+    writeBrokerInfo(o.info as T.BrokerInfo, join(p, 'info'), l),
   ]);
 }
 
@@ -1595,6 +1711,10 @@ export function frameToWire(frame: T.Frame, l: Limits = DEFAULT_LIMITS): unknown
       return writeStationFrame(frame, l);
     case 'stations':
       return writeStationsFrame(frame, l);
+    case 'brokerInfo':
+      return writeBrokerInfoFrame(frame, l);
+    case 'broker':
+      return writeBrokerFrame(frame, l);
     case 'produce':
       return writeProduceFrame(frame, l);
     case 'produceAck':
@@ -1688,6 +1808,10 @@ export function frameFromWire(w: unknown, l: Limits = DEFAULT_LIMITS): T.Frame {
       return readStationFrame(a, l);
     case 16:
       return readStationsFrame(a, l);
+    case 18:
+      return readBrokerInfoFrame(a, l);
+    case 19:
+      return readBrokerFrame(a, l);
     case 20:
       return readProduceFrame(a, l);
     case 21:
@@ -1782,6 +1906,8 @@ function clientFrameToWire(frame: T.ClientFrame, l: Limits): unknown[] {
       return writeStationInfoFrame(frame, l);
     case 'stationList':
       return writeStationListFrame(frame, l);
+    case 'brokerInfo':
+      return writeBrokerInfoFrame(frame, l);
     case 'produce':
       return writeProduceFrame(frame, l);
     case 'subscribe':
@@ -1847,6 +1973,8 @@ function clientFrameFromWire(w: unknown, l: Limits): T.ClientFrame {
       return readStationInfoFrame(a, l);
     case 14:
       return readStationListFrame(a, l);
+    case 18:
+      return readBrokerInfoFrame(a, l);
     case 20:
       return readProduceFrame(a, l);
     case 30:
@@ -1895,6 +2023,8 @@ function clientFrameFromWire(w: unknown, l: Limits): T.ClientFrame {
       throw new FrameDirectionError('station', 'server');
     case 16:
       throw new FrameDirectionError('stations', 'server');
+    case 19:
+      throw new FrameDirectionError('broker', 'server');
     case 21:
       throw new FrameDirectionError('produceAck', 'server');
     case 31:
@@ -1954,6 +2084,8 @@ function serverFrameToWire(frame: T.ServerFrame, l: Limits): unknown[] {
       return writeStationFrame(frame, l);
     case 'stations':
       return writeStationsFrame(frame, l);
+    case 'broker':
+      return writeBrokerFrame(frame, l);
     case 'produceAck':
       return writeProduceAckFrame(frame, l);
     case 'subscribed':
@@ -1997,6 +2129,8 @@ function serverFrameFromWire(w: unknown, l: Limits): T.ServerFrame {
       return readStationFrame(a, l);
     case 16:
       return readStationsFrame(a, l);
+    case 19:
+      return readBrokerFrame(a, l);
     case 21:
       return readProduceAckFrame(a, l);
     case 31:
@@ -2027,6 +2161,8 @@ function serverFrameFromWire(w: unknown, l: Limits): T.ServerFrame {
       throw new FrameDirectionError('stationInfo', 'client');
     case 14:
       throw new FrameDirectionError('stationList', 'client');
+    case 18:
+      throw new FrameDirectionError('brokerInfo', 'client');
     case 20:
       throw new FrameDirectionError('produce', 'client');
     case 30:

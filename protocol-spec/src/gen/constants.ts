@@ -52,6 +52,8 @@ export const FRAME_CODES = Object.freeze({
   stationList: 14,
   station: 15,
   stations: 16,
+  brokerInfo: 18,
+  broker: 19,
   produce: 20,
   produceAck: 21,
   subscribe: 30,
@@ -94,6 +96,7 @@ export const REPLY_TYPES: Readonly<Replies> = Object.freeze({
   stationPurge: 'ok',
   stationInfo: 'station',
   stationList: 'stations',
+  brokerInfo: 'broker',
   produce: 'produceAck',
   subscribe: 'subscribed',
   unsubscribe: 'ok',
@@ -113,13 +116,13 @@ export const REPLY_TYPES: Readonly<Replies> = Object.freeze({
 } as const);
 
 /** The frame types that answer a request. */
-export const REPLY_FRAME_TYPES: ReadonlySet<FrameType> = new Set(['welcome', 'reauthed', 'pong', 'ok', 'station', 'stations', 'produceAck', 'subscribed', 'group', 'groups', 'messages', 'dlsEntries']);
+export const REPLY_FRAME_TYPES: ReadonlySet<FrameType> = new Set(['welcome', 'reauthed', 'pong', 'ok', 'station', 'stations', 'broker', 'produceAck', 'subscribed', 'group', 'groups', 'messages', 'dlsEntries']);
 
 /** The frame types a server may send (direction server or both). */
-export const SERVER_FRAME_TYPES: ReadonlySet<FrameType> = new Set(['welcome', 'reauthed', 'ping', 'pong', 'error', 'goingAway', 'ok', 'station', 'stations', 'produceAck', 'subscribed', 'deliver', 'group', 'groups', 'messages', 'dlsEntries']);
+export const SERVER_FRAME_TYPES: ReadonlySet<FrameType> = new Set(['welcome', 'reauthed', 'ping', 'pong', 'error', 'goingAway', 'ok', 'station', 'stations', 'broker', 'produceAck', 'subscribed', 'deliver', 'group', 'groups', 'messages', 'dlsEntries']);
 
 /** The frame types a client may send (direction client or both). */
-export const CLIENT_FRAME_TYPES: ReadonlySet<FrameType> = new Set(['hello', 'reauth', 'ping', 'pong', 'stationCreate', 'stationUpdate', 'stationDelete', 'stationPurge', 'stationInfo', 'stationList', 'produce', 'subscribe', 'unsubscribe', 'credit', 'ack', 'nack', 'deadLetter', 'groupCreate', 'groupUpdate', 'groupDelete', 'groupInfo', 'groupSeek', 'groupList', 'browse', 'dlsList', 'dlsResend', 'dlsDrop']);
+export const CLIENT_FRAME_TYPES: ReadonlySet<FrameType> = new Set(['hello', 'reauth', 'ping', 'pong', 'stationCreate', 'stationUpdate', 'stationDelete', 'stationPurge', 'stationInfo', 'stationList', 'brokerInfo', 'produce', 'subscribe', 'unsubscribe', 'credit', 'ack', 'nack', 'deadLetter', 'groupCreate', 'groupUpdate', 'groupDelete', 'groupInfo', 'groupSeek', 'groupList', 'browse', 'dlsList', 'dlsResend', 'dlsDrop']);
 
 /** The values of {@link StorageKind}. */
 export const STORAGE_KIND_VALUES = ['file', 'memory'] as const satisfies readonly StorageKind[];

@@ -112,6 +112,52 @@ export interface StationConfig {
   deadLetter?: DeadLetterConfig;
 }
 
+/** One allow or deny rule of a principal's permissions (SEC-5). */
+export interface PermissionRule {
+  /** Actions: produce, consume, browse, admin, deadletters, or * for all of them. */
+  actions: string[];
+  /** Station-name patterns; * matches any run of characters. */
+  stations: string[];
+}
+
+/** What a principal may do (SEC-5, SEC-9): an action on a station is permitted when an allow rule matches it and no deny rule does. */
+export interface Permissions {
+  /** Allow rules. */
+  allow: PermissionRule[];
+  /** Deny rules; they win. */
+  deny?: PermissionRule[];
+}
+
+/** The broker at a glance (INFO-1): totals over the stations the principal sees. */
+export interface BrokerInfo {
+  /** Server software version. */
+  serverVersion: string;
+  /** When the broker started, in milliseconds since the Unix epoch. */
+  startedAt: number;
+  /** The broker's clock when it answered, in milliseconds since the Unix epoch. */
+  now: number;
+  /** Stations. */
+  stations: number;
+  /** Partitions of those stations. */
+  partitions: number;
+  /** Consumer groups of those stations. */
+  groups: number;
+  /** Members subscribed to those groups. */
+  members: number;
+  /** Messages the stations hold. */
+  storedMessages: number;
+  /** Bytes those messages take in the log. */
+  storedBytes: number;
+  /** Messages ever appended to the stations (the sum of their partitions' next offsets). */
+  appended: number;
+  /** Messages delivered to the stations' groups since the broker started, redeliveries included. */
+  delivered: number;
+  /** Entries in the stations' dead-letter stores. */
+  deadLetters: number;
+  /** Open connections; only for a principal that may administer every station. */
+  connections?: number;
+}
+
 /** The state of one partition. */
 export interface PartitionInfo {
   /** Partition number. */
@@ -391,6 +437,8 @@ export interface WelcomeFrame {
   principal?: string;
   /** When the credentials expire, in milliseconds since the Unix epoch; reauth before then keeps the connection (SEC-6). */
   authExpiresAt?: number;
+  /** What the principal may do (SEC-9); absent when every connection may do everything. */
+  permissions?: Permissions;
 }
 
 /** Frame 8 (client to server): Replaces the connection's credentials, for the same principal, keeping its subscriptions (SEC-6). Answered by {@link ReauthedFrame}. */
@@ -409,6 +457,8 @@ export interface ReauthedFrame {
   id: number;
   /** When the new credentials expire, in milliseconds since the Unix epoch. */
   authExpiresAt?: number;
+  /** The new credentials' permissions (SEC-9); absent when every connection may do everything. */
+  permissions?: Permissions;
 }
 
 /** Frame 3 (either side): Heartbeat; the peer answers with pong carrying the same id. Answered by {@link PongFrame}. */
@@ -546,6 +596,22 @@ export interface StationsFrame {
   stations: StationInfo[];
   /** Whether more stations follow this page. */
   more: boolean;
+}
+
+/** Frame 18 (client to server): Asks for the broker's totals (INFO-1). Answered by {@link BrokerFrame}. */
+export interface BrokerInfoFrame {
+  type: 'brokerInfo';
+  /** Request id. */
+  id: number;
+}
+
+/** Frame 19 (server to client): Answers brokerInfo. */
+export interface BrokerFrame {
+  type: 'broker';
+  /** The request id. */
+  id: number;
+  /** The totals. */
+  info: BrokerInfo;
 }
 
 /** Frame 20 (client to server): Appends a batch of messages to a station. The ack is sent once the batch is as durable as the station's durability setting requires. Answered by {@link ProduceAckFrame}. */
@@ -863,6 +929,8 @@ export type Frame =
   | StationListFrame
   | StationFrame
   | StationsFrame
+  | BrokerInfoFrame
+  | BrokerFrame
   | ProduceFrame
   | ProduceAckFrame
   | SubscribeFrame
@@ -900,6 +968,7 @@ export type ClientFrame =
   | StationPurgeFrame
   | StationInfoFrame
   | StationListFrame
+  | BrokerInfoFrame
   | ProduceFrame
   | SubscribeFrame
   | UnsubscribeFrame
@@ -929,6 +998,7 @@ export type ServerFrame =
   | OkFrame
   | StationFrame
   | StationsFrame
+  | BrokerFrame
   | ProduceAckFrame
   | SubscribedFrame
   | DeliverFrame
@@ -954,6 +1024,7 @@ export interface Replies {
   stationPurge: 'ok';
   stationInfo: 'station';
   stationList: 'stations';
+  brokerInfo: 'broker';
   produce: 'produceAck';
   subscribe: 'subscribed';
   unsubscribe: 'ok';

@@ -14,4 +14,8 @@ export interface BrokerCore {
   readonly log: Logger;
   /** What the broker counts and times in. */
   readonly metrics: Metrics;
+  /** When the broker started, in milliseconds since the Unix epoch. */
+  readonly startedAt: number;
+  /** Open connections, over every transport. */
+  connections(): number;
 }

@@ -53,6 +53,10 @@ class OneRequest implements Connection {
     return this.who.permissions.seesStation(station);
   }
 
+  mayEverywhere(action: Action): boolean {
+    return this.who.permissions.allowsEverywhere(action);
+  }
+
   onAccessChange(): void {}
 
   send(frame: ServerFrame): boolean {

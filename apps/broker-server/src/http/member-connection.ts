@@ -57,6 +57,10 @@ export class MemberConnection implements Connection {
     return true;
   }
 
+  mayEverywhere(): boolean {
+    return true;
+  }
+
   onAccessChange(): void {}
 
   send(frame: ServerFrame): boolean {

@@ -127,6 +127,10 @@ export class BrokerConnection implements Connection {
     return this.who?.permissions.seesStation(station) ?? false;
   }
 
+  mayEverywhere(action: Action): boolean {
+    return this.who?.permissions.allowsEverywhere(action) ?? false;
+  }
+
   onAccessChange(listener: () => void): void {
     this.accessListeners.push(listener);
   }
@@ -361,6 +365,7 @@ export class BrokerConnection implements Connection {
       limits: this.limits,
       ...(principal.kind === 'anonymous' ? {} : { principal: principal.name }),
       ...(principal.expiresAt === undefined ? {} : { authExpiresAt: principal.expiresAt }),
+      ...(principal.kind === 'anonymous' ? {} : { permissions: principal.permissions.wire }),
     });
     this.heartbeat.start();
     this.options.log.info(
@@ -415,6 +420,7 @@ export class BrokerConnection implements Connection {
       type: 'reauthed',
       id: frame.id,
       ...(after.expiresAt === undefined ? {} : { authExpiresAt: after.expiresAt }),
+      permissions: after.permissions.wire,
     });
   }
 

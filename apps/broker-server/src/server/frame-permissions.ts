@@ -45,6 +45,8 @@ const NEEDS: { [K in HandledFrameType]: (frame: FrameOf<K>) => Need } = {
   groupInfo: (f) => ({ action: 'see', station: f.station }),
   // Lists only what the principal sees (its handler filters).
   stationList: () => undefined,
+  // Totals over the stations the principal sees (its handler filters). [INFO-1]
+  brokerInfo: () => undefined,
   // The connection's own subscriptions, which needed consume to exist.
   unsubscribe: () => undefined,
   credit: () => undefined,

@@ -17,6 +17,8 @@ export interface Connection {
   may(action: Action, station: string): boolean;
   /** Whether the principal holds some action on `station` (lists show only those). */
   sees(station: string): boolean;
+  /** Whether the principal may do `action` on every station, whatever its name. */
+  mayEverywhere(action: Action): boolean;
   /** Called after the principal's permissions changed (reauth, reload). [SEC-6] */
   onAccessChange(listener: () => void): void;
   /** 'tcp', 'ws', or 'http' (one request of the HTTP API). */

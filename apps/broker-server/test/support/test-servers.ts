@@ -44,6 +44,7 @@ export function stubHandlers(handlers: Partial<FrameHandlers> = {}): FrameHandle
     stationDelete: unhandled,
     stationInfo: unhandled,
     stationList: unhandled,
+    brokerInfo: unhandled,
     produce: unhandled,
     subscribe: unhandled,
     unsubscribe: unhandled,

@@ -25,6 +25,8 @@ export interface GroupSettings {
 
 export class GroupCoordinator {
   readonly members: Member[] = [];
+  /** Messages handed to members since the broker started, redeliveries included. [INFO-1] */
+  delivered = 0;
   /** Who owns which partition, with ordering 'partition'. [GROUP-4] */
   private readonly owners: PartitionOwners | undefined;
   private turn = 0;
@@ -209,6 +211,7 @@ export class GroupCoordinator {
     for (const d of picked) member.hold(d.partition, d.offset);
     member.credit -= picked.length;
     this.metrics.delivered(picked);
+    this.delivered += picked.length;
     if (!member.sink.deliver(picked)) {
       member.blocked = true;
       void member.sink.drained().then(() => {

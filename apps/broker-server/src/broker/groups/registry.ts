@@ -279,7 +279,7 @@ export class GroupRegistry {
   }
 
   /** The station's open coordinators. */
-  private of(station: string): Iterable<GroupCoordinator> {
+  of(station: string): Iterable<GroupCoordinator> {
     return this.coordinators.get(station)?.values() ?? [];
   }
 

@@ -3,6 +3,7 @@
 import type { BrokerCore } from '../../broker/core.js';
 import type { FrameHandlers } from '../types.js';
 import { ack } from './ack.js';
+import { brokerInfo } from './broker-info.js';
 import { browse } from './browse.js';
 import { credit } from './credit.js';
 import { deadLetter } from './dead-letter.js';
@@ -52,5 +53,6 @@ export function frameHandlers(core: BrokerCore): FrameHandlers {
     groupList: (conn, frame) => groupList(core, conn, frame),
     groupSeek: (conn, frame) => groupSeek(core, conn, frame),
     browse: (conn, frame) => browse(core, conn, frame),
+    brokerInfo: (conn, frame) => brokerInfo(core, conn, frame),
   };
 }
