@@ -1,0 +1,6 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: { include: ['test/**/*.test.ts', 'test/**/*.test.tsx'] },
+  esbuild: { jsx: 'automatic', jsxImportSource: 'preact' },
+});
