@@ -68,7 +68,7 @@ export function Table<T>(props: {
           {rows.map((row) => (
             <tr key={props.rowKey(row)} data-row={props.rowKey(row)}>
               {props.columns.map((c) => (
-                <td key={c.key} class={c.numeric ? 'num' : undefined}>
+                <td key={c.key} class={c.numeric ? 'num' : undefined} data-col={c.key}>
                   {c.render(row)}
                 </td>
               ))}
