@@ -24,6 +24,8 @@ import { startServers } from './server/server.js';
 export interface RunningBroker {
   tcpPort: number;
   httpPort: number;
+  /** Where the web console was found at start; undefined when it is off or not built. */
+  consoleDir: string | undefined;
   /**
    * Takes the principals, permissions and TLS certificates of `config` (SIGHUP) without closing
    * connections, except those whose principal is no longer accepted; other settings need a
@@ -107,6 +109,7 @@ export async function startBroker(
   return {
     tcpPort: servers.tcpPort,
     httpPort: servers.httpPort,
+    consoleDir: servers.consoleDir,
     reload(next) {
       authenticator.reload(next.auth);
       servers.reloadTls(next.tls);

@@ -54,6 +54,7 @@ describe('loadConfig: defaults', () => {
       httpPort: 9000,
       logLevel: 'info',
       metrics: { enabled: true, perObject: true },
+      console: { enabled: true },
       auth: {
         users: [],
         tokens: [],
@@ -263,6 +264,24 @@ describe('loadConfig: precedence flag > environment > file > default', () => {
       perObject: false,
     });
     expect(loadError(['--metrics', 'no'])).toBe('flag --metrics: expected true or false, got "no"');
+  });
+
+  it('turns the console off and points it at a directory from a flag, a variable or the file', () => {
+    const set = { enabled: false, dir: 'ui/dist' };
+    expect(load(['--console', 'false', '--console-dir', 'ui/dist']).console).toEqual(set);
+    expect(load([], { FERRY_CONSOLE: 'false', FERRY_CONSOLE_DIR: 'ui/dist' }).console).toEqual(set);
+    expect(load([], {}, { console: set }).console).toEqual(set);
+    expect(load(['--console', 'true'], {}, { console: set }).console).toEqual({
+      enabled: true,
+      dir: 'ui/dist',
+    });
+    expect(loadError(['--console', 'off'])).toBe(
+      'flag --console: expected true or false, got "off"',
+    );
+    expect(loadError([], { FERRY_CONSOLE_DIR: '' })).toBe(
+      'environment variable FERRY_CONSOLE_DIR: expected a non-empty string, got ""',
+    );
+    expect(loadError([], {}, { console: { path: 'ui' } })).toMatch(/console\.path: unknown key$/);
   });
 
   it('takes --config over FERRY_CONFIG, and resolves a file dataDir next to the file', () => {

@@ -49,7 +49,9 @@ async function run(load: () => BrokerConfig): Promise<void> {
     log.fatal({ err }, 'the broker could not start');
     process.exit(1);
   });
-  log.info({ tcpPort: broker.tcpPort, httpPort: broker.httpPort }, 'ferry broker listening');
+  const { tcpPort, httpPort, consoleDir } = broker;
+  const consoleUrl = consoleDir === undefined ? {} : { console: consoleUrlOf(config, httpPort) };
+  log.info({ tcpPort, httpPort, ...consoleUrl }, 'ferry broker listening');
 
   let stopping = false;
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -111,6 +113,12 @@ function logExposure(config: BrokerConfig, log: Logger): void {
   } else {
     log.info({ origins }, `WebSocket: accepting ${policy} (--ws-allowed-origin to allow others)`);
   }
+}
+
+function consoleUrlOf(config: BrokerConfig, httpPort: number): string {
+  const scheme = tlsEnabled(config.tls) ? 'https' : 'http';
+  const host = isIP(config.host) === 6 ? `[${config.host}]` : config.host;
+  return `${scheme}://${host}:${httpPort}/console/`;
 }
 
 function isLoopbackHost(host: string): boolean {

@@ -36,6 +36,7 @@ type Group =
   | 'stations'
   | 'storage'
   | 'metrics'
+  | 'console'
   | 'push';
 
 /** A setting's key: top-level, or `group.leaf` for the grouped ones. */
@@ -100,7 +101,8 @@ const SETTINGS = {
   },
   httpPort: {
     default: 9000,
-    description: 'HTTP port: WebSocket endpoint, /livez, /readyz, /metrics (0: any free port)',
+    description:
+      'HTTP port: WebSocket endpoint, /livez, /readyz, /metrics, /console (0: any free port)',
     value: port,
     flag: '--http-port <port>',
     env: 'FERRY_HTTP_PORT',
@@ -126,6 +128,21 @@ const SETTINGS = {
     value: boolean,
     flag: '--metrics-per-object <true|false>',
     env: 'FERRY_METRICS_PER_OBJECT',
+  },
+  'console.enabled': {
+    default: true,
+    description: 'Serve the web console at /console/ on the HTTP port (false: 404)',
+    value: boolean,
+    flag: '--console <true|false>',
+    env: 'FERRY_CONSOLE',
+  },
+  'console.dir': {
+    default: undefined,
+    description:
+      'Directory of the built console (index.html, assets/), relative to the working directory; none: the one packed with the broker, else the workspace build (apps/console/dist)',
+    value: nonEmptyString,
+    flag: '--console-dir <dir>',
+    env: 'FERRY_CONSOLE_DIR',
   },
   'auth.token': {
     default: undefined,

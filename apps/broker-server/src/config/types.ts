@@ -56,7 +56,7 @@ export interface BrokerConfig {
   host: string;
   /** The native protocol over TCP. */
   tcpPort: number;
-  /** HTTP: the WebSocket endpoint (/ws), /livez, /readyz and /metrics. */
+  /** HTTP: the WebSocket endpoint (/ws), /livez, /readyz, /metrics and /console. */
   httpPort: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   metrics: {
@@ -64,6 +64,12 @@ export interface BrokerConfig {
     enabled: boolean;
     /** Label by station and group; false adds them up, for brokers with very many. */
     perObject: boolean;
+  };
+  console: {
+    /** Serve the web console's files at /console on the HTTP port. */
+    enabled: boolean;
+    /** The built console (index.html and assets/); the one packed with the broker when absent. */
+    dir?: string;
   };
   auth: {
     /** A shared token clients present in hello; it may do everything. */

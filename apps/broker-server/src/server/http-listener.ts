@@ -1,6 +1,7 @@
 /**
- * The HTTP port: health probes, the WebSocket endpoint and /metrics, each a row of a route table
- * (see router.ts); upgrades have a table of their own, as Node hands them over on their own event.
+ * The HTTP port: health probes, the WebSocket endpoint, /metrics and /console, each a row of a
+ * route table (see router.ts); upgrades have a table of their own, as Node hands them over on
+ * their own event.
  * Over WebSocket one binary message is one frame body, with no length prefix [FRAME-1]. Every
  * socket takes a place under the connection caps as it is accepted, and requests have header
  * and request timeouts. [LIMITS-7] With TLS options the port speaks HTTPS and WSS only. [SEC-7]
@@ -15,6 +16,7 @@ import type { Exposition } from '../metrics.js';
 import type { Admission, Place } from './admission.js';
 import { BrokerConnection } from './connection.js';
 import { ConnectionMetrics } from './connection-metrics.js';
+import { consoleRoutes } from './console-route.js';
 import type { ConnectionContext } from './context.js';
 import { listen } from './listen.js';
 import { METRICS_PATH, serveMetrics } from './metrics-route.js';
@@ -46,6 +48,8 @@ export interface HttpListenerOptions {
   tls?: TlsOptions;
   /** The HTTP API, served under /v1/ (see http/gateway.ts); none without it. */
   api?: RequestHandler;
+  /** The web console at /console/, from `dir` or where console-dir.ts finds it; none without it. */
+  console?: { dir?: string };
 }
 
 export interface HttpListener {
@@ -141,6 +145,7 @@ export async function listenHttp(options: HttpListenerOptions): Promise<HttpList
           },
         ]),
     ...apiRoutes(options.api),
+    ...(options.console === undefined ? [] : consoleRoutes(options.console.dir, log)),
   ]);
   const upgrades = new Router<UpgradeHandler>([
     { method: 'GET', path: WEBSOCKET_PATH, handler: upgradeWebSocket },

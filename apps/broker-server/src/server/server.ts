@@ -1,7 +1,7 @@
 /**
  * Starts the broker's listeners: the native protocol over TCP and the HTTP port (WebSocket,
- * /livez, /readyz, /metrics), sharing one connection registry, one set of connection caps, one
- * outbound budget and one record of failed handshakes.
+ * /livez, /readyz, /metrics, /console), sharing one connection registry, one set of connection
+ * caps, one outbound budget and one record of failed handshakes.
  */
 import type { Limits } from '@ferry/protocol';
 import { AuthThrottle } from '../auth/auth-throttle.js';
@@ -11,6 +11,7 @@ import { BROKER_VERSION } from '../version.js';
 import { Admission } from './admission.js';
 import { Audit } from './audit.js';
 import { countOutboundBytes } from './connection-metrics.js';
+import { consoleDirCandidates, findConsoleDir } from './console-dir.js';
 import type { Authenticate, ConnectionContext, ServerLogger } from './context.js';
 import { listenHttp, type RequestHandler } from './http-listener.js';
 import { OutboundBudget } from './outbound-budget.js';
@@ -48,6 +49,8 @@ export interface RunningServers {
   readonly outboundBudget: OutboundBudget;
   /** Failed handshakes, in all and per remote address. */
   readonly authThrottle: AuthThrottle;
+  /** Where the web console was found at start; undefined when it is off or not built. */
+  readonly consoleDir: string | undefined;
   /**
    * Reads the certificate, key and CA files of `tls` again and serves them to new connections on
    * both listeners; open connections keep theirs. If a file cannot be read or is not valid, logs
@@ -85,6 +88,12 @@ export async function startServers(options: StartServersOptions): Promise<Runnin
   const { host } = config;
   // Read before anything listens: a bad file is a start-up error naming it.
   const tls = listenerTlsOptions(config.tls, context.limits.handshakeTimeoutMs);
+  const consoleDir = config.console.enabled ? await findConsoleDir(config.console.dir) : undefined;
+  if (config.console.enabled && consoleDir === undefined)
+    options.log.warn(
+      { lookedIn: consoleDirCandidates(config.console.dir) },
+      'the web console is not built: /console answers 404 until it is (run pnpm build)',
+    );
   const tcp = await listenTcp({ host, port: config.tcpPort, context, registry, admission, tls });
   const http = await listenHttp({
     host,
@@ -99,6 +108,7 @@ export async function startServers(options: StartServersOptions): Promise<Runnin
     exposition: options.exposition,
     tls,
     ...(options.api === undefined ? {} : { api: options.api(context) }),
+    ...(config.console.enabled ? { console: { dir: config.console.dir } } : {}),
   }).catch(async (err: unknown) => {
     await tcp.close();
     throw err;
@@ -112,6 +122,7 @@ export async function startServers(options: StartServersOptions): Promise<Runnin
     admission,
     outboundBudget: context.outboundBudget,
     authThrottle: context.authThrottle,
+    consoleDir,
     reloadTls: (next) => {
       const { log } = options;
       if (tls === undefined || !tlsEnabled(next)) {

@@ -19,6 +19,7 @@ export function testConfig(overrides: TestConfigOverrides = {}): BrokerConfig {
     httpPort: overrides.httpPort ?? 0,
     logLevel: overrides.logLevel ?? 'silent',
     metrics: { enabled: true, perObject: true, ...overrides.metrics },
+    console: { enabled: true, ...overrides.console },
     auth: {
       users: [],
       tokens: [],
