@@ -1,0 +1,178 @@
+/**
+ * The console against a real, open broker (as `pnpm start` runs it) with real data: every page
+ * shows it, and the flows an operator runs work end to end in Chromium.
+ */
+import { type RunningBroker, startBroker } from '@ferry/conformance/broker';
+import type { Client } from '@ferry/node';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cell, launchChromium, openConsole, screenshot, waitForText } from './support/console.js';
+import { consumeSome, nodeClient, produceJson } from './support/seed.js';
+
+let broker: RunningBroker;
+let browser: Browser;
+let client: Client;
+const pages: Array<{ page: Page; errors: string[] }> = [];
+
+async function open(hash = '', colorScheme: 'light' | 'dark' = 'light') {
+  const opened = await openConsole(browser, broker, { hash, colorScheme });
+  pages.push(opened);
+  return opened.page;
+}
+
+beforeAll(async () => {
+  broker = await startBroker();
+  browser = await launchChromium();
+  client = await nodeClient(broker.tcpPort);
+  await client.stations.create('orders', { partitions: 2 });
+  await produceJson(client, 'orders', 40);
+  await client.groups.create('orders', 'billing', { start: 'earliest' });
+  await consumeSome(client, 'orders', 'billing', 10);
+  await client.groups.create('orders', 'audit', { start: 'earliest', maxDeliveries: 3 });
+  await consumeSome(client, 'orders', 'audit', 4, 'deadLetter');
+  await client.stations.create('clicks', { partitions: 1, retention: { maxMessages: 1000 } });
+  await produceJson(client, 'clicks', 5);
+});
+
+afterAll(async () => {
+  await client?.close();
+  await browser?.close();
+  await broker?.stop();
+});
+
+describe('the console on an open broker', () => {
+  it('the overview shows the broker: stations, groups, dead letters, storage, version, live rates', async () => {
+    const page = await open();
+    await waitForText(page.getByTestId('stat-stations'), /\b2\b/);
+    await waitForText(page.getByTestId('stat-groups'), /\b2\b/);
+    await waitForText(page.getByTestId('stat-dead-letters'), /\b4\b/);
+    await waitForText(page.getByTestId('stat-connections'), /\b[2-9]\b/);
+    await waitForText(page.getByTestId('stat-version'), /\d+\.\d+\.\d+/);
+    await waitForText(page.getByTestId('stat-storage'), /B/);
+    // Traffic while the page watches: the chart gets its second sample and a rate above 0.
+    await produceJson(client, 'clicks', 200);
+    await page.getByTestId('rate-chart').waitFor();
+    await waitForText(page.getByTestId('stat-messages-in'), /[1-9]/);
+    await screenshot(page, 'overview');
+    const dark = await open('', 'dark');
+    await dark.getByTestId('rate-chart').waitFor();
+    await screenshot(dark, 'overview-dark');
+  });
+
+  it('the stations page lists every station with its numbers, searchable and sortable', async () => {
+    const page = await open('#/stations');
+    await waitForText(cell(page, 'stations-table', 'orders', 'partitions'), '2');
+    await waitForText(cell(page, 'stations-table', 'orders', 'messages'), '40');
+    await waitForText(cell(page, 'stations-table', 'orders', 'groups'), '2');
+    await waitForText(cell(page, 'stations-table', 'clicks', 'messages'), /^\d{3}$/);
+    await screenshot(page, 'stations');
+    await page.getByTestId('station-search').fill('cli');
+    await page.locator('[data-testid="stations-table"] tr[data-row="orders"]').waitFor({
+      state: 'detached',
+    });
+    expect(await page.locator('[data-testid="stations-table"] tbody tr').count()).toBe(1);
+    expect(page.url()).toContain('q=cli');
+  });
+
+  it('creates a station, produces from the form and finds the message in the browser', async () => {
+    const page = await open('#/stations');
+    await page.getByTestId('new-station').click();
+    await page.locator('dialog input[name="name"]').fill('payments');
+    await page.locator('dialog input[name="partitions"]').fill('1');
+    await page.locator('dialog').getByRole('button', { name: 'Create' }).click();
+    await page.waitForURL(/#\/stations\/payments/);
+    expect((await client.stations.info('payments')).partitions).toHaveLength(1);
+
+    await page.locator('a.tab', { hasText: /produce/i }).click();
+    await page.locator('textarea[name="payload"]').fill('{"amount": 42, "currency": "EUR"}');
+    await page.locator('input[name="key"]').fill('customer-7');
+    await page.locator('input[name="msgId"]').fill('payment-1');
+    await page.getByTestId('produce-submit').click();
+    await waitForText(page.getByTestId('notice-success'), /partition 0 at offset 0/);
+    await screenshot(page, 'station-produce');
+
+    await page.locator('a.tab', { hasText: /messages/i }).click();
+    await page.getByTestId('browse-load').click();
+    const row = page.locator('[data-testid="messages-table"] tr[data-row="0/0"]');
+    await row.waitFor();
+    await row.locator('button').first().click();
+    const detail = page.getByTestId('message-detail');
+    await waitForText(detail.getByTestId('payload'), /"amount": 42/);
+    expect(await detail.textContent()).toContain('customer-7');
+    expect(await detail.textContent()).toContain('payment-1');
+    await detail.locator('select[name="view"]').selectOption('hex');
+    await waitForText(detail.getByTestId('payload'), /7b 22 61 6d/);
+    await screenshot(page, 'station-messages');
+
+    // The same message from the SDK: the console produced what it showed.
+    const page0 = await client.stations.browse('payments', 0);
+    expect(page0.messages[0]?.text()).toBe('{"amount": 42, "currency": "EUR"}');
+  });
+
+  it('shows a group\u2019s lag fall as a consumer takes part of the backlog, and a seek put it back', async () => {
+    await client.groups.create('orders', 'shipping', { start: 'earliest' });
+    const page = await open('#/stations/orders');
+    await waitForText(cell(page, 'groups-table', 'shipping', 'lag'), '40');
+    await screenshot(page, 'station');
+    await consumeSome(client, 'orders', 'shipping', 15);
+    await waitForText(cell(page, 'groups-table', 'shipping', 'lag'), '25');
+
+    await page.getByTestId('seek-shipping').click();
+    const dialog = page.locator('dialog[open]');
+    await dialog.locator('select, input[type="radio"]').first().waitFor();
+    const select = dialog.locator('select').first();
+    if ((await select.count()) > 0) await select.selectOption('earliest');
+    else await dialog.getByLabel(/earliest/i).check();
+    await dialog.getByRole('button', { name: /^seek$/i }).click();
+    await waitForText(cell(page, 'groups-table', 'shipping', 'lag'), '40');
+    const info = await client.groups.info('orders', 'shipping');
+    expect(info.lag).toBe(40);
+  });
+
+  it('resends dead letters from the console; the consumer gets them again and they leave the store', async () => {
+    const page = await open('#/dead-letters/orders?group=audit');
+    const rows = page.locator('[data-testid="dead-letters-table"] tbody tr');
+    await rows.nth(3).waitFor();
+    expect(await rows.count()).toBe(4);
+    await screenshot(page, 'dead-letters');
+    const firstId = await rows.first().getAttribute('data-row');
+    await rows.first().getByRole('button', { name: /show/i }).click();
+    await waitForText(page.getByTestId('dead-letter-detail').getByTestId('payload'), /"n":/);
+
+    await page.getByRole('checkbox', { name: 'Select all' }).check();
+    await page.getByTestId('resend-selected').click();
+    await page.getByTestId('confirm-button').click();
+    await waitForText(page.getByTestId('notice-success'), /Resent 4/);
+
+    const again = await consumeSome(client, 'orders', 'audit', 4);
+    expect(again).toHaveLength(4);
+    await page.getByTestId('empty').waitFor({ timeout: 20_000 });
+    expect(await client.groups.info('orders', 'audit')).toMatchObject({ deadLetters: 0 });
+    expect(firstId).toMatch(/^\d+$/);
+  });
+
+  it('drops dead letters, and deletes a station after typing its name', async () => {
+    await consumeSome(client, 'orders', 'audit', 2, 'deadLetter');
+    const page = await open('#/dead-letters/orders');
+    const rows = page.locator('[data-testid="dead-letters-table"] tbody tr');
+    await rows.nth(1).waitFor();
+    await page.getByTestId('drop-all').click();
+    await page.getByTestId('confirm-button').click();
+    await waitForText(page.getByTestId('notice-success'), /Dropped 2/);
+    expect((await client.stations.info('orders')).deadLetters).toBe(0);
+
+    await page.goto(page.url().replace(/#.*$/, '#/stations/clicks'));
+    await page.getByTestId('delete-station').click();
+    expect(await page.getByTestId('confirm-button').isDisabled()).toBe(true);
+    await page.getByTestId('confirm-input').fill('clicks');
+    await page.getByTestId('confirm-button').click();
+    await page.waitForURL(/#\/stations$/);
+    await expect(client.stations.info('clicks')).rejects.toMatchObject({
+      code: 'STATION_NOT_FOUND',
+    });
+  });
+
+  it('every page rendered without a script error', () => {
+    expect(pages.flatMap((p) => p.errors)).toEqual([]);
+  });
+});
