@@ -311,6 +311,49 @@ export const scenarios: readonly Scenario[] = [
   ),
 
   scenario(
+    "[SEC-9] [INFO-1] a client reads its principal's permissions from welcome (server.may) and the broker's totals over what it sees (brokerInfo)",
+    async (ctx) => {
+      const admin = await ctx.connect();
+      const own = ctx.station('sec5');
+      const other = ctx.station('sec5x');
+      await admin.stations.create(own, { partitions: 2 });
+      await admin.stations.create(other, { partitions: 1 });
+      await admin.producer(own).produce(bytes('counted'));
+      check(admin.server.may('admin', other), 'the shared token may do everything');
+      const client = await ctx.connect({
+        auth: { token: await ctx.principal('producer') },
+        reconnect: false,
+      });
+      equal(
+        client.server.permissions,
+        {
+          allow: [{ actions: ['produce'], stations: ['conf-sec5*'] }],
+          deny: [{ actions: ['*'], stations: ['conf-sec5x-*'] }],
+        },
+        'welcome carries the rules as the broker holds them',
+      );
+      check(client.server.may('produce', own), 'may produce on its station');
+      check(!client.server.may('browse', own), 'may not browse it');
+      check(!client.server.may('produce', other), 'the deny rule wins');
+
+      const everything = await admin.brokerInfo();
+      const seen = await client.brokerInfo();
+      check(everything.now >= everything.startedAt, 'the broker started before it answered');
+      check(everything.appended >= 1 && everything.partitions >= 3, 'the totals count it all');
+      check(
+        everything.connections !== undefined && everything.connections >= 2,
+        `the shared token sees the connections (${everything.connections})`,
+      );
+      equal(seen.connections, undefined, 'a narrow principal does not');
+      check(
+        seen.stations >= 1 && seen.stations < everything.stations,
+        `the producer's totals cover only its stations (${seen.stations} of ${everything.stations})`,
+      );
+      check(seen.appended >= 1, "its station's message is counted");
+    },
+  ),
+
+  scenario(
     '[SEC-6] an app whose auth function fetches short-lived JWTs from its backend stays on one connection past several expiries and loses no message',
     async (ctx) => {
       const admin = await ctx.connect();
