@@ -5,6 +5,7 @@ const compact = new Intl.NumberFormat('en', { maximumFractionDigits: 1 });
 
 /** 1234567 → "1,234,567". */
 export function formatCount(n: number): string {
+  if (!Number.isFinite(n)) return '–';
   return count.format(n);
 }
 
@@ -15,7 +16,8 @@ export function formatBytes(bytes: number): string {
   if (!Number.isFinite(bytes) || bytes < 0) return '–';
   let value = bytes;
   let unit = 0;
-  while (value >= 1024 && unit < BYTE_UNITS.length - 1) {
+  // From 1023.95, one decimal would read "1,024" of a unit: that is 1 of the next.
+  while (value >= (unit === 0 ? 1024 : 1023.95) && unit < BYTE_UNITS.length - 1) {
     value /= 1024;
     unit++;
   }

@@ -19,8 +19,10 @@ export interface Location {
 /** Parses a hash such as `#/stations/orders?tab=messages`. */
 export function parseHash(hash: string): Location {
   const raw = hash.replace(/^#/, '');
-  const [path = '', search = ''] = raw.split('?', 2);
-  const query = new URLSearchParams(search);
+  // The first '?' ends the path; later ones belong to the query.
+  const mark = raw.indexOf('?');
+  const path = mark < 0 ? raw : raw.slice(0, mark);
+  const query = new URLSearchParams(mark < 0 ? '' : raw.slice(mark + 1));
   const parts = path
     .split('/')
     .filter((p) => p !== '')
@@ -46,7 +48,8 @@ export function parseHash(hash: string): Location {
         query,
       };
   }
-  return { route: { page: 'not-found', path }, query };
+  // Without its leading slash, as hrefOf and the not-found page put one back.
+  return { route: { page: 'not-found', path: path.replace(/^\/+/, '') }, query };
 }
 
 /** The hash of a route with its query (entries with undefined or '' values left out). */
