@@ -50,7 +50,7 @@ export function NewStationDialog(props: { onClose: () => void }) {
   };
   return (
     <Dialog title="New station" onClose={props.onClose} testId="station-dialog">
-      <form class="form" onSubmit={submit}>
+      <form class="form station-form" onSubmit={submit}>
         <label class="field">
           <span>Name</span>
           <input
@@ -176,7 +176,7 @@ export function EditStationDialog(props: {
   };
   return (
     <Dialog title={`Edit ${props.info.name}`} onClose={props.onClose} testId="station-dialog">
-      <form class="form" onSubmit={submit}>
+      <form class="form station-form" onSubmit={submit}>
         <p class="hint">
           Partitions ({current.partitions}), storage ({current.storage}), durability (
           {current.durability}) and the dedup window are fixed when a station is created.

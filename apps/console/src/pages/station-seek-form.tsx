@@ -1,0 +1,98 @@
+/** Moving a group's cursor back (to replay) or forward (to skip), on every partition or one. */
+import type { GroupInfo, StationInfo } from '@ferry/browser';
+import { useState } from 'preact/hooks';
+import { type StartForm, startOf } from '../lib/start-position.js';
+import { useSession } from '../session.js';
+import { Dialog } from '../ui/dialog.js';
+import { ErrorNotice } from '../ui/notice.js';
+import { StartFields } from './station-start-fields.js';
+
+export function SeekDialog(props: {
+  info: StationInfo;
+  group: GroupInfo;
+  onClose: () => void;
+  onSought: () => void;
+}) {
+  const { client } = useSession();
+  const { group } = props;
+  const [to, setTo] = useState<StartForm>({ kind: 'earliest', number: '', time: '' });
+  const [partition, setPartition] = useState('');
+  const [force, setForce] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(undefined);
+
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    const position = startOf(to);
+    if (!position.ok) {
+      setError(new Error(position.error));
+      return;
+    }
+    setBusy(true);
+    setError(undefined);
+    try {
+      await client.groups.seek(props.info.name, group.name, position.start, {
+        ...(partition === '' ? {} : { partition: Number(partition) }),
+        ...(force ? { force: true } : {}),
+      });
+      props.onSought();
+      props.onClose();
+    } catch (err) {
+      setError(err);
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Dialog title={`Seek ${group.name}`} onClose={props.onClose} testId="seek-dialog">
+      <form class="form" onSubmit={submit}>
+        <p class="hint">
+          Offsets before the new position count as done; from it on, messages are delivered (again).
+          What is in flight is dropped.
+        </p>
+        <StartFields
+          legend="Move to"
+          kinds={['earliest', 'latest', 'offset', 'time']}
+          form={to}
+          onChange={setTo}
+        />
+        <label class="field">
+          <span>Partitions</span>
+          <select
+            name="partition"
+            value={partition}
+            onChange={(e) => setPartition(e.currentTarget.value)}
+          >
+            <option value="">every partition</option>
+            {props.info.partitions.map((p) => (
+              <option key={p.partition} value={p.partition}>
+                partition {p.partition} (offsets {p.firstOffset} to {p.nextOffset})
+              </option>
+            ))}
+          </select>
+        </label>
+        {group.members > 0 && (
+          <label class="check">
+            <input
+              type="checkbox"
+              name="force"
+              checked={force}
+              onChange={(e) => setForce(e.currentTarget.checked)}
+            />
+            Seek although {group.members} member{group.members === 1 ? ' is' : 's are'} subscribed
+            (their consumers stop with an error)
+          </label>
+        )}
+        {error !== undefined && <ErrorNotice error={error} />}
+        <div class="actions">
+          <button type="button" onClick={props.onClose}>
+            Cancel
+          </button>
+          <button type="submit" class="primary" disabled={busy}>
+            {busy ? 'Seeking…' : 'Seek'}
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
