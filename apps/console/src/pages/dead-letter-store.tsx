@@ -205,13 +205,14 @@ export function DeadLetterStore(props: {
       </div>
       {!manage && (
         <Notice kind="info">
-          Your credentials do not allow managing the dead letters of <strong>{station}</strong> (the{' '}
-          <code>deadletters</code> permission): ask an operator to resend or drop them.
+          Your credentials do not include the <code>deadletters</code> permission on{' '}
+          <strong>{station}</strong>, which lists, resends and drops its dead letters: ask an
+          operator for it.
         </Notice>
       )}
       {done !== undefined && <Notice kind="success">{done}</Notice>}
       {failed !== undefined && <ErrorNotice error={failed} action="Listing every entry" />}
-      {list.error !== undefined && <ErrorNotice error={list.error} action="Refreshing" />}
+      {list.error !== undefined && <ErrorNotice error={list.error} action="Listing dead letters" />}
       {page === undefined ? (
         list.loading && <Loading what="dead letters" />
       ) : shown.length === 0 ? (
