@@ -9,7 +9,7 @@ import { type RunningBroker, startBroker } from '@ferry/conformance/broker';
 import type { Client } from '@ferry/node';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, openConsole, screenshot, waitForText } from './support/console.js';
+import { launchChromium, openConsole, screenshot, stat, waitForText } from './support/console.js';
 import { ADMIN_TOKEN, OPS_USER, VIEWER_TOKEN, writeAuthConfig } from './support/principals.js';
 import { consumeSome, nodeClient, produceJson } from './support/seed.js';
 
@@ -61,9 +61,9 @@ describe('the console on a broker that requires credentials', () => {
     await page.locator('input[name="token"]').fill(ADMIN_TOKEN);
     await page.getByRole('button', { name: 'Log in' }).click();
     await waitForText(page.getByTestId('principal'), 'admin');
-    await waitForText(page.getByTestId('stat-stations'), /\b2\b/);
+    await waitForText(stat(page, 'stations'), /^2\b/);
     // The connection count is for administrators of every station.
-    await waitForText(page.getByTestId('stat-connections'), /\d/);
+    await waitForText(stat(page, 'connections'), /\d/);
 
     // A reload keeps the tab's login; logging out forgets it.
     await page.reload();
@@ -125,7 +125,7 @@ describe('the console on a broker that requires credentials', () => {
     await rows.nth(1).waitFor();
     await rows
       .first()
-      .getByRole('button', { name: /^drop$/i })
+      .getByRole('button', { name: /^drop entry/i })
       .click();
     await page.getByTestId('confirm-button').click();
     await waitForText(page.getByTestId('notice-success'), /Dropped 1/);

@@ -6,7 +6,14 @@ import { type RunningBroker, startBroker } from '@ferry/conformance/broker';
 import type { Client } from '@ferry/node';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cell, launchChromium, openConsole, screenshot, waitForText } from './support/console.js';
+import {
+  cell,
+  launchChromium,
+  openConsole,
+  screenshot,
+  stat,
+  waitForText,
+} from './support/console.js';
 import { consumeSome, nodeClient, produceJson } from './support/seed.js';
 
 let broker: RunningBroker;
@@ -43,16 +50,16 @@ afterAll(async () => {
 describe('the console on an open broker', () => {
   it('the overview shows the broker: stations, groups, dead letters, storage, version, live rates', async () => {
     const page = await open();
-    await waitForText(page.getByTestId('stat-stations'), /\b2\b/);
-    await waitForText(page.getByTestId('stat-groups'), /\b2\b/);
-    await waitForText(page.getByTestId('stat-dead-letters'), /\b4\b/);
-    await waitForText(page.getByTestId('stat-connections'), /\b[2-9]\b/);
-    await waitForText(page.getByTestId('stat-version'), /\d+\.\d+\.\d+/);
-    await waitForText(page.getByTestId('stat-storage'), /B/);
+    await waitForText(stat(page, 'stations'), /^2\b/);
+    await waitForText(stat(page, 'groups'), /^2\b/);
+    await waitForText(stat(page, 'dead-letters'), /^4\b/);
+    await waitForText(stat(page, 'connections'), /^[2-9]\b/);
+    await waitForText(stat(page, 'version'), /\d+\.\d+\.\d+/);
+    await waitForText(stat(page, 'storage'), /B/);
     // Traffic while the page watches: the chart gets its second sample and a rate above 0.
     await produceJson(client, 'clicks', 200);
     await page.getByTestId('rate-chart').waitFor();
-    await waitForText(page.getByTestId('stat-messages-in'), /[1-9]/);
+    await waitForText(stat(page, 'messages-in'), /[1-9]/);
     await screenshot(page, 'overview');
     const dark = await open('', 'dark');
     await dark.getByTestId('rate-chart').waitFor();
@@ -64,7 +71,7 @@ describe('the console on an open broker', () => {
     await waitForText(cell(page, 'stations-table', 'orders', 'partitions'), '2');
     await waitForText(cell(page, 'stations-table', 'orders', 'messages'), '40');
     await waitForText(cell(page, 'stations-table', 'orders', 'groups'), '2');
-    await waitForText(cell(page, 'stations-table', 'clicks', 'messages'), /^\d{3}$/);
+    await waitForText(cell(page, 'stations-table', 'clicks', 'messages'), /^\d+$/);
     await screenshot(page, 'stations');
     await page.getByTestId('station-search').fill('cli');
     await page.locator('[data-testid="stations-table"] tr[data-row="orders"]').waitFor({
@@ -118,11 +125,8 @@ describe('the console on an open broker', () => {
     await waitForText(cell(page, 'groups-table', 'shipping', 'lag'), '25');
 
     await page.getByTestId('seek-shipping').click();
-    const dialog = page.locator('dialog[open]');
-    await dialog.locator('select, input[type="radio"]').first().waitFor();
-    const select = dialog.locator('select').first();
-    if ((await select.count()) > 0) await select.selectOption('earliest');
-    else await dialog.getByLabel(/earliest/i).check();
+    const dialog = page.getByTestId('seek-dialog');
+    await dialog.locator('input[name="start"][value="earliest"]').check();
     await dialog.getByRole('button', { name: /^seek$/i }).click();
     await waitForText(cell(page, 'groups-table', 'shipping', 'lag'), '40');
     const info = await client.groups.info('orders', 'shipping');
@@ -136,7 +140,10 @@ describe('the console on an open broker', () => {
     expect(await rows.count()).toBe(4);
     await screenshot(page, 'dead-letters');
     const firstId = await rows.first().getAttribute('data-row');
-    await rows.first().getByRole('button', { name: /show/i }).click();
+    await rows
+      .first()
+      .getByRole('button', { name: /^show entry/i })
+      .click();
     await waitForText(page.getByTestId('dead-letter-detail').getByTestId('payload'), /"n":/);
 
     await page.getByRole('checkbox', { name: 'Select all' }).check();
@@ -144,14 +151,16 @@ describe('the console on an open broker', () => {
     await page.getByTestId('confirm-button').click();
     await waitForText(page.getByTestId('notice-success'), /Resent 4/);
 
-    const again = await consumeSome(client, 'orders', 'audit', 4);
-    expect(again).toHaveLength(4);
+    // The group still has the 36 messages it never took; the 4 resent come among them.
+    const again = await consumeSome(client, 'orders', 'audit', 40);
+    expect(again.filter((m) => /"n":(0|1|2|3)}/.test(m)).length).toBeGreaterThanOrEqual(4);
     await page.getByTestId('empty').waitFor({ timeout: 20_000 });
     expect(await client.groups.info('orders', 'audit')).toMatchObject({ deadLetters: 0 });
     expect(firstId).toMatch(/^\d+$/);
   });
 
   it('drops dead letters, and deletes a station after typing its name', async () => {
+    await produceJson(client, 'orders', 2);
     await consumeSome(client, 'orders', 'audit', 2, 'deadLetter');
     const page = await open('#/dead-letters/orders');
     const rows = page.locator('[data-testid="dead-letters-table"] tbody tr');

@@ -44,13 +44,21 @@ export function OverviewPage(_props: { query: URLSearchParams }) {
             <Stat testId="stat-messages-out" label="Messages out">
               {rates === undefined ? '…' : formatRate(rates.out)}
             </Stat>
-            <Stat testId="stat-stations" label="Stations" href={hrefOf({ page: 'stations' })}>
+            <Stat
+              testId="stat-stations"
+              label="Stations"
+              href={hrefOf({ page: 'stations' })}
+              sub={plural(data.partitions, 'partition')}
+            >
               {formatCount(data.stations)}
-              <div class="hint">{plural(data.partitions, 'partition')}</div>
             </Stat>
-            <Stat testId="stat-groups" label="Consumer groups" href={hrefOf({ page: 'stations' })}>
+            <Stat
+              testId="stat-groups"
+              label="Consumer groups"
+              href={hrefOf({ page: 'stations' })}
+              sub={plural(data.members, 'member')}
+            >
               {formatCount(data.groups)}
-              <div class="hint">{plural(data.members, 'member')}</div>
             </Stat>
             <Stat
               testId="stat-dead-letters"
@@ -59,9 +67,8 @@ export function OverviewPage(_props: { query: URLSearchParams }) {
             >
               {formatCount(data.deadLetters)}
             </Stat>
-            <Stat testId="stat-storage" label="Stored">
+            <Stat testId="stat-storage" label="Stored" sub={plural(data.storedMessages, 'message')}>
               {formatBytes(data.storedBytes)}
-              <div class="hint">{plural(data.storedMessages, 'message')}</div>
             </Stat>
             <Connections info={data} />
             <Stat testId="stat-uptime" label="Uptime">
@@ -84,12 +91,19 @@ export function OverviewPage(_props: { query: URLSearchParams }) {
 function Connections(props: { info: BrokerInfo }) {
   const { connections } = props.info;
   return (
-    <Stat testId="stat-connections" label="Connections">
+    <Stat
+      testId="stat-connections"
+      label="Connections"
+      sub={
+        connections === undefined
+          ? 'Only for a principal that may administer every station.'
+          : undefined
+      }
+    >
       {connections === undefined ? (
         <>
           <span aria-hidden="true">—</span>
           <span class="visually-hidden">Not shown</span>
-          <div class="hint">Only for a principal that may administer every station.</div>
         </>
       ) : (
         formatCount(connections)
@@ -103,12 +117,15 @@ function Stat(props: {
   testId: string;
   label: string;
   href?: string;
+  /** A line under the number, outside it. */
+  sub?: ComponentChildren;
   children: ComponentChildren;
 }) {
   const body = (
     <>
       <div class="label">{props.label}</div>
       <div class="value">{props.children}</div>
+      {props.sub !== undefined && <div class="hint">{props.sub}</div>}
     </>
   );
   return props.href === undefined ? (

@@ -83,17 +83,24 @@ export function Confirm(props: {
               value={typed}
               onInput={(e) => setTyped(e.currentTarget.value)}
               autocomplete="off"
+              autofocus
               data-testid="confirm-input"
             />
           </label>
         )}
         {error !== undefined && <ErrorNotice error={error} />}
         <div class="actions">
-          <button type="button" onClick={props.onClose}>
+          {/* Focus starts on Cancel for what destroys, on the confirmation otherwise. */}
+          <button
+            type="button"
+            onClick={props.onClose}
+            autofocus={props.danger === true && props.typeToConfirm === undefined}
+          >
             Cancel
           </button>
           <button
             type="submit"
+            autofocus={props.danger !== true && props.typeToConfirm === undefined}
             class={props.danger === true ? 'danger' : 'primary'}
             disabled={!ready || busy}
             data-testid="confirm-button"

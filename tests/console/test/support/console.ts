@@ -60,6 +60,11 @@ export function cell(page: Page, table: string, row: string, col: string): Locat
   return page.locator(`[data-testid="${table}"] tr[data-row="${row}"] td[data-col="${col}"]`);
 }
 
+/** The number of an overview card, without its label or its hint. */
+export function stat(page: Page, name: string): Locator {
+  return page.locator(`[data-testid="stat-${name}"] .value`);
+}
+
 /**
  * Waits (through the page's polls) until the locator's trimmed text matches; fails with the
  * last text seen.
