@@ -56,13 +56,24 @@ describe('the console on an open broker', () => {
     await waitForText(stat(page, 'connections'), /^[2-9]\b/);
     await waitForText(stat(page, 'version'), /\d+\.\d+\.\d+/);
     await waitForText(stat(page, 'storage'), /B/);
-    // Traffic while the page watches: the chart gets its second sample and a rate above 0.
-    await produceJson(client, 'clicks', 200);
-    await page.getByTestId('rate-chart').waitFor();
-    await waitForText(stat(page, 'messages-in'), /[1-9]/);
-    await screenshot(page, 'overview');
     const dark = await open('', 'dark');
-    await dark.getByTestId('rate-chart').waitFor();
+    // Traffic while the pages watch: produced and consumed for a few of its polls, so the
+    // chart draws both lines and the rates rise above 0.
+    const live = await client.consume('clicks', {
+      group: 'live',
+      start: 'latest',
+      handler: (message) => message.ack(),
+    });
+    const until = Date.now() + 7000;
+    while (Date.now() < until) {
+      await produceJson(client, 'clicks', 40);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await page.getByTestId('rate-chart').waitFor();
+    await waitForText(stat(page, 'messages-in'), /^[1-9]/);
+    await waitForText(stat(page, 'messages-out'), /^[1-9]/);
+    await live.drain();
+    await screenshot(page, 'overview');
     await screenshot(dark, 'overview-dark');
   });
 
@@ -71,7 +82,8 @@ describe('the console on an open broker', () => {
     await waitForText(cell(page, 'stations-table', 'orders', 'partitions'), '2');
     await waitForText(cell(page, 'stations-table', 'orders', 'messages'), '40');
     await waitForText(cell(page, 'stations-table', 'orders', 'groups'), '2');
-    await waitForText(cell(page, 'stations-table', 'clicks', 'messages'), /^\d+$/);
+    await waitForText(cell(page, 'stations-table', 'clicks', 'groups'), '1');
+    await waitForText(cell(page, 'stations-table', 'clicks', 'messages'), /^[\d,]+$/);
     await screenshot(page, 'stations');
     await page.getByTestId('station-search').fill('cli');
     await page.locator('[data-testid="stations-table"] tr[data-row="orders"]').waitFor({

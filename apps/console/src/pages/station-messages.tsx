@@ -50,7 +50,12 @@ function formOf(position: BrowsePosition): BrowseForm {
   };
 }
 
-export function StationMessages(props: { info: StationInfo; query: URLSearchParams }) {
+export function StationMessages(props: {
+  info: StationInfo;
+  query: URLSearchParams;
+  /** Called after each page read, so the partition counts beside it are as fresh. */
+  onRead?: () => void;
+}) {
   const { client, may } = useSession();
   const station = props.info.name;
   const maxSize = client.server.limits.maxBatchMessages;
@@ -89,8 +94,9 @@ export function StationMessages(props: { info: StationInfo; query: URLSearchPara
         const offset = partition === undefined ? 0 : lastNStart(from.n, partition);
         page = await client.stations.browse(station, position.partition, { ...read, offset });
       } else page = await client.stations.browse(station, position.partition, read);
-      if (!signal.aborted)
-        setLoaded({ kind: 'page', page, start: page.messages[0]?.offset ?? page.next });
+      if (signal.aborted) return;
+      setLoaded({ kind: 'page', page, start: page.messages[0]?.offset ?? page.next });
+      props.onRead?.();
     })().catch((error: unknown) => {
       if (!signal.aborted) setLoaded({ kind: 'error', error });
     });

@@ -171,7 +171,7 @@ function TabContent(props: {
     case 'overview':
       return <StationOverview data={data} refresh={props.refresh} />;
     case 'messages':
-      return <StationMessages info={data.info} query={props.query} />;
+      return <StationMessages info={data.info} query={props.query} onRead={props.refresh} />;
     case 'produce':
       return <StationProduce info={data.info} />;
     case 'code':

@@ -1,12 +1,14 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { formatRate } from '../lib/format.js';
+import { formatDuration, formatRate } from '../lib/format.js';
 import { currentRates, type RateHistory, type RatePoint, rates } from '../lib/rate-history.js';
 import { niceScale } from '../lib/rate-ticks.js';
 
 const HEIGHT = 180;
 const MARGIN = { top: 10, right: 14, bottom: 22, left: 58 };
-/** The window the x axis spans, whatever the number of samples. */
+/** The longest time the x axis spans. */
 const WINDOW_MS = 180_000;
+/** A young history is drawn across at least this much, not squeezed into the window's end. */
+const MIN_SPAN_MS = 30_000;
 
 const SERIES = [
   { key: 'in', label: 'In', className: 'line-in' },
@@ -33,14 +35,16 @@ export function RateChart(props: { history: RateHistory }) {
   const plotWidth = Math.max(10, width - MARGIN.left - MARGIN.right);
   const plotHeight = HEIGHT - MARGIN.top - MARGIN.bottom;
   const end = current.at;
-  const x = (at: number) => MARGIN.left + ((at - (end - WINDOW_MS)) / WINDOW_MS) * plotWidth;
+  const first = points[0]?.at ?? end;
+  const span = Math.min(WINDOW_MS, Math.max(MIN_SPAN_MS, end - first));
+  const x = (at: number) => MARGIN.left + ((at - (end - span)) / span) * plotWidth;
   const y = (rate: number) => MARGIN.top + plotHeight - (rate / scale.top) * plotHeight;
   const path = (key: 'in' | 'out') =>
     points
-      .filter((p: RatePoint) => p.at >= end - WINDOW_MS)
+      .filter((p: RatePoint) => p.at >= end - span)
       .map((p, i) => `${i === 0 ? 'M' : 'L'}${x(p.at).toFixed(1)},${y(p[key]).toFixed(1)}`)
       .join(' ');
-  const label = `Messages per second over the last 3 minutes: ${formatRate(current.in)} in, ${formatRate(current.out)} out`;
+  const label = `Messages per second over the last ${formatDuration(span)}: ${formatRate(current.in)} in, ${formatRate(current.out)} out`;
   return (
     <div class="card chart" ref={box}>
       <div class="legend">
@@ -68,13 +72,23 @@ export function RateChart(props: { history: RateHistory }) {
           </g>
         ))}
         <text class="axis" x={MARGIN.left} y={HEIGHT - 4}>
-          last 3 min
+          last {formatDuration(span)}
         </text>
         <text class="axis" x={MARGIN.left + plotWidth} y={HEIGHT - 4} text-anchor="end">
           now
         </text>
         {SERIES.map((s) => (
           <path key={s.key} class={s.className} d={path(s.key)} />
+        ))}
+        {/* The latest value of each series, visible from the first rate on. */}
+        {SERIES.map((s) => (
+          <circle
+            key={`${s.key}-now`}
+            class={`now ${s.className}`}
+            cx={x(current.at)}
+            cy={y(current[s.key])}
+            r={3.5}
+          />
         ))}
       </svg>
     </div>
