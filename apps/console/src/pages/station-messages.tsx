@@ -157,7 +157,8 @@ export function StationMessages(props: {
             >
               {props.info.partitions.map((p) => (
                 <option key={p.partition} value={p.partition}>
-                  {p.partition} ({formatCount(p.nextOffset - p.firstOffset)} messages)
+                  {p.partition} ({formatCount(p.nextOffset - p.firstOffset)}{' '}
+                  {p.nextOffset - p.firstOffset === 1 ? 'message' : 'messages'})
                 </option>
               ))}
             </select>
