@@ -1,5 +1,6 @@
 import type { Auth } from '@ferry/browser';
 import { useState } from 'preact/hooks';
+import { useAction } from '../lib/use-action.js';
 import { ErrorNotice } from '../ui/notice.js';
 
 /**
@@ -11,16 +12,15 @@ export function LoginPage(props: { error?: unknown; onLogin: (auth: Auth) => Pro
   const [token, setToken] = useState('');
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
-  const [busy, setBusy] = useState(false);
+  const action = useAction();
   const submit = async (e: Event) => {
     e.preventDefault();
-    setBusy(true);
-    try {
-      await props.onLogin(kind === 'token' ? { token: token.trim() } : { username, password });
-    } finally {
-      setBusy(false);
-    }
+    await action.run(() =>
+      props.onLogin(kind === 'token' ? { token: token.trim() } : { username, password }),
+    );
   };
+  // The session reports a refused login as props.error; the action's own only if onLogin throws.
+  const error = action.error ?? props.error;
   return (
     <main class="login" data-testid="login-page">
       <form class="card form" onSubmit={submit} aria-labelledby="login-title">
@@ -84,9 +84,9 @@ export function LoginPage(props: { error?: unknown; onLogin: (auth: Auth) => Pro
             </label>
           </>
         )}
-        {props.error !== undefined && <ErrorNotice error={props.error} />}
-        <button type="submit" class="primary" disabled={busy}>
-          {busy ? 'Logging in…' : 'Log in'}
+        {error !== undefined && <ErrorNotice error={error} />}
+        <button type="submit" class="primary" disabled={action.busy}>
+          {action.busy ? 'Logging in…' : 'Log in'}
         </button>
       </form>
     </main>

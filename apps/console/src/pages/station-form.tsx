@@ -15,6 +15,7 @@ import {
   type StationForm,
   updateConfigOf,
 } from '../lib/station-config.js';
+import { useAction } from '../lib/use-action.js';
 import { navigate } from '../lib/use-route.js';
 import { useSession } from '../session.js';
 import { Dialog } from '../ui/dialog.js';
@@ -26,27 +27,21 @@ export function NewStationDialog(props: { onClose: () => void }) {
   const { client } = useSession();
   const [name, setName] = useState('');
   const [form, setForm] = useState(emptyStationForm);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(undefined);
+  const action = useAction();
   const set: Setter = (key, value) => setForm((f) => ({ ...f, [key]: value }));
   const submit = async (e: Event) => {
     e.preventDefault();
     const parsed = createConfigOf(form);
     if (!parsed.ok) {
-      setError(new Error(parsed.error));
+      action.fail(new Error(parsed.error));
       return;
     }
-    setBusy(true);
-    setError(undefined);
-    try {
+    await action.run(async () => {
       const config = Object.keys(parsed.value).length === 0 ? undefined : parsed.value;
       const info = await client.stations.create(name.trim(), config);
       props.onClose();
       navigate(hrefOf({ page: 'station', station: info.name }));
-    } catch (err) {
-      setError(err);
-      setBusy(false);
-    }
+    });
   };
   return (
     <Dialog title="New station" onClose={props.onClose} testId="station-dialog">
@@ -123,13 +118,13 @@ export function NewStationDialog(props: { onClose: () => void }) {
           />
         </div>
         <GroupDefaultFields form={form} set={set} />
-        {error !== undefined && <ErrorNotice error={error} />}
+        {action.error !== undefined && <ErrorNotice error={action.error} />}
         <div class="actions">
           <button type="button" onClick={props.onClose}>
             Cancel
           </button>
-          <button type="submit" class="primary" disabled={busy || name.trim() === ''}>
-            {busy ? 'Creating…' : 'Create'}
+          <button type="submit" class="primary" disabled={action.busy || name.trim() === ''}>
+            {action.busy ? 'Creating…' : 'Create'}
           </button>
         </div>
       </form>
@@ -145,8 +140,7 @@ export function EditStationDialog(props: {
   const { client } = useSession();
   const current: StationConfig = props.info.config;
   const [form, setForm] = useState(() => formOfConfig(current));
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(undefined);
+  const action = useAction();
   const [unchanged, setUnchanged] = useState(false);
   const set: Setter = (key, value) => {
     setUnchanged(false);
@@ -156,23 +150,18 @@ export function EditStationDialog(props: {
     e.preventDefault();
     const parsed = updateConfigOf(form, current);
     if (!parsed.ok) {
-      setError(new Error(parsed.error));
+      action.fail(new Error(parsed.error));
       return;
     }
     if (Object.keys(parsed.value).length === 0) {
       setUnchanged(true);
       return;
     }
-    setBusy(true);
-    setError(undefined);
-    try {
+    await action.run(async () => {
       await client.stations.update(props.info.name, parsed.value);
       props.onSaved();
       props.onClose();
-    } catch (err) {
-      setError(err);
-      setBusy(false);
-    }
+    });
   };
   return (
     <Dialog title={`Edit ${props.info.name}`} onClose={props.onClose} testId="station-dialog">
@@ -184,13 +173,13 @@ export function EditStationDialog(props: {
         <RetentionFields form={form} set={set} />
         <GroupDefaultFields form={form} set={set} />
         {unchanged && <Notice kind="info">Nothing changed.</Notice>}
-        {error !== undefined && <ErrorNotice error={error} />}
+        {action.error !== undefined && <ErrorNotice error={action.error} />}
         <div class="actions">
           <button type="button" onClick={props.onClose}>
             Cancel
           </button>
-          <button type="submit" class="primary" disabled={busy}>
-            {busy ? 'Saving…' : 'Save'}
+          <button type="submit" class="primary" disabled={action.busy}>
+            {action.busy ? 'Saving…' : 'Save'}
           </button>
         </div>
       </form>

@@ -4,6 +4,7 @@ import { useState } from 'preact/hooks';
 import { formatDuration } from '../lib/format.js';
 import { type StartForm, startOf } from '../lib/start-position.js';
 import { DURATION_UNITS, wholeNumber } from '../lib/station-config.js';
+import { useAction } from '../lib/use-action.js';
 import { useSession } from '../session.js';
 import { Dialog } from '../ui/dialog.js';
 import { ErrorNotice } from '../ui/notice.js';
@@ -21,8 +22,7 @@ export function NewGroupDialog(props: {
   const [ackTimeoutS, setAckTimeoutS] = useState('');
   const [maxDeliveries, setMaxDeliveries] = useState('');
   const [ordering, setOrdering] = useState<'none' | 'partition'>('none');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(undefined);
+  const action = useAction();
 
   const submit = async (e: Event) => {
     e.preventDefault();
@@ -31,7 +31,7 @@ export function NewGroupDialog(props: {
     const deliveries = wholeNumber(maxDeliveries, 'Max deliveries', 1);
     const failed = [position, timeout, deliveries].find((p) => !p.ok);
     if (failed !== undefined && !failed.ok) {
-      setError(new Error(failed.error));
+      action.fail(new Error(failed.error));
       return;
     }
     const options: CreateGroupOptions = { ordering };
@@ -39,16 +39,11 @@ export function NewGroupDialog(props: {
     if (timeout.ok && timeout.value !== undefined)
       options.ackTimeoutMs = timeout.value * DURATION_UNITS.s;
     if (deliveries.ok && deliveries.value !== undefined) options.maxDeliveries = deliveries.value;
-    setBusy(true);
-    setError(undefined);
-    try {
+    await action.run(async () => {
       await client.groups.create(props.info.name, name.trim(), options);
       props.onCreated();
       props.onClose();
-    } catch (err) {
-      setError(err);
-      setBusy(false);
-    }
+    });
   };
 
   return (
@@ -111,13 +106,13 @@ export function NewGroupDialog(props: {
           </label>
         </div>
         <p class="hint">Ordering is fixed once the group exists.</p>
-        {error !== undefined && <ErrorNotice error={error} />}
+        {action.error !== undefined && <ErrorNotice error={action.error} />}
         <div class="actions">
           <button type="button" onClick={props.onClose}>
             Cancel
           </button>
-          <button type="submit" class="primary" disabled={busy || name.trim() === ''}>
-            {busy ? 'Creating…' : 'Create group'}
+          <button type="submit" class="primary" disabled={action.busy || name.trim() === ''}>
+            {action.busy ? 'Creating…' : 'Create group'}
           </button>
         </div>
       </form>

@@ -2,6 +2,7 @@
 import type { ProduceAck, ProduceOptions, Producer, StationInfo } from '@ferry/browser';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { type PayloadFormat, parseHeaders, payloadBytes } from '../lib/station-produce.js';
+import { useAction } from '../lib/use-action.js';
 import { useSession } from '../session.js';
 import { ErrorNotice, Notice } from '../ui/notice.js';
 
@@ -23,8 +24,8 @@ export function StationProduce(props: { info: StationInfo }) {
   const [msgId, setMsgId] = useState('');
   const [headers, setHeaders] = useState('');
   const [partition, setPartition] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [result, setResult] = useState<{ ack: ProduceAck } | { error: unknown } | undefined>();
+  const action = useAction();
+  const [ack, setAck] = useState<ProduceAck | undefined>();
 
   if (!may('produce', station))
     return (
@@ -39,9 +40,8 @@ export function StationProduce(props: { info: StationInfo }) {
     const bytes = payloadBytes(payload, format);
     const parsedHeaders = parseHeaders(headers);
     if (!bytes.ok || !parsedHeaders.ok) {
-      setResult({
-        error: new Error(!bytes.ok ? bytes.error : parsedHeaders.ok ? '' : parsedHeaders.error),
-      });
+      setAck(undefined);
+      action.fail(new Error(!bytes.ok ? bytes.error : parsedHeaders.ok ? '' : parsedHeaders.error));
       return;
     }
     const options: ProduceOptions = {};
@@ -51,15 +51,8 @@ export function StationProduce(props: { info: StationInfo }) {
     if (partition !== '') options.partition = Number(partition);
     const target = producer.current;
     if (target === undefined) return;
-    setBusy(true);
-    setResult(undefined);
-    try {
-      setResult({ ack: await target.produce(bytes.value, options) });
-    } catch (error) {
-      setResult({ error });
-    } finally {
-      setBusy(false);
-    }
+    setAck(undefined);
+    await action.run(async () => setAck(await target.produce(bytes.value, options)));
   };
 
   return (
@@ -132,18 +125,16 @@ export function StationProduce(props: { info: StationInfo }) {
           spellcheck={false}
         />
       </label>
-      {result !== undefined &&
-        ('ack' in result ? (
-          <Notice kind="success">
-            Produced to partition {result.ack.partition} at offset {result.ack.offset}
-            {result.ack.duplicate && ' (duplicate: that message id was already stored there)'}
-          </Notice>
-        ) : (
-          <ErrorNotice error={result.error} action="Produce" />
-        ))}
+      {ack !== undefined && (
+        <Notice kind="success">
+          Produced to partition {ack.partition} at offset {ack.offset}
+          {ack.duplicate && ' (duplicate: that message id was already stored there)'}
+        </Notice>
+      )}
+      {action.error !== undefined && <ErrorNotice error={action.error} action="Produce" />}
       <div class="actions">
-        <button type="submit" class="primary" disabled={busy} data-testid="produce-submit">
-          {busy ? 'Producing…' : 'Produce'}
+        <button type="submit" class="primary" disabled={action.busy} data-testid="produce-submit">
+          {action.busy ? 'Producing…' : 'Produce'}
         </button>
       </div>
     </form>

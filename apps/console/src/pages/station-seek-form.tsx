@@ -2,6 +2,7 @@
 import type { GroupInfo, StationInfo } from '@ferry/browser';
 import { useState } from 'preact/hooks';
 import { type StartForm, startOf } from '../lib/start-position.js';
+import { useAction } from '../lib/use-action.js';
 import { useSession } from '../session.js';
 import { Dialog } from '../ui/dialog.js';
 import { ErrorNotice } from '../ui/notice.js';
@@ -18,29 +19,23 @@ export function SeekDialog(props: {
   const [to, setTo] = useState<StartForm>({ kind: 'earliest', number: '', time: '' });
   const [partition, setPartition] = useState('');
   const [force, setForce] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(undefined);
+  const action = useAction();
 
   const submit = async (e: Event) => {
     e.preventDefault();
     const position = startOf(to);
     if (!position.ok) {
-      setError(new Error(position.error));
+      action.fail(new Error(position.error));
       return;
     }
-    setBusy(true);
-    setError(undefined);
-    try {
+    await action.run(async () => {
       await client.groups.seek(props.info.name, group.name, position.start, {
         ...(partition === '' ? {} : { partition: Number(partition) }),
         ...(force ? { force: true } : {}),
       });
       props.onSought();
       props.onClose();
-    } catch (err) {
-      setError(err);
-      setBusy(false);
-    }
+    });
   };
 
   return (
@@ -83,13 +78,13 @@ export function SeekDialog(props: {
             (their consumers stop with an error)
           </label>
         )}
-        {error !== undefined && <ErrorNotice error={error} />}
+        {action.error !== undefined && <ErrorNotice error={action.error} />}
         <div class="actions">
           <button type="button" onClick={props.onClose}>
             Cancel
           </button>
-          <button type="submit" class="primary" disabled={busy}>
-            {busy ? 'Seeking…' : 'Seek'}
+          <button type="submit" class="primary" disabled={action.busy}>
+            {action.busy ? 'Seeking…' : 'Seek'}
           </button>
         </div>
       </form>

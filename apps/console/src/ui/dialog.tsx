@@ -1,5 +1,6 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { useAction } from '../lib/use-action.js';
 import { ErrorNotice } from './notice.js';
 
 /**
@@ -54,21 +55,15 @@ export function Confirm(props: {
   onClose: () => void;
 }) {
   const [typed, setTyped] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(undefined);
+  const action = useAction();
   const ready = props.typeToConfirm === undefined || typed === props.typeToConfirm;
   const confirm = async (e: Event) => {
     e.preventDefault();
-    if (!ready || busy) return;
-    setBusy(true);
-    setError(undefined);
-    try {
+    if (!ready || action.busy) return;
+    await action.run(async () => {
       await props.onConfirm();
       props.onClose();
-    } catch (err) {
-      setError(err);
-      setBusy(false);
-    }
+    });
   };
   return (
     <Dialog title={props.title} onClose={props.onClose} testId="confirm">
@@ -88,7 +83,7 @@ export function Confirm(props: {
             />
           </label>
         )}
-        {error !== undefined && <ErrorNotice error={error} />}
+        {action.error !== undefined && <ErrorNotice error={action.error} />}
         <div class="actions">
           {/* Focus starts on Cancel for what destroys, on the confirmation otherwise. */}
           <button
@@ -102,10 +97,10 @@ export function Confirm(props: {
             type="submit"
             autofocus={props.danger !== true && props.typeToConfirm === undefined}
             class={props.danger === true ? 'danger' : 'primary'}
-            disabled={!ready || busy}
+            disabled={!ready || action.busy}
             data-testid="confirm-button"
           >
-            {busy ? 'Working…' : props.confirmLabel}
+            {action.busy ? 'Working…' : props.confirmLabel}
           </button>
         </div>
       </form>
