@@ -1,18 +1,15 @@
 import type { DeadLetterEntry } from '@ferry/browser';
-import { Fragment } from 'preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useRef } from 'preact/hooks';
 import { formatBytes, formatCount, formatTime } from '../lib/format.js';
-import { PAYLOAD_VIEWS, type PayloadView, renderPayload } from '../lib/payload.js';
+import { MessageHeaders } from '../ui/message-headers.js';
+import { PayloadViewer } from '../ui/payload-viewer.js';
 
 /** One entry in full: where it came from, why it failed, its headers and payload. */
 export function DeadLetterDetail(props: { entry: DeadLetterEntry; onClose: () => void }) {
   const { entry } = props;
-  const [view, setView] = useState<PayloadView | 'auto'>('auto');
-  const rendered = renderPayload(entry.payload, view);
   const box = useRef<HTMLElement>(null);
   // Focus follows the Show button to what it opened, for keyboard and screen reader users.
   useEffect(() => box.current?.focus(), [entry.id]);
-  const headers = Object.entries(entry.headers ?? {});
   return (
     <section
       ref={box}
@@ -48,46 +45,11 @@ export function DeadLetterDetail(props: { entry: DeadLetterEntry; onClose: () =>
         <dt>Reason</dt>
         <dd class="reason">{entry.reason}</dd>
       </dl>
-      <h3>Headers</h3>
-      {headers.length === 0 ? (
-        <p class="muted">None.</p>
-      ) : (
-        <dl class="facts mono">
-          {headers.map(([name, value]) => (
-            <Fragment key={name}>
-              <dt>{name}</dt>
-              <dd>{value}</dd>
-            </Fragment>
-          ))}
-        </dl>
-      )}
-      <div class="toolbar payload-bar">
+      <MessageHeaders headers={entry.headers} />
+      <PayloadViewer payload={entry.payload}>
         <h3>Payload</h3>
         <span class="muted">{formatBytes(entry.payload.length)}</span>
-        <label class="inline-field">
-          View
-          <select
-            name="view"
-            value={view}
-            onChange={(e) => setView(e.currentTarget.value as PayloadView | 'auto')}
-          >
-            <option value="auto">auto ({renderPayload(entry.payload, 'auto').view})</option>
-            {PAYLOAD_VIEWS.map((v) => (
-              <option key={v} value={v}>
-                {v}
-              </option>
-            ))}
-          </select>
-        </label>
-      </div>
-      {rendered.error !== undefined && (
-        <p class="hint">The payload is {rendered.error}: shown as hex.</p>
-      )}
-      {entry.payload.length === 0 ? (
-        <p class="muted">Empty payload.</p>
-      ) : (
-        <pre data-testid="payload">{rendered.text}</pre>
-      )}
+      </PayloadViewer>
     </section>
   );
 }

@@ -4,7 +4,7 @@ import { useState } from 'preact/hooks';
 import { brokerUrl, storedAuth } from '../lib/credentials.js';
 import { RUNTIMES, type Runtime, type SnippetContext, snippet } from '../lib/snippets.js';
 import { useSession } from '../session.js';
-import { CopyButton } from './station-copy.js';
+import { CopyButton } from '../ui/copy-button.js';
 
 const TITLES: Record<Runtime, string> = { node: 'Node', browser: 'Browser', deno: 'Deno' };
 
