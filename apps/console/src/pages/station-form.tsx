@@ -18,8 +18,8 @@ import {
 import { useAction } from '../lib/use-action.js';
 import { navigate } from '../lib/use-route.js';
 import { useSession } from '../session.js';
-import { Dialog } from '../ui/dialog.js';
-import { ErrorNotice, Notice } from '../ui/notice.js';
+import { Dialog, DialogActions } from '../ui/dialog.js';
+import { Notice } from '../ui/notice.js';
 
 type Setter = <K extends keyof StationForm>(key: K, value: StationForm[K]) => void;
 
@@ -118,15 +118,13 @@ export function NewStationDialog(props: { onClose: () => void }) {
           />
         </div>
         <GroupDefaultFields form={form} set={set} />
-        {action.error !== undefined && <ErrorNotice error={action.error} />}
-        <div class="actions">
-          <button type="button" onClick={props.onClose}>
-            Cancel
-          </button>
-          <button type="submit" class="primary" disabled={action.busy || name.trim() === ''}>
-            {action.busy ? 'Creating…' : 'Create'}
-          </button>
-        </div>
+        <DialogActions
+          action={action}
+          label="Create"
+          busyLabel="Creating…"
+          disabled={name.trim() === ''}
+          onCancel={props.onClose}
+        />
       </form>
     </Dialog>
   );
@@ -173,15 +171,7 @@ export function EditStationDialog(props: {
         <RetentionFields form={form} set={set} />
         <GroupDefaultFields form={form} set={set} />
         {unchanged && <Notice kind="info">Nothing changed.</Notice>}
-        {action.error !== undefined && <ErrorNotice error={action.error} />}
-        <div class="actions">
-          <button type="button" onClick={props.onClose}>
-            Cancel
-          </button>
-          <button type="submit" class="primary" disabled={action.busy}>
-            {action.busy ? 'Saving…' : 'Save'}
-          </button>
-        </div>
+        <DialogActions action={action} label="Save" busyLabel="Saving…" onCancel={props.onClose} />
       </form>
     </Dialog>
   );

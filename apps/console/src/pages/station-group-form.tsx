@@ -6,8 +6,7 @@ import { type StartForm, startOf } from '../lib/start-position.js';
 import { DURATION_UNITS, wholeNumber } from '../lib/station-config.js';
 import { useAction } from '../lib/use-action.js';
 import { useSession } from '../session.js';
-import { Dialog } from '../ui/dialog.js';
-import { ErrorNotice } from '../ui/notice.js';
+import { Dialog, DialogActions } from '../ui/dialog.js';
 import { StartFields } from './station-start-fields.js';
 
 export function NewGroupDialog(props: {
@@ -106,15 +105,13 @@ export function NewGroupDialog(props: {
           </label>
         </div>
         <p class="hint">Ordering is fixed once the group exists.</p>
-        {action.error !== undefined && <ErrorNotice error={action.error} />}
-        <div class="actions">
-          <button type="button" onClick={props.onClose}>
-            Cancel
-          </button>
-          <button type="submit" class="primary" disabled={action.busy || name.trim() === ''}>
-            {action.busy ? 'Creating…' : 'Create group'}
-          </button>
-        </div>
+        <DialogActions
+          action={action}
+          label="Create group"
+          busyLabel="Creating…"
+          disabled={name.trim() === ''}
+          onCancel={props.onClose}
+        />
       </form>
     </Dialog>
   );

@@ -4,8 +4,7 @@ import { useState } from 'preact/hooks';
 import { type StartForm, startOf } from '../lib/start-position.js';
 import { useAction } from '../lib/use-action.js';
 import { useSession } from '../session.js';
-import { Dialog } from '../ui/dialog.js';
-import { ErrorNotice } from '../ui/notice.js';
+import { Dialog, DialogActions } from '../ui/dialog.js';
 import { StartFields } from './station-start-fields.js';
 
 export function SeekDialog(props: {
@@ -78,15 +77,7 @@ export function SeekDialog(props: {
             (their consumers stop with an error)
           </label>
         )}
-        {action.error !== undefined && <ErrorNotice error={action.error} />}
-        <div class="actions">
-          <button type="button" onClick={props.onClose}>
-            Cancel
-          </button>
-          <button type="submit" class="primary" disabled={action.busy}>
-            {action.busy ? 'Seeking…' : 'Seek'}
-          </button>
-        </div>
+        <DialogActions action={action} label="Seek" busyLabel="Seeking…" onCancel={props.onClose} />
       </form>
     </Dialog>
   );

@@ -1,6 +1,6 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { useAction } from '../lib/use-action.js';
+import { type Action, useAction } from '../lib/use-action.js';
 import { ErrorNotice } from './notice.js';
 
 /**
@@ -105,5 +105,29 @@ export function Confirm(props: {
         </div>
       </form>
     </Dialog>
+  );
+}
+
+/** A dialog form's foot: what the submit failed with, then Cancel and the submit button. */
+export function DialogActions(props: {
+  action: Action;
+  label: string;
+  busyLabel: string;
+  disabled?: boolean;
+  onCancel: () => void;
+}) {
+  const { action } = props;
+  return (
+    <>
+      {action.error !== undefined && <ErrorNotice error={action.error} />}
+      <div class="actions">
+        <button type="button" onClick={props.onCancel}>
+          Cancel
+        </button>
+        <button type="submit" class="primary" disabled={action.busy || props.disabled === true}>
+          {action.busy ? props.busyLabel : props.label}
+        </button>
+      </div>
+    </>
   );
 }
