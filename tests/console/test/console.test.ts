@@ -14,6 +14,7 @@ import {
   stat,
   waitForText,
 } from './support/console.js';
+import { runNodeSnippet } from './support/run-snippet.js';
 import { consumeSome, nodeClient, produceJson } from './support/seed.js';
 
 let broker: RunningBroker;
@@ -123,6 +124,21 @@ describe('the console on an open broker', () => {
     await waitForText(detail.getByTestId('payload'), /7b 22 61 6d/);
     await screenshot(page, 'station-messages');
 
+    await page.locator('a.tab', { hasText: /code/i }).click();
+    await waitForText(page.getByTestId('snippet-browser'), /producer\('payments'/);
+    expect(await page.getByTestId('snippet-node').textContent()).toContain('@ferry/node');
+    expect(await page.getByTestId('snippet-deno').textContent()).toContain('@ferry/deno');
+    await screenshot(page, 'station-code');
+    // The Node code runs as shown: it produces, then receives what is there.
+    const code = (await page.getByTestId('snippet-node').textContent()) ?? '';
+    const printed = await runNodeSnippet(
+      code,
+      `ferry://127.0.0.1:${broker.tcpPort}`,
+      /0\/1: hello/,
+    );
+    expect(printed).toMatch(/stored in partition 0 at offset 1/);
+    expect(printed).toContain('0/0: {"amount": 42');
+
     // The same message from the SDK: the console produced what it showed.
     const page0 = await client.stations.browse('payments', 0);
     expect(page0.messages[0]?.text()).toBe('{"amount": 42, "currency": "EUR"}');
@@ -157,6 +173,7 @@ describe('the console on an open broker', () => {
       .getByRole('button', { name: /^show entry/i })
       .click();
     await waitForText(page.getByTestId('dead-letter-detail').getByTestId('payload'), /"n":/);
+    await screenshot(page, 'dead-letter-detail');
 
     await page.getByRole('checkbox', { name: 'Select all' }).check();
     await page.getByTestId('resend-selected').click();
