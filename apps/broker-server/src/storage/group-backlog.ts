@@ -41,6 +41,11 @@ export class Backlog {
   private readonly readPos: number[];
   /** Per partition, the end of the offsets delivered before the backlog was made. */
   private readonly deliveredBefore: number[];
+  /**
+   * Per partition, messages `take` picked that the caller has not put in flight yet: they are
+   * still lag, or lag and in-flight counts would both miss them while the caller writes.
+   */
+  private readonly taking: number[];
   private firstPartition = 0;
 
   constructor(
@@ -57,6 +62,7 @@ export class Backlog {
     private readonly exhausted?: Exhausted,
   ) {
     this.readPos = partitions.map((_, p) => store.state(p)?.cursor ?? 0);
+    this.taking = partitions.map(() => 0);
     // Only deliveries made before this backlog existed can have ended unsettled.
     this.deliveredBefore = partitions.map((_, p) => {
       let end = 0;
@@ -95,7 +101,7 @@ export class Backlog {
     this.due.clearPartition(partition);
   }
 
-  /** Messages not yet delivered: beyond the read positions, and waiting for redelivery. */
+  /** Messages not yet delivered: beyond the read positions, waiting for redelivery, being picked. */
   lag(): number {
     let lag = 0;
     for (let p = 0; p < this.readPos.length; p++) lag += this.lagOf(p);
@@ -106,7 +112,12 @@ export class Backlog {
   lagOf(partition: number): number {
     const { first, next } = this.log(partition).bounds();
     const unread = Math.max(0, next - Math.max(this.readPos[partition] ?? 0, first));
-    return this.due.sizeOf(partition) + unread;
+    return this.due.sizeOf(partition) + unread + (this.taking[partition] ?? 0);
+  }
+
+  /** The caller put what `take` picked in flight (or back in the backlog). */
+  handedOver(picked: readonly Pick<Picked, 'partition'>[]): void {
+    for (const x of picked) this.taking[x.partition] = (this.taking[x.partition] ?? 1) - 1;
   }
 
   /** Messages waiting to be delivered again. */
@@ -124,15 +135,32 @@ export class Backlog {
     admit: (record: StoredRecord) => boolean = () => true,
     accepts?: (partition: number) => boolean,
   ): Promise<Picked[]> {
-    const now = Date.now();
     const picked: Picked[] = [];
+    try {
+      await this.pick(max, admit, accepts, picked);
+    } catch (err) {
+      // A failed read: what was picked waits for redelivery rather than vanishing from the backlog.
+      for (const x of picked) this.add(x, 0);
+      this.handedOver(picked);
+      throw err;
+    }
+    return picked;
+  }
+
+  private async pick(
+    max: number,
+    admit: (record: StoredRecord) => boolean,
+    accepts: ((partition: number) => boolean) | undefined,
+    picked: Picked[],
+  ): Promise<void> {
+    const now = Date.now();
     const budget = (record: StoredRecord) => admit(record) || picked.length === 0;
     const ready: Due[] = [];
     for (const d of this.due.values())
       if (d.notBefore <= now && (accepts === undefined || accepts(d.partition))) ready.push(d);
     ready.sort(byRef);
     for (const d of ready) {
-      if (picked.length >= max) return picked;
+      if (picked.length >= max) return;
       const { notBefore: _, ...pending } = d;
       // Below the cursor (a seek moved past it while it was on its way back): done.
       if (d.resent === undefined && d.offset < (this.store.state(d.partition)?.cursor ?? 0)) {
@@ -147,9 +175,10 @@ export class Backlog {
         await this.store.apply([doneOp(d)]);
         continue;
       }
-      if (!budget(record)) return picked;
+      if (!budget(record)) return;
       this.due.delete(d.partition, d.offset);
       picked.push({ ...pending, record });
+      this.taking[d.partition] = (this.taking[d.partition] ?? 0) + 1;
     }
     const partitions = this.readPos.length;
     this.firstPartition = (this.firstPartition + 1) % partitions;
@@ -158,7 +187,6 @@ export class Backlog {
       if (accepts !== undefined && !accepts(p)) continue;
       if (await this.readNew(p, max, picked, budget, now)) break;
     }
-    return picked;
   }
 
   /** New messages of partition `p` after the read position; true once the frame is full. */
@@ -207,6 +235,7 @@ export class Backlog {
             // Not read past: the message that does not fit starts the next frame.
             if (!budget(record)) return true;
             picked.push({ partition: p, offset: record.offset, record });
+            this.taking[p] = (this.taking[p] ?? 0) + 1;
           }
         }
         this.readPos[p] = record.offset + 1;

@@ -42,6 +42,34 @@ export function groupFetchContract(fx: Fixture): void {
       expect([counts.pending, counts.lag]).toEqual([2, 1]);
     });
 
+    it('[GROUP-3] lag and in flight add up to every unsettled message while a fetch is under way', async () => {
+      const station = await fx.station();
+      await put(station, 0, ['a', 'b', 'c', 'd', 'e']);
+      await put(station, 1, ['f', 'g', 'h', 'i', 'j']);
+      const cursor = await station.openGroup('billing', group({ start: { kind: 'earliest' } }));
+      // Two waiting for redelivery, so the fetch reads both the due and the new.
+      const first = await cursor.fetch(2, everything);
+      await cursor.nack(
+        first.map((d) => at(d.partition, d.offset)),
+        0,
+      );
+      let fetched = false;
+      const fetch = cursor.fetch(100, everything).finally(() => {
+        fetched = true;
+      });
+      // Every turn of the event loop until the fetch is done (the file engine reads on the
+      // thread pool); only the sums, so a long fetch costs a few entries.
+      const seen = new Set<number>();
+      while (!fetched) {
+        const { lag, pending } = await cursor.counts();
+        seen.add(lag + pending);
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+      expect(offsets(await fetch)).toHaveLength(10);
+      expect(seen).toEqual(new Set([10]));
+      expect(await cursor.counts()).toMatchObject({ lag: 0, pending: 10 });
+    });
+
     it('[CONS-1] a new group starts at earliest, latest, offset or lastN', async () => {
       const station = await fiveMessages(fx);
       const first = async (name: string, overrides?: Parameters<typeof group>[0]) =>
