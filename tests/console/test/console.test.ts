@@ -2,6 +2,7 @@
  * The console against a real, open broker (as `pnpm start` runs it) with real data: every page
  * shows it, and the flows an operator runs work end to end in Chromium.
  */
+import { rmSync } from 'node:fs';
 import { type RunningBroker, startBroker } from '@ferry/conformance/broker';
 import type { Client } from '@ferry/node';
 import type { Browser, Page } from 'playwright-core';
@@ -18,6 +19,7 @@ import { runNodeSnippet } from './support/run-snippet.js';
 import { consumeSome, nodeClient, produceJson } from './support/seed.js';
 
 let broker: RunningBroker;
+let firstDataDir: string | undefined;
 let browser: Browser;
 let client: Client;
 const pages: Array<{ page: Page; errors: string[] }> = [];
@@ -46,6 +48,8 @@ afterAll(async () => {
   await client?.close();
   await browser?.close();
   await broker?.stop();
+  // After the restart the broker runs on the first one's directory, which stop() leaves.
+  if (firstDataDir !== undefined) rmSync(firstDataDir, { recursive: true, force: true });
 });
 
 describe('the console on an open broker', () => {
@@ -212,5 +216,32 @@ describe('the console on an open broker', () => {
 
   it('every page rendered without a script error', () => {
     expect(pages.flatMap((p) => p.errors)).toEqual([]);
+  });
+
+  it('says when the broker is gone, and picks up where it was once it is back', async () => {
+    const { page } = await openConsole(browser, broker, { hash: '#/stations' });
+    await waitForText(cell(page, 'stations-table', 'orders', 'partitions'), '2');
+    await broker.kill();
+    await page
+      .getByText(/reconnecting/i)
+      .first()
+      .waitFor();
+    await screenshot(page, 'reconnecting');
+    firstDataDir = broker.dataDir;
+    broker = await startBroker({
+      dataDir: broker.dataDir,
+      tcpPort: broker.tcpPort,
+      httpPort: broker.httpPort,
+    });
+    await page
+      .getByText(/reconnecting/i)
+      .first()
+      .waitFor({ state: 'detached', timeout: 30_000 });
+    await waitForText(cell(page, 'stations-table', 'orders', 'partitions'), '2');
+    // Still live: a station made after the restart shows up without a reload.
+    const after = await nodeClient(broker.tcpPort);
+    await after.stations.create('after-restart', { partitions: 1 });
+    await after.close();
+    await page.locator('[data-testid="stations-table"] tr[data-row="after-restart"]').waitFor();
   });
 });
