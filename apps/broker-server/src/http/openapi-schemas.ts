@@ -172,6 +172,42 @@ export const SCHEMAS = {
     [],
     "Station settings: on create absent ones take the broker's defaults, on update they are unchanged",
   ),
+  BrokerInfo: obj(
+    {
+      serverVersion: str('Server software version'),
+      startedAt: u53('When the broker started, ms since the Unix epoch'),
+      now: u53("The broker's clock when it answered, ms since the Unix epoch"),
+      stations: u32('Stations'),
+      partitions: u32('Partitions of those stations'),
+      groups: u32('Consumer groups of those stations'),
+      members: u32('Members subscribed to those groups'),
+      storedMessages: u53('Messages the stations hold'),
+      storedBytes: u53('Bytes those messages take in the log'),
+      appended: u53(
+        "Messages ever appended to the stations (the sum of their partitions' next offsets)",
+      ),
+      delivered: u53(
+        "Messages delivered to the stations' groups since the broker started, redeliveries included",
+      ),
+      deadLetters: u53("Entries in the stations' dead-letter stores"),
+      connections: u32('Open connections; only for a principal that may administer every station'),
+    },
+    [
+      'serverVersion',
+      'startedAt',
+      'now',
+      'stations',
+      'partitions',
+      'groups',
+      'members',
+      'storedMessages',
+      'storedBytes',
+      'appended',
+      'delivered',
+      'deadLetters',
+    ],
+    'The broker at a glance (INFO-1): totals over the stations the principal sees',
+  ),
   PartitionInfo: obj(
     {
       partition: u32('Partition number'),
