@@ -1,6 +1,7 @@
 /** The `ferry` program: global connection options, then one module per command group. */
 import { Command, Option } from 'commander';
 import { register as bench } from './commands/bench.js';
+import { register as broker } from './commands/broker.js';
 import { register as context } from './commands/context.js';
 import { register as dls } from './commands/dls.js';
 import { register as group } from './commands/group.js';
@@ -42,6 +43,7 @@ export function program(version: string): Command {
     .option('--json', 'machine-readable output')
     .showHelpAfterError('(add --help for usage)')
     .addHelpText('after', EXIT_CODES_HELP);
-  for (const register of [pub, sub, station, group, dls, health, context, bench]) register(ferry);
+  for (const register of [pub, sub, station, group, dls, broker, health, context, bench])
+    register(ferry);
   return ferry;
 }

@@ -1,8 +1,10 @@
 import { ConnectionError, ServerError } from '@ferry/node';
 import { InvalidArgumentError } from 'commander';
 import { describe, expect, it } from 'vitest';
+import { describeBroker } from '../src/commands/broker.js';
 import { stationConfig } from '../src/commands/station.js';
 import { CliError, exitCodeOf } from '../src/exit-codes.js';
+import { bytes, duration } from '../src/human.js';
 import { header, position, positive } from '../src/options.js';
 import { payloadField, table } from '../src/output.js';
 
@@ -69,5 +71,43 @@ describe('output', () => {
         ],
       ),
     ).toBe('NAME    N\na       1\nlonger  -');
+  });
+
+  it('writes sizes in binary units and durations in their two largest units', () => {
+    expect([0, 1023, 1536, 1024 * 1024 - 1, 5 * 1024 ** 3].map(bytes)).toEqual([
+      '0 B',
+      '1023 B',
+      '1.5 KiB',
+      '1.0 MiB',
+      '5.0 GiB',
+    ]);
+    expect([250, 61_000, 3_600_500, 93_784_000].map(duration)).toEqual([
+      '250ms',
+      '1m 1s',
+      '1h',
+      '1d 2h',
+    ]);
+  });
+
+  it("shows the broker's connections as hidden when it does not give them [INFO-1]", () => {
+    const info = {
+      serverVersion: '1.2.3',
+      startedAt: 0,
+      now: 90_000,
+      stations: 1,
+      partitions: 1,
+      groups: 0,
+      members: 0,
+      storedMessages: 0,
+      storedBytes: 0,
+      appended: 0,
+      delivered: 0,
+      deadLetters: 0,
+    };
+    expect(describeBroker(info)).toMatch(/^uptime: +1m 30s$/m);
+    expect(describeBroker(info)).toMatch(/^stations: +1 \(1 partition\)$/m);
+    expect(describeBroker(info)).toMatch(
+      /^connections: +hidden \(needs admin on every station\)$/m,
+    );
   });
 });
