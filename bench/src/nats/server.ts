@@ -1,9 +1,9 @@
 /** A nats-server with JetStream on loopback: a fresh process and store per run. */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { freePort } from '@ferry/nats-cluster';
 
 const BINARY = 'nats-server';
 const READY_TIMEOUT_MS = 10_000;
@@ -28,21 +28,6 @@ export interface RunningNats {
   pid: number;
   port: number;
   stop(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() =>
-        typeof address === 'object' && address !== null
-          ? resolve(address.port)
-          : reject(new Error('no port')),
-      );
-    });
-  });
 }
 
 export async function startNats(): Promise<RunningNats> {

@@ -13,6 +13,7 @@ import { NatsNode } from './node.js';
 import { freePort } from './ports.js';
 
 export { NatsNode } from './node.js';
+export { freePort } from './ports.js';
 
 export interface ClusterOptions {
   /** Default 3. */
