@@ -14,7 +14,14 @@ let nc: NatsConnection;
 
 beforeAll(async () => {
   cluster = await startCluster();
-  nc = await connect({ servers: [...cluster.urls], reconnectTimeWait: 100 });
+  // A frozen server keeps its sockets open: only missed pings tell the client to move on, so
+  // they are a second apart rather than the default two minutes.
+  nc = await connect({
+    servers: [...cluster.urls],
+    reconnectTimeWait: 100,
+    pingInterval: 1000,
+    maxPingOut: 2,
+  });
 });
 
 afterAll(async () => {
@@ -39,19 +46,40 @@ async function publish(js: JetStreamClient, subject: string, n: number): Promise
   }
 }
 
+/**
+ * Runs `call` until it succeeds: while a node is down or frozen the cluster may answer "JetStream
+ * system temporarily unavailable" until a new metadata leader is elected.
+ */
+async function retrying<T>(call: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await call();
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+}
+
+/** The manager without its up-front account check, which fails during an election. */
+const manager = () => jetstreamManager(nc, { checkAPI: false });
+
 async function r3Stream(name: string): Promise<void> {
-  const jsm = await jetstreamManager(nc);
-  await jsm.streams.add({
-    name,
-    subjects: [`${name}.>`],
-    num_replicas: 3,
-    storage: StorageType.File,
-  });
+  const jsm = await manager();
+  await retrying(() =>
+    jsm.streams.add({
+      name,
+      subjects: [`${name}.>`],
+      num_replicas: 3,
+      storage: StorageType.File,
+    }),
+  );
 }
 
 /** The stream's replicas once every one is current, within `timeoutMs`. */
 async function allCurrent(name: string, timeoutMs = 30_000) {
-  const jsm = await jetstreamManager(nc);
+  const jsm = await manager();
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const info = await jsm.streams.info(name).catch(() => undefined);
