@@ -6,13 +6,7 @@
 import type { Metrics } from '../metrics.js';
 import type { GroupRegistry } from './groups/registry.js';
 import type { StationRegistry } from './stations/registry.js';
-import type { Station } from './stations/station.js';
-
-interface StationState {
-  bytes: number;
-  messages: number;
-  deadLetters: number;
-}
+import { stationState } from './stations/station-state.js';
 
 export function collectBrokerState(
   metrics: Metrics,
@@ -54,11 +48,7 @@ export function collectBrokerState(
 
   metrics.onScrape(async () => {
     for (const station of stations.list(undefined, undefined, Number.POSITIVE_INFINITY).stations) {
-      const state = await stateOf(station).catch((err: unknown) => {
-        // A station deleted during the scrape closed under it: it is simply no longer there.
-        if (stations.has(station)) throw err;
-        return undefined;
-      });
+      const state = await stationState(stations, station);
       if (state === undefined) continue;
       const labels = { station: station.name };
       stationCount.inc();
@@ -75,16 +65,4 @@ export function collectBrokerState(
       members.inc(labels, coordinator.members.length);
     }
   });
-}
-
-async function stateOf(station: Station): Promise<StationState> {
-  const { backend } = station;
-  let bytes = 0;
-  let messages = 0;
-  for (let p = 0; p < backend.config.partitions; p++) {
-    const bounds = await backend.bounds(p);
-    bytes += bounds.bytes;
-    messages += bounds.next - bounds.first;
-  }
-  return { bytes, messages, deadLetters: await backend.deadLetters.count() };
 }

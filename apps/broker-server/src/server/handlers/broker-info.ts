@@ -1,5 +1,6 @@
 import type { BrokerInfo, BrokerInfoFrame } from '@ferry/protocol';
 import type { BrokerCore } from '../../broker/core.js';
+import { stationState } from '../../broker/stations/station-state.js';
 import { BROKER_VERSION } from '../../version.js';
 import type { Connection } from '../types.js';
 
@@ -30,32 +31,14 @@ export async function brokerInfo(
     conn.sees(n),
   );
   for (const station of stations) {
-    const { backend } = station;
-    let totals: { messages: number; bytes: number; appended: number; deadLetters: number };
-    try {
-      totals = {
-        messages: 0,
-        bytes: 0,
-        appended: 0,
-        deadLetters: await backend.deadLetters.count(),
-      };
-      for (let p = 0; p < backend.config.partitions; p++) {
-        const b = await backend.bounds(p);
-        totals.messages += b.next - b.first;
-        totals.bytes += b.bytes;
-        totals.appended += b.next;
-      }
-    } catch (err) {
-      // A station deleted while it was being counted is simply no longer there.
-      if (core.stations.has(station)) throw err;
-      continue;
-    }
+    const state = await stationState(core.stations, station);
+    if (state === undefined) continue;
     info.stations++;
-    info.partitions += backend.config.partitions;
-    info.storedMessages += totals.messages;
-    info.storedBytes += totals.bytes;
-    info.appended += totals.appended;
-    info.deadLetters += totals.deadLetters;
+    info.partitions += station.backend.config.partitions;
+    info.storedMessages += state.messages;
+    info.storedBytes += state.bytes;
+    info.appended += state.appended;
+    info.deadLetters += state.deadLetters;
     for (const group of core.groups.of(station.name)) {
       info.groups++;
       info.members += group.members.length;
