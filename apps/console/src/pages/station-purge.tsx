@@ -1,9 +1,11 @@
 /** Purging a station: every message, or one partition's, dropped as retention drops them. */
+
 import type { StationInfo } from '@ferry/browser';
 import { useState } from 'preact/hooks';
 import { formatCount } from '../lib/format.js';
 import { useSession } from '../session.js';
 import { Confirm } from '../ui/dialog.js';
+import { PartitionChoice } from './station-partition-choice.js';
 
 export function PurgeDialog(props: {
   info: StationInfo;
@@ -22,21 +24,12 @@ export function PurgeDialog(props: {
             This drops the messages as retention would: groups continue from what is left, and the
             offsets of later messages do not change. It cannot be undone.
           </p>
-          <label class="field">
-            <span>Partitions</span>
-            <select
-              name="partition"
-              value={partition}
-              onChange={(e) => setPartition(e.currentTarget.value)}
-            >
-              <option value="">every partition</option>
-              {info.partitions.map((p) => (
-                <option key={p.partition} value={p.partition}>
-                  partition {p.partition} ({formatCount(p.nextOffset - p.firstOffset)} messages)
-                </option>
-              ))}
-            </select>
-          </label>
+          <PartitionChoice
+            partitions={info.partitions}
+            value={partition}
+            onChange={setPartition}
+            describe={(p) => `${formatCount(p.nextOffset - p.firstOffset)} messages`}
+          />
         </div>
       }
       confirmLabel="Purge"

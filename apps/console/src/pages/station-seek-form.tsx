@@ -1,10 +1,12 @@
 /** Moving a group's cursor back (to replay) or forward (to skip), on every partition or one. */
+
 import type { GroupInfo, StationInfo } from '@ferry/browser';
 import { useState } from 'preact/hooks';
 import { type StartForm, startOf } from '../lib/start-position.js';
 import { useAction } from '../lib/use-action.js';
 import { useSession } from '../session.js';
 import { Dialog, DialogActions } from '../ui/dialog.js';
+import { PartitionChoice } from './station-partition-choice.js';
 import { StartFields } from './station-start-fields.js';
 
 export function SeekDialog(props: {
@@ -50,21 +52,12 @@ export function SeekDialog(props: {
           form={to}
           onChange={setTo}
         />
-        <label class="field">
-          <span>Partitions</span>
-          <select
-            name="partition"
-            value={partition}
-            onChange={(e) => setPartition(e.currentTarget.value)}
-          >
-            <option value="">every partition</option>
-            {props.info.partitions.map((p) => (
-              <option key={p.partition} value={p.partition}>
-                partition {p.partition} (offsets {p.firstOffset} to {p.nextOffset})
-              </option>
-            ))}
-          </select>
-        </label>
+        <PartitionChoice
+          partitions={props.info.partitions}
+          value={partition}
+          onChange={setPartition}
+          describe={(p) => `offsets ${p.firstOffset} to ${p.nextOffset}`}
+        />
         {group.members > 0 && (
           <label class="check">
             <input
