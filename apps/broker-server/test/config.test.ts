@@ -90,6 +90,12 @@ describe('loadConfig: defaults', () => {
         defaultMaxDeliveries: 5,
         retentionCheckMs: 10_000,
       },
+      nats: {
+        urls: ['nats://127.0.0.1:4222'],
+        prefix: 'ferry',
+        replicas: 1,
+        timeoutMs: 10_000,
+      },
       storage: {
         engine: 'file',
         segmentBytes: 64 * 1024 * 1024,

@@ -128,7 +128,7 @@ export const CLIENT_FRAME_TYPES: ReadonlySet<FrameType> = new Set(['hello', 'rea
 export const STORAGE_KIND_VALUES = ['file', 'memory'] as const satisfies readonly StorageKind[];
 
 /** The values of {@link Durability}. */
-export const DURABILITY_VALUES = ['always', 'interval', 'never', 'memory'] as const satisfies readonly Durability[];
+export const DURABILITY_VALUES = ['always', 'interval', 'never', 'memory', 'replicated'] as const satisfies readonly Durability[];
 
 /** The values of {@link GroupOrdering}. */
 export const GROUP_ORDERING_VALUES = ['none', 'partition'] as const satisfies readonly GroupOrdering[];

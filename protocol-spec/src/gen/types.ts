@@ -4,7 +4,7 @@
 export type StorageKind = 'file' | 'memory';
 
 /** When an append is acknowledged. */
-export type Durability = 'always' | 'interval' | 'never' | 'memory';
+export type Durability = 'always' | 'interval' | 'never' | 'memory' | 'replicated';
 
 /** How a consumer group shares its station's partitions among its members (GROUP-4). */
 export type GroupOrdering = 'none' | 'partition';

@@ -54,12 +54,17 @@ export class NatsNode {
         '127.0.0.1',
         '--port',
         String(spec.port),
-        '--cluster_name',
-        spec.clusterName,
-        '--cluster',
-        `nats://127.0.0.1:${spec.clusterPort}`,
-        '--routes',
-        spec.routes.join(','),
+        // A single node runs standalone: a cluster of one would wait for peers.
+        ...(spec.routes.length === 0
+          ? []
+          : [
+              '--cluster_name',
+              spec.clusterName,
+              '--cluster',
+              `nats://127.0.0.1:${spec.clusterPort}`,
+              '--routes',
+              spec.routes.join(','),
+            ]),
       ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );

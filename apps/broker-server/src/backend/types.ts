@@ -35,7 +35,7 @@ export type {
 } from '../storage/types.js';
 
 /** The engines a broker can run on (`storage.engine`). */
-export const ENGINE_KINDS = ['file', 'memory'] as const;
+export const ENGINE_KINDS = ['file', 'memory', 'jetstream'] as const;
 export type EngineKind = (typeof ENGINE_KINDS)[number];
 
 /** A message given up on, as a station's dead-letter store keeps it. */

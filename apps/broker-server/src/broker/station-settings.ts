@@ -8,7 +8,7 @@ import {
   STORAGE_KIND_VALUES,
   type StationConfig,
 } from '@ferry/protocol';
-import type { StationStoreConfig } from '../backend/types.js';
+import type { EngineKind, StationStoreConfig } from '../backend/types.js';
 import type { BrokerConfig } from '../config/types.js';
 import { BrokerError } from './errors.js';
 
@@ -25,11 +25,12 @@ function invalid(message: string): never {
 export function defaultConfig(config: BrokerConfig): EffectiveConfig {
   const s = config.stations;
   const inMemory = config.storage.engine === 'memory';
+  const onJetStream = config.storage.engine === 'jetstream';
   return {
     partitions: s.defaultPartitions,
     retention: {},
     storage: inMemory ? 'memory' : 'file',
-    durability: inMemory ? 'memory' : s.defaultDurability,
+    durability: inMemory ? 'memory' : onJetStream ? 'replicated' : s.defaultDurability,
     flushIntervalMs: s.defaultFlushIntervalMs,
     dedupWindowMs: s.defaultDedupWindowMs,
     ackTimeoutMs: s.defaultAckTimeoutMs,
@@ -55,7 +56,7 @@ export function mergeConfig(base: EffectiveConfig, patch: StationConfig): Effect
   return merged;
 }
 
-export function checkConfig(c: EffectiveConfig, limits: Limits): void {
+export function checkConfig(c: EffectiveConfig, limits: Limits, engine: EngineKind): void {
   if (c.partitions < 1 || c.partitions > limits.maxPartitions) {
     invalid(`partitions must be 1 to ${limits.maxPartitions}, got ${c.partitions}`);
   }
@@ -63,6 +64,12 @@ export function checkConfig(c: EffectiveConfig, limits: Limits): void {
   if (!DURABILITY_VALUES.includes(c.durability)) invalid(`unknown durability ${c.durability}`);
   if (c.durability === 'memory' && c.storage !== 'memory')
     invalid('durability memory is not a setting: memory stations report it (set storage: memory)');
+  if (engine === 'jetstream' && c.storage === 'file' && c.durability !== 'replicated')
+    invalid(
+      `durability ${c.durability} is not available on the jetstream engine: a JetStream stream acknowledges once a quorum of its replicas holds the message, before any fsync (durability replicated)`,
+    );
+  if (engine !== 'jetstream' && c.durability === 'replicated')
+    invalid(`durability replicated is what the jetstream engine gives; this broker runs ${engine}`);
   if (c.flushIntervalMs < 1) invalid('flushIntervalMs must be at least 1');
   if (c.ackTimeoutMs < 1) invalid('ackTimeoutMs must be at least 1');
   if (c.maxDeliveries < 1) invalid('maxDeliveries must be at least 1');

@@ -20,6 +20,7 @@ import {
   integer,
   type JsonValue,
   limits,
+  natsUrls,
   nonEmptyString,
   oneOf,
   origins,
@@ -37,7 +38,8 @@ type Group =
   | 'storage'
   | 'metrics'
   | 'console'
-  | 'push';
+  | 'push'
+  | 'nats';
 
 /** A setting's key: top-level, or `group.leaf` for the grouped ones. */
 export type SettingPath = {
@@ -72,8 +74,13 @@ export type Setting<T = unknown> = FileSetting<T> | CliSetting<T>;
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-/** What a file station can be set to; memory is what memory stations report, never a setting. */
-const DISK_DURABILITY_VALUES = DURABILITY_VALUES.filter((d) => d !== 'memory');
+/**
+ * What a station of the embedded file engine can be set to; memory is what memory stations
+ * report, replicated what the jetstream engine gives, neither a setting.
+ */
+const DISK_DURABILITY_VALUES = DURABILITY_VALUES.filter(
+  (d) => d !== 'memory' && d !== 'replicated',
+);
 
 const SETTINGS = {
   dataDir: {
@@ -371,7 +378,7 @@ const SETTINGS = {
   'storage.engine': {
     default: 'file',
     description:
-      'Where stations live: file (the embedded engine, in dataDir, durable) or memory (everything in memory within memoryMaxBytes, gone when the broker stops; stations must use storage memory)',
+      'Where stations live: file (the embedded engine, in dataDir, durable), memory (everything in memory within memoryMaxBytes, gone when the broker stops; stations must use storage memory) or jetstream (a NATS JetStream cluster at nats.urls, shared by every broker on it)',
     value: oneOf(ENGINE_KINDS),
     flag: '--storage-engine <engine>',
     env: 'FERRY_STORAGE_ENGINE',
@@ -419,6 +426,84 @@ const SETTINGS = {
     value: positive,
     flag: '--memory-max-bytes <bytes>',
     env: 'FERRY_MEMORY_MAX_BYTES',
+  },
+  'nats.urls': {
+    default: ['nats://127.0.0.1:4222'],
+    description:
+      'With storage.engine jetstream: the NATS servers, comma-separated (nats:// or tls://); the client fails over among them',
+    value: natsUrls,
+    flag: '--nats-url <urls>',
+    env: 'FERRY_NATS_URL',
+  },
+  'nats.prefix': {
+    default: 'ferry',
+    description:
+      'Prefix of the streams, subjects and KV bucket Ferry makes on JetStream; brokers with the same prefix serve the same stations',
+    value: nonEmptyString,
+    flag: '--nats-prefix <prefix>',
+    env: 'FERRY_NATS_PREFIX',
+  },
+  'nats.replicas': {
+    default: 1,
+    description:
+      'Replicas of every stream of a station and of the stations bucket: 1, 3 or 5 (3 on a 3-node cluster survives one node down)',
+    value: integer(1, 5),
+    flag: '--nats-replicas <n>',
+    env: 'FERRY_NATS_REPLICAS',
+  },
+  'nats.user': {
+    default: undefined,
+    description: 'NATS user name (with nats.password)',
+    value: nonEmptyString,
+    flag: '--nats-user <name>',
+    env: 'FERRY_NATS_USER',
+  },
+  'nats.password': {
+    default: undefined,
+    description: 'NATS password of nats.user',
+    value: nonEmptyString,
+    env: 'FERRY_NATS_PASSWORD',
+  },
+  'nats.token': {
+    default: undefined,
+    description: 'NATS authentication token',
+    value: nonEmptyString,
+    env: 'FERRY_NATS_TOKEN',
+  },
+  'nats.credsFile': {
+    default: undefined,
+    description: 'NATS credentials file (a user JWT and its NKey seed)',
+    value: nonEmptyString,
+    flag: '--nats-creds <file>',
+    env: 'FERRY_NATS_CREDS',
+  },
+  'nats.tlsCaFile': {
+    default: undefined,
+    description: "PEM CA certificates the NATS servers' certificates must be signed by",
+    value: nonEmptyString,
+    flag: '--nats-tls-ca <file>',
+    env: 'FERRY_NATS_TLS_CA',
+  },
+  'nats.tlsCertFile': {
+    default: undefined,
+    description:
+      'PEM client certificate for NATS servers that verify clients (with nats.tlsKeyFile)',
+    value: nonEmptyString,
+    flag: '--nats-tls-cert <file>',
+    env: 'FERRY_NATS_TLS_CERT',
+  },
+  'nats.tlsKeyFile': {
+    default: undefined,
+    description: 'PEM private key of nats.tlsCertFile',
+    value: nonEmptyString,
+    flag: '--nats-tls-key <file>',
+    env: 'FERRY_NATS_TLS_KEY',
+  },
+  'nats.timeoutMs': {
+    default: 10_000,
+    description:
+      'How long one call to JetStream may take before it fails with TIMEOUT (a leader election takes a few seconds)',
+    value: durationMs(100),
   },
   'push.maxConcurrency': {
     default: 64,

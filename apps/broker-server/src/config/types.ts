@@ -143,7 +143,7 @@ export interface BrokerConfig {
     retentionCheckMs: number;
   };
   storage: {
-    /** The backend: the embedded file engine, or memory only. */
+    /** The backend: the embedded file engine, memory only, or a NATS JetStream cluster. */
     engine: EngineKind;
     /** Roll a partition's active segment at this size; retention deletes segment files wholly below the first offset. */
     segmentBytes: number;
@@ -157,6 +157,20 @@ export interface BrokerConfig {
     memoryStationMaxBytes: number;
     /** Bytes all memory stations together may hold. [LIMITS-4] */
     memoryMaxBytes: number;
+  };
+  /** The NATS JetStream cluster of storage.engine jetstream. */
+  nats: {
+    urls: string[];
+    prefix: string;
+    replicas: number;
+    user?: string;
+    password?: string;
+    token?: string;
+    credsFile?: string;
+    tlsCaFile?: string;
+    tlsCertFile?: string;
+    tlsKeyFile?: string;
+    timeoutMs: number;
   };
   /** Push endpoints of consumer groups (GROUP-6). */
   push: {

@@ -91,6 +91,28 @@ export const nonEmptyString: TextValue<string> = {
   fromJson: (value) => nonEmpty(value),
 };
 
+/** NATS server URLs, comma-separated in text: nats://, tls:// or a bare host:port. */
+export const natsUrls: TextValue<string[]> = {
+  fromText: (text) => urlList(text.split(',').map((u) => u.trim())),
+  fromJson(value) {
+    if (!Array.isArray(value))
+      throw new ValueError(`expected an array of NATS URLs, got ${show(value)}`);
+    return urlList(value);
+  },
+};
+
+function urlList(values: unknown[]): string[] {
+  if (values.length === 0) throw new ValueError('expected at least one NATS URL');
+  return values.map((v, i) =>
+    withIndex(i, () => {
+      const url = nonEmpty(v);
+      if (!/^((nats|tls|ws|wss):\/\/)?[^\s,/]+$/.test(url))
+        throw new ValueError(`expected a NATS URL like nats://host:4222, got ${show(v)}`);
+      return url;
+    }),
+  );
+}
+
 /**
  * Browser origins (`https://app.example.com`): a path or trailing slash would never match an
  * Origin header. `*` stands for any origin. [SEC-2]

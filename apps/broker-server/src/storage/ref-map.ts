@@ -39,6 +39,14 @@ export class RefMap<V> {
   }
 
   /** Every value; deleting the one being visited is safe. */
+  /** Every entry as [partition, offset, value]; deleting the current entry while iterating is safe. */
+  *entries(): IterableIterator<[number, number, V]> {
+    for (let p = 0; p < this.partitions.length; p++) {
+      const offsets = this.partitions[p];
+      if (offsets !== undefined) for (const [offset, v] of offsets) yield [p, offset, v];
+    }
+  }
+
   *values(): IterableIterator<V> {
     for (const offsets of this.partitions) if (offsets !== undefined) yield* offsets.values();
   }

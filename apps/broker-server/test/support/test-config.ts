@@ -58,6 +58,12 @@ export function testConfig(overrides: TestConfigOverrides = {}): BrokerConfig {
       retentionCheckMs: 60_000,
       ...overrides.stations,
     },
+    nats: {
+      urls: ['nats://127.0.0.1:4222'],
+      prefix: 'ferry',
+      replicas: 1,
+      timeoutMs: 10_000,
+    },
     storage: {
       engine: 'file',
       segmentBytes: 64 * 1024 * 1024,

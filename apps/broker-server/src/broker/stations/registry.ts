@@ -115,7 +115,7 @@ export class StationRegistry {
   /** Creates a station; creating one that exists with the same settings returns it (idempotent). */
   async create(name: string, requested: StationConfig): Promise<Station> {
     const config = mergeConfig(defaultConfig(this.config), requested);
-    checkConfig(config, this.limits);
+    checkConfig(config, this.limits, this.config.storage.engine);
     const existing = this.stations.get(name);
     if (existing !== undefined) {
       if (Object.keys(requested).length === 0 || sameConfig(existing.config, config))
@@ -165,7 +165,7 @@ export class StationRegistry {
     const station = this.get(name);
     checkUpdate(station.config, patch);
     const config = mergeConfig(station.config, patch);
-    checkConfig(config, this.limits);
+    checkConfig(config, this.limits, this.config.storage.engine);
     await station.backend.saveSettings({ ...saved(station), config });
     station.config = config;
     return station;

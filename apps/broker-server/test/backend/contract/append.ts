@@ -77,7 +77,7 @@ export function appendContract(fx: Fixture): void {
 
     it('[PROD-3] reports the durability the records got', async () => {
       const station = await fx.station();
-      const expected = fx.harness.storage === 'file' ? 'always' : 'memory';
+      const expected = fx.config().durability;
       const written = await station.append(
         batch([{ partition: 0, record: { payload: bytes('a') } }]),
       );

@@ -57,9 +57,10 @@ export function dedupContract(fx: Fixture): void {
     });
 
     it('[PROD-2] a msgId seen before the window is written again', async () => {
-      const station = await fx.station({ dedupWindowMs: 50 });
+      // 100 ms: JetStream's smallest duplicate window.
+      const station = await fx.station({ dedupWindowMs: 100 });
       await withId(station, 0, 'late');
-      await sleep(120);
+      await sleep(300);
       const again = await withId(station, 0, 'late');
       expect(again.results).toEqual([{ kind: 'ok', partition: 0, offset: 1, duplicate: false }]);
       expect((await station.bounds(0)).next).toBe(2);

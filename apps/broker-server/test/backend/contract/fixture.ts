@@ -1,5 +1,5 @@
 /** What the contract's tests share: the harness, fresh backends closed after each test, and small helpers. */
-import type { MessageRef, StorageKind } from '@ferry/protocol';
+import type { Durability, MessageRef, StorageKind } from '@ferry/protocol';
 import { afterEach } from 'vitest';
 import type {
   AppendBatch,
@@ -17,6 +17,8 @@ import type {
 export interface BackendHarness {
   /** The station storage the engine holds, and the contract's stations use. */
   storage: StorageKind;
+  /** The durability the engine's file stations have (default always). */
+  durability?: Durability;
   /** A fresh, empty backend. */
   open(): Promise<Backend>;
   /** The same backend again once `closed` was closed: durable engines only; restart tests need it. */
@@ -51,7 +53,7 @@ export function fixture(harness: BackendHarness): Fixture {
   const config = (overrides: Partial<StationStoreConfig> = {}): StationStoreConfig => ({
     partitions: 2,
     storage: harness.storage,
-    durability: harness.storage === 'file' ? 'always' : 'memory',
+    durability: harness.storage === 'file' ? (harness.durability ?? 'always') : 'memory',
     flushIntervalMs: 100,
     dedupWindowMs: 60_000,
     ...overrides,

@@ -1,0 +1,87 @@
+/**
+ * A group's durable pull consumers, one per partition stream: explicit acks, no limit of
+ * JetStream's own on deliveries or acks pending (the cursor applies maxDeliveries and the broker
+ * bounds what is in flight), and an ack wait a margin longer than the group's ack timeout, so
+ * the broker that delivered a message times it out first; JetStream's own redelivery is for a
+ * broker that went away.
+ */
+import { AckPolicy, type ConsumerInfo, DeliverPolicy } from '@nats-io/jetstream';
+import { nanos } from '@nats-io/transport-node';
+import type { JsContext } from './context.js';
+import { isNotFound, jsError } from './errors.js';
+
+/** How much longer JetStream waits for an ack than the broker that delivered the message. */
+export const ACK_WAIT_MARGIN_MS = 2_000;
+
+export function ackWaitNanos(ackTimeoutMs: number): number {
+  return nanos(ackTimeoutMs + ACK_WAIT_MARGIN_MS);
+}
+
+/** The consumer's info, or undefined when it does not exist. */
+export async function consumerInfo(
+  ctx: JsContext,
+  stream: string,
+  name: string,
+): Promise<ConsumerInfo | undefined> {
+  try {
+    return await ctx.jsm.consumers.info(stream, name);
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw jsError('the group could not be read', err);
+  }
+}
+
+/** Creates the consumer starting at `cursor` (the first offset it delivers). */
+export async function createConsumer(
+  ctx: JsContext,
+  stream: string,
+  name: string,
+  cursor: number,
+  ackTimeoutMs: number,
+): Promise<ConsumerInfo> {
+  try {
+    return await ctx.jsm.consumers.add(stream, {
+      durable_name: name,
+      ack_policy: AckPolicy.Explicit,
+      ack_wait: ackWaitNanos(ackTimeoutMs),
+      max_deliver: -1,
+      max_ack_pending: -1,
+      deliver_policy: DeliverPolicy.StartSequence,
+      opt_start_seq: cursor + 1,
+    });
+  } catch (err) {
+    throw jsError('the group could not be created', err);
+  }
+}
+
+/** The ack wait follows the group's ack timeout when it changes. */
+export async function keepAckWait(
+  ctx: JsContext,
+  stream: string,
+  info: ConsumerInfo,
+  ackTimeoutMs: number,
+): Promise<void> {
+  const wanted = ackWaitNanos(ackTimeoutMs);
+  if (info.config.ack_wait === wanted) return;
+  try {
+    await ctx.jsm.consumers.update(stream, info.name, { ack_wait: wanted });
+  } catch (err) {
+    throw jsError('the group could not be updated', err);
+  }
+}
+
+export async function deleteConsumer(ctx: JsContext, stream: string, name: string): Promise<void> {
+  try {
+    await ctx.jsm.consumers.delete(stream, name);
+  } catch (err) {
+    if (!isNotFound(err)) throw jsError('the group could not be deleted', err);
+  }
+}
+
+/**
+ * Every offset below it is done: the ack floor, which JetStream leaves at 0 until something is
+ * acknowledged on a consumer made to start further on.
+ */
+export function cursorOf(info: ConsumerInfo): number {
+  return Math.max(info.ack_floor.stream_seq, (info.config.opt_start_seq ?? 1) - 1);
+}

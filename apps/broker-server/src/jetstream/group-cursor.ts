@@ -1,0 +1,567 @@
+/**
+ * A consumer group on JetStream: one durable pull consumer per partition stream holds the
+ * group's position, what is pending and each message's delivery count, shared by every broker
+ * on the cluster. What this broker pulled and handed out, with its ack timeout, is here.
+ *
+ * - Each settle is a request on the message's ack subject, so it is applied before it resolves.
+ * - maxDeliveries is applied here rather than by JetStream's max_deliver, whose only trace is an
+ *   advisory that is lost when no broker listens; a message JetStream redelivers past the
+ *   maximum (its last delivery ended with a broker that stopped) is dead-lettered when pulled.
+ * - Messages pulled beyond what a fetch's `admit` took wait here, in order, for the next fetch.
+ * - Resent dead letters are this broker's alone and not kept across a restart, as on the
+ *   embedded engines.
+ */
+import type { MessageRef } from '@ferry/protocol';
+import type {
+  DeadLetterRecord,
+  Delivery,
+  FetchOptions,
+  GroupCounts,
+  GroupCursor,
+  GroupCursorOptions,
+  GroupDetail,
+  StoredRecord,
+} from '../backend/types.js';
+import { ENDED_IN_FLIGHT_REASON, MAX_DELIVERIES_REASON } from '../storage/group-cursor.js';
+import { RefMap } from '../storage/ref-map.js';
+import {
+  ACK_WAIT_MARGIN_MS,
+  consumerInfo,
+  createConsumer,
+  cursorOf,
+  deleteConsumer,
+} from './consumers.js';
+import type { JsContext } from './context.js';
+import type { JetStreamDeadLetters } from './dead-letters.js';
+import { jsError } from './errors.js';
+import { consumerName, type StationNames } from './names.js';
+import { type Pull, type Pulled, pull } from './pull.js';
+import { storedRecord } from './records.js';
+
+/** How long a pull waits for a message to arrive when the group has nothing to deliver. */
+const LONG_PULL_MS = 5_000;
+
+interface Flight {
+  partition: number;
+  offset: number;
+  /** Deliveries so far, this one included. */
+  count: number;
+  deadline: number;
+  record: StoredRecord;
+  /** The JetStream delivery; absent for a resent dead letter. */
+  pulled?: Pulled;
+  resent?: DeadLetterRecord;
+}
+
+/** Pulled and not yet handed out. */
+interface Held {
+  partition: number;
+  pulled: Pulled;
+  record: StoredRecord;
+  heldAt: number;
+}
+
+interface Resend {
+  entry: DeadLetterRecord;
+  count: number;
+  notBefore: number;
+}
+
+const ACK = '+ACK';
+const TERM = '+TERM';
+const WORKING = '+WPI';
+const nak = (delayMs: number) =>
+  delayMs > 0 ? `-NAK ${JSON.stringify({ delay: delayMs * 1_000_000 })}` : '-NAK';
+
+export class JetStreamGroupCursor implements GroupCursor {
+  readonly options: Readonly<Omit<GroupCursorOptions, 'start'>>;
+  private readonly inFlight = new RefMap<Flight>();
+  private readonly held: Held[][];
+  /** Refs this broker nacked or released, until JetStream delivers them again: when they are due. */
+  private readonly waiting = new RefMap<number>();
+  private readonly resends: Resend[] = [];
+  private readonly longPulls: (Pull | undefined)[];
+  private readonly settling = new Set<Promise<unknown>>();
+  private readonly listeners: ((expired: MessageRef[]) => void)[] = [];
+  private readonly deadLetterListeners: ((count: number) => void)[] = [];
+  private readonly sweeper: ReturnType<typeof setInterval>;
+  private readonly consumer: string;
+  /** A fetch came back short: pull in the background and wake the group when something comes. */
+  private wanted = false;
+  private firstPartition = 0;
+  private isClosed = false;
+
+  constructor(
+    private readonly ctx: JsContext,
+    private readonly names: StationNames,
+    readonly name: string,
+    private readonly partitions: number,
+    options: GroupCursorOptions,
+    private readonly deadLetters: JetStreamDeadLetters,
+    /** Per partition, when its consumer was made: dead-letter keys differ after a seek re-made it. */
+    private readonly generations: string[],
+  ) {
+    const { start: _, ...rest } = options;
+    this.options = rest;
+    this.consumer = consumerName(name);
+    this.held = Array.from({ length: partitions }, () => []);
+    this.longPulls = Array.from({ length: partitions }, () => undefined);
+    const every = Math.max(10, Math.min(250, Math.floor(options.ackTimeoutMs / 4)));
+    this.sweeper = setInterval(() => this.sweep(), every);
+    this.sweeper.unref();
+  }
+
+  onWake(listener: (expired: MessageRef[]) => void): void {
+    this.listeners.push(listener);
+  }
+
+  onDeadLettered(listener: (count: number) => void): void {
+    this.deadLetterListeners.push(listener);
+  }
+
+  async fetch(max: number, options: FetchOptions): Promise<Delivery[]> {
+    if (this.isClosed || max < 1) return [];
+    // A settle still under way may make a message due again: it goes before new ones.
+    if (this.settling.size > 0) await Promise.allSettled([...this.settling]);
+    const out: Delivery[] = [];
+    let refused = false;
+    const offer = (record: StoredRecord): boolean => {
+      const admitted = options.admit(record);
+      if (admitted || out.length === 0) return true;
+      refused = true;
+      return false;
+    };
+    const accepted = this.order().filter((p) => options.accepts?.(p) ?? true);
+    const now = Date.now();
+    for (let i = 0; i < this.resends.length && out.length < max; ) {
+      const r = this.resends[i] as Resend;
+      if (r.notBefore > now || !accepted.includes(r.entry.partition)) {
+        i++;
+        continue;
+      }
+      if (!offer(r.entry)) return this.done(out, max, refused);
+      this.resends.splice(i, 1);
+      out.push(this.handOut({ ...r.entry, count: r.count + 1, record: r.entry, resent: r.entry }));
+    }
+    const takeHeld = (parts: number[]) => {
+      for (const p of parts) {
+        const queue = this.held[p] as Held[];
+        while (queue.length > 0 && out.length < max) {
+          const h = queue[0] as Held;
+          if (!offer(h.record)) return;
+          queue.shift();
+          out.push(this.handOutPulled(h, now));
+        }
+      }
+    };
+    takeHeld(accepted);
+    let round = accepted;
+    while (!refused && out.length < max && round.length > 0 && !this.isClosed) {
+      const per = Math.ceil((max - out.length) / round.length);
+      const got = await Promise.all(round.map((p) => this.pullNow(p, per)));
+      const full = round.filter((_, i) => got[i] === per);
+      takeHeld(round);
+      round = full;
+    }
+    return this.done(out, max, refused);
+  }
+
+  async ack(refs: MessageRef[]): Promise<MessageRef[]> {
+    const { flights, invalid } = this.take(refs);
+    await Promise.all(
+      flights.map(async (f) => {
+        if (f.resent !== undefined) await this.deadLetters.remove([f.resent.id]);
+        else await this.settle(f.pulled as Pulled, ACK);
+      }),
+    );
+    return invalid;
+  }
+
+  async nack(refs: MessageRef[], delayMs: number): Promise<MessageRef[]> {
+    const { flights, invalid } = this.take(refs);
+    const until = Date.now() + delayMs;
+    const dead: Flight[] = [];
+    await Promise.all(
+      flights.map(async (f) => {
+        if (f.count >= this.options.maxDeliveries) {
+          dead.push(f);
+          return;
+        }
+        if (f.resent !== undefined) {
+          this.resends.push({ entry: f.resent, count: f.count, notBefore: until });
+          return;
+        }
+        this.waiting.set(f.partition, f.offset, until);
+        await this.settle(f.pulled as Pulled, nak(delayMs));
+      }),
+    );
+    await Promise.all(dead.map((f) => this.deadLetterOne(f, MAX_DELIVERIES_REASON)));
+    this.deadLettered(dead.length);
+    return invalid;
+  }
+
+  async deadLetter(refs: MessageRef[], reason: string): Promise<MessageRef[]> {
+    const { flights, invalid } = this.take(refs);
+    await Promise.all(flights.map((f) => this.deadLetterOne(f, reason)));
+    return invalid;
+  }
+
+  release(refs: MessageRef[]): void {
+    for (const f of this.take(refs).flights) {
+      if (f.count >= this.options.maxDeliveries) this.deadLetterLater(f, ENDED_IN_FLIGHT_REASON);
+      else if (f.resent !== undefined)
+        this.resends.push({ entry: f.resent, count: f.count, notBefore: 0 });
+      else {
+        this.waiting.set(f.partition, f.offset, Date.now());
+        this.background(this.settle(f.pulled as Pulled, nak(0)));
+      }
+    }
+  }
+
+  resend(entries: DeadLetterRecord[]): void {
+    for (const e of entries) {
+      const queued = this.resends.some(
+        (r) => r.entry.partition === e.partition && r.entry.offset === e.offset,
+      );
+      if (queued || this.inFlight.has(e.partition, e.offset)) {
+        this.ctx.log.warn(
+          { group: this.name, partition: e.partition, offset: e.offset },
+          'resent message already pending; not queued twice',
+        );
+        continue;
+      }
+      this.resends.push({ entry: e, count: 0, notBefore: 0 });
+    }
+  }
+
+  async seek(partition: number, cursor: number): Promise<void> {
+    // JetStream 2.9 cannot move a consumer: it is made again at the cursor, which also drops
+    // what was pending in the partition, as a seek does. [GROUP-5]
+    this.longPulls[partition]?.cancel();
+    this.inFlight.clearPartition(partition);
+    this.waiting.clearPartition(partition);
+    this.held[partition] = [];
+    for (let i = this.resends.length - 1; i >= 0; i--)
+      if (this.resends[i]?.entry.partition === partition) this.resends.splice(i, 1);
+    const stream = this.names.partitionStream(partition);
+    await deleteConsumer(this.ctx, stream, this.consumer);
+    const made = await createConsumer(
+      this.ctx,
+      stream,
+      this.consumer,
+      cursor,
+      this.options.ackTimeoutMs,
+    );
+    this.generations[partition] = made.created;
+    this.wake([]);
+  }
+
+  async counts(): Promise<GroupCounts> {
+    const detail = await this.detail();
+    let lag = 0;
+    let pending = 0;
+    for (const p of detail.partitions) {
+      lag += p.lag;
+      pending += p.inFlight;
+    }
+    let resent = 0;
+    for (const f of this.inFlight.values()) if (f.resent !== undefined) resent++;
+    return {
+      pending: pending + resent,
+      lag: lag + this.resends.length,
+      resent: resent + this.resends.length,
+    };
+  }
+
+  async detail(): Promise<GroupDetail> {
+    const infos = await Promise.all(
+      Array.from({ length: this.partitions }, (_, p) =>
+        consumerInfo(this.ctx, this.names.partitionStream(p), this.consumer),
+      ),
+    );
+    return {
+      redeliveries: this.waiting.size,
+      partitions: infos.map((info, p) => {
+        // JetStream counts as pending what this broker holds unsent and what waits to be
+        // redelivered: for Ferry those are lag.
+        const local = (this.held[p]?.length ?? 0) + this.waiting.sizeOf(p);
+        return {
+          partition: p,
+          cursor: info === undefined ? 0 : cursorOf(info),
+          lag: (info?.num_pending ?? 0) + local,
+          inFlight: Math.max(0, (info?.num_ack_pending ?? 0) - local),
+        };
+      }),
+    };
+  }
+
+  async cursor(partition: number): Promise<number | undefined> {
+    const info = await consumerInfo(this.ctx, this.names.partitionStream(partition), this.consumer);
+    return info === undefined ? undefined : cursorOf(info);
+  }
+
+  /** Set once closed: it hands out nothing more. */
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  async close(): Promise<void> {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    clearInterval(this.sweeper);
+    for (const p of this.longPulls) p?.cancel();
+    // What this broker held or had in flight is redeliverable at once, counted on, as after a
+    // restart of the embedded engine; a message at its last delivery is dead-lettered when pulled.
+    const naks: Promise<unknown>[] = [];
+    for (const queue of this.held) for (const h of queue) naks.push(this.settle(h.pulled, nak(0)));
+    for (const f of this.inFlight.values())
+      if (f.pulled !== undefined) naks.push(this.settle(f.pulled, nak(0)));
+    this.held.forEach((_, p) => {
+      this.held[p] = [];
+    });
+    this.inFlight.clear();
+    this.resends.length = 0;
+    this.listeners.length = 0;
+    this.deadLetterListeners.length = 0;
+    await Promise.allSettled([...naks, ...this.settling]);
+  }
+
+  /** Partitions in the order this fetch serves them, starting one further each time. */
+  private order(): number[] {
+    const first = this.firstPartition;
+    this.firstPartition = (first + 1) % this.partitions;
+    return Array.from({ length: this.partitions }, (_, i) => (first + i) % this.partitions);
+  }
+
+  private done(out: Delivery[], max: number, refused: boolean): Delivery[] {
+    if (out.length < max && !refused) {
+      this.wanted = true;
+      this.pullInBackground();
+    }
+    return out;
+  }
+
+  /** Pulls what partition `p` has now, up to `batch`, into its held queue; resolves to how many came. */
+  private async pullNow(p: number, batch: number): Promise<number> {
+    let got = 0;
+    const end = await pull(
+      this.ctx.nc,
+      this.names.partitionStream(p),
+      this.consumer,
+      { batch, noWait: true },
+      (m) => {
+        got++;
+        this.received(p, m);
+      },
+    ).done;
+    if (end.status === 503)
+      throw jsError('the group could not be read', new Error(end.description));
+    return got;
+  }
+
+  /** One waiting pull per partition while the group wants more: what arrives wakes it. */
+  private pullInBackground(): void {
+    if (this.isClosed || !this.wanted) return;
+    for (let p = 0; p < this.partitions; p++) {
+      if (this.longPulls[p] !== undefined) continue;
+      const partition = p;
+      const request = pull(
+        this.ctx.nc,
+        this.names.partitionStream(p),
+        this.consumer,
+        { batch: 1, expiresMs: LONG_PULL_MS },
+        (m) => {
+          this.wanted = false;
+          this.received(partition, m);
+          this.wake([]);
+        },
+      );
+      this.longPulls[p] = request;
+      void request.done.then((end) => {
+        if (this.longPulls[partition] === request) this.longPulls[partition] = undefined;
+        // A consumer deleted or missing (the group was deleted or re-made by a seek) stops
+        // it until the next fetch; anything else pulls again while the group still wants more.
+        if (end.status === 408 || end.status === 404) this.pullInBackground();
+      });
+    }
+  }
+
+  /** A message JetStream delivered to this broker. */
+  private received(partition: number, pulled: Pulled): void {
+    const offset = pulled.seq - 1;
+    this.waiting.delete(partition, offset);
+    // Delivered again while this broker still had it: the earlier delivery is over.
+    this.inFlight.delete(partition, offset);
+    const queue = this.held[partition] as Held[];
+    const at = queue.findIndex((h) => h.pulled.seq === pulled.seq);
+    if (at >= 0) queue.splice(at, 1);
+    const record = storedRecord(pulled.seq, pulled.timestamp, pulled.msg.data, pulled.msg.headers);
+    if (pulled.deliveries > this.options.maxDeliveries) {
+      // Its last delivery ended with a broker that stopped or closed the group. [CONS-9]
+      const f: Flight = {
+        partition,
+        offset,
+        count: pulled.deliveries - 1,
+        deadline: 0,
+        record,
+        pulled,
+      };
+      this.deadLetterLater(f, ENDED_IN_FLIGHT_REASON);
+      return;
+    }
+    queue.push({ partition, pulled, record, heldAt: Date.now() });
+  }
+
+  private handOutPulled(h: Held, now: number): Delivery {
+    // Held long enough for JetStream's ack wait to matter: restart it.
+    if (now - h.heldAt > ACK_WAIT_MARGIN_MS / 2) this.background(this.settle(h.pulled, WORKING));
+    return this.handOut({
+      partition: h.partition,
+      offset: h.record.offset,
+      count: h.pulled.deliveries,
+      record: h.record,
+      pulled: h.pulled,
+    });
+  }
+
+  private handOut(x: Omit<Flight, 'deadline'>): Delivery {
+    const flight: Flight = { ...x, deadline: Date.now() + this.options.ackTimeoutMs };
+    this.inFlight.set(x.partition, x.offset, flight);
+    const { record } = x;
+    const d: Delivery = {
+      partition: x.partition,
+      offset: record.offset,
+      timestamp: record.timestamp,
+      deliveryCount: x.count,
+      payload: record.payload,
+    };
+    if (record.headers !== undefined) d.headers = record.headers;
+    if (record.key !== undefined) d.key = record.key;
+    if (record.msgId !== undefined) d.msgId = record.msgId;
+    return d;
+  }
+
+  private take(refs: MessageRef[]): { flights: Flight[]; invalid: MessageRef[] } {
+    const flights: Flight[] = [];
+    const invalid: MessageRef[] = [];
+    for (const ref of refs) {
+      const f = this.inFlight.get(ref.partition, ref.offset);
+      if (f === undefined) {
+        invalid.push(ref);
+        continue;
+      }
+      this.inFlight.delete(ref.partition, ref.offset);
+      flights.push(f);
+    }
+    return { flights, invalid };
+  }
+
+  /** A settle on the message's ack subject, resolved once JetStream applied it. */
+  private async settle(pulled: Pulled, what: string): Promise<void> {
+    const reply = pulled.msg.reply;
+    if (!reply) return;
+    try {
+      await this.ctx.nc.request(reply, what, { timeout: this.ctx.timeoutMs });
+    } catch (err) {
+      throw jsError('the message could not be settled', err);
+    }
+  }
+
+  private background(work: Promise<unknown>): void {
+    const tracked = work.catch((err: unknown) => {
+      if (!this.isClosed)
+        this.ctx.log.warn({ err, group: this.name }, 'a settle on JetStream failed');
+    });
+    this.settling.add(tracked);
+    void tracked.finally(() => this.settling.delete(tracked));
+  }
+
+  /** Ack timeouts, delays that passed, and held messages nobody fetched. */
+  private sweep(): void {
+    const now = Date.now();
+    const expired: MessageRef[] = [];
+    for (const f of this.inFlight.values()) {
+      if (f.deadline > now) continue;
+      this.inFlight.delete(f.partition, f.offset);
+      expired.push({ partition: f.partition, offset: f.offset });
+      if (f.count >= this.options.maxDeliveries) this.deadLetterLater(f, MAX_DELIVERIES_REASON);
+      else if (f.resent !== undefined)
+        this.resends.push({ entry: f.resent, count: f.count, notBefore: 0 });
+      else {
+        this.waiting.set(f.partition, f.offset, now);
+        this.background(this.settle(f.pulled as Pulled, nak(0)));
+      }
+    }
+    // Pulled for a fetch that never came: give them back so another broker may deliver them.
+    const holdMs = this.options.ackTimeoutMs + ACK_WAIT_MARGIN_MS / 2;
+    for (const queue of this.held) {
+      while (queue.length > 0 && now - (queue[0] as Held).heldAt > holdMs) {
+        const h = queue.shift() as Held;
+        this.background(this.settle(h.pulled, nak(0)));
+      }
+    }
+    // A message this broker nacked that another broker took is no longer waiting here.
+    const forgetAfter = this.options.ackTimeoutMs + ACK_WAIT_MARGIN_MS;
+    let due = false;
+    for (const [p, offset, until] of this.waiting.entries()) {
+      if (until <= now) due = true;
+      if (now - until > forgetAfter) this.waiting.delete(p, offset);
+    }
+    if (!due) due = this.resends.some((r) => r.notBefore <= now);
+    if (expired.length > 0) {
+      void Promise.allSettled([...this.settling]).then(() => this.wake(expired));
+    } else if (due) this.wake([]);
+  }
+
+  private wake(expired: MessageRef[]): void {
+    if (this.isClosed) return;
+    for (const listener of this.listeners) listener(expired);
+  }
+
+  private deadLettered(count: number): void {
+    if (count > 0) for (const listener of this.deadLetterListeners) listener(count);
+  }
+
+  private deadLetterLater(f: Flight, reason: string): void {
+    this.background(
+      this.deadLetterOne(f, reason).then(
+        () => this.deadLettered(1),
+        (err: unknown) => {
+          if (this.isClosed) return;
+          this.ctx.log.error(
+            { err, group: this.name, partition: f.partition, offset: f.offset },
+            'dead-lettering failed; JetStream will redeliver it',
+          );
+        },
+      ),
+    );
+  }
+
+  /** To the station's dead-letter store (unless disabled), then done for the group. [DLS-1] */
+  private async deadLetterOne(f: Flight, reason: string): Promise<void> {
+    if (this.options.deadLetterEnabled()) {
+      const { record } = f;
+      const entry: Omit<DeadLetterRecord, 'id'> = {
+        partition: f.partition,
+        offset: f.offset,
+        timestamp: record.timestamp,
+        deliveryCount: f.count,
+        payload: record.payload,
+        group: this.name,
+        reason,
+        deadLetteredAt: Date.now(),
+      };
+      if (record.headers !== undefined) entry.headers = record.headers;
+      if (record.key !== undefined) entry.key = record.key;
+      if (record.msgId !== undefined) entry.msgId = record.msgId;
+      // Keyed by the delivery, so a broker that stopped before settling it adds it once.
+      const once =
+        f.pulled === undefined
+          ? `${this.name}/${f.partition}/${f.offset}/r${f.resent?.id}/${f.count}`
+          : `${this.name}/${f.partition}/${f.offset}/${this.generations[f.partition]}/${f.count}`;
+      await this.deadLetters.addOnce(entry, once);
+    }
+    if (f.resent !== undefined) await this.deadLetters.remove([f.resent.id]);
+    else if (f.pulled !== undefined) await this.settle(f.pulled, TERM);
+  }
+}
