@@ -225,9 +225,19 @@ export interface StationBackend {
   close(): Promise<void>;
 }
 
+/** A change to the stations made by another broker on the same backend. */
+export type StationChange =
+  /** Created, or its settings saved: openStation gives it with what was saved. */
+  { kind: 'saved'; name: string } | { kind: 'deleted'; name: string };
+
 /** A storage backend: the stations it holds. */
 export interface Backend {
   readonly kind: EngineKind;
+  /**
+   * Tells of stations created, saved or deleted through other brokers, for a backend shared by
+   * several (jetstream); the embedded engines belong to one broker and have none.
+   */
+  watch?(listener: (change: StationChange) => void): void;
   /**
    * Opens a station, creating it with `config` and `settings` if it does not exist; an
    * existing station keeps what it was created with.

@@ -6,7 +6,7 @@
  */
 import { DEFAULT_LIMITS, FerryError } from '@ferry/protocol';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { type KV, Kvm } from '@nats-io/kv';
+import { type KV, type KvEntry, Kvm, KvWatchInclude } from '@nats-io/kv';
 import {
   type ConnectionOptions,
   connect,
@@ -14,7 +14,12 @@ import {
   nuid,
 } from '@nats-io/transport-node';
 import { checkName } from '../backend/names.js';
-import type { Backend, StationBackend, StationStoreConfig } from '../backend/types.js';
+import type {
+  Backend,
+  StationBackend,
+  StationChange,
+  StationStoreConfig,
+} from '../backend/types.js';
 import { type StorageLogger, silentLogger } from '../storage/logger.js';
 import type { JsContext } from './context.js';
 import { jsError } from './errors.js';
@@ -44,6 +49,10 @@ const PREFIX = /^[A-Za-z0-9-]{1,32}$/;
 export class JetStreamEngine implements Backend {
   readonly kind = 'jetstream';
   private readonly stations = new Map<string, Promise<JetStreamStation>>();
+  /** The bucket revision of each station's record this broker last wrote or saw. */
+  private readonly revisions = new Map<string, number>();
+  private readonly listeners: ((change: StationChange) => void)[] = [];
+  private watcher: { stop(): void } | undefined;
 
   private constructor(
     private readonly ctx: JsContext,
@@ -128,6 +137,11 @@ export class JetStreamEngine implements Backend {
     return station;
   }
 
+  watch(listener: (change: StationChange) => void): void {
+    this.listeners.push(listener);
+    if (this.listeners.length === 1) void this.startWatch();
+  }
+
   async listStations(): Promise<string[]> {
     const names: string[] = [];
     try {
@@ -157,6 +171,8 @@ export class JetStreamEngine implements Backend {
   }
 
   async close(): Promise<void> {
+    this.watcher?.stop();
+    this.listeners.length = 0;
     const stations = [...this.stations.values()];
     this.stations.clear();
     await Promise.all(stations.map(async (s) => (await s.catch(() => undefined))?.close()));
@@ -181,7 +197,7 @@ export class JetStreamEngine implements Backend {
     const names = new StationNames(this.ctx.prefix, record.id);
     await createStreams(this.ctx, names, config);
     try {
-      await this.kv.create(stationKey(name), JSON.stringify(record));
+      this.seen(name, await this.kv.create(stationKey(name), JSON.stringify(record)));
     } catch (err) {
       // Another broker created it first: theirs is the station.
       await deleteStreams(this.ctx, names).catch(() => {});
@@ -192,10 +208,51 @@ export class JetStreamEngine implements Backend {
     return this.station(name, record);
   }
 
+  private seen(name: string, revision: number): void {
+    if (revision > (this.revisions.get(name) ?? 0)) this.revisions.set(name, revision);
+  }
+
+  /** Follows the stations bucket: what other brokers create, save and delete. */
+  private async startWatch(): Promise<void> {
+    try {
+      const updates = await this.kv.watch({ key: 's.>', include: KvWatchInclude.UpdatesOnly });
+      this.watcher = updates;
+      for await (const entry of updates) await this.changed(entry);
+    } catch (err) {
+      this.ctx.log.error({ err }, 'the stations bucket can no longer be watched');
+    }
+  }
+
+  private async changed(entry: KvEntry): Promise<void> {
+    const name = stationOfKey(entry.key);
+    if (name === undefined || entry.revision <= (this.revisions.get(name) ?? 0)) return;
+    this.seen(name, entry.revision);
+    const open = await this.stations.get(name)?.catch(() => undefined);
+    if (entry.operation === 'PUT') {
+      const record = entry.json<StationRecord>();
+      if (open !== undefined && open.names.id === record.id) open.refresh(record.settings);
+      else if (open !== undefined) await this.forget(name, open);
+      this.emit({ kind: 'saved', name });
+      return;
+    }
+    if (open !== undefined) await this.forget(name, open);
+    this.emit({ kind: 'deleted', name });
+  }
+
+  private async forget(name: string, station: JetStreamStation): Promise<void> {
+    if ((await this.stations.get(name)?.catch(() => undefined)) === station)
+      this.stations.delete(name);
+    await station.close();
+  }
+
+  private emit(change: StationChange): void {
+    for (const listener of this.listeners) listener(change);
+  }
+
   private station(name: string, record: StationRecord): JetStreamStation {
     return new JetStreamStation(this.ctx, name, record, async (updated) => {
       try {
-        await this.kv.put(stationKey(name), JSON.stringify(updated));
+        this.seen(name, await this.kv.put(stationKey(name), JSON.stringify(updated)));
       } catch (err) {
         throw jsError(`the settings of station '${name}' could not be saved`, err);
       }
@@ -206,6 +263,7 @@ export class JetStreamEngine implements Backend {
     try {
       const entry = await this.kv.get(stationKey(name));
       if (entry === null || entry.operation !== 'PUT') return undefined;
+      this.seen(name, entry.revision);
       return entry.json<StationRecord>();
     } catch (err) {
       throw jsError(`station '${name}' could not be read`, err);

@@ -75,6 +75,11 @@ export class JetStreamStation implements StationBackend {
     return this.record.settings;
   }
 
+  /** Settings another broker saved. */
+  refresh(settings: unknown): void {
+    this.record.settings = settings;
+  }
+
   async saveSettings(settings: unknown): Promise<void> {
     await this.save({ ...this.record, settings });
     this.record.settings = settings;

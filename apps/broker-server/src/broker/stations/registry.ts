@@ -4,7 +4,7 @@
  */
 import type { Limits, StationConfig, StationInfo } from '@ferry/protocol';
 import type { Logger } from 'pino';
-import type { Backend } from '../../backend/types.js';
+import type { Backend, StationBackend, StationChange } from '../../backend/types.js';
 import type { BrokerConfig } from '../../config/types.js';
 import { BrokerError } from '../errors.js';
 import { Partitioner } from '../partitioner.js';
@@ -23,6 +23,8 @@ import { type SavedSettings, type Station, saved } from './station.js';
 /** What the stations need to know of the consumer groups (kept apart to avoid a cycle). */
 export interface GroupView {
   info(station: Station): Promise<StationInfo['groups']>;
+  /** Ends the groups of a station that is gone. */
+  dropStation(name: string): void;
 }
 
 export class StationRegistry {
@@ -35,6 +37,8 @@ export class StationRegistry {
   private readonly unavailable = new Map<string, BrokerError>();
   private readonly retention: RetentionTimer;
   private groups: GroupView | undefined;
+  /** Changes other brokers made, applied one at a time in the order told. */
+  private changes: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly backend: Backend,
@@ -69,15 +73,15 @@ export class StationRegistry {
         this.log.error({ err, station: name }, 'station could not be opened: it is unavailable');
         continue;
       }
-      const settings = backend.settings as Partial<SavedSettings> | undefined;
-      this.stations.set(name, {
-        name,
-        backend,
-        config: mergeConfig(defaultConfig(this.config), settings?.config ?? {}),
-        groups: new Map(Object.entries(settings?.groups ?? {})),
-        partitioner: new Partitioner(backend.config.partitions),
-      });
+      this.stations.set(name, this.adopt(name, backend));
     }
+    this.backend.watch?.((change) => {
+      this.changes = this.changes
+        .then(() => this.changed(change))
+        .catch((err: unknown) =>
+          this.log.error({ err, station: change.name }, 'a change from another broker failed'),
+        );
+    });
     this.retention.start(this.config.stations.retentionCheckMs);
     this.log.info(
       { stations: this.stations.size, unavailable: this.unavailable.size },
@@ -129,7 +133,7 @@ export class StationRegistry {
     if (pending === undefined) {
       this.checkCaps(name, config.partitions);
       this.creatingPartitions.set(name, config.partitions);
-      pending = this.open(name, config).finally(() => {
+      pending = this.open(name, config, Object.keys(requested).length > 0).finally(() => {
         this.creating.delete(name);
         this.creatingPartitions.delete(name);
       });
@@ -224,18 +228,57 @@ export class StationRegistry {
     return this.retention.stop();
   }
 
-  private async open(name: string, config: EffectiveConfig): Promise<Station> {
+  /**
+   * Creates the station, or takes the one another broker on a shared backend created first:
+   * with what it was created with, refused when `strict` asked for other settings.
+   */
+  private async open(name: string, config: EffectiveConfig, strict: boolean): Promise<Station> {
     const fresh: SavedSettings = { config, groups: {} };
     const backend = await this.backend.openStation(name, storeConfig(config), fresh);
-    const station: Station = {
+    const station = this.adopt(name, backend);
+    if (strict && !sameConfig(station.config, config))
+      throw new BrokerError('STATION_EXISTS', `station '${name}' exists with other settings`);
+    const raced = this.stations.get(name);
+    if (raced !== undefined && raced.backend === backend) return raced;
+    this.stations.set(name, station);
+    this.log.info({ station: name, config: station.config }, 'station created');
+    return station;
+  }
+
+  /** The broker's view of a station from what its backend keeps. */
+  private adopt(name: string, backend: StationBackend): Station {
+    const settings = backend.settings as Partial<SavedSettings> | undefined;
+    return {
       name,
       backend,
-      config,
-      groups: new Map(),
-      partitioner: new Partitioner(config.partitions),
+      config: mergeConfig(defaultConfig(this.config), settings?.config ?? {}),
+      groups: new Map(Object.entries(settings?.groups ?? {})),
+      partitioner: new Partitioner(backend.config.partitions),
     };
+  }
+
+  /** A station another broker created, saved or deleted. */
+  private async changed(change: StationChange): Promise<void> {
+    const { name } = change;
+    const known = this.stations.get(name);
+    if (change.kind === 'deleted') {
+      if (known === undefined) return;
+      this.groups?.dropStation(name);
+      this.stations.delete(name);
+      this.log.info({ station: name }, 'station deleted through another broker');
+      return;
+    }
+    const backend = await this.backend.openStation(name, storeConfig(defaultConfig(this.config)));
+    const station = this.adopt(name, backend);
+    if (known !== undefined && known.backend === backend) {
+      known.config = station.config;
+      known.groups.clear();
+      for (const [group, overrides] of station.groups) known.groups.set(group, overrides);
+      return;
+    }
+    // Deleted and created again elsewhere: the old one's groups end.
+    if (known !== undefined) this.groups?.dropStation(name);
     this.stations.set(name, station);
-    this.log.info({ station: name, config }, 'station created');
-    return station;
+    this.log.info({ station: name }, 'station created through another broker');
   }
 }

@@ -1,0 +1,180 @@
+/**
+ * Two brokers on one NATS JetStream cluster (three nats-server processes, R3 streams), over real
+ * sockets: what is created, produced, consumed and deleted through one broker is there through
+ * the other, a group shares its messages between members on both, a produce ack says
+ * `replicated`, and what JetStream cannot do is refused with a coded error.
+ */
+import { type NatsCluster, startCluster } from '@ferry/nats-cluster';
+import type { DeliveredMessage } from '@ferry/protocol';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useBrokers } from '../support/broker-fixture.js';
+import { expectError, expectType, type Requester } from '../support/requester.js';
+
+const fixture = useBrokers();
+const bytes = (s: string) => new TextEncoder().encode(s);
+const text = (b: Uint8Array) => new TextDecoder().decode(b);
+
+let nats: NatsCluster;
+let run = 0;
+beforeAll(async () => {
+  nats = await startCluster();
+}, 60_000);
+afterAll(() => nats?.stop());
+
+/** Two brokers on the cluster with a prefix of their own (each test starts on an empty one). */
+async function twoBrokers() {
+  const args = [
+    '--storage-engine',
+    'jetstream',
+    '--nats-url',
+    nats.urls.join(','),
+    '--nats-replicas',
+    '3',
+    '--nats-prefix',
+    `it${++run}`,
+  ];
+  const [a, b] = await Promise.all([fixture.broker({ args }), fixture.broker({ args })]);
+  return {
+    a: (await fixture.connect(a)).requests,
+    b: (await fixture.connect(b)).requests,
+    brokers: [a, b],
+  };
+}
+
+/** The messages delivered to `r` so far and not yet taken. */
+function delivered(r: Requester): DeliveredMessage[] {
+  const out: DeliveredMessage[] = [];
+  for (let f = r.unsolicited.shift(); f !== undefined; f = r.unsolicited.shift())
+    if (f.type === 'deliver') out.push(...f.messages);
+  return out;
+}
+
+async function eventually<T>(probe: () => Promise<T | undefined>, what: string): Promise<T> {
+  const until = Date.now() + 10_000;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('storage.engine jetstream, two brokers', () => {
+  it('[PROD-3] a station created through one broker is served by the other; acks say replicated', async () => {
+    const { a, b, brokers } = await twoBrokers();
+    const created = expectType(
+      await a.request({ type: 'stationCreate', name: 'orders', config: { partitions: 2 } }),
+      'station',
+    );
+    expect(created.info.config).toMatchObject({ durability: 'replicated', partitions: 2 });
+    expect(brokers[0]?.logs.some((l) => /acknowledge/.test(String(l.msg)))).toBe(true);
+
+    const info = await eventually(async () => {
+      const reply = await b.request({ type: 'stationInfo', name: 'orders' });
+      return reply.type === 'station' ? reply : undefined;
+    }, 'the station on the second broker');
+    expect(info.info.config.partitions).toBe(2);
+
+    const ack = expectType(
+      await b.request({
+        type: 'produce',
+        station: 'orders',
+        messages: [
+          { payload: bytes('one'), msgId: 'm-1', partition: 0 },
+          { payload: bytes('two'), partition: 1 },
+        ],
+      }),
+      'produceAck',
+    );
+    expect(ack.durability).toBe('replicated');
+    // Dedup is station-wide and shared: the same msgId through the other broker, another partition.
+    const again = expectType(
+      await a.request({
+        type: 'produce',
+        station: 'orders',
+        messages: [{ payload: bytes('one again'), msgId: 'm-1', partition: 1 }],
+      }),
+      'produceAck',
+    );
+    expect(again.results).toEqual([{ kind: 'ok', partition: 0, offset: 0, duplicate: true }]);
+  });
+
+  it('[CONS-3] a group with a member on each broker delivers every message once', async () => {
+    const { a, b } = await twoBrokers();
+    expectType(
+      await a.request({ type: 'stationCreate', name: 'jobs', config: { partitions: 2 } }),
+      'station',
+    );
+    await eventually(async () => {
+      const reply = await b.request({ type: 'stationInfo', name: 'jobs' });
+      return reply.type === 'station' ? reply : undefined;
+    }, 'the station on the second broker');
+    for (const r of [a, b])
+      expectType(
+        await r.request({
+          type: 'subscribe',
+          sid: 1,
+          station: 'jobs',
+          group: 'workers',
+          options: { start: { kind: 'earliest' }, credit: 1000 },
+        }),
+        'subscribed',
+      );
+    const messages = Array.from({ length: 40 }, (_, i) => ({ payload: bytes(`job-${i}`) }));
+    expectType(await a.request({ type: 'produce', station: 'jobs', messages }), 'produceAck');
+    const got = new Map<string, number>();
+    const perBroker = [0, 0];
+    await eventually(async () => {
+      for (const [i, r] of [a, b].entries()) {
+        for (const m of delivered(r)) {
+          perBroker[i] = (perBroker[i] ?? 0) + 1;
+          got.set(text(m.payload), (got.get(text(m.payload)) ?? 0) + 1);
+          expectType(
+            await r.request({
+              type: 'ack',
+              sid: 1,
+              refs: [{ partition: m.partition, offset: m.offset }],
+            }),
+            'ok',
+          );
+        }
+      }
+      return got.size === 40 ? true : undefined;
+    }, 'every message');
+    expect([...got.values()].every((n) => n === 1)).toBe(true);
+    expect(perBroker.reduce((x, y) => x + y)).toBe(40);
+  });
+
+  it('a station deleted through one broker is gone from the other', async () => {
+    const { a, b } = await twoBrokers();
+    expectType(await a.request({ type: 'stationCreate', name: 'temp' }), 'station');
+    await eventually(async () => {
+      const reply = await b.request({ type: 'stationInfo', name: 'temp' });
+      return reply.type === 'station' ? reply : undefined;
+    }, 'the station on the second broker');
+    expectType(await b.request({ type: 'stationDelete', name: 'temp' }), 'ok');
+    const gone = await eventually(async () => {
+      const reply = await a.request({ type: 'stationInfo', name: 'temp' });
+      return reply.type === 'error' ? reply : undefined;
+    }, 'the station gone from the first broker');
+    expect(expectError(gone).code).toBe('STATION_NOT_FOUND');
+  });
+
+  it('what JetStream cannot do is refused with INVALID_CONFIG, saying why', async () => {
+    const { a } = await twoBrokers();
+    const always = expectError(
+      await a.request({
+        type: 'stationCreate',
+        name: 'strict',
+        config: { durability: 'always' },
+      }),
+    );
+    expect(always.code).toBe('INVALID_CONFIG');
+    expect(always.message).toMatch(/before any fsync/);
+    const window = expectError(
+      await a.request({ type: 'stationCreate', name: 'tiny', config: { dedupWindowMs: 50 } }),
+    );
+    expect(window.code).toBe('INVALID_CONFIG');
+    expect(window.message).toMatch(/at least 100/);
+  });
+});
