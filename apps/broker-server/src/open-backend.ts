@@ -1,6 +1,5 @@
 /** The backend `storage.engine` names, opened with the broker's storage settings. */
 import { readFileSync } from 'node:fs';
-import { DEFAULT_LIMITS } from '@ferry/protocol';
 import { type ConnectionOptions, credsAuthenticator } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import type { Backend } from './backend/types.js';

@@ -160,7 +160,7 @@ describe('storage.engine jetstream, two brokers', () => {
     expect(expectError(gone).code).toBe('STATION_NOT_FOUND');
   });
 
-  it('what JetStream cannot do is refused with INVALID_CONFIG, saying why', async () => {
+  it('[GROUP-4] what JetStream cannot do is refused with INVALID_CONFIG, saying why', async () => {
     const { a } = await twoBrokers();
     const always = expectError(
       await a.request({
@@ -176,5 +176,17 @@ describe('storage.engine jetstream, two brokers', () => {
     );
     expect(window.code).toBe('INVALID_CONFIG');
     expect(window.message).toMatch(/at least 100/);
+
+    expectType(await a.request({ type: 'stationCreate', name: 'ordered' }), 'station');
+    const ordering = expectError(
+      await a.request({
+        type: 'groupCreate',
+        station: 'ordered',
+        group: 'in-order',
+        options: { ordering: 'partition' },
+      }),
+    );
+    expect(ordering.code).toBe('INVALID_CONFIG');
+    expect(ordering.message).toMatch(/ordering partition is not available on the jetstream engine/);
   });
 });

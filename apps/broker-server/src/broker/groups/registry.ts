@@ -371,6 +371,11 @@ export class GroupRegistry {
         'QUOTA_EXCEEDED',
         `station '${station.name}' has ${known.length} groups, the most allowed (stations.maxGroups)`,
       );
+    if (isNew && options?.ordering === 'partition' && this.stations.engine === 'jetstream')
+      throw new BrokerError(
+        'INVALID_CONFIG',
+        "ordering partition is not available on the jetstream engine: every broker on the cluster serves the group's members, and each would give a partition to a member of its own, so two would hold it at once",
+      );
     // Checked before anything is created.
     const push = isNew && options?.push !== undefined ? this.pushOf(options.push) : undefined;
     // Settings given when the group is created are kept with the station; later

@@ -49,6 +49,11 @@ export class StationRegistry {
     this.retention = new RetentionTimer(() => this.stations.values(), log);
   }
 
+  /** The storage engine the stations are on. */
+  get engine(): BrokerConfig['storage']['engine'] {
+    return this.config.storage.engine;
+  }
+
   /** The broker's settings for groups' push endpoints, which the groups read. [GROUP-6] */
   get push(): BrokerConfig['push'] {
     return this.config.push;
