@@ -283,13 +283,17 @@ export class JetStreamGroupCursor implements GroupCursor {
       redeliveries: this.waiting.size,
       partitions: infos.map((info, p) => {
         // JetStream counts as pending what this broker holds unsent and what waits to be
-        // redelivered: for Ferry those are lag.
+        // redelivered: for Ferry those are lag. The local counts may be ahead of the server's
+        // snapshot; the total, consistent at the server, is kept whole.
         const local = (this.held[p]?.length ?? 0) + this.waiting.sizeOf(p);
+        const pending = info?.num_ack_pending ?? 0;
+        const total = (info?.num_pending ?? 0) + pending;
+        const inFlight = Math.min(total, Math.max(0, pending - local));
         return {
           partition: p,
           cursor: info === undefined ? 0 : cursorOf(info),
-          lag: (info?.num_pending ?? 0) + local,
-          inFlight: Math.max(0, (info?.num_ack_pending ?? 0) - local),
+          lag: total - inFlight,
+          inFlight,
         };
       }),
     };
