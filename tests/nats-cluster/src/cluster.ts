@@ -22,6 +22,8 @@ export interface ClusterOptions {
   name?: string;
   /** How long JetStream may take to answer after the processes are up; default 30 s. */
   readyTimeoutMs?: number;
+  /** Clients must authenticate with this user and password, or this token. */
+  auth?: { user: string; pass: string } | { token: string };
 }
 
 export interface NatsCluster {
@@ -54,6 +56,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<NatsCl
       storeDir,
       clusterName,
       routes: ports.filter((_, j) => j !== i).map((o) => `nats://127.0.0.1:${o.clusterPort}`),
+      args: authArgs(options.auth),
     });
   });
   const stop = async () => {
@@ -67,6 +70,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<NatsCl
       jetStreamAnswers(
         nodes.filter((n) => n.running).map((n) => n.url),
         timeoutMs,
+        options.auth ?? {},
       ),
     stop,
   };
@@ -81,12 +85,21 @@ export async function startCluster(options: ClusterOptions = {}): Promise<NatsCl
 }
 
 /** Asks for the account's JetStream info until it answers: no answer until a leader is elected. */
-async function jetStreamAnswers(urls: readonly string[], timeoutMs: number): Promise<void> {
+function authArgs(auth: ClusterOptions['auth']): string[] {
+  if (auth === undefined) return [];
+  return 'token' in auth ? ['--auth', auth.token] : ['--user', auth.user, '--pass', auth.pass];
+}
+
+async function jetStreamAnswers(
+  urls: readonly string[],
+  timeoutMs: number,
+  auth: NonNullable<ClusterOptions['auth']> | Record<string, never>,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {
     try {
-      const nc = await connect({ servers: [...urls], timeout: 2000 });
+      const nc = await connect({ servers: [...urls], timeout: 2000, ...auth });
       try {
         const jsm = await jetstreamManager(nc, { timeout: 2000 });
         await jsm.getAccountInfo();

@@ -14,6 +14,8 @@ export interface NodeSpec {
   clusterName: string;
   /** The other nodes' cluster URLs. */
   routes: readonly string[];
+  /** More nats-server flags (client authentication, say). */
+  args?: readonly string[];
 }
 
 export class NatsNode {
@@ -54,6 +56,7 @@ export class NatsNode {
         '127.0.0.1',
         '--port',
         String(spec.port),
+        ...(spec.args ?? []),
         // A single node runs standalone: a cluster of one would wait for peers.
         ...(spec.routes.length === 0
           ? []

@@ -460,14 +460,16 @@ const SETTINGS = {
   },
   'nats.password': {
     default: undefined,
-    description: 'NATS password of nats.user',
+    description: 'NATS password of nats.user (a flag shows in ps: prefer the variable)',
     value: nonEmptyString,
+    flag: '--nats-password <password>',
     env: 'FERRY_NATS_PASSWORD',
   },
   'nats.token': {
     default: undefined,
-    description: 'NATS authentication token',
+    description: 'NATS authentication token (a flag shows in ps: prefer the variable)',
     value: nonEmptyString,
+    flag: '--nats-token <token>',
     env: 'FERRY_NATS_TOKEN',
   },
   'nats.credsFile': {
