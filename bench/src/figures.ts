@@ -61,10 +61,31 @@ export function usageFigures(
     brokerCpuPercent: number;
     clientCpuPercent: number;
     brokerPeakRssBytes: number;
+    cpuPercentByRole?: Record<string, number>;
+    peakRssBytesByRole?: Record<string, number>;
   },
   messages: number,
 ): Figure[] {
   const cpuMicros = (usage.brokerCpuPercent / 100) * usage.seconds * 1e6;
+  // A server of several processes (a broker and nats-servers): each role's share too.
+  const byRole = [
+    ...Object.entries(usage.cpuPercentByRole ?? {}).map(
+      ([role, value]): Figure => ({
+        name: `${role} CPU %`,
+        value,
+        better: 'lower',
+        digits: 0,
+      }),
+    ),
+    ...Object.entries(usage.peakRssBytesByRole ?? {}).map(
+      ([role, bytes]): Figure => ({
+        name: `${role} peak RSS MB`,
+        value: bytes / MB,
+        better: 'lower',
+        digits: 1,
+      }),
+    ),
+  ];
   return [
     { name: 'server CPU %', value: usage.brokerCpuPercent, better: 'lower', digits: 0 },
     {
@@ -80,5 +101,6 @@ export function usageFigures(
       better: 'lower',
       digits: 1,
     },
+    ...byRole,
   ];
 }

@@ -1,5 +1,11 @@
 /** What a scenario driver reports, the same for every system, and the server it runs against. */
-import type { ConsumeParams, FanoutParams, LatencyParams, PublishParams } from './params.js';
+import type {
+  ConsumeParams,
+  FanoutParams,
+  LatencyParams,
+  PublishParams,
+  SpreadParams,
+} from './params.js';
 import type { Meter } from './process-stats.js';
 
 /** A count the run must get exactly; a mismatch fails the run (a lost or failed message). */
@@ -52,17 +58,31 @@ export interface FanoutOutcome {
   checks: Check[];
 }
 
-/** One fresh server process, and the scenario drivers bound to it. */
-export interface Server {
+/** A process on the server side, metered on its own under its role (e.g. `broker`, `nats`). */
+export interface ServerProcess {
+  role: string;
   pid: number;
+}
+
+/** One fresh server (a process, or a broker with a cluster behind it), and the scenario drivers bound to it. */
+export interface Server {
+  /** The main process (the broker, or the first nats-server): the one whose profile progress names. */
+  pid: number;
+  /** Every server-side process when there are several; the CPU and RSS figures sum them. */
+  processes?: readonly ServerProcess[];
   publish(params: PublishParams, meter: Meter): Promise<PublishOutcome>;
   consume(params: ConsumeParams, meter: Meter, mode: ConsumeMode): Promise<ConsumeOutcome>;
   latency(params: LatencyParams, meter: Meter, mode: ReadMode): Promise<LatencyOutcome>;
   fanout(params: FanoutParams, meter: Meter, mode: ReadMode): Promise<FanoutOutcome>;
+  /** Scenario a with several producers; only the systems of `--jetstream-cluster` have it. */
+  publishSpread?(params: SpreadParams, meter: Meter): Promise<PublishOutcome>;
   stop(): Promise<void>;
 }
 
 export interface System {
-  name: 'Ferry' | 'JetStream';
+  /** `Ferry` and `JetStream` are the default comparison; `--jetstream-cluster` adds others. */
+  name: string;
+  /** The runs (ids) this system takes part in; all when absent. */
+  runs?: readonly string[];
   start(): Promise<Server>;
 }

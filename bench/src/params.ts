@@ -41,8 +41,15 @@ export interface FanoutParams {
   ackWindow: number;
 }
 
+/** Scenario a with several producers, each with its own window (the `--jetstream-cluster` runs). */
+export interface SpreadParams extends PublishParams {
+  producers: number;
+}
+
 export interface Params {
   publish: readonly PublishParams[];
+  /** Publish with several producers: one broker against two in front of one cluster. */
+  spread: SpreadParams;
   consume: ConsumeParams;
   latency: LatencyParams;
   fanout: FanoutParams;
@@ -61,6 +68,7 @@ export function params(quick: boolean): Params {
   });
   return {
     publish: [publish(128), publish(KIB)],
+    spread: { ...publish(128), producers: 4 },
     consume: {
       messages: quick ? 5_000 : 200_000,
       payloadBytes: 128,

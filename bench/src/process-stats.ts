@@ -28,9 +28,28 @@ export function peakRssBytes(pid: number): number {
 
 export interface Usage {
   seconds: number;
-  /** CPU time over wall time, in % of one core. */
+  /** CPU time over wall time, in % of one core (summed over the server's processes). */
   brokerCpuPercent: number;
   clientCpuPercent: number;
+  /** The same per role, when the server has processes of more than one role. */
+  cpuPercentByRole?: Record<string, number>;
+}
+
+/** A server-side process and its role, e.g. `broker` or `nats`. */
+export interface MeteredProcess {
+  role: string;
+  pid: number;
+}
+
+/** Peak RSS (VmHWM) summed over the processes, and per role when there are several roles. */
+export function peakRss(processes: readonly MeteredProcess[]): {
+  bytes: number;
+  byRole?: Record<string, number>;
+} {
+  const byRole: Record<string, number> = {};
+  for (const { role, pid } of processes) byRole[role] = (byRole[role] ?? 0) + peakRssBytes(pid);
+  const bytes = Object.values(byRole).reduce((sum, value) => sum + value, 0);
+  return Object.keys(byRole).length > 1 ? { bytes, byRole } : { bytes };
 }
 
 /**
@@ -41,13 +60,17 @@ export class Meter {
   usage: Usage | undefined;
 
   private startedAt = 0;
-  private brokerCpuAt = 0;
+  private cpuAt: number[] = [];
   private clientCpuAt: NodeJS.CpuUsage | undefined;
+  private readonly processes: readonly MeteredProcess[];
 
-  constructor(private readonly pid: number) {}
+  /** The server's process, or every process of a server made of several (broker, nats-servers). */
+  constructor(server: number | readonly MeteredProcess[]) {
+    this.processes = typeof server === 'number' ? [{ role: 'server', pid: server }] : server;
+  }
 
   start(): void {
-    this.brokerCpuAt = processCpuMs(this.pid);
+    this.cpuAt = this.processes.map((p) => processCpuMs(p.pid));
     this.clientCpuAt = process.cpuUsage();
     this.startedAt = performance.now();
   }
@@ -56,11 +79,16 @@ export class Meter {
   stop(): number {
     const ms = performance.now() - this.startedAt;
     const client = process.cpuUsage(this.clientCpuAt);
-    const brokerMs = processCpuMs(this.pid) - this.brokerCpuAt;
+    const byRole: Record<string, number> = {};
+    this.processes.forEach((p, i) => {
+      const spent = processCpuMs(p.pid) - (this.cpuAt[i] as number);
+      byRole[p.role] = (byRole[p.role] ?? 0) + (spent / ms) * 100;
+    });
     this.usage = {
       seconds: ms / 1000,
-      brokerCpuPercent: (brokerMs / ms) * 100,
+      brokerCpuPercent: Object.values(byRole).reduce((sum, value) => sum + value, 0),
       clientCpuPercent: ((client.user + client.system) / 1000 / ms) * 100,
+      ...(Object.keys(byRole).length > 1 ? { cpuPercentByRole: byRole } : {}),
     };
     return this.usage.seconds;
   }

@@ -66,3 +66,18 @@ export function producedChecks(produced: Produced, expected: number): Check[] {
     { what: 'produce acks', expected, actual: produced.acked, ...detail },
   ];
 }
+
+/** Several producers' counts as one (the first error of any). */
+export function mergeProduced(all: readonly Produced[]): Produced {
+  return {
+    sent: all.reduce((sum, p) => sum + p.sent, 0),
+    acked: all.reduce((sum, p) => sum + p.acked, 0),
+    failed: all.reduce((sum, p) => sum + p.failed, 0),
+    firstError: all.find((p) => p.firstError !== undefined)?.firstError,
+  };
+}
+
+/** Producer `i` of `producers` takes every message with seq ≡ i (mod producers) of 0..count-1. */
+export function shareOf(count: number, producers: number, i: number): number {
+  return Math.floor(count / producers) + (i < count % producers ? 1 : 0);
+}

@@ -14,7 +14,7 @@ import {
 import { latencyTotal } from './latency-samples.js';
 import type { Check, Server, System } from './outcomes.js';
 import type { Params, ScenarioId } from './params.js';
-import { Meter, peakRssBytes, type Usage } from './process-stats.js';
+import { Meter, peakRss, type Usage } from './process-stats.js';
 
 interface Executed {
   figures: Figure[];
@@ -28,6 +28,8 @@ export interface RunSpec {
   /** e.g. `publish 128 B`. */
   id: string;
   scenario: ScenarioId;
+  /** Only with `--jetstream-cluster`: the runs its systems add. */
+  cluster?: boolean;
   execute(server: Server, meter: Meter): Promise<Executed>;
 }
 
@@ -38,7 +40,9 @@ export interface RunResult {
   /** Of the server process, e.g. to find its CPU profile. */
   pid: number | undefined;
   figures: Figure[];
-  usage: (Usage & { brokerPeakRssBytes: number }) | undefined;
+  usage:
+    | (Usage & { brokerPeakRssBytes: number; peakRssBytesByRole?: Record<string, number> })
+    | undefined;
   checks: Check[];
   redeliveries: number;
   /** Why the run failed: an error, a timeout or a check that missed. */
@@ -49,7 +53,12 @@ function sizeLabel(bytes: number): string {
   return bytes % 1024 === 0 ? `${bytes / 1024} KiB` : `${bytes} B`;
 }
 
-export function runSpecs(params: Params, only: ScenarioId | undefined): RunSpec[] {
+/** The run of several producers: the id names how many, e.g. `publish 128 B x4 producers`. */
+export function spreadRunId(params: Params): string {
+  return `publish ${sizeLabel(params.spread.payloadBytes)} x${params.spread.producers} producers`;
+}
+
+export function runSpecs(params: Params, only: ScenarioId | undefined, cluster = false): RunSpec[] {
   const specs: RunSpec[] = [
     ...params.publish.map(
       (publish): RunSpec => ({
@@ -100,8 +109,26 @@ export function runSpecs(params: Params, only: ScenarioId | undefined): RunSpec[
         },
       }),
     ),
+    {
+      id: spreadRunId(params),
+      scenario: 'publish',
+      cluster: true,
+      async execute(server, meter) {
+        if (server.publishSpread === undefined)
+          throw new Error('no publish with several producers');
+        const outcome = await server.publishSpread(params.spread, meter);
+        return {
+          figures: publishFigures(outcome),
+          checks: outcome.checks,
+          redeliveries: 0,
+          messages: outcome.messages,
+        };
+      },
+    },
   ];
-  return specs.filter((spec) => only === undefined || spec.scenario === only);
+  return specs.filter(
+    (spec) => (only === undefined || spec.scenario === only) && (cluster || spec.cluster !== true),
+  );
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -144,7 +171,8 @@ export async function execute(
   try {
     server = await system.start();
     result.pid = server.pid;
-    const meter = new Meter(server.pid);
+    const processes = server.processes ?? [{ role: 'server', pid: server.pid }];
+    const meter = new Meter(processes);
     const executed = await withTimeout(
       spec.execute(server, meter),
       timeoutMs,
@@ -152,7 +180,12 @@ export async function execute(
     );
     if (meter.usage === undefined) throw new Error('the scenario never stopped its meter');
     // A fresh server per run, so its high-water mark is this run's (set-up included).
-    result.usage = { ...meter.usage, brokerPeakRssBytes: peakRssBytes(server.pid) };
+    const rss = peakRss(processes);
+    result.usage = {
+      ...meter.usage,
+      brokerPeakRssBytes: rss.bytes,
+      ...(rss.byRole === undefined ? {} : { peakRssBytesByRole: rss.byRole }),
+    };
     result.figures = [...executed.figures, ...usageFigures(result.usage, executed.messages)];
     result.checks = executed.checks;
     result.redeliveries = executed.redeliveries;

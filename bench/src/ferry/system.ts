@@ -6,6 +6,7 @@ import { consume } from './consume.js';
 import { fanout } from './fanout.js';
 import { latency } from './latency.js';
 import { publish } from './publish.js';
+import { publishSpread } from './publish-spread.js';
 import type { FerryTarget } from './target.js';
 
 export interface FerrySettings {
@@ -34,6 +35,7 @@ export function ferrySystem(settings: FerrySettings): System {
         consume: (params, meter, mode) => consume(target, params, meter, mode),
         latency: (params, meter, mode) => latency(target, params, meter, mode),
         fanout: (params, meter, mode) => fanout(target, params, meter, mode),
+        publishSpread: (params, meter) => publishSpread([target], params, meter),
         stop: () => broker.stop(),
       };
     },

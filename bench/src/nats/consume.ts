@@ -25,7 +25,7 @@ export async function consume(
   const producing = await open(target);
   const consuming = await open(target);
   try {
-    const subject = await createStream(producing, STREAM);
+    const subject = await createStream(producing, STREAM, target.replicas);
     const js = jetstream(producing);
     const produced = await produceWindowed(
       (seq) => js.publish(subject, payload(params.payloadBytes, seq)),

@@ -19,7 +19,7 @@ export async function fanout(
   mode: ReadMode,
 ): Promise<FanoutOutcome> {
   const producing = await open(target);
-  const subject = await createStream(producing, STREAM);
+  const subject = await createStream(producing, STREAM, target.replicas);
   const consumers = await Promise.all(
     Array.from({ length: params.groups }, async (_, index) => {
       const name = `group-${index}`;

@@ -23,7 +23,7 @@ export async function latency(
   const producing = await open(target);
   const consuming = await open(target);
   try {
-    const subject = await createStream(producing, STREAM);
+    const subject = await createStream(producing, STREAM, target.replicas);
     await createConsumer(producing, STREAM, CONSUMER);
     const total = latencyTotal(params);
     const { latencies, onMessage } = latencySamples(params);

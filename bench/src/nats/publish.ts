@@ -16,7 +16,7 @@ export async function publish(
 ): Promise<PublishOutcome> {
   const nc = await open(target);
   try {
-    const subject = await createStream(nc, STREAM);
+    const subject = await createStream(nc, STREAM, target.replicas);
     const js = jetstream(nc);
     meter.start();
     const produced = await produceWindowed(

@@ -4,6 +4,7 @@ import { consume } from './consume.js';
 import { fanout } from './fanout.js';
 import { latency } from './latency.js';
 import { publish } from './publish.js';
+import { publishSpread } from './publish-spread.js';
 import { startNats } from './server.js';
 import type { NatsTarget } from './target.js';
 
@@ -18,6 +19,7 @@ export const natsSystem: System = {
       consume: (params, meter, mode) => consume(target, params, meter, mode),
       latency: (params, meter, mode) => latency(target, params, meter, mode),
       fanout: (params, meter, mode) => fanout(target, params, meter, mode),
+      publishSpread: (params, meter) => publishSpread(target, params, meter),
       stop: () => server.stop(),
     };
   },

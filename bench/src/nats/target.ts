@@ -14,18 +14,32 @@ import type { Check } from '../outcomes.js';
 const ACKS_TIMEOUT_MS = 30_000;
 
 export interface NatsTarget {
-  servers: string;
+  /** One server, or every node of a cluster (the client picks one and fails over). */
+  servers: string | readonly string[];
+  /** Of every stream the scenarios make; 1 unless on a cluster. */
+  replicas?: number;
 }
 
 export function open(target: NatsTarget): Promise<NatsConnection> {
-  return connect({ servers: target.servers });
+  return connect({
+    servers: typeof target.servers === 'string' ? target.servers : [...target.servers],
+  });
 }
 
-/** A file-backed stream with one replica named `name`, on subject `bench.<name>`. */
-export async function createStream(nc: NatsConnection, name: string): Promise<string> {
+/** A file-backed stream named `name` (1 replica unless asked), on subject `bench.<name>`. */
+export async function createStream(
+  nc: NatsConnection,
+  name: string,
+  replicas = 1,
+): Promise<string> {
   const subject = `bench.${name}`;
   const jsm = await jetstreamManager(nc);
-  await jsm.streams.add({ name, subjects: [subject], storage: StorageType.File, num_replicas: 1 });
+  await jsm.streams.add({
+    name,
+    subjects: [subject],
+    storage: StorageType.File,
+    num_replicas: replicas,
+  });
   return subject;
 }
 
