@@ -1,16 +1,22 @@
 /** Every run against every system, one after the other, each on a fresh server. */
 import type { Durability } from '@ferry/node';
+import { ferryOnJetStreamSystem, jetStreamClusterSystem } from './cluster/systems.js';
 import { ferrySystem } from './ferry/system.js';
 import { natsSystem } from './nats/system.js';
 import type { System } from './outcomes.js';
 import { type Params, params, type ScenarioId } from './params.js';
-import { execute, type RunResult, runSpecs } from './runs.js';
+import { execute, type RunResult, runSpecs, spreadRunId } from './runs.js';
 
 export interface BenchmarkOptions {
   quick: boolean;
   only: ScenarioId | undefined;
   /** Also run JetStream (needs nats-server on PATH). */
   nats: boolean;
+  /**
+   * Instead of the default pair, the systems on a 3-node JetStream cluster: Ferry on JetStream
+   * R1 and R3, JetStream R1 and R3 direct, and two Ferry brokers in front of one R3 cluster.
+   */
+  cluster?: boolean;
   durability: Durability;
   profileDir: string | undefined;
   /** Times each run goes against each system (alternating), for medians on a noisy machine. */
@@ -23,14 +29,18 @@ export async function runBenchmark(
   options: BenchmarkOptions,
 ): Promise<{ params: Params; results: RunResult[] }> {
   const sizes = params(options.quick);
-  const systems: System[] = [
-    ferrySystem({ durability: options.durability, profileDir: options.profileDir }),
-    ...(options.nats ? [natsSystem] : []),
-  ];
+  const systems: System[] =
+    options.cluster === true
+      ? clusterSystems(sizes, options)
+      : [
+          ferrySystem({ durability: options.durability, profileDir: options.profileDir }),
+          ...(options.nats ? [natsSystem] : []),
+        ];
   const results: RunResult[] = [];
-  for (const spec of runSpecs(sizes, options.only)) {
+  for (const spec of runSpecs(sizes, options.only, options.cluster === true)) {
     for (let round = 0; round < options.repeat; round += 1) {
       for (const system of systems) {
+        if (system.runs !== undefined && !system.runs.includes(spec.id)) continue;
         const result = await execute(spec, system, sizes.runTimeoutMs);
         results.push(result);
         options.onResult?.(result);
@@ -38,4 +48,25 @@ export async function runBenchmark(
     }
   }
   return { params: sizes, results };
+}
+
+/** The `--jetstream-cluster` systems, in the order of the table's columns. */
+export function clusterSystems(
+  sizes: Params,
+  options: Pick<BenchmarkOptions, 'profileDir'>,
+): System[] {
+  const ferry = (replicas: 1 | 3, brokers: 1 | 2) =>
+    ferryOnJetStreamSystem({
+      replicas,
+      brokers,
+      spreadRun: spreadRunId(sizes),
+      profileDir: options.profileDir,
+    });
+  return [
+    ferry(1, 1),
+    jetStreamClusterSystem(1),
+    ferry(3, 1),
+    jetStreamClusterSystem(3),
+    ferry(3, 2),
+  ];
 }

@@ -5,15 +5,21 @@
  *
  *   pnpm bench [--json] [--quick] [--only publish|consume|latency|fanout] [--no-nats]
  *              [--durability always|interval|never] [--profile-broker <dir>] [--repeat N]
+ *              [--jetstream-cluster]
+ *
+ * `--jetstream-cluster` runs other systems instead, each on a fresh 3-node JetStream cluster:
+ * Ferry on JetStream (R1, R3, and two brokers at R3) against JetStream used directly (R1, R3).
  */
 import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Durability } from '@ferry/node';
-import { runBenchmark } from './benchmark.js';
+import { clusterSystems, runBenchmark } from './benchmark.js';
+import { CLUSTER_HEADERS, CLUSTER_RATIOS } from './cluster/systems.js';
 import { machine } from './machine.js';
 import { natsServerOnPath, natsServerVersion } from './nats/server.js';
 import { SCENARIOS, type ScenarioId } from './params.js';
-import type { RunResult } from './runs.js';
+import { type RunResult, spreadRunId } from './runs.js';
+import { renderSystemTable, systemRows } from './system-table.js';
 import { relativeRows, renderRelative, renderTable, rows } from './table.js';
 
 const DURABILITIES: readonly Durability[] = ['always', 'interval', 'never'];
@@ -27,8 +33,10 @@ const { values } = parseArgs({
     durability: { type: 'string', default: 'always' },
     'profile-broker': { type: 'string' },
     repeat: { type: 'string', default: '1' },
+    'jetstream-cluster': { type: 'boolean', default: false },
   },
 });
+const cluster = values['jetstream-cluster'];
 const only = values.only as ScenarioId | undefined;
 if (only !== undefined && !SCENARIOS.includes(only)) {
   throw new Error(`--only takes one of ${SCENARIOS.join(', ')}`);
@@ -40,7 +48,9 @@ if (durability === undefined) {
 const repeat = Number(values.repeat);
 if (!Number.isInteger(repeat) || repeat < 1) throw new Error('--repeat takes an integer >= 1');
 const nats = !values['no-nats'] && natsServerOnPath();
-const host = machine(nats ? natsServerVersion() : undefined);
+if (cluster && !natsServerOnPath())
+  throw new Error('--jetstream-cluster needs nats-server on PATH');
+const host = machine(nats || cluster ? natsServerVersion() : undefined);
 const args = process.argv.slice(2).join(' ');
 const command =
   process.env.npm_lifecycle_event === undefined
@@ -57,24 +67,45 @@ const { params, results } = await runBenchmark({
   quick: values.quick,
   only,
   nats,
+  cluster,
   durability,
   profileDir: values['profile-broker'],
   repeat,
   onResult: progress,
 });
-const table = rows(results);
-const between = relativeRows(table);
+const clusterColumns = clusterSystems(params, { profileDir: undefined }).map((system) => ({
+  name: system.name,
+  header: CLUSTER_HEADERS[system.name] ?? system.name,
+}));
+const table = cluster ? [] : rows(results);
+const between = cluster ? [] : relativeRows(table);
+const wide = cluster
+  ? systemRows(
+      results,
+      clusterColumns.map((column) => column.name),
+      CLUSTER_RATIOS,
+    )
+  : [];
 const failures = results.filter((result) => result.error !== undefined);
-const setup = [
-  `Ferry: default broker, stations of 1 partition, durability ${durability}${durability === 'always' ? ' (fdatasync before the ack)' : ''}`,
-  nats
-    ? 'JetStream: nats-server -js defaults, file storage, 1 replica, durable pull consumers, explicit acks'
-    : 'JetStream: not run (nats-server not on PATH, or --no-nats)',
+const clusterSetup = [
+  'each system on a fresh 3-node JetStream cluster per run (nats-server processes on loopback, file storage)',
+  'Ferry R1/R3: one ferry-broker --storage-engine jetstream --nats-replicas 1|3 in front of it, stations of 1 partition (durability replicated), driven through the Node SDK',
+  'JS R1/R3: the cluster used directly through @nats-io/jetstream, streams of 1|3 replicas, durable pull consumers, explicit acks',
+  `Ferry R3 2 brokers: two brokers (same --nats-prefix) in front of one R3 cluster, the ${params.spread.producers} producers of '${spreadRunId(params)}' split over both; that run only`,
+  'server CPU % and peak RSS sum every server process (brokers + 3 nats-servers); broker/nats rows split them',
 ];
+const setup = cluster
+  ? clusterSetup
+  : [
+      `Ferry: default broker, stations of 1 partition, durability ${durability}${durability === 'always' ? ' (fdatasync before the ack)' : ''}`,
+      nats
+        ? 'JetStream: nats-server -js defaults, file storage, 1 replica, durable pull consumers, explicit acks'
+        : 'JetStream: not run (nats-server not on PATH, or --no-nats)',
+    ];
 
 if (values.json) {
   process.stdout.write(
-    `${JSON.stringify({ machine: host, command: command.trim(), setup, params, rows: table, between, runs: results }, null, 2)}\n`,
+    `${JSON.stringify({ machine: host, command: command.trim(), setup, params, rows: cluster ? wide : table, between, runs: results }, null, 2)}\n`,
   );
 } else {
   const ram = `${host.ramGiB.toFixed(1)} GiB RAM`;
@@ -84,7 +115,7 @@ if (values.json) {
     ...setup,
     ...(repeat > 1 ? [`each run ${repeat} times per system, alternating: medians`] : []),
     '',
-    renderTable(table),
+    cluster ? renderSystemTable(wide, clusterColumns, CLUSTER_RATIOS) : renderTable(table),
     ...(between.length === 0 ? [] : ['', ...renderRelative(between)]),
   ];
   const redelivered = results.filter((result) => result.redeliveries > 0);

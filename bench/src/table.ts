@@ -27,7 +27,7 @@ function median(values: readonly number[]): number | undefined {
     : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
 
-function figureOf(results: readonly RunResult[], name: string): Figure | undefined {
+export function figureOf(results: readonly RunResult[], name: string): Figure | undefined {
   const figures = results.flatMap((result) =>
     result.figures.filter((figure) => figure.name === name),
   );
