@@ -9,6 +9,7 @@ import { killAll } from './broker.js';
 import { formatReport } from './format.js';
 import { run as fuzz } from './fuzz.js';
 import { run as hostile } from './hostile.js';
+import { run as jetstreamFaults, runPause as jetstreamPause } from './jetstream-faults.js';
 import { run as kill9 } from './kill9.js';
 import { run as powerLoss } from './power-loss.js';
 import type { Report, Scenario } from './report.js';
@@ -23,6 +24,8 @@ const scenarios: Record<string, Scenario> = {
   soak,
   fuzz,
   hostile,
+  'jetstream-faults': jetstreamFaults,
+  'jetstream-pause': jetstreamPause,
 };
 
 const { values } = parseArgs({
