@@ -88,6 +88,8 @@ export class JetStreamGroupCursor implements GroupCursor {
   private readonly consumer: string;
   /** A fetch came back short: pull in the background and wake the group when something comes. */
   private wanted = false;
+  /** A fetch failed: the next sweep wakes the group to try again. */
+  private retry = false;
   private firstPartition = 0;
   private isClosed = false;
 
@@ -156,12 +158,32 @@ export class JetStreamGroupCursor implements GroupCursor {
     };
     takeHeld(accepted);
     let round = accepted;
-    while (!refused && out.length < max && round.length > 0 && !this.isClosed) {
-      const per = Math.ceil((max - out.length) / round.length);
-      const got = await Promise.all(round.map((p) => this.pullNow(p, per)));
-      const full = round.filter((_, i) => got[i] === per);
-      takeHeld(round);
-      round = full;
+    try {
+      while (!refused && out.length < max && round.length > 0 && !this.isClosed) {
+        const per = Math.ceil((max - out.length) / round.length);
+        const got = await Promise.all(round.map((p) => this.pullNow(p, per)));
+        const full = round.filter((_, i) => got[i] === per);
+        takeHeld(round);
+        round = full;
+      }
+    } catch (err) {
+      // What this fetch took goes back, in order, for the next one, which the next sweep asks
+      // for (JetStream may be electing a leader).
+      for (const d of out.reverse()) {
+        const f = this.inFlight.get(d.partition, d.offset);
+        this.inFlight.delete(d.partition, d.offset);
+        if (f?.pulled !== undefined)
+          this.held[d.partition]?.unshift({
+            partition: d.partition,
+            pulled: f.pulled,
+            record: f.record,
+            heldAt: now,
+          });
+        else if (f?.resent !== undefined)
+          this.resends.unshift({ entry: f.resent, count: f.count - 1, notBefore: 0 });
+      }
+      this.retry = true;
+      throw err;
     }
     return this.done(out, max, refused);
   }
@@ -512,6 +534,10 @@ export class JetStreamGroupCursor implements GroupCursor {
       if (now - until > forgetAfter) this.waiting.delete(p, offset);
     }
     if (!due) due = this.resends.some((r) => r.notBefore <= now);
+    if (this.retry) {
+      this.retry = false;
+      due = true;
+    }
     if (expired.length > 0) {
       void Promise.allSettled([...this.settling]).then(() => this.wake(expired));
     } else if (due) this.wake([]);
