@@ -20,7 +20,7 @@ export interface Amount<U extends string> {
 export interface StationForm {
   partitions: string;
   storage: '' | 'file' | 'memory';
-  durability: '' | 'always' | 'interval' | 'never';
+  durability: '' | 'always' | 'interval' | 'never' | 'replicated';
   flushInterval: Amount<DurationUnit>;
   maxAge: Amount<DurationUnit>;
   maxMessages: string;

@@ -96,6 +96,7 @@ export function NewStationDialog(props: { onClose: () => void }) {
               <option value="always">always (fsync before the ack)</option>
               <option value="interval">interval</option>
               <option value="never">never</option>
+              <option value="replicated">replicated (jetstream engine)</option>
             </select>
           </label>
           {form.durability === 'interval' && (
