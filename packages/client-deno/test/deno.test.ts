@@ -1,7 +1,8 @@
 /**
- * Runs the Deno tests (test/*.deno.ts) with the package's Deno binary against one conformance
- * harness, then reports each of them here: one vitest test per scenario and transport, and
- * one per transport test. Deno runs first, at collection time, so its test names are known.
+ * Runs the Deno tests (test/*.deno.ts) with the package's Deno binary against two conformance
+ * harnesses — one broker, and two brokers on a 3-node NATS JetStream cluster — then reports
+ * each of them here: one vitest test per scenario, transport and harness, and one per
+ * transport test. Deno runs first, at collection time, so its test names are known.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -10,7 +11,7 @@ import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeTestCertificates, type TestCertificates } from '@ferry/broker/testing';
 import { type RunningBroker, startBroker } from '@ferry/conformance/broker';
-import { startHarness } from '@ferry/conformance/harness';
+import { type Harness, startHarness } from '@ferry/conformance/harness';
 import { scenarios } from '@ferry/conformance/scenarios';
 import { describe, expect, it } from 'vitest';
 
@@ -90,7 +91,11 @@ function tlsEnv(tls: TlsBroker | undefined): Record<string, string> {
   };
 }
 
-async function runDeno(controlUrl: string, env: Record<string, string>): Promise<DenoRun> {
+async function runDeno(
+  controlUrl: string,
+  jetstreamControlUrl: string,
+  env: Record<string, string>,
+): Promise<DenoRun> {
   const reportDir = mkdtempSync(join(tmpdir(), 'ferry-deno-'));
   const report = join(reportDir, 'junit.xml');
   try {
@@ -111,7 +116,13 @@ async function runDeno(controlUrl: string, env: Record<string, string>): Promise
       ],
       {
         cwd: join(PACKAGE, '../..'),
-        env: { ...process.env, ...env, FERRY_CONTROL_URL: controlUrl, NO_COLOR: '1' },
+        env: {
+          ...process.env,
+          ...env,
+          FERRY_CONTROL_URL: controlUrl,
+          FERRY_JETSTREAM_CONTROL_URL: jetstreamControlUrl,
+          NO_COLOR: '1',
+        },
         stdio: ['ignore', 'pipe', 'pipe'],
         timeout: RUN_TIMEOUT_MS,
       },
@@ -136,12 +147,17 @@ async function runDeno(controlUrl: string, env: Record<string, string>): Promise
 }
 
 const harness = await startHarness();
-const tls = await startTlsBroker();
+let jetstream: Harness | undefined;
+let tls: TlsBroker | undefined;
 let run: DenoRun;
 try {
-  run = await runDeno(harness.controlUrl, tlsEnv(tls));
+  // A 3-node cluster and two brokers on it, started once for the file.
+  jetstream = await startHarness({ engine: 'jetstream' });
+  tls = await startTlsBroker();
+  run = await runDeno(harness.controlUrl, jetstream.controlUrl, tlsEnv(tls));
 } finally {
   await harness.close();
+  await jetstream?.close();
   await tls?.broker.stop();
   if (tls !== undefined) rmSync(tls.dir, { recursive: true, force: true });
 }
@@ -181,6 +197,15 @@ describe('conformance', () => {
   for (const transport of ['tcp', 'ws']) {
     for (const scenario of scenarios) {
       const name = `${transport}: ${scenario.name}`;
+      it(name, () => expectPassed('conformance.deno.ts', name));
+    }
+  }
+});
+
+describe('conformance on JetStream, clients spread over two brokers', () => {
+  for (const transport of ['tcp', 'ws']) {
+    for (const scenario of scenarios) {
+      const name = `jetstream ${transport}: ${scenario.name}`;
       it(name, () => expectPassed('conformance.deno.ts', name));
     }
   }

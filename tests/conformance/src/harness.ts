@@ -1,9 +1,10 @@
 /**
- * The Node side of a conformance run: a real broker, and a small HTTP control server on
- * loopback that any runtime can reach with `fetch` — `GET /config` (where the broker is),
- * `POST /restart` (kill -9 and start it again on the same ports and data), `POST /token`
- * (a short-lived JWT, as an application's backend would mint one), and, for the browser run,
- * static files so the page is same-origin with the control endpoints.
+ * The Node side of a conformance run: a real broker — or, with `engine: 'jetstream'`, two
+ * brokers on a 3-node NATS JetStream cluster (./jetstream.ts) — and a small HTTP control
+ * server on loopback that any runtime can reach with `fetch` — `GET /config` (where the
+ * brokers are), `POST /restart?broker=i` (kill -9 one and start it again on the same ports and
+ * data), `POST /token` (a short-lived JWT, as an application's backend would mint one), and,
+ * for the browser run, static files so the page is same-origin with the control endpoints.
  *
  * The broker runs with a config file: the shared token (full access) that most scenarios
  * use, named tokens with narrow permissions, and HS256 JWTs signed with a secret made for
@@ -17,21 +18,34 @@ import { tmpdir } from 'node:os';
 import { extname, join, normalize, sep } from 'node:path';
 import { SignJWT } from 'jose';
 import { type RunningBroker, startBroker } from './broker.js';
+import { type JetStreamBrokers, startJetStreamBrokers } from './jetstream.js';
+
+/** Where the harness's stations live: the embedded engine, or a JetStream cluster. */
+export type Engine = 'file' | 'jetstream';
 
 export interface HarnessOptions {
   /** Serve the files under this directory for GET requests other than /config. */
   staticRoot?: string;
+  /** Default `file`: one broker. `jetstream`: `brokers` brokers on a 3-node cluster, R3. */
+  engine?: Engine;
+  /** With `engine: 'jetstream'`; default 2. */
+  brokers?: number;
 }
 
 export interface Harness {
   controlUrl: string;
+  engine: Engine;
+  /** The first broker's URLs. */
   tcpUrl: string;
   wsUrl: string;
+  /** Every broker's URLs, in order (one on the file engine). */
+  tcpUrls: readonly string[];
+  wsUrls: readonly string[];
   token: string;
   /** Named tokens with narrow permissions, by name (see PRINCIPALS). */
   principals: Record<string, string>;
-  /** kill -9 the broker and start it again on the same ports and data directory. */
-  restart(): Promise<void>;
+  /** kill -9 a broker (default the first) and start it again on the same ports and data. */
+  restart(index?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -95,26 +109,19 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     }),
     { mode: 0o600 },
   );
-  const brokerOptions = { dataDir, args: ['--config', configFile] };
-  let broker: RunningBroker = await startBroker({ ...brokerOptions, tcpPort: 0, httpPort: 0 });
-  const { tcpPort, httpPort } = broker;
+  const engine = options.engine ?? 'file';
+  const brokers = await startBrokers(engine, options.brokers, dataDir, configFile);
   const config = {
-    tcpUrl: `ferry://127.0.0.1:${tcpPort}`,
-    wsUrl: `ws://127.0.0.1:${httpPort}/ws`,
+    engine,
+    tcpUrl: brokers.tcpUrls[0] as string,
+    wsUrl: brokers.wsUrls[0] as string,
+    tcpUrls: brokers.tcpUrls,
+    wsUrls: brokers.wsUrls,
     token,
     principals,
   };
   const secret = new TextEncoder().encode(jwtSecret);
-  let restarting: Promise<void> | undefined;
-  const restart = (): Promise<void> => {
-    restarting ??= (async () => {
-      await broker.kill();
-      broker = await startBroker({ ...brokerOptions, tcpPort, httpPort });
-    })().finally(() => {
-      restarting = undefined;
-    });
-    return restarting;
-  };
+  const restart = (index = 0): Promise<void> => brokers.restart(index);
 
   const server = createServer((request, response) => {
     void handle(request, response).catch((error: unknown) => {
@@ -134,7 +141,14 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     } else if (path === '/config' && request.method === 'GET') {
       response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(config));
     } else if (path === '/restart' && request.method === 'POST') {
-      await restart();
+      const index = Number(
+        new URL(request.url ?? '/', 'http://localhost').searchParams.get('broker') ?? 0,
+      );
+      if (!Number.isInteger(index) || index < 0 || index >= brokers.tcpUrls.length) {
+        response.writeHead(400, { 'content-type': 'text/plain' }).end('no such broker');
+        return;
+      }
+      await restart(index);
       response.writeHead(204).end();
     } else if (path === '/token' && request.method === 'POST') {
       const claims = readClaims(await readBody(request));
@@ -170,10 +184,56 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await restarting?.catch(() => undefined);
-      await broker.stop();
+      await brokers.stop();
       rmSync(dataDir, { recursive: true, force: true });
       rmSync(configDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The brokers of a harness, restarted by index; every process ends with stop(). */
+interface Brokers {
+  tcpUrls: readonly string[];
+  wsUrls: readonly string[];
+  restart(index: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+async function startBrokers(
+  engine: Engine,
+  count: number | undefined,
+  dataDir: string,
+  configFile: string,
+): Promise<Brokers> {
+  const args = ['--config', configFile];
+  if (engine === 'jetstream') {
+    const topology: JetStreamBrokers = await startJetStreamBrokers({
+      brokers: count ?? 2,
+      broker: { args },
+    });
+    return topology;
+  }
+  if (count !== undefined && count !== 1)
+    throw new Error(`the file engine runs one broker, not ${count}`);
+  let broker: RunningBroker = await startBroker({ dataDir, args, tcpPort: 0, httpPort: 0 });
+  const { tcpPort, httpPort } = broker;
+  let restarting: Promise<void> | undefined;
+  return {
+    tcpUrls: [`ferry://127.0.0.1:${tcpPort}`],
+    wsUrls: [`ws://127.0.0.1:${httpPort}/ws`],
+    restart(index) {
+      if (index !== 0) return Promise.reject(new RangeError(`no broker ${index}`));
+      restarting ??= (async () => {
+        await broker.kill();
+        broker = await startBroker({ dataDir, args, tcpPort, httpPort });
+      })().finally(() => {
+        restarting = undefined;
+      });
+      return restarting;
+    },
+    async stop() {
+      await restarting?.catch(() => undefined);
+      await broker.stop();
     },
   };
 }
