@@ -502,7 +502,7 @@ const SETTINGS = {
     env: 'FERRY_NATS_TLS_KEY',
   },
   'nats.timeoutMs': {
-    default: 10_000,
+    default: 5_000,
     description:
       'How long one call to JetStream may take before it fails with TIMEOUT (a leader election takes a few seconds)',
     value: durationMs(100),

@@ -20,6 +20,7 @@ import { StorageError } from '../storage/errors.js';
 import type { JsContext } from './context.js';
 import { jsError } from './errors.js';
 import type { StationNames } from './names.js';
+import { publish } from './publish.js';
 import { dedupIdOf, MSG_ID_HEADER, recordHeaders, wireBytes } from './records.js';
 
 export class Appender {
@@ -71,10 +72,7 @@ export class Appender {
           `the message with its headers is larger than the NATS servers' max_payload (${this.ctx.maxPayload} bytes)`,
         ),
       );
-    return this.ctx.js.publish(this.names.partitionSubject(partition), record.payload, {
-      ...(headers === undefined ? {} : { headers }),
-      timeout: this.ctx.timeoutMs,
-    });
+    return publish(this.ctx, this.names.partitionSubject(partition), record.payload, headers);
   }
 
   /** The partition of each record: the one asked, or the one its msgId was first claimed for. */
@@ -83,10 +81,7 @@ export class Appender {
       if (record.msgId === undefined) return undefined;
       const h = natsHeaders();
       h.set(MSG_ID_HEADER, dedupIdOf(record.msgId));
-      return this.ctx.js.publish(this.names.claimSubject, String(batch.partitions[i]), {
-        headers: h,
-        timeout: this.ctx.timeoutMs,
-      });
+      return publish(this.ctx, this.names.claimSubject, String(batch.partitions[i]), h);
     });
     return Promise.all(
       claims.map(async (pending, i) => {

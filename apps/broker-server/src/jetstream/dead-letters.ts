@@ -10,6 +10,7 @@ import type { DeadLetterRecord, DeadLetterStore } from '../backend/types.js';
 import type { JsContext } from './context.js';
 import { isNotFound, jsError } from './errors.js';
 import { fromToken, type StationNames } from './names.js';
+import { publish } from './publish.js';
 import { MSG_ID_HEADER } from './records.js';
 
 type Entry = Omit<DeadLetterRecord, 'id'>;
@@ -32,10 +33,11 @@ export class JetStreamDeadLetters implements DeadLetterStore {
     const h = onceKey === undefined ? undefined : natsHeaders();
     if (onceKey !== undefined) h?.set(MSG_ID_HEADER, onceKey);
     try {
-      const ack = await this.ctx.js.publish(
+      const ack = await publish(
+        this.ctx,
         this.names.deadLetterSubject(entry.group),
         encode(entry, { ignoreUndefined: true }),
-        { ...(h === undefined ? {} : { headers: h }), timeout: this.ctx.timeoutMs },
+        h,
       );
       return ack.seq;
     } catch (err) {

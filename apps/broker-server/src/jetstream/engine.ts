@@ -37,7 +37,7 @@ export interface JetStreamEngineOptions {
   prefix?: string;
   /** Replicas of every stream: 1, 3 or 5 (default 1). */
   replicas?: number;
-  /** How long one call to JetStream may take (default 10 s: a leader election takes seconds). */
+  /** How long one call to JetStream may take (default 5 s: a leader election takes a few). */
   timeoutMs?: number;
   maxReadBytes?: number;
   maxNameBytes?: number;
@@ -70,16 +70,19 @@ export class JetStreamEngine implements Backend {
     if (![1, 3, 5].includes(replicas))
       throw new FerryError('INVALID_CONFIG', `replicas must be 1, 3 or 5, got ${replicas}`);
     const log = options.log ?? silentLogger;
-    const timeoutMs = options.timeoutMs ?? 10_000;
+    const timeoutMs = options.timeoutMs ?? 5_000;
     let nc: NatsConnection;
     try {
       nc = await connect({
         name: 'ferry-broker',
         maxReconnectAttempts: -1,
         reconnectTimeWait: 250,
-        // A frozen server is left after two missed pings, for another of the cluster.
+        // A frozen server is left after two missed pings, for another of the cluster; one that
+        // takes the TCP connection but never says hello (a stopped process) is given up on
+        // within the connect timeout rather than the client's 20 s.
         pingInterval: 2_000,
         maxPingOut: 2,
+        timeout: 2_000,
         ...options.connection,
       });
     } catch (err) {
@@ -104,7 +107,9 @@ export class JetStreamEngine implements Backend {
         replicas,
         timeout: timeoutMs,
       });
-      return new JetStreamEngine(ctx, kv);
+      const engine = new JetStreamEngine(ctx, kv);
+      void engine.followConnection();
+      return engine;
     } catch (err) {
       await nc.close().catch(() => {});
       throw jsError('JetStream could not be used', err);
@@ -206,6 +211,24 @@ export class JetStreamEngine implements Backend {
       return this.station(name, winner);
     }
     return this.station(name, record);
+  }
+
+  /**
+   * After a reconnect, the pulls sent to the server that went away will never answer: every
+   * group drops them and pulls again through the new one.
+   */
+  private async followConnection(): Promise<void> {
+    for await (const status of this.ctx.nc.status()) {
+      if (status.type === 'reconnect') {
+        this.ctx.log.warn({ server: status.server }, 'reconnected to NATS');
+        for (const station of this.stations.values())
+          void station.then(
+            (s) => s.reconnected(),
+            () => undefined,
+          );
+      } else if (status.type === 'disconnect')
+        this.ctx.log.warn({ server: status.server }, 'disconnected from NATS; reconnecting');
+    }
   }
 
   private seen(name: string, revision: number): void {

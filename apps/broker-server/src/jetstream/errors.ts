@@ -11,6 +11,8 @@ export const JS_NO_MESSAGE_FOUND = 10037;
 export const JS_INSUFFICIENT_RESOURCES = 10023;
 export const JS_STORAGE_RESOURCES_EXCEEDED = 10047;
 export const JS_MAX_PAYLOAD = 10054;
+/** "JetStream system temporarily unavailable": the meta or stream group has no leader yet. */
+export const JS_TEMPORARILY_UNAVAILABLE = 10008;
 
 export function apiCode(err: unknown): number | undefined {
   return err instanceof JetStreamApiError ? err.code : undefined;
@@ -37,6 +39,15 @@ export function jsError(what: string, err: unknown): StorageError {
     });
   if (code === JS_MAX_PAYLOAD)
     return new StorageError('MESSAGE_TOO_LARGE', `${what}: ${detail}`, { cause: err });
+  if (
+    code === JS_TEMPORARILY_UNAVAILABLE ||
+    (err instanceof Error && err.name === 'JetStreamNotEnabled')
+  )
+    return new StorageError(
+      'TIMEOUT',
+      `${what}: JetStream did not answer (no stream leader: an election, or the cluster lost its quorum)`,
+      { cause: err },
+    );
   if (
     err instanceof natsErrors.TimeoutError ||
     err instanceof natsErrors.NoRespondersError ||

@@ -40,6 +40,13 @@ import { storedRecord } from './records.js';
 
 /** How long a pull waits for a message to arrive when the group has nothing to deliver. */
 const LONG_PULL_MS = 5_000;
+/** How long a fetch waits for settles under way to be applied. */
+const SETTLE_WAIT_MS = 1_000;
+
+const delay = (ms: number) =>
+  new Promise<void>((resolve) => {
+    setTimeout(resolve, ms).unref();
+  });
 
 interface Flight {
   partition: number;
@@ -81,6 +88,8 @@ export class JetStreamGroupCursor implements GroupCursor {
   private readonly waiting = new RefMap<number>();
   private readonly resends: Resend[] = [];
   private readonly longPulls: (Pull | undefined)[];
+  /** Every pull under way, so a reconnect can end them. */
+  private readonly pulls = new Set<Pull>();
   private readonly settling = new Set<Promise<unknown>>();
   private readonly listeners: ((expired: MessageRef[]) => void)[] = [];
   private readonly deadLetterListeners: ((count: number) => void)[] = [];
@@ -123,8 +132,10 @@ export class JetStreamGroupCursor implements GroupCursor {
 
   async fetch(max: number, options: FetchOptions): Promise<Delivery[]> {
     if (this.isClosed || max < 1) return [];
-    // A settle still under way may make a message due again: it goes before new ones.
-    if (this.settling.size > 0) await Promise.allSettled([...this.settling]);
+    // A settle still under way may make a message due again: it goes before new ones. Not
+    // longer than a moment, though: a settle stuck on a server that went away times out later.
+    if (this.settling.size > 0)
+      await Promise.race([Promise.allSettled([...this.settling]), delay(SETTLE_WAIT_MS)]);
     const out: Delivery[] = [];
     let refused = false;
     const offer = (record: StoredRecord): boolean => {
@@ -352,6 +363,12 @@ export class JetStreamGroupCursor implements GroupCursor {
     await Promise.allSettled([...naks, ...this.settling]);
   }
 
+  /** The connection to NATS was made again: pulls sent before are dropped, and the group pulls again. */
+  reconnected(): void {
+    for (const p of [...this.pulls]) p.cancel();
+    this.retry = true;
+  }
+
   /** Partitions in the order this fetch serves them, starting one further each time. */
   private order(): number[] {
     const first = this.firstPartition;
@@ -370,16 +387,19 @@ export class JetStreamGroupCursor implements GroupCursor {
   /** Pulls what partition `p` has now, up to `batch`, into its held queue; resolves to how many came. */
   private async pullNow(p: number, batch: number): Promise<number> {
     let got = 0;
-    const end = await pull(
+    const request = pull(
       this.ctx.nc,
       this.names.partitionStream(p),
       this.consumer,
-      { batch, noWait: true },
+      { batch, noWait: true, guardMs: this.ctx.timeoutMs },
       (m) => {
         got++;
         this.received(p, m);
       },
-    ).done;
+    );
+    this.pulls.add(request);
+    const end = await request.done;
+    this.pulls.delete(request);
     if (end.status === 503)
       throw jsError('the group could not be read', new Error(end.description));
     return got;
@@ -395,7 +415,7 @@ export class JetStreamGroupCursor implements GroupCursor {
         this.ctx.nc,
         this.names.partitionStream(p),
         this.consumer,
-        { batch: 1, expiresMs: LONG_PULL_MS },
+        { batch: 1, expiresMs: LONG_PULL_MS, guardMs: this.ctx.timeoutMs },
         (m) => {
           this.wanted = false;
           this.received(partition, m);
@@ -403,7 +423,9 @@ export class JetStreamGroupCursor implements GroupCursor {
         },
       );
       this.longPulls[p] = request;
+      this.pulls.add(request);
       void request.done.then((end) => {
+        this.pulls.delete(request);
         if (this.longPulls[partition] === request) this.longPulls[partition] = undefined;
         // A consumer deleted or missing (the group was deleted or re-made by a seek) stops
         // it until the next fetch; anything else pulls again while the group still wants more.

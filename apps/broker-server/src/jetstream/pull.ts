@@ -48,7 +48,8 @@ export function pull(
   nc: NatsConnection,
   stream: string,
   consumer: string,
-  request: { batch: number; noWait?: boolean; expiresMs?: number },
+  /** `guardMs`: how long after it expires a pull that got no answer is given up. */
+  request: { batch: number; noWait?: boolean; expiresMs?: number; guardMs: number },
   onMessage: (m: Pulled) => void,
 ): Pull {
   const inbox = createInbox();
@@ -60,7 +61,7 @@ export function pull(
   // A pull whose server went away answers nothing: end it a little after it would have expired.
   const guard = setTimeout(
     () => end({ status: 408, description: 'no answer' }),
-    (request.expiresMs ?? 0) + 5_000,
+    (request.expiresMs ?? 0) + request.guardMs,
   );
   const sub = nc.subscribe(inbox, {
     callback: (err, msg) => {

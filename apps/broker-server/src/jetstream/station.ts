@@ -179,6 +179,15 @@ export class JetStreamStation implements StationBackend {
     );
   }
 
+  /** The connection to NATS was made again: the groups pull again. */
+  reconnected(): void {
+    for (const cursor of this.cursors.values())
+      void cursor.then(
+        (c) => c.reconnected(),
+        () => undefined,
+      );
+  }
+
   async close(): Promise<void> {
     const cursors = [...this.cursors.values()];
     this.cursors.clear();

@@ -62,7 +62,7 @@ export function testConfig(overrides: TestConfigOverrides = {}): BrokerConfig {
       urls: ['nats://127.0.0.1:4222'],
       prefix: 'ferry',
       replicas: 1,
-      timeoutMs: 10_000,
+      timeoutMs: 5_000,
     },
     storage: {
       engine: 'file',
