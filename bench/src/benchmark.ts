@@ -1,6 +1,10 @@
 /** Every run against every system, one after the other, each on a fresh server. */
 import type { Durability } from '@ferry/node';
-import { ferryOnJetStreamSystem, jetStreamClusterSystem } from './cluster/systems.js';
+import {
+  CLUSTER_HEADERS,
+  ferryOnJetStreamSystem,
+  jetStreamClusterSystem,
+} from './cluster/systems.js';
 import { ferrySystem } from './ferry/system.js';
 import { natsSystem } from './nats/system.js';
 import type { System } from './outcomes.js';
@@ -17,6 +21,8 @@ export interface BenchmarkOptions {
    * R1 and R3, JetStream R1 and R3 direct, and two Ferry brokers in front of one R3 cluster.
    */
   cluster?: boolean;
+  /** With `cluster`: only the systems whose column title (e.g. `Ferry R3`) is listed. */
+  systems?: readonly string[];
   durability: Durability;
   profileDir: string | undefined;
   /** Times each run goes against each system (alternating), for medians on a noisy machine. */
@@ -31,7 +37,11 @@ export async function runBenchmark(
   const sizes = params(options.quick);
   const systems: System[] =
     options.cluster === true
-      ? clusterSystems(sizes, options)
+      ? clusterSystems(sizes, options).filter(
+          (system) =>
+            options.systems === undefined ||
+            options.systems.includes(CLUSTER_HEADERS[system.name] ?? system.name),
+        )
       : [
           ferrySystem({ durability: options.durability, profileDir: options.profileDir }),
           ...(options.nats ? [natsSystem] : []),

@@ -5,7 +5,7 @@
  *
  *   pnpm bench [--json] [--quick] [--only publish|consume|latency|fanout] [--no-nats]
  *              [--durability always|interval|never] [--profile-broker <dir>] [--repeat N]
- *              [--jetstream-cluster]
+ *              [--jetstream-cluster [--system 'Ferry R3' ...]]
  *
  * `--jetstream-cluster` runs other systems instead, each on a fresh 3-node JetStream cluster:
  * Ferry on JetStream (R1, R3, and two brokers at R3) against JetStream used directly (R1, R3).
@@ -34,6 +34,7 @@ const { values } = parseArgs({
     'profile-broker': { type: 'string' },
     repeat: { type: 'string', default: '1' },
     'jetstream-cluster': { type: 'boolean', default: false },
+    system: { type: 'string', multiple: true },
   },
 });
 const cluster = values['jetstream-cluster'];
@@ -68,6 +69,7 @@ const { params, results } = await runBenchmark({
   only,
   nats,
   cluster,
+  ...(values.system === undefined ? {} : { systems: values.system }),
   durability,
   profileDir: values['profile-broker'],
   repeat,
