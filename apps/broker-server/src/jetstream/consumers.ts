@@ -40,7 +40,7 @@ export async function createConsumer(
   ackTimeoutMs: number,
 ): Promise<ConsumerInfo> {
   try {
-    return await ctx.jsm.consumers.add(stream, {
+    const made = await ctx.jsm.consumers.add(stream, {
       durable_name: name,
       ack_policy: AckPolicy.Explicit,
       ack_wait: ackWaitNanos(ackTimeoutMs),
@@ -49,9 +49,28 @@ export async function createConsumer(
       deliver_policy: DeliverPolicy.StartSequence,
       opt_start_seq: cursor + 1,
     });
+    return await led(ctx, stream, made);
   } catch (err) {
     throw jsError('the group could not be created', err);
   }
+}
+
+/**
+ * A replicated consumer just made answers pulls only once its group elected a leader; until
+ * then they go unanswered, so a new group waits for it (within the call's time budget).
+ */
+export async function led(
+  ctx: JsContext,
+  stream: string,
+  info: ConsumerInfo,
+): Promise<ConsumerInfo> {
+  const until = Date.now() + ctx.timeoutMs;
+  let current = info;
+  while (current.cluster !== undefined && !current.cluster.leader && Date.now() < until) {
+    await new Promise((resolve) => setTimeout(resolve, 25));
+    current = (await consumerInfo(ctx, stream, info.name)) ?? current;
+  }
+  return current;
 }
 
 /** The ack wait follows the group's ack timeout when it changes. */

@@ -40,6 +40,8 @@ import { storedRecord } from './records.js';
 
 /** How long a pull waits for a message to arrive when the group has nothing to deliver. */
 const LONG_PULL_MS = 5_000;
+/** How long a pull for what is there now may go unanswered. */
+const NO_WAIT_GUARD_MS = 1_000;
 /** How long a fetch waits for settles under way to be applied. */
 const SETTLE_WAIT_MS = 1_000;
 
@@ -391,7 +393,9 @@ export class JetStreamGroupCursor implements GroupCursor {
       this.ctx.nc,
       this.names.partitionStream(p),
       this.consumer,
-      { batch, noWait: true, guardMs: this.ctx.timeoutMs },
+      // Answered within a round trip, unless the consumer has no leader yet (just made, or an
+      // election): then this fetch gives what it has and the next sweep asks again.
+      { batch, noWait: true, guardMs: NO_WAIT_GUARD_MS },
       (m) => {
         got++;
         this.received(p, m);
@@ -402,6 +406,7 @@ export class JetStreamGroupCursor implements GroupCursor {
     this.pulls.delete(request);
     if (end.status === 503)
       throw jsError('the group could not be read', new Error(end.description));
+    if (end.status === 408 && end.description === 'no answer') this.retry = true;
     return got;
   }
 

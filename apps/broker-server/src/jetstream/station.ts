@@ -21,6 +21,7 @@ import {
   cursorOf,
   deleteConsumer,
   keepAckWait,
+  led,
 } from './consumers.js';
 import type { JsContext } from './context.js';
 import { JetStreamDeadLetters } from './dead-letters.js';
@@ -204,6 +205,8 @@ export class JetStreamStation implements StationBackend {
       this.parts.map(async (part) => {
         const existing = await consumerInfo(this.ctx, part.stream, consumer);
         if (existing !== undefined) {
+          // Made a moment ago through another broker, perhaps: pulls wait for its leader.
+          await led(this.ctx, part.stream, existing);
           await keepAckWait(this.ctx, part.stream, existing, options.ackTimeoutMs);
           return existing.created;
         }

@@ -202,6 +202,7 @@ export class GroupRegistry {
 
   /** An existing group, or GROUP_NOT_FOUND. [GROUP-3] */
   async find(station: Station, group: string): Promise<GroupCoordinator> {
+    await this.sync(station);
     const coordinator = await this.existing(station, group);
     if (coordinator === undefined)
       throw new BrokerError('GROUP_NOT_FOUND', `station '${station.name}' has no group '${group}'`);
@@ -214,6 +215,7 @@ export class GroupRegistry {
     after: string | undefined,
     limit: number,
   ): Promise<{ groups: GroupInfo[]; more: boolean }> {
+    await this.sync(station);
     const names = [...(this.coordinators.get(station.name)?.keys() ?? [])]
       .filter((name) => after === undefined || name > after)
       .sort();
@@ -247,6 +249,7 @@ export class GroupRegistry {
 
   /** The station's groups for its info: without their per-partition detail. [GROUP-3] */
   async info(station: Station): Promise<GroupInfo[]> {
+    await this.sync(station);
     const infos = await Promise.all(
       [...this.of(station.name)].map(async (c) => {
         const { partitions: _, ...summary } = await c.info();
@@ -254,6 +257,27 @@ export class GroupRegistry {
       }),
     );
     return infos.sort((a, b) => a.name.localeCompare(b.name)).slice(0, this.limits.maxListItems);
+  }
+
+  /**
+   * On a backend other brokers share (jetstream), a station's groups are those the backend
+   * lists: one made through another broker is opened here, one deleted through another broker
+   * ends here, its members told.
+   */
+  private async sync(station: Station): Promise<void> {
+    if (this.stations.engine !== 'jetstream') return;
+    const listed = new Set(await station.backend.groups());
+    for (const c of [...this.of(station.name)]) {
+      if (listed.has(c.name)) continue;
+      this.stopPusher(c);
+      this.endMembers(c, `group '${c.name}' of station '${station.name}' was deleted`);
+      c.close();
+      this.coordinators.get(station.name)?.delete(c.name);
+      this.metrics.forget(station.name, c.name);
+    }
+    for (const group of listed)
+      if (this.coordinators.get(station.name)?.get(group)?.station !== station)
+        await this.open(station, group);
   }
 
   /** Forgets a deleted station's groups, and its metrics; their members get nothing more. */
