@@ -31,12 +31,15 @@ export async function consumerInfo(
   }
 }
 
-/** Creates the consumer starting at `cursor` (the first offset it delivers). */
+/**
+ * Creates the consumer starting at `cursor` (the first offset it delivers), or, with
+ * `subject`, one delivering every message of that subject (a group's resent dead letters).
+ */
 export async function createConsumer(
   ctx: JsContext,
   stream: string,
   name: string,
-  cursor: number,
+  from: { cursor: number } | { subject: string },
   ackTimeoutMs: number,
 ): Promise<ConsumerInfo> {
   try {
@@ -46,8 +49,9 @@ export async function createConsumer(
       ack_wait: ackWaitNanos(ackTimeoutMs),
       max_deliver: -1,
       max_ack_pending: -1,
-      deliver_policy: DeliverPolicy.StartSequence,
-      opt_start_seq: cursor + 1,
+      ...('cursor' in from
+        ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: from.cursor + 1 }
+        : { deliver_policy: DeliverPolicy.All, filter_subject: from.subject }),
     });
     return await led(ctx, stream, made);
   } catch (err) {

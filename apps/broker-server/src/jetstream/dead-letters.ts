@@ -15,6 +15,16 @@ import { MSG_ID_HEADER } from './records.js';
 
 type Entry = Omit<DeadLetterRecord, 'id'>;
 
+/**
+ * An entry as stored (MessagePack). Its payload is copied into a Uint8Array of its own: decoded
+ * from a Node Buffer it would be a Buffer view over the whole message.
+ */
+export function decodeEntry(data: Uint8Array): Entry {
+  const entry = decode(data) as Entry;
+  entry.payload = Uint8Array.from(entry.payload);
+  return entry;
+}
+
 export class JetStreamDeadLetters implements DeadLetterStore {
   constructor(
     private readonly ctx: JsContext,
@@ -118,7 +128,7 @@ export class JetStreamDeadLetters implements DeadLetterStore {
     if (!Number.isSafeInteger(id) || id < 1) return undefined;
     try {
       const m = await this.ctx.jsm.streams.getMessage(this.names.deadLetterStream, { seq: id });
-      return m === null ? undefined : { ...(decode(m.data) as Entry), id };
+      return m === null ? undefined : { ...decodeEntry(m.data), id };
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw jsError('the dead letter could not be read', err);
@@ -131,7 +141,7 @@ export class JetStreamDeadLetters implements DeadLetterStore {
       // declare it for direct gets, which may read a replica behind the leader.
       const query = { next_by_subj: subject, seq } as unknown as MsgRequest;
       const m = await this.ctx.jsm.streams.getMessage(this.names.deadLetterStream, query);
-      return m === null ? undefined : { ...(decode(m.data) as Entry), id: m.seq };
+      return m === null ? undefined : { ...decodeEntry(m.data), id: m.seq };
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw jsError('the dead letters could not be listed', err);

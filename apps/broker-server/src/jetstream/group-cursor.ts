@@ -8,10 +8,13 @@
  *   advisory that is lost when no broker listens; a message JetStream redelivers past the
  *   maximum (its last delivery ended with a broker that stopped) is dead-lettered when pulled.
  * - Messages pulled beyond what a fetch's `admit` took wait here, in order, for the next fetch.
- * - Resent dead letters are this broker's alone and not kept across a restart, as on the
- *   embedded engines.
+ * - Resent dead letters go through the station's resend stream, one subject and one consumer
+ *   per group, so a resend asked of any broker reaches the members on every broker; one in
+ *   flight when its broker closes the group is terminated there, not delivered again, and its
+ *   entry stays in the store to be resent again [DLS-3].
  */
 import type { MessageRef } from '@ferry/protocol';
+import { encode } from '@msgpack/msgpack';
 import type {
   DeadLetterRecord,
   Delivery,
@@ -32,9 +35,10 @@ import {
   deleteConsumer,
 } from './consumers.js';
 import type { JsContext } from './context.js';
-import type { JetStreamDeadLetters } from './dead-letters.js';
+import { decodeEntry, type JetStreamDeadLetters } from './dead-letters.js';
 import { jsError } from './errors.js';
-import { consumerName, type StationNames } from './names.js';
+import { consumerName, resendConsumerName, type StationNames } from './names.js';
+import { publish } from './publish.js';
 import { type Pull, type Pulled, pull } from './pull.js';
 import { storedRecord } from './records.js';
 
@@ -57,8 +61,8 @@ interface Flight {
   count: number;
   deadline: number;
   record: StoredRecord;
-  /** The JetStream delivery; absent for a resent dead letter. */
-  pulled?: Pulled;
+  /** The JetStream delivery (of the partition's stream, or of the resend stream). */
+  pulled: Pulled;
   resent?: DeadLetterRecord;
 }
 
@@ -68,12 +72,7 @@ interface Held {
   pulled: Pulled;
   record: StoredRecord;
   heldAt: number;
-}
-
-interface Resend {
-  entry: DeadLetterRecord;
-  count: number;
-  notBefore: number;
+  resent?: DeadLetterRecord;
 }
 
 const ACK = '+ACK';
@@ -88,7 +87,7 @@ export class JetStreamGroupCursor implements GroupCursor {
   private readonly held: Held[][];
   /** Refs this broker nacked or released, until JetStream delivers them again: when they are due. */
   private readonly waiting = new RefMap<number>();
-  private readonly resends: Resend[] = [];
+  /** Per source: the partitions' streams, then the group's resent dead letters (`resendSource`). */
   private readonly longPulls: (Pull | undefined)[];
   /** Every pull under way, so a reconnect can end them. */
   private readonly pulls = new Set<Pull>();
@@ -117,8 +116,8 @@ export class JetStreamGroupCursor implements GroupCursor {
     const { start: _, ...rest } = options;
     this.options = rest;
     this.consumer = consumerName(name);
-    this.held = Array.from({ length: partitions }, () => []);
-    this.longPulls = Array.from({ length: partitions }, () => undefined);
+    this.held = Array.from({ length: partitions + 1 }, () => []);
+    this.longPulls = Array.from({ length: partitions + 1 }, () => undefined);
     const every = Math.max(10, Math.min(250, Math.floor(options.ackTimeoutMs / 4)));
     this.sweeper = setInterval(() => this.sweep(), every);
     this.sweeper.unref();
@@ -148,16 +147,20 @@ export class JetStreamGroupCursor implements GroupCursor {
     };
     const accepted = this.order().filter((p) => options.accepts?.(p) ?? true);
     const now = Date.now();
-    for (let i = 0; i < this.resends.length && out.length < max; ) {
-      const r = this.resends[i] as Resend;
-      if (r.notBefore > now || !accepted.includes(r.entry.partition)) {
-        i++;
-        continue;
+    // Resent dead letters first, as redeliveries are; only those of partitions accepted.
+    const takeResent = () => {
+      const queue = this.held[this.resendSource] as Held[];
+      for (let i = 0; i < queue.length && out.length < max; ) {
+        const h = queue[i] as Held;
+        if (!accepted.includes(h.partition)) {
+          i++;
+          continue;
+        }
+        if (!offer(h.record)) return;
+        queue.splice(i, 1);
+        out.push(this.handOutPulled(h, now));
       }
-      if (!offer(r.entry)) return this.done(out, max, refused);
-      this.resends.splice(i, 1);
-      out.push(this.handOut({ ...r.entry, count: r.count + 1, record: r.entry, resent: r.entry }));
-    }
+    };
     const takeHeld = (parts: number[]) => {
       for (const p of parts) {
         const queue = this.held[p] as Held[];
@@ -169,9 +172,14 @@ export class JetStreamGroupCursor implements GroupCursor {
         }
       }
     };
-    takeHeld(accepted);
-    let round = accepted;
     try {
+      takeResent();
+      if (!refused && out.length < max) {
+        await this.pullNow(this.resendSource, max - out.length);
+        takeResent();
+      }
+      if (!refused) takeHeld(accepted);
+      let round = accepted;
       while (!refused && out.length < max && round.length > 0 && !this.isClosed) {
         const per = Math.ceil((max - out.length) / round.length);
         const got = await Promise.all(round.map((p) => this.pullNow(p, per)));
@@ -184,16 +192,16 @@ export class JetStreamGroupCursor implements GroupCursor {
       // for (JetStream may be electing a leader).
       for (const d of out.reverse()) {
         const f = this.inFlight.get(d.partition, d.offset);
+        if (f === undefined) continue;
         this.inFlight.delete(d.partition, d.offset);
-        if (f?.pulled !== undefined)
-          this.held[d.partition]?.unshift({
-            partition: d.partition,
-            pulled: f.pulled,
-            record: f.record,
-            heldAt: now,
-          });
-        else if (f?.resent !== undefined)
-          this.resends.unshift({ entry: f.resent, count: f.count - 1, notBefore: 0 });
+        const held: Held = {
+          partition: d.partition,
+          pulled: f.pulled,
+          record: f.record,
+          heldAt: now,
+        };
+        if (f.resent !== undefined) held.resent = f.resent;
+        this.held[f.resent === undefined ? d.partition : this.resendSource]?.unshift(held);
       }
       this.retry = true;
       throw err;
@@ -205,8 +213,9 @@ export class JetStreamGroupCursor implements GroupCursor {
     const { flights, invalid } = this.take(refs);
     await Promise.all(
       flights.map(async (f) => {
+        // A resent message's entry goes with its ack. [DLS-3]
         if (f.resent !== undefined) await this.deadLetters.remove([f.resent.id]);
-        else await this.settle(f.pulled as Pulled, ACK);
+        await this.settle(f.pulled, ACK);
       }),
     );
     return invalid;
@@ -222,12 +231,8 @@ export class JetStreamGroupCursor implements GroupCursor {
           dead.push(f);
           return;
         }
-        if (f.resent !== undefined) {
-          this.resends.push({ entry: f.resent, count: f.count, notBefore: until });
-          return;
-        }
-        this.waiting.set(f.partition, f.offset, until);
-        await this.settle(f.pulled as Pulled, nak(delayMs));
+        if (f.resent === undefined) this.waiting.set(f.partition, f.offset, until);
+        await this.settle(f.pulled, nak(delayMs));
       }),
     );
     await Promise.all(dead.map((f) => this.deadLetterOne(f, MAX_DELIVERIES_REASON)));
@@ -244,29 +249,17 @@ export class JetStreamGroupCursor implements GroupCursor {
   release(refs: MessageRef[]): void {
     for (const f of this.take(refs).flights) {
       if (f.count >= this.options.maxDeliveries) this.deadLetterLater(f, ENDED_IN_FLIGHT_REASON);
-      else if (f.resent !== undefined)
-        this.resends.push({ entry: f.resent, count: f.count, notBefore: 0 });
       else {
-        this.waiting.set(f.partition, f.offset, Date.now());
-        this.background(this.settle(f.pulled as Pulled, nak(0)));
+        if (f.resent === undefined) this.waiting.set(f.partition, f.offset, Date.now());
+        this.background(this.settle(f.pulled, nak(0)));
       }
     }
   }
 
   resend(entries: DeadLetterRecord[]): void {
-    for (const e of entries) {
-      const queued = this.resends.some(
-        (r) => r.entry.partition === e.partition && r.entry.offset === e.offset,
-      );
-      if (queued || this.inFlight.has(e.partition, e.offset)) {
-        this.ctx.log.warn(
-          { group: this.name, partition: e.partition, offset: e.offset },
-          'resent message already pending; not queued twice',
-        );
-        continue;
-      }
-      this.resends.push({ entry: e, count: 0, notBefore: 0 });
-    }
+    const subject = this.names.resendSubject(this.name);
+    for (const e of entries)
+      this.background(publish(this.ctx, subject, encode(e, { ignoreUndefined: true })));
   }
 
   async seek(partition: number, cursor: number): Promise<void> {
@@ -276,15 +269,13 @@ export class JetStreamGroupCursor implements GroupCursor {
     this.inFlight.clearPartition(partition);
     this.waiting.clearPartition(partition);
     this.held[partition] = [];
-    for (let i = this.resends.length - 1; i >= 0; i--)
-      if (this.resends[i]?.entry.partition === partition) this.resends.splice(i, 1);
     const stream = this.names.partitionStream(partition);
     await deleteConsumer(this.ctx, stream, this.consumer);
     const made = await createConsumer(
       this.ctx,
       stream,
       this.consumer,
-      cursor,
+      { cursor },
       this.options.ackTimeoutMs,
     );
     this.generations[partition] = made.created;
@@ -292,19 +283,26 @@ export class JetStreamGroupCursor implements GroupCursor {
   }
 
   async counts(): Promise<GroupCounts> {
-    const detail = await this.detail();
+    if (this.settling.size > 0)
+      await Promise.race([Promise.allSettled([...this.settling]), delay(SETTLE_WAIT_MS)]);
+    const [detail, resends] = await Promise.all([
+      this.detail(),
+      consumerInfo(this.ctx, this.names.resendStream, resendConsumerName(this.name)),
+    ]);
     let lag = 0;
     let pending = 0;
     for (const p of detail.partitions) {
       lag += p.lag;
       pending += p.inFlight;
     }
-    let resent = 0;
-    for (const f of this.inFlight.values()) if (f.resent !== undefined) resent++;
+    const held = this.held[this.resendSource]?.length ?? 0;
+    const resendPending = resends?.num_ack_pending ?? 0;
+    const resent = (resends?.num_pending ?? 0) + resendPending;
+    const resentInFlight = Math.min(resent, Math.max(0, resendPending - held));
     return {
-      pending: pending + resent,
-      lag: lag + this.resends.length,
-      resent: resent + this.resends.length,
+      pending: pending + resentInFlight,
+      lag: lag + resent - resentInFlight,
+      resent,
     };
   }
 
@@ -353,13 +351,13 @@ export class JetStreamGroupCursor implements GroupCursor {
     // restart of the embedded engine; a message at its last delivery is dead-lettered when pulled.
     const naks: Promise<unknown>[] = [];
     for (const queue of this.held) for (const h of queue) naks.push(this.settle(h.pulled, nak(0)));
+    // A resent message in flight is not delivered again: its entry stays, to be resent. [DLS-3]
     for (const f of this.inFlight.values())
-      if (f.pulled !== undefined) naks.push(this.settle(f.pulled, nak(0)));
+      naks.push(this.settle(f.pulled, f.resent === undefined ? nak(0) : TERM));
     this.held.forEach((_, p) => {
       this.held[p] = [];
     });
     this.inFlight.clear();
-    this.resends.length = 0;
     this.listeners.length = 0;
     this.deadLetterListeners.length = 0;
     await Promise.allSettled([...naks, ...this.settling]);
@@ -391,8 +389,8 @@ export class JetStreamGroupCursor implements GroupCursor {
     let got = 0;
     const request = pull(
       this.ctx.nc,
-      this.names.partitionStream(p),
-      this.consumer,
+      this.streamOf(p),
+      this.consumerOf(p),
       // Answered within a round trip, unless the consumer has no leader yet (just made, or an
       // election): then this fetch gives what it has and the next sweep asks again.
       { batch, noWait: true, guardMs: NO_WAIT_GUARD_MS },
@@ -413,13 +411,13 @@ export class JetStreamGroupCursor implements GroupCursor {
   /** One waiting pull per partition while the group wants more: what arrives wakes it. */
   private pullInBackground(): void {
     if (this.isClosed || !this.wanted) return;
-    for (let p = 0; p < this.partitions; p++) {
+    for (let p = 0; p <= this.partitions; p++) {
       if (this.longPulls[p] !== undefined) continue;
       const partition = p;
       const request = pull(
         this.ctx.nc,
-        this.names.partitionStream(p),
-        this.consumer,
+        this.streamOf(p),
+        this.consumerOf(p),
         { batch: 1, expiresMs: LONG_PULL_MS, guardMs: this.ctx.timeoutMs },
         (m) => {
           this.wanted = false;
@@ -439,8 +437,28 @@ export class JetStreamGroupCursor implements GroupCursor {
     }
   }
 
-  /** A message JetStream delivered to this broker. */
-  private received(partition: number, pulled: Pulled): void {
+  /** The source that holds a group's resent dead letters, after the partitions. */
+  private get resendSource(): number {
+    return this.partitions;
+  }
+
+  private streamOf(source: number): string {
+    return source === this.resendSource
+      ? this.names.resendStream
+      : this.names.partitionStream(source);
+  }
+
+  private consumerOf(source: number): string {
+    return source === this.resendSource ? resendConsumerName(this.name) : this.consumer;
+  }
+
+  /** A message JetStream delivered to this broker, from a partition or the resend stream. */
+  private received(source: number, pulled: Pulled): void {
+    if (source === this.resendSource) {
+      this.receivedResend(pulled);
+      return;
+    }
+    const partition = source;
     const offset = pulled.seq - 1;
     this.waiting.delete(partition, offset);
     // Delivered again while this broker still had it: the earlier delivery is over.
@@ -465,16 +483,44 @@ export class JetStreamGroupCursor implements GroupCursor {
     queue.push({ partition, pulled, record, heldAt: Date.now() });
   }
 
+  private receivedResend(pulled: Pulled): void {
+    const entry = decodeEntry(pulled.msg.data) as DeadLetterRecord;
+    const queue = this.held[this.resendSource] as Held[];
+    const at = queue.findIndex((h) => h.pulled.seq === pulled.seq);
+    if (at >= 0) queue.splice(at, 1);
+    const f = this.inFlight.get(entry.partition, entry.offset);
+    if (f?.resent !== undefined && f.pulled.seq === pulled.seq)
+      this.inFlight.delete(entry.partition, entry.offset);
+    const held: Held = {
+      partition: entry.partition,
+      pulled,
+      record: entry,
+      heldAt: Date.now(),
+      resent: entry,
+    };
+    if (pulled.deliveries > this.options.maxDeliveries) {
+      const { heldAt: _, ...rest } = held;
+      this.deadLetterLater(
+        { ...rest, offset: entry.offset, count: pulled.deliveries - 1, deadline: 0 },
+        ENDED_IN_FLIGHT_REASON,
+      );
+      return;
+    }
+    queue.push(held);
+  }
+
   private handOutPulled(h: Held, now: number): Delivery {
     // Held long enough for JetStream's ack wait to matter: restart it.
     if (now - h.heldAt > ACK_WAIT_MARGIN_MS / 2) this.background(this.settle(h.pulled, WORKING));
-    return this.handOut({
+    const x: Omit<Flight, 'deadline'> = {
       partition: h.partition,
       offset: h.record.offset,
       count: h.pulled.deliveries,
       record: h.record,
       pulled: h.pulled,
-    });
+    };
+    if (h.resent !== undefined) x.resent = h.resent;
+    return this.handOut(x);
   }
 
   private handOut(x: Omit<Flight, 'deadline'>): Delivery {
@@ -538,11 +584,9 @@ export class JetStreamGroupCursor implements GroupCursor {
       this.inFlight.delete(f.partition, f.offset);
       expired.push({ partition: f.partition, offset: f.offset });
       if (f.count >= this.options.maxDeliveries) this.deadLetterLater(f, MAX_DELIVERIES_REASON);
-      else if (f.resent !== undefined)
-        this.resends.push({ entry: f.resent, count: f.count, notBefore: 0 });
       else {
-        this.waiting.set(f.partition, f.offset, now);
-        this.background(this.settle(f.pulled as Pulled, nak(0)));
+        if (f.resent === undefined) this.waiting.set(f.partition, f.offset, now);
+        this.background(this.settle(f.pulled, nak(0)));
       }
     }
     // Pulled for a fetch that never came: give them back so another broker may deliver them.
@@ -560,7 +604,6 @@ export class JetStreamGroupCursor implements GroupCursor {
       if (until <= now) due = true;
       if (now - until > forgetAfter) this.waiting.delete(p, offset);
     }
-    if (!due) due = this.resends.some((r) => r.notBefore <= now);
     if (this.retry) {
       this.retry = false;
       due = true;
@@ -613,12 +656,13 @@ export class JetStreamGroupCursor implements GroupCursor {
       if (record.msgId !== undefined) entry.msgId = record.msgId;
       // Keyed by the delivery, so a broker that stopped before settling it adds it once.
       const once =
-        f.pulled === undefined
-          ? `${this.name}/${f.partition}/${f.offset}/r${f.resent?.id}/${f.count}`
-          : `${this.name}/${f.partition}/${f.offset}/${this.generations[f.partition]}/${f.count}`;
+        f.resent === undefined
+          ? `${this.name}/${f.partition}/${f.offset}/${this.generations[f.partition]}/${f.count}`
+          : `${this.name}/${f.partition}/${f.offset}/r${f.pulled.seq}/${f.count}`;
       await this.deadLetters.addOnce(entry, once);
     }
+    // A resent message dead-lettered again replaces its entry. [DLS-3]
     if (f.resent !== undefined) await this.deadLetters.remove([f.resent.id]);
-    else if (f.pulled !== undefined) await this.settle(f.pulled, TERM);
+    await this.settle(f.pulled, TERM);
   }
 }

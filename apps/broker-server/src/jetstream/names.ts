@@ -42,6 +42,19 @@ export class StationNames {
     return `${this.prefix}.${this.id}.dl.*`;
   }
 
+  /** Dead letters resent to a group, shared by the brokers (a work queue: acked ones go). */
+  get resendStream(): string {
+    return `${this.prefix}_${this.id}_RS`;
+  }
+
+  resendSubject(group: string): string {
+    return `${this.prefix}.${this.id}.rs.${token(group)}`;
+  }
+
+  get resendSubjects(): string {
+    return `${this.prefix}.${this.id}.rs.*`;
+  }
+
   /** The stream of msgId claims, which makes dedup station-wide (see append.ts). */
   get claimStream(): string {
     return `${this.prefix}_${this.id}_ID`;
@@ -60,6 +73,11 @@ export class StationNames {
 /** The durable consumer of a group on each partition stream. */
 export function consumerName(group: string): string {
   return `g-${token(group)}`;
+}
+
+/** The durable consumer of a group's resent dead letters on the resend stream. */
+export function resendConsumerName(group: string): string {
+  return `r-${token(group)}`;
 }
 
 /** The group a consumer name belongs to, or undefined for a consumer Ferry did not make. */

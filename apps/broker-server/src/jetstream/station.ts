@@ -27,7 +27,7 @@ import type { JsContext } from './context.js';
 import { JetStreamDeadLetters } from './dead-letters.js';
 import { jsError } from './errors.js';
 import { JetStreamGroupCursor } from './group-cursor.js';
-import { consumerName, groupOfConsumer, StationNames } from './names.js';
+import { consumerName, groupOfConsumer, resendConsumerName, StationNames } from './names.js';
 import { PartitionStream } from './partition.js';
 
 /** What the stations bucket keeps of a station. */
@@ -175,8 +175,36 @@ export class JetStreamStation implements StationBackend {
     const open = this.cursors.get(name);
     this.cursors.delete(name);
     await (await open?.catch(() => undefined))?.close();
-    await Promise.all(
-      this.parts.map((part) => deleteConsumer(this.ctx, part.stream, consumerName(name))),
+    await Promise.all([
+      ...this.parts.map((part) => deleteConsumer(this.ctx, part.stream, consumerName(name))),
+      deleteConsumer(this.ctx, this.names.resendStream, resendConsumerName(name)),
+    ]);
+    try {
+      // A group made again later does not get the old one's resends.
+      await this.ctx.jsm.streams.purge(this.names.resendStream, {
+        filter: this.names.resendSubject(name),
+      });
+    } catch (err) {
+      throw jsError(`the resends of group '${name}' could not be dropped`, err);
+    }
+  }
+
+  /** The consumer of the group's resent dead letters, made with the group. */
+  private async resendConsumer(group: string, ackTimeoutMs: number): Promise<void> {
+    const stream = this.names.resendStream;
+    const name = resendConsumerName(group);
+    const existing = await consumerInfo(this.ctx, stream, name);
+    if (existing !== undefined) {
+      await led(this.ctx, stream, existing);
+      await keepAckWait(this.ctx, stream, existing, ackTimeoutMs);
+      return;
+    }
+    await createConsumer(
+      this.ctx,
+      stream,
+      name,
+      { subject: this.names.resendSubject(group) },
+      ackTimeoutMs,
     );
   }
 
@@ -214,10 +242,12 @@ export class JetStreamStation implements StationBackend {
           { bounds: await part.bounds(), offsetAt: (t) => part.offsetForTimestamp(t) },
           options.start,
         );
-        return (await createConsumer(this.ctx, part.stream, consumer, cursor, options.ackTimeoutMs))
-          .created;
+        return (
+          await createConsumer(this.ctx, part.stream, consumer, { cursor }, options.ackTimeoutMs)
+        ).created;
       }),
     );
+    await this.resendConsumer(name, options.ackTimeoutMs);
     return new JetStreamGroupCursor(
       this.ctx,
       this.names,

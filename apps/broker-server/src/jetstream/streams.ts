@@ -36,6 +36,11 @@ export async function createStreams(
     subjects: [names.deadLetterSubjects],
     duplicate_window: nanos(DEAD_LETTER_DEDUP_MS),
   });
+  streams.push({
+    name: names.resendStream,
+    subjects: [names.resendSubjects],
+    retention: RetentionPolicy.Workqueue,
+  });
   if (window > 0)
     streams.push({
       name: names.claimStream,
