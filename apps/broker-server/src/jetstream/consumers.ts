@@ -72,7 +72,8 @@ export async function led(
   let current = info;
   while (current.cluster !== undefined && !current.cluster.leader && Date.now() < until) {
     await new Promise((resolve) => setTimeout(resolve, 25));
-    current = (await consumerInfo(ctx, stream, info.name)) ?? current;
+    // An info that times out while the consumer's group elects is asked again.
+    current = (await consumerInfo(ctx, stream, info.name).catch(() => undefined)) ?? current;
   }
   return current;
 }
