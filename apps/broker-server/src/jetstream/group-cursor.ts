@@ -15,6 +15,7 @@
  */
 import type { MessageRef } from '@ferry/protocol';
 import { encode } from '@msgpack/msgpack';
+import { deadLetterEntryOf, deliveryOf } from '../backend/records.js';
 import type {
   DeadLetterRecord,
   Delivery,
@@ -526,18 +527,7 @@ export class JetStreamGroupCursor implements GroupCursor {
   private handOut(x: Omit<Flight, 'deadline'>): Delivery {
     const flight: Flight = { ...x, deadline: Date.now() + this.options.ackTimeoutMs };
     this.inFlight.set(x.partition, x.offset, flight);
-    const { record } = x;
-    const d: Delivery = {
-      partition: x.partition,
-      offset: record.offset,
-      timestamp: record.timestamp,
-      deliveryCount: x.count,
-      payload: record.payload,
-    };
-    if (record.headers !== undefined) d.headers = record.headers;
-    if (record.key !== undefined) d.key = record.key;
-    if (record.msgId !== undefined) d.msgId = record.msgId;
-    return d;
+    return deliveryOf(x.partition, x.record, x.count);
   }
 
   private take(refs: MessageRef[]): { flights: Flight[]; invalid: MessageRef[] } {
@@ -640,20 +630,7 @@ export class JetStreamGroupCursor implements GroupCursor {
   /** To the station's dead-letter store (unless disabled), then done for the group. [DLS-1] */
   private async deadLetterOne(f: Flight, reason: string): Promise<void> {
     if (this.options.deadLetterEnabled()) {
-      const { record } = f;
-      const entry: Omit<DeadLetterRecord, 'id'> = {
-        partition: f.partition,
-        offset: f.offset,
-        timestamp: record.timestamp,
-        deliveryCount: f.count,
-        payload: record.payload,
-        group: this.name,
-        reason,
-        deadLetteredAt: Date.now(),
-      };
-      if (record.headers !== undefined) entry.headers = record.headers;
-      if (record.key !== undefined) entry.key = record.key;
-      if (record.msgId !== undefined) entry.msgId = record.msgId;
+      const entry = deadLetterEntryOf(this.name, f.partition, f.record, f.count, reason);
       // Keyed by the delivery, so a broker that stopped before settling it adds it once.
       const once =
         f.resent === undefined
