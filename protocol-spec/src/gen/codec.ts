@@ -162,6 +162,8 @@ function readStationConfig(v: unknown, p: string, l: Limits): T.StationConfig {
   if (present(x)) o.flushIntervalMs = uint(x, U32, p, 'flushIntervalMs');
   x = m.dedupWindowMs;
   if (present(x)) o.dedupWindowMs = uint(x, U53, p, 'dedupWindowMs');
+  x = m.replicas;
+  if (present(x)) o.replicas = uint(x, U32, p, 'replicas');
   x = m.ackTimeoutMs;
   if (present(x)) o.ackTimeoutMs = uint(x, U32, p, 'ackTimeoutMs');
   x = m.maxDeliveries;
@@ -179,6 +181,7 @@ function writeStationConfig(o: T.StationConfig, p: string, l: Limits): Record<st
   if (present(o.durability)) m.durability = oneOf(o.durability, DURABILITY_VALUES, p, 'durability');
   if (present(o.flushIntervalMs)) m.flushIntervalMs = uint(o.flushIntervalMs, U32, p, 'flushIntervalMs');
   if (present(o.dedupWindowMs)) m.dedupWindowMs = uint(o.dedupWindowMs, U53, p, 'dedupWindowMs');
+  if (present(o.replicas)) m.replicas = uint(o.replicas, U32, p, 'replicas');
   if (present(o.ackTimeoutMs)) m.ackTimeoutMs = uint(o.ackTimeoutMs, U32, p, 'ackTimeoutMs');
   if (present(o.maxDeliveries)) m.maxDeliveries = uint(o.maxDeliveries, U32, p, 'maxDeliveries');
   if (present(o.deadLetter)) m.deadLetter = writeDeadLetterConfig(o.deadLetter as T.DeadLetterConfig, join(p, 'deadLetter'), l);

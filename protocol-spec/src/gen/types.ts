@@ -104,6 +104,8 @@ export interface StationConfig {
   flushIntervalMs?: number;
   /** How long a msgId is remembered for deduplication (0 disables it). */
   dedupWindowMs?: number;
+  /** Copies of the station's data, fixed at creation: 1, 3 or 5 on the jetstream storage engine (its streams' replicas, default the broker's nats.replicas); 1 on the embedded engines. */
+  replicas?: number;
   /** Default ack timeout of new groups. */
   ackTimeoutMs?: number;
   /** Default maximum deliveries of new groups before dead-lettering. */

@@ -33,6 +33,7 @@ export function defaultConfig(config: BrokerConfig): EffectiveConfig {
     durability: inMemory ? 'memory' : onJetStream ? 'replicated' : s.defaultDurability,
     flushIntervalMs: s.defaultFlushIntervalMs,
     dedupWindowMs: s.defaultDedupWindowMs,
+    replicas: onJetStream ? config.nats.replicas : 1,
     ackTimeoutMs: s.defaultAckTimeoutMs,
     maxDeliveries: s.defaultMaxDeliveries,
     deadLetter: { enabled: true },
@@ -70,6 +71,12 @@ export function checkConfig(c: EffectiveConfig, limits: Limits, engine: EngineKi
     );
   if (engine !== 'jetstream' && c.durability === 'replicated')
     invalid(`durability replicated is what the jetstream engine gives; this broker runs ${engine}`);
+  if (engine === 'jetstream' && ![1, 3, 5].includes(c.replicas))
+    invalid(`replicas must be 1, 3 or 5, got ${c.replicas}`);
+  if (engine !== 'jetstream' && c.replicas !== 1)
+    invalid(
+      `replicas ${c.replicas} needs storage.engine jetstream; the ${engine} engine keeps one copy`,
+    );
   if (c.flushIntervalMs < 1) invalid('flushIntervalMs must be at least 1');
   if (c.ackTimeoutMs < 1) invalid('ackTimeoutMs must be at least 1');
   if (c.maxDeliveries < 1) invalid('maxDeliveries must be at least 1');
@@ -83,6 +90,7 @@ export function checkUpdate(current: EffectiveConfig, patch: StationConfig): voi
     'durability',
     'flushIntervalMs',
     'dedupWindowMs',
+    'replicas',
   ] as const) {
     if (patch[key] !== undefined && patch[key] !== current[key]) {
       invalid(`${key} is fixed when the station is created (it is ${current[key]})`);
@@ -107,5 +115,6 @@ export function storeConfig(c: EffectiveConfig): StationStoreConfig {
     durability: c.durability,
     flushIntervalMs: c.flushIntervalMs,
     dedupWindowMs: c.dedupWindowMs,
+    replicas: c.replicas,
   };
 }

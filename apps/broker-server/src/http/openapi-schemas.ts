@@ -165,6 +165,9 @@ export const SCHEMAS = {
       },
       flushIntervalMs: u32('With durability interval, the longest time between fdatasyncs'),
       dedupWindowMs: u53('How long a msgId is remembered (0 disables deduplication)'),
+      replicas: u32(
+        'Copies of the data, fixed at creation: 1, 3 or 5 on the jetstream engine, 1 on the embedded ones',
+      ),
       ackTimeoutMs: u32('Default ack timeout of new groups'),
       maxDeliveries: u32('Default maximum deliveries of new groups'),
       deadLetter: ref('DeadLetterConfig'),

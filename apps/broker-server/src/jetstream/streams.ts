@@ -16,9 +16,10 @@ export async function createStreams(
   names: StationNames,
   config: StationStoreConfig,
 ): Promise<void> {
+  // The station's own replicas; a station made without (the contract's, say) takes the engine's.
   const common: Partial<StreamConfig> = {
     storage: config.storage === 'memory' ? StorageType.Memory : StorageType.File,
-    num_replicas: ctx.replicas,
+    num_replicas: config.replicas ?? ctx.replicas,
     retention: RetentionPolicy.Limits,
     discard: DiscardPolicy.Old,
   };

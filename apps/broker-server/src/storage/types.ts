@@ -146,4 +146,6 @@ export interface StationStoreConfig {
   durability: Durability;
   flushIntervalMs: number;
   dedupWindowMs: number;
+  /** Copies of the data (jetstream: the streams' replicas); 1 when absent. */
+  replicas?: number;
 }

@@ -6,6 +6,8 @@
  */
 import { type NatsCluster, startCluster } from '@ferry/nats-cluster';
 import type { DeliveredMessage } from '@ferry/protocol';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useBrokers } from '../support/broker-fixture.js';
 import { expectError, expectType, type Requester } from '../support/requester.js';
@@ -158,6 +160,45 @@ describe('storage.engine jetstream, two brokers', () => {
       return reply.type === 'error' ? reply : undefined;
     }, 'the station gone from the first broker');
     expect(expectError(gone).code).toBe('STATION_NOT_FOUND');
+  });
+
+  it("a station's replicas are its streams' replicas: the broker's default, or its own", async () => {
+    const { a } = await twoBrokers();
+    const byDefault = expectType(
+      await a.request({ type: 'stationCreate', name: 'wide' }),
+      'station',
+    );
+    expect(byDefault.info.config.replicas).toBe(3);
+    const single = expectType(
+      await a.request({ type: 'stationCreate', name: 'narrow', config: { replicas: 1 } }),
+      'station',
+    );
+    expect(single.info.config.replicas).toBe(1);
+    const nc = await connect({ servers: [...nats.urls] });
+    try {
+      const jsm = await jetstreamManager(nc);
+      const replicasOf = new Map<string, number>();
+      for await (const info of jsm.streams.list())
+        replicasOf.set(info.config.name, info.config.num_replicas);
+      // Each station's streams (partitions, dead letters, resends, msgId claims) share its replicas.
+      const prefix = `it${run}_`;
+      const mine = [...replicasOf].filter(([name]) => name.startsWith(prefix));
+      expect(new Set(mine.map(([, n]) => n))).toEqual(new Set([1, 3]));
+      expect(mine.filter(([, n]) => n === 1).length).toBe(mine.filter(([, n]) => n === 3).length);
+    } finally {
+      await nc.close();
+    }
+    const two = expectError(
+      await a.request({ type: 'stationCreate', name: 'even', config: { replicas: 2 } }),
+    );
+    expect([two.code, two.message]).toEqual([
+      'INVALID_CONFIG',
+      'replicas must be 1, 3 or 5, got 2',
+    ]);
+    const fixed = expectError(
+      await a.request({ type: 'stationUpdate', name: 'narrow', config: { replicas: 3 } }),
+    );
+    expect(fixed.code).toBe('INVALID_CONFIG');
   });
 
   it('[GROUP-4] what JetStream cannot do is refused with INVALID_CONFIG, saying why', async () => {

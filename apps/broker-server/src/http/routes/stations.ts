@@ -87,7 +87,7 @@ export const stationRoutes: HttpRoute[] = [
     {
       summary: 'Change station settings',
       description:
-        'Changes the settings the body names (retention, ackTimeoutMs, maxDeliveries, deadLetter); the others are unchanged. partitions, storage, durability, flushIntervalMs and dedupWindowMs are fixed when the station is created: changing them is INVALID_CONFIG.',
+        'Changes the settings the body names (retention, ackTimeoutMs, maxDeliveries, deadLetter); the others are unchanged. partitions, storage, durability, flushIntervalMs, dedupWindowMs and replicas are fixed when the station is created: changing them is INVALID_CONFIG.',
       body: { 'application/json': ref('StationConfig') },
       responses: { 200: { description: 'The station', content: json('StationInfo') } },
       errors: [...REQUEST_ERRORS, 'STATION_NOT_FOUND', 'INVALID_CONFIG', 'STORAGE_FAILED'],
