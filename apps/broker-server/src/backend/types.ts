@@ -227,8 +227,8 @@ export interface StationBackend {
 
 /** A change to the stations made by another broker on the same backend. */
 export type StationChange =
-  /** Created, or its settings saved: openStation gives it with what was saved. */
-  { kind: 'saved'; name: string } | { kind: 'deleted'; name: string };
+  /** Created, or its settings saved: the station with what was saved. */
+  { kind: 'saved'; name: string; station: StationBackend } | { kind: 'deleted'; name: string };
 
 /** A storage backend: the stations it holds. */
 export interface Backend {

@@ -256,9 +256,17 @@ export class JetStreamEngine implements Backend {
     const open = await this.stations.get(name)?.catch(() => undefined);
     if (entry.operation === 'PUT') {
       const record = entry.json<StationRecord>();
-      if (open !== undefined && open.names.id === record.id) open.refresh(record.settings);
-      else if (open !== undefined) await this.forget(name, open);
-      this.emit({ kind: 'saved', name });
+      if (open !== undefined && open.names.id === record.id) {
+        open.refresh(record.settings);
+        this.emit({ kind: 'saved', name, station: open });
+        return;
+      }
+      if (open !== undefined) await this.forget(name, open);
+      // Opened from the record in hand: opening by name could create it again if it was
+      // deleted in the meantime.
+      const station = this.station(name, record);
+      this.stations.set(name, Promise.resolve(station));
+      this.emit({ kind: 'saved', name, station });
       return;
     }
     if (open !== undefined) await this.forget(name, open);

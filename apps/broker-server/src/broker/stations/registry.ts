@@ -273,7 +273,7 @@ export class StationRegistry {
       this.log.info({ station: name }, 'station deleted through another broker');
       return;
     }
-    const backend = await this.backend.openStation(name, storeConfig(defaultConfig(this.config)));
+    const backend = change.station;
     const station = this.adopt(name, backend);
     if (known !== undefined && known.backend === backend) {
       known.config = station.config;
