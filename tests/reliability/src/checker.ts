@@ -76,3 +76,25 @@ export function check(history: readonly Event[]): Verdict {
     recovered: received.filter((id) => attempted.has(id) && !acked.has(id)),
   };
 }
+
+/**
+ * The checker's verdict as failures: nothing acknowledged, lost and unexpected messages fail,
+ * and, with `orderHeld`, first deliveries out of partition order; duplicates are only counted.
+ */
+export function failuresOf(verdict: Verdict, drained: boolean, orderHeld = true): string[] {
+  const failures: string[] = [];
+  if (verdict.acked === 0) failures.push('no message was acknowledged: the load did not run');
+  if (verdict.lost.length > 0) {
+    const some = verdict.lost.slice(0, 5).map((a) => `${a.id} at ${a.partition}/${a.offset}`);
+    failures.push(
+      `lost ${verdict.lost.length} acknowledged messages (drain ${drained ? 'complete' : 'timed out'}), e.g. ${some.join(', ')}`,
+    );
+  }
+  if (verdict.unexpected.length > 0)
+    failures.push(`unexpected: ${verdict.unexpected.slice(0, 5).join(', ')}`);
+  if (orderHeld && verdict.reordered.length > 0)
+    failures.push(
+      `${verdict.reordered.length} first deliveries out of partition order, e.g. ${verdict.reordered.slice(0, 5).join(', ')}`,
+    );
+  return failures;
+}

@@ -24,7 +24,7 @@ import { type Client, connect, type NodeConnectOptions } from '@ferry/node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect as natsConnect } from '@nats-io/transport-node';
 import { brokerUrl, launch } from './broker.js';
-import { check, type Event, type Verdict } from './checker.js';
+import { check, type Event, failuresOf, type Verdict } from './checker.js';
 import type { Report, RunOptions } from './report.js';
 import { round } from './stats.js';
 import { sleep, waitUntil } from './time.js';
@@ -366,25 +366,6 @@ async function waitUntilAsync(done: () => Promise<boolean>, ms: number): Promise
   return true;
 }
 
-/** The checker's verdict as failures: lost, unexpected and reordered fail; duplicates are counted. */
-function judge(verdict: Verdict, drained: boolean): string[] {
-  const failures: string[] = [];
-  if (verdict.acked === 0) failures.push('no message was acknowledged: the load did not run');
-  if (verdict.lost.length > 0) {
-    const some = verdict.lost.slice(0, 5).map((a) => `${a.id} at ${a.partition}/${a.offset}`);
-    failures.push(
-      `lost ${verdict.lost.length} acknowledged messages (drain ${drained ? 'complete' : 'timed out'}), e.g. ${some.join(', ')}`,
-    );
-  }
-  if (verdict.unexpected.length > 0)
-    failures.push(`unexpected: ${verdict.unexpected.slice(0, 5).join(', ')}`);
-  if (verdict.reordered.length > 0)
-    failures.push(
-      `${verdict.reordered.length} first deliveries out of partition order, e.g. ${verdict.reordered.slice(0, 5).join(', ')}`,
-    );
-  return failures;
-}
-
 function verdictFigures(verdict: Verdict): Record<string, number> {
   return {
     attempted: verdict.attempted,
@@ -495,7 +476,7 @@ export async function run(options: RunOptions): Promise<Report> {
     const drainStart = performance.now();
     const drained = await traffic.drain(options.full ? 120_000 : 30_000);
     const verdict = check(traffic.history);
-    const failures = judge(verdict, drained);
+    const failures = failuresOf(verdict, drained);
     keepLogs(topology, failures);
     return {
       name: 'jetstream-faults',
@@ -553,7 +534,7 @@ export async function runPause(options: RunOptions): Promise<Report> {
     const drainStart = performance.now();
     const drained = await traffic.drain(options.full ? 120_000 : 30_000);
     const verdict = check(traffic.history);
-    const failures = judge(verdict, drained);
+    const failures = failuresOf(verdict, drained);
     if (ackedLate === 0)
       failures.push(
         `no produce was acknowledged in the last ${progressMs} ms of ${node.name}'s pause`,

@@ -530,19 +530,10 @@ export class JetStreamGroupCursor implements GroupCursor {
     return deliveryOf(x.partition, x.record, x.count);
   }
 
+  /** Takes the refs out of flight; those that were not in flight are returned as invalid. */
   private take(refs: MessageRef[]): { flights: Flight[]; invalid: MessageRef[] } {
-    const flights: Flight[] = [];
-    const invalid: MessageRef[] = [];
-    for (const ref of refs) {
-      const f = this.inFlight.get(ref.partition, ref.offset);
-      if (f === undefined) {
-        invalid.push(ref);
-        continue;
-      }
-      this.inFlight.delete(ref.partition, ref.offset);
-      flights.push(f);
-    }
-    return { flights, invalid };
+    const { taken, missing } = this.inFlight.takeAll(refs);
+    return { flights: taken, invalid: missing };
   }
 
   /** A settle on the message's ack subject, resolved once JetStream applied it. */

@@ -230,18 +230,8 @@ export class EmbeddedGroupCursor implements GroupCursor {
 
   /** Takes the refs out of flight; those that were not in flight are returned as invalid. */
   private take(refs: MessageRef[]): { flights: Flight[]; invalid: MessageRef[] } {
-    const flights: Flight[] = [];
-    const invalid: MessageRef[] = [];
-    for (const ref of refs) {
-      const f = this.inFlight.get(ref.partition, ref.offset);
-      if (f === undefined) {
-        invalid.push(ref);
-        continue;
-      }
-      this.inFlight.delete(ref.partition, ref.offset);
-      flights.push(f);
-    }
-    return { flights, invalid };
+    const { taken, missing } = this.inFlight.takeAll(refs);
+    return { flights: taken, invalid: missing };
   }
 
   /** Ack timeouts: redeliverable, or dead-lettered after maxDeliveries (once). [CONS-7] */

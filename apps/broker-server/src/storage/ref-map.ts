@@ -39,6 +39,22 @@ export class RefMap<V> {
   }
 
   /** Every value; deleting the one being visited is safe. */
+  /** Removes the values of `refs` and returns them; the refs that had none are `missing`. */
+  takeAll(refs: readonly MessageRef[]): { taken: V[]; missing: MessageRef[] } {
+    const taken: V[] = [];
+    const missing: MessageRef[] = [];
+    for (const ref of refs) {
+      const value = this.get(ref.partition, ref.offset);
+      if (value === undefined) {
+        missing.push(ref);
+        continue;
+      }
+      this.delete(ref.partition, ref.offset);
+      taken.push(value);
+    }
+    return { taken, missing };
+  }
+
   /** Every entry as [partition, offset, value]; deleting the current entry while iterating is safe. */
   *entries(): IterableIterator<[number, number, V]> {
     for (let p = 0; p < this.partitions.length; p++) {
