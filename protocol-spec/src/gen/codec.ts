@@ -21,7 +21,7 @@ import {
   unknownKind,
   unknownTag,
 } from '../validate.js';
-import { DEFAULT_LIMITS, STORAGE_KIND_VALUES, DURABILITY_VALUES, GROUP_ORDERING_VALUES, START_KIND_VALUES } from './constants.js';
+import { DEFAULT_LIMITS, STORAGE_KIND_VALUES, DURABILITY_VALUES, SCHEMA_TYPE_VALUES, SCHEMA_COMPATIBILITY_VALUES, SCHEMA_MODE_VALUES, GROUP_ORDERING_VALUES, START_KIND_VALUES } from './constants.js';
 import { FrameDirectionError, ProtocolError } from './errors.js';
 import type * as T from './types.js';
 import type { Limits } from './types.js';
@@ -43,6 +43,7 @@ function readLimits(v: unknown, p: string, l: Limits): T.Limits {
     maxKeyBytes: present(m.maxKeyBytes) ? uint(m.maxKeyBytes, U32, p, 'maxKeyBytes') : DEFAULT_LIMITS.maxKeyBytes,
     maxMsgIdBytes: present(m.maxMsgIdBytes) ? uint(m.maxMsgIdBytes, U32, p, 'maxMsgIdBytes') : DEFAULT_LIMITS.maxMsgIdBytes,
     maxReasonBytes: present(m.maxReasonBytes) ? uint(m.maxReasonBytes, U32, p, 'maxReasonBytes') : DEFAULT_LIMITS.maxReasonBytes,
+    maxSchemaBytes: present(m.maxSchemaBytes) ? uint(m.maxSchemaBytes, U32, p, 'maxSchemaBytes') : DEFAULT_LIMITS.maxSchemaBytes,
     maxPartitions: present(m.maxPartitions) ? uint(m.maxPartitions, U32, p, 'maxPartitions') : DEFAULT_LIMITS.maxPartitions,
     maxCredit: present(m.maxCredit) ? uint(m.maxCredit, U32, p, 'maxCredit') : DEFAULT_LIMITS.maxCredit,
     maxSubscriptions: present(m.maxSubscriptions) ? uint(m.maxSubscriptions, U32, p, 'maxSubscriptions') : DEFAULT_LIMITS.maxSubscriptions,
@@ -70,6 +71,7 @@ function writeLimits(o: T.Limits, p: string, l: Limits): Record<string, unknown>
   m.maxKeyBytes = uint(o.maxKeyBytes, U32, p, 'maxKeyBytes');
   m.maxMsgIdBytes = uint(o.maxMsgIdBytes, U32, p, 'maxMsgIdBytes');
   m.maxReasonBytes = uint(o.maxReasonBytes, U32, p, 'maxReasonBytes');
+  m.maxSchemaBytes = uint(o.maxSchemaBytes, U32, p, 'maxSchemaBytes');
   m.maxPartitions = uint(o.maxPartitions, U32, p, 'maxPartitions');
   m.maxCredit = uint(o.maxCredit, U32, p, 'maxCredit');
   m.maxSubscriptions = uint(o.maxSubscriptions, U32, p, 'maxSubscriptions');
@@ -393,8 +395,80 @@ function writeGroupPartitionInfo(o: T.GroupPartitionInfo, p: string, l: Limits):
   ]);
 }
 
+function readSchemaVersion(v: unknown, p: string, l: Limits): T.SchemaVersion {
+  const m = record(v, p, '');
+  let x: unknown;
+  const o: T.SchemaVersion = {
+    version: uint(m.version, U32, p, 'version'),
+    fingerprint: str(m.fingerprint, l.maxNameBytes, p, 'fingerprint'),
+    createdAt: uint(m.createdAt, U53, p, 'createdAt'),
+  };
+  x = m.messageType;
+  if (present(x)) o.messageType = str(x, l.maxNameBytes, p, 'messageType');
+  x = m.definition;
+  if (present(x)) o.definition = bytes(x, l.maxSchemaBytes, p, 'definition');
+  return o;
+}
+
+function writeSchemaVersion(o: T.SchemaVersion, p: string, l: Limits): Record<string, unknown> {
+  const m: Record<string, unknown> = {};
+  m.version = uint(o.version, U32, p, 'version');
+  m.fingerprint = str(o.fingerprint, l.maxNameBytes, p, 'fingerprint');
+  m.createdAt = uint(o.createdAt, U53, p, 'createdAt');
+  if (present(o.messageType)) m.messageType = str(o.messageType, l.maxNameBytes, p, 'messageType');
+  if (present(o.definition)) m.definition = bytes(o.definition, l.maxSchemaBytes, p, 'definition');
+  return m;
+}
+
+function readSchemaInfo(v: unknown, p: string, l: Limits): T.SchemaInfo {
+  const m = record(v, p, '');
+  const o: T.SchemaInfo = {
+    name: str(m.name, l.maxNameBytes, p, 'name'),
+    schemaType: oneOf(m.schemaType, SCHEMA_TYPE_VALUES, p, 'schemaType'),
+    compatibility: oneOf(m.compatibility, SCHEMA_COMPATIBILITY_VALUES, p, 'compatibility'),
+    createdAt: uint(m.createdAt, U53, p, 'createdAt'),
+    latest: uint(m.latest, U32, p, 'latest'),
+    versions: items(m.versions, l.maxListItems, p, 'versions', (x, ip) => readSchemaVersion(x, ip, l)),
+    stations: items(m.stations, l.maxListItems, p, 'stations', (x, ip) => str(x, l.maxNameBytes, ip, '')),
+  };
+  return o;
+}
+
+function writeSchemaInfo(o: T.SchemaInfo, p: string, l: Limits): Record<string, unknown> {
+  const m: Record<string, unknown> = {};
+  m.name = str(o.name, l.maxNameBytes, p, 'name');
+  m.schemaType = oneOf(o.schemaType, SCHEMA_TYPE_VALUES, p, 'schemaType');
+  m.compatibility = oneOf(o.compatibility, SCHEMA_COMPATIBILITY_VALUES, p, 'compatibility');
+  m.createdAt = uint(o.createdAt, U53, p, 'createdAt');
+  m.latest = uint(o.latest, U32, p, 'latest');
+  m.versions = items(o.versions, l.maxListItems, p, 'versions', (x, ip) => writeSchemaVersion(x as T.SchemaVersion, ip, l));
+  m.stations = items(o.stations, l.maxListItems, p, 'stations', (x, ip) => str(x, l.maxNameBytes, ip, ''));
+  return m;
+}
+
+function readSchemaAttachment(v: unknown, p: string, l: Limits): T.SchemaAttachment {
+  const m = record(v, p, '');
+  let x: unknown;
+  const o: T.SchemaAttachment = {
+    name: str(m.name, l.maxNameBytes, p, 'name'),
+    mode: oneOf(m.mode, SCHEMA_MODE_VALUES, p, 'mode'),
+  };
+  x = m.version;
+  if (present(x)) o.version = uint(x, U32, p, 'version');
+  return o;
+}
+
+function writeSchemaAttachment(o: T.SchemaAttachment, p: string, l: Limits): Record<string, unknown> {
+  const m: Record<string, unknown> = {};
+  m.name = str(o.name, l.maxNameBytes, p, 'name');
+  if (present(o.version)) m.version = uint(o.version, U32, p, 'version');
+  m.mode = oneOf(o.mode, SCHEMA_MODE_VALUES, p, 'mode');
+  return m;
+}
+
 function readStationInfo(v: unknown, p: string, l: Limits): T.StationInfo {
   const m = record(v, p, '');
+  let x: unknown;
   const o: T.StationInfo = {
     name: str(m.name, l.maxNameBytes, p, 'name'),
     config: readStationConfig(m.config, join(p, 'config'), l),
@@ -403,6 +477,8 @@ function readStationInfo(v: unknown, p: string, l: Limits): T.StationInfo {
     groups: items(m.groups, l.maxListItems, p, 'groups', (x, ip) => readGroupInfo(x, ip, l)),
     deadLetters: uint(m.deadLetters, U53, p, 'deadLetters'),
   };
+  x = m.schema;
+  if (present(x)) o.schema = readSchemaAttachment(x, join(p, 'schema'), l);
   return o;
 }
 
@@ -414,6 +490,7 @@ function writeStationInfo(o: T.StationInfo, p: string, l: Limits): Record<string
   m.partitions = items(o.partitions, l.maxPartitions, p, 'partitions', (x, ip) => writePartitionInfo(x as T.PartitionInfo, ip, l));
   m.groups = items(o.groups, l.maxListItems, p, 'groups', (x, ip) => writeGroupInfo(x as T.GroupInfo, ip, l));
   m.deadLetters = uint(o.deadLetters, U53, p, 'deadLetters');
+  if (present(o.schema)) m.schema = writeSchemaAttachment(o.schema as T.SchemaAttachment, join(p, 'schema'), l);
   return m;
 }
 
@@ -529,11 +606,14 @@ function readProduceResult(v: unknown, p: string, l: Limits): T.ProduceResult {
       return o;
     }
     case 1: {
+      let x: unknown;
       const o: T.ProduceResultError = {
         kind: 'error',
         code: str(a[1], l.maxNameBytes, p, 'code'),
         message: str(a[2], l.maxReasonBytes, p, 'message'),
       };
+      x = a[3];
+      if (present(x)) o.deadLetterId = uint(x, U53, p, 'deadLetterId');
       return o;
     }
     default:
@@ -555,6 +635,7 @@ function writeProduceResult(o: T.ProduceResult, p: string, l: Limits): unknown[]
         1,
         str(o.code, l.maxNameBytes, p, 'code'),
         str(o.message, l.maxReasonBytes, p, 'message'),
+        present(o.deadLetterId) ? uint(o.deadLetterId, U53, p, 'deadLetterId') : undefined,
       ]);
     default:
       return unknownKind((o as { kind: unknown }).kind, p);
@@ -1669,6 +1750,277 @@ function writeDlsDropFrame(o: T.DlsDropFrame, l: Limits): unknown[] {
   ]);
 }
 
+function readSchemaCreateFrame(a: unknown[], l: Limits): T.SchemaCreateFrame {
+  const p = 'schemaCreate';
+  let x: unknown;
+  const o: T.SchemaCreateFrame = {
+    type: 'schemaCreate',
+    id: uint(a[1], U32, p, 'id'),
+    name: str(a[2], l.maxNameBytes, p, 'name'),
+    schemaType: oneOf(a[3], SCHEMA_TYPE_VALUES, p, 'schemaType'),
+    definition: bytes(a[4], l.maxSchemaBytes, p, 'definition'),
+  };
+  x = a[5];
+  if (present(x)) o.messageType = str(x, l.maxNameBytes, p, 'messageType');
+  x = a[6];
+  if (present(x)) o.compatibility = oneOf(x, SCHEMA_COMPATIBILITY_VALUES, p, 'compatibility');
+  return o;
+}
+
+function writeSchemaCreateFrame(o: T.SchemaCreateFrame, l: Limits): unknown[] {
+  const p = 'schemaCreate';
+  return trim([
+    60,
+    uint(o.id, U32, p, 'id'),
+    str(o.name, l.maxNameBytes, p, 'name'),
+    oneOf(o.schemaType, SCHEMA_TYPE_VALUES, p, 'schemaType'),
+    bytes(o.definition, l.maxSchemaBytes, p, 'definition'),
+    present(o.messageType) ? str(o.messageType, l.maxNameBytes, p, 'messageType') : undefined,
+    present(o.compatibility) ? oneOf(o.compatibility, SCHEMA_COMPATIBILITY_VALUES, p, 'compatibility') : undefined,
+  ]);
+}
+
+function readSchemaAddVersionFrame(a: unknown[], l: Limits): T.SchemaAddVersionFrame {
+  const p = 'schemaAddVersion';
+  let x: unknown;
+  const o: T.SchemaAddVersionFrame = {
+    type: 'schemaAddVersion',
+    id: uint(a[1], U32, p, 'id'),
+    name: str(a[2], l.maxNameBytes, p, 'name'),
+    definition: bytes(a[3], l.maxSchemaBytes, p, 'definition'),
+  };
+  x = a[4];
+  if (present(x)) o.messageType = str(x, l.maxNameBytes, p, 'messageType');
+  return o;
+}
+
+function writeSchemaAddVersionFrame(o: T.SchemaAddVersionFrame, l: Limits): unknown[] {
+  const p = 'schemaAddVersion';
+  return trim([
+    61,
+    uint(o.id, U32, p, 'id'),
+    str(o.name, l.maxNameBytes, p, 'name'),
+    bytes(o.definition, l.maxSchemaBytes, p, 'definition'),
+    present(o.messageType) ? str(o.messageType, l.maxNameBytes, p, 'messageType') : undefined,
+  ]);
+}
+
+function readSchemaUpdateFrame(a: unknown[], l: Limits): T.SchemaUpdateFrame {
+  const p = 'schemaUpdate';
+  const o: T.SchemaUpdateFrame = {
+    type: 'schemaUpdate',
+    id: uint(a[1], U32, p, 'id'),
+    name: str(a[2], l.maxNameBytes, p, 'name'),
+    compatibility: oneOf(a[3], SCHEMA_COMPATIBILITY_VALUES, p, 'compatibility'),
+  };
+  return o;
+}
+
+function writeSchemaUpdateFrame(o: T.SchemaUpdateFrame, l: Limits): unknown[] {
+  const p = 'schemaUpdate';
+  return trim([
+    62,
+    uint(o.id, U32, p, 'id'),
+    str(o.name, l.maxNameBytes, p, 'name'),
+    oneOf(o.compatibility, SCHEMA_COMPATIBILITY_VALUES, p, 'compatibility'),
+  ]);
+}
+
+function readSchemaInfoFrame(a: unknown[], l: Limits): T.SchemaInfoFrame {
+  const p = 'schemaInfo';
+  const o: T.SchemaInfoFrame = {
+    type: 'schemaInfo',
+    id: uint(a[1], U32, p, 'id'),
+    name: str(a[2], l.maxNameBytes, p, 'name'),
+  };
+  return o;
+}
+
+function writeSchemaInfoFrame(o: T.SchemaInfoFrame, l: Limits): unknown[] {
+  const p = 'schemaInfo';
+  return trim([
+    63,
+    uint(o.id, U32, p, 'id'),
+    str(o.name, l.maxNameBytes, p, 'name'),
+  ]);
+}
+
+function readSchemaGetFrame(a: unknown[], l: Limits): T.SchemaGetFrame {
+  const p = 'schemaGet';
+  let x: unknown;
+  const o: T.SchemaGetFrame = {
+    type: 'schemaGet',
+    id: uint(a[1], U32, p, 'id'),
+    name: str(a[2], l.maxNameBytes, p, 'name'),
+  };
+  x = a[3];
+  if (present(x)) o.version = uint(x, U32, p, 'version');
+  return o;
+}
+
+function writeSchemaGetFrame(o: T.SchemaGetFrame, l: Limits): unknown[] {
+  const p = 'schemaGet';
+  return trim([
+    64,
+    uint(o.id, U32, p, 'id'),
+    str(o.name, l.maxNameBytes, p, 'name'),
+    present(o.version) ? uint(o.version, U32, p, 'version') : undefined,
+  ]);
+}
+
+function readSchemaListFrame(a: unknown[], l: Limits): T.SchemaListFrame {
+  const p = 'schemaList';
+  let x: unknown;
+  const o: T.SchemaListFrame = {
+    type: 'schemaList',
+    id: uint(a[1], U32, p, 'id'),
+  };
+  x = a[2];
+  if (present(x)) o.after = str(x, l.maxNameBytes, p, 'after');
+  x = a[3];
+  if (present(x)) o.limit = uint(x, U32, p, 'limit');
+  return o;
+}
+
+function writeSchemaListFrame(o: T.SchemaListFrame, l: Limits): unknown[] {
+  const p = 'schemaList';
+  return trim([
+    65,
+    uint(o.id, U32, p, 'id'),
+    present(o.after) ? str(o.after, l.maxNameBytes, p, 'after') : undefined,
+    present(o.limit) ? uint(o.limit, U32, p, 'limit') : undefined,
+  ]);
+}
+
+function readSchemaDeleteFrame(a: unknown[], l: Limits): T.SchemaDeleteFrame {
+  const p = 'schemaDelete';
+  const o: T.SchemaDeleteFrame = {
+    type: 'schemaDelete',
+    id: uint(a[1], U32, p, 'id'),
+    name: str(a[2], l.maxNameBytes, p, 'name'),
+  };
+  return o;
+}
+
+function writeSchemaDeleteFrame(o: T.SchemaDeleteFrame, l: Limits): unknown[] {
+  const p = 'schemaDelete';
+  return trim([
+    66,
+    uint(o.id, U32, p, 'id'),
+    str(o.name, l.maxNameBytes, p, 'name'),
+  ]);
+}
+
+function readSchemaAttachFrame(a: unknown[], l: Limits): T.SchemaAttachFrame {
+  const p = 'schemaAttach';
+  let x: unknown;
+  const o: T.SchemaAttachFrame = {
+    type: 'schemaAttach',
+    id: uint(a[1], U32, p, 'id'),
+    station: str(a[2], l.maxNameBytes, p, 'station'),
+    schema: str(a[3], l.maxNameBytes, p, 'schema'),
+  };
+  x = a[4];
+  if (present(x)) o.version = uint(x, U32, p, 'version');
+  x = a[5];
+  if (present(x)) o.mode = oneOf(x, SCHEMA_MODE_VALUES, p, 'mode');
+  return o;
+}
+
+function writeSchemaAttachFrame(o: T.SchemaAttachFrame, l: Limits): unknown[] {
+  const p = 'schemaAttach';
+  return trim([
+    67,
+    uint(o.id, U32, p, 'id'),
+    str(o.station, l.maxNameBytes, p, 'station'),
+    str(o.schema, l.maxNameBytes, p, 'schema'),
+    present(o.version) ? uint(o.version, U32, p, 'version') : undefined,
+    present(o.mode) ? oneOf(o.mode, SCHEMA_MODE_VALUES, p, 'mode') : undefined,
+  ]);
+}
+
+function readSchemaDetachFrame(a: unknown[], l: Limits): T.SchemaDetachFrame {
+  const p = 'schemaDetach';
+  const o: T.SchemaDetachFrame = {
+    type: 'schemaDetach',
+    id: uint(a[1], U32, p, 'id'),
+    station: str(a[2], l.maxNameBytes, p, 'station'),
+  };
+  return o;
+}
+
+function writeSchemaDetachFrame(o: T.SchemaDetachFrame, l: Limits): unknown[] {
+  const p = 'schemaDetach';
+  return trim([
+    68,
+    uint(o.id, U32, p, 'id'),
+    str(o.station, l.maxNameBytes, p, 'station'),
+  ]);
+}
+
+function readSchemaFrame(a: unknown[], l: Limits): T.SchemaFrame {
+  const p = 'schema';
+  const o: T.SchemaFrame = {
+    type: 'schema',
+    id: uint(a[1], U32, p, 'id'),
+    info: readSchemaInfo(a[2], join(p, 'info'), l),
+  };
+  return o;
+}
+
+function writeSchemaFrame(o: T.SchemaFrame, l: Limits): unknown[] {
+  const p = 'schema';
+  return trim([
+    69,
+    uint(o.id, U32, p, 'id'),
+    writeSchemaInfo(o.info as T.SchemaInfo, join(p, 'info'), l),
+  ]);
+}
+
+function readSchemaVersionFrame(a: unknown[], l: Limits): T.SchemaVersionFrame {
+  const p = 'schemaVersion';
+  const o: T.SchemaVersionFrame = {
+    type: 'schemaVersion',
+    id: uint(a[1], U32, p, 'id'),
+    name: str(a[2], l.maxNameBytes, p, 'name'),
+    schemaType: oneOf(a[3], SCHEMA_TYPE_VALUES, p, 'schemaType'),
+    version: readSchemaVersion(a[4], join(p, 'version'), l),
+  };
+  return o;
+}
+
+function writeSchemaVersionFrame(o: T.SchemaVersionFrame, l: Limits): unknown[] {
+  const p = 'schemaVersion';
+  return trim([
+    70,
+    uint(o.id, U32, p, 'id'),
+    str(o.name, l.maxNameBytes, p, 'name'),
+    oneOf(o.schemaType, SCHEMA_TYPE_VALUES, p, 'schemaType'),
+    writeSchemaVersion(o.version as T.SchemaVersion, join(p, 'version'), l),
+  ]);
+}
+
+function readSchemasFrame(a: unknown[], l: Limits): T.SchemasFrame {
+  const p = 'schemas';
+  const o: T.SchemasFrame = {
+    type: 'schemas',
+    id: uint(a[1], U32, p, 'id'),
+    schemas: items(a[2], l.maxListItems, p, 'schemas', (x, ip) => readSchemaInfo(x, ip, l)),
+    more: bool(a[3], p, 'more'),
+  };
+  return o;
+}
+
+function writeSchemasFrame(o: T.SchemasFrame, l: Limits): unknown[] {
+  const p = 'schemas';
+  return trim([
+    71,
+    uint(o.id, U32, p, 'id'),
+    items(o.schemas, l.maxListItems, p, 'schemas', (x, ip) => writeSchemaInfo(x as T.SchemaInfo, ip, l)),
+    bool(o.more, p, 'more'),
+  ]);
+}
+
 /** [ENC-1] A frame body is an array that starts with the frame type code. */
 function frameArray(w: unknown): unknown[] {
   if (!Array.isArray(w) || typeof w[0] !== 'number') {
@@ -1766,6 +2118,30 @@ export function frameToWire(frame: T.Frame, l: Limits = DEFAULT_LIMITS): unknown
       return writeDlsResendFrame(frame, l);
     case 'dlsDrop':
       return writeDlsDropFrame(frame, l);
+    case 'schemaCreate':
+      return writeSchemaCreateFrame(frame, l);
+    case 'schemaAddVersion':
+      return writeSchemaAddVersionFrame(frame, l);
+    case 'schemaUpdate':
+      return writeSchemaUpdateFrame(frame, l);
+    case 'schemaInfo':
+      return writeSchemaInfoFrame(frame, l);
+    case 'schemaGet':
+      return writeSchemaGetFrame(frame, l);
+    case 'schemaList':
+      return writeSchemaListFrame(frame, l);
+    case 'schemaDelete':
+      return writeSchemaDeleteFrame(frame, l);
+    case 'schemaAttach':
+      return writeSchemaAttachFrame(frame, l);
+    case 'schemaDetach':
+      return writeSchemaDetachFrame(frame, l);
+    case 'schema':
+      return writeSchemaFrame(frame, l);
+    case 'schemaVersion':
+      return writeSchemaVersionFrame(frame, l);
+    case 'schemas':
+      return writeSchemasFrame(frame, l);
     default: {
       const type = String((frame as { type: unknown }).type);
       throw new ProtocolError('UNKNOWN_FRAME_TYPE', `unknown frame type ${type}`);
@@ -1863,6 +2239,30 @@ export function frameFromWire(w: unknown, l: Limits = DEFAULT_LIMITS): T.Frame {
       return readDlsResendFrame(a, l);
     case 43:
       return readDlsDropFrame(a, l);
+    case 60:
+      return readSchemaCreateFrame(a, l);
+    case 61:
+      return readSchemaAddVersionFrame(a, l);
+    case 62:
+      return readSchemaUpdateFrame(a, l);
+    case 63:
+      return readSchemaInfoFrame(a, l);
+    case 64:
+      return readSchemaGetFrame(a, l);
+    case 65:
+      return readSchemaListFrame(a, l);
+    case 66:
+      return readSchemaDeleteFrame(a, l);
+    case 67:
+      return readSchemaAttachFrame(a, l);
+    case 68:
+      return readSchemaDetachFrame(a, l);
+    case 69:
+      return readSchemaFrame(a, l);
+    case 70:
+      return readSchemaVersionFrame(a, l);
+    case 71:
+      return readSchemasFrame(a, l);
     default:
       throw new ProtocolError('UNKNOWN_FRAME_TYPE', `unknown frame type ${a[0]}`);
   }
@@ -1945,6 +2345,24 @@ function clientFrameToWire(frame: T.ClientFrame, l: Limits): unknown[] {
       return writeDlsResendFrame(frame, l);
     case 'dlsDrop':
       return writeDlsDropFrame(frame, l);
+    case 'schemaCreate':
+      return writeSchemaCreateFrame(frame, l);
+    case 'schemaAddVersion':
+      return writeSchemaAddVersionFrame(frame, l);
+    case 'schemaUpdate':
+      return writeSchemaUpdateFrame(frame, l);
+    case 'schemaInfo':
+      return writeSchemaInfoFrame(frame, l);
+    case 'schemaGet':
+      return writeSchemaGetFrame(frame, l);
+    case 'schemaList':
+      return writeSchemaListFrame(frame, l);
+    case 'schemaDelete':
+      return writeSchemaDeleteFrame(frame, l);
+    case 'schemaAttach':
+      return writeSchemaAttachFrame(frame, l);
+    case 'schemaDetach':
+      return writeSchemaDetachFrame(frame, l);
     default: {
       const type = String((frame as { type: unknown }).type);
       throw new ProtocolError('UNKNOWN_FRAME_TYPE', `${type} is not a frame a client sends`);
@@ -2012,6 +2430,24 @@ function clientFrameFromWire(w: unknown, l: Limits): T.ClientFrame {
       return readDlsResendFrame(a, l);
     case 43:
       return readDlsDropFrame(a, l);
+    case 60:
+      return readSchemaCreateFrame(a, l);
+    case 61:
+      return readSchemaAddVersionFrame(a, l);
+    case 62:
+      return readSchemaUpdateFrame(a, l);
+    case 63:
+      return readSchemaInfoFrame(a, l);
+    case 64:
+      return readSchemaGetFrame(a, l);
+    case 65:
+      return readSchemaListFrame(a, l);
+    case 66:
+      return readSchemaDeleteFrame(a, l);
+    case 67:
+      return readSchemaAttachFrame(a, l);
+    case 68:
+      return readSchemaDetachFrame(a, l);
     case 2:
       throw new FrameDirectionError('welcome', 'server');
     case 9:
@@ -2042,6 +2478,12 @@ function clientFrameFromWire(w: unknown, l: Limits): T.ClientFrame {
       throw new FrameDirectionError('messages', 'server');
     case 41:
       throw new FrameDirectionError('dlsEntries', 'server');
+    case 69:
+      throw new FrameDirectionError('schema', 'server');
+    case 70:
+      throw new FrameDirectionError('schemaVersion', 'server');
+    case 71:
+      throw new FrameDirectionError('schemas', 'server');
     default:
       throw new ProtocolError('UNKNOWN_FRAME_TYPE', `unknown frame type ${a[0]}`);
   }
@@ -2103,6 +2545,12 @@ function serverFrameToWire(frame: T.ServerFrame, l: Limits): unknown[] {
       return writeMessagesFrame(frame, l);
     case 'dlsEntries':
       return writeDlsEntriesFrame(frame, l);
+    case 'schema':
+      return writeSchemaFrame(frame, l);
+    case 'schemaVersion':
+      return writeSchemaVersionFrame(frame, l);
+    case 'schemas':
+      return writeSchemasFrame(frame, l);
     default: {
       const type = String((frame as { type: unknown }).type);
       throw new ProtocolError('UNKNOWN_FRAME_TYPE', `${type} is not a frame a server sends`);
@@ -2148,6 +2596,12 @@ function serverFrameFromWire(w: unknown, l: Limits): T.ServerFrame {
       return readMessagesFrame(a, l);
     case 41:
       return readDlsEntriesFrame(a, l);
+    case 69:
+      return readSchemaFrame(a, l);
+    case 70:
+      return readSchemaVersionFrame(a, l);
+    case 71:
+      return readSchemasFrame(a, l);
     case 1:
       throw new FrameDirectionError('hello', 'client');
     case 8:
@@ -2200,6 +2654,24 @@ function serverFrameFromWire(w: unknown, l: Limits): T.ServerFrame {
       throw new FrameDirectionError('dlsResend', 'client');
     case 43:
       throw new FrameDirectionError('dlsDrop', 'client');
+    case 60:
+      throw new FrameDirectionError('schemaCreate', 'client');
+    case 61:
+      throw new FrameDirectionError('schemaAddVersion', 'client');
+    case 62:
+      throw new FrameDirectionError('schemaUpdate', 'client');
+    case 63:
+      throw new FrameDirectionError('schemaInfo', 'client');
+    case 64:
+      throw new FrameDirectionError('schemaGet', 'client');
+    case 65:
+      throw new FrameDirectionError('schemaList', 'client');
+    case 66:
+      throw new FrameDirectionError('schemaDelete', 'client');
+    case 67:
+      throw new FrameDirectionError('schemaAttach', 'client');
+    case 68:
+      throw new FrameDirectionError('schemaDetach', 'client');
     default:
       throw new ProtocolError('UNKNOWN_FRAME_TYPE', `unknown frame type ${a[0]}`);
   }

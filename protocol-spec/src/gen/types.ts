@@ -6,6 +6,15 @@ export type StorageKind = 'file' | 'memory';
 /** When an append is acknowledged. */
 export type Durability = 'always' | 'interval' | 'never' | 'memory' | 'replicated';
 
+/** The kind of a schema's definition. */
+export type SchemaType = 'json' | 'protobuf' | 'avro';
+
+/** What a new version of a schema must keep (SCHEMA-3). */
+export type SchemaCompatibility = 'none' | 'backward';
+
+/** What becomes of a message that does not match its station's schema (SCHEMA-6). */
+export type SchemaMode = 'reject' | 'deadletter';
+
 /** How a consumer group shares its station's partitions among its members (GROUP-4). */
 export type GroupOrdering = 'none' | 'partition';
 
@@ -42,6 +51,8 @@ export interface Limits {
   maxMsgIdBytes: number;
   /** Longest dead-letter reason or error message, in UTF-8 bytes. */
   maxReasonBytes: number;
+  /** Longest schema definition (a JSON Schema, a .proto text or an Avro schema), in UTF-8 bytes. */
+  maxSchemaBytes: number;
   /** Most partitions in one station. */
   maxPartitions: number;
   /** Most messages a subscription may have in flight (granted credit is capped here). */
@@ -238,6 +249,48 @@ export interface GroupPartitionInfo {
   inFlight: number;
 }
 
+/** One version of a schema. */
+export interface SchemaVersion {
+  /** Its number, from 1. */
+  version: number;
+  /** sha256: and the hex SHA-256 of the definition's canonical form. */
+  fingerprint: string;
+  /** When it was made, milliseconds since the Unix epoch. */
+  createdAt: number;
+  /** protobuf: the fully qualified message type payloads are encoded as. */
+  messageType?: string;
+  /** The definition as given (UTF-8); only in schemaVersion. */
+  definition?: Uint8Array;
+}
+
+/** A schema and its versions (without their definitions). */
+export interface SchemaInfo {
+  /** Schema name. */
+  name: string;
+  /** Its type. */
+  schemaType: SchemaType;
+  /** What new versions must keep. */
+  compatibility: SchemaCompatibility;
+  /** When it was made, milliseconds since the Unix epoch. */
+  createdAt: number;
+  /** Its latest version. */
+  latest: number;
+  /** Its versions in order, without definitions (absent in schemas lists, where they are left out). */
+  versions: SchemaVersion[];
+  /** Stations it is attached to. */
+  stations: string[];
+}
+
+/** The schema a station validates produced messages against (SCHEMA-4). */
+export interface SchemaAttachment {
+  /** Schema name. */
+  name: string;
+  /** The version; absent for the latest at each produce. */
+  version?: number;
+  /** What becomes of a message that fails. */
+  mode: SchemaMode;
+}
+
 /** A station with its effective settings and state. */
 export interface StationInfo {
   /** Station name. */
@@ -252,6 +305,8 @@ export interface StationInfo {
   groups: GroupInfo[];
   /** Entries in the dead-letter store. */
   deadLetters: number;
+  /** The schema produced messages are validated against (SCHEMA-4); absent when none. */
+  schema?: SchemaAttachment;
 }
 
 /** Where a consumer group starts when it is created. */
@@ -326,6 +381,8 @@ export interface ProduceResultError {
   code: string;
   /** What was wrong. */
   message: string;
+  /** SCHEMA_VIOLATION with mode deadletter: the id of the dead-letter entry that keeps the message (SCHEMA-6). */
+  deadLetterId?: number;
 }
 
 /** The outcome for one message of a produce batch, in batch order. */
@@ -912,6 +969,144 @@ export interface DlsDropFrame {
   ids: number[];
 }
 
+/** Frame 60 (client to server): Registers a schema with its first version (SCHEMA-1, SCHEMA-2). Answered by {@link SchemaFrame}. */
+export interface SchemaCreateFrame {
+  type: 'schemaCreate';
+  /** Request id. */
+  id: number;
+  /** Schema name. */
+  name: string;
+  /** Its type. */
+  schemaType: SchemaType;
+  /** The definition, UTF-8. */
+  definition: Uint8Array;
+  /** protobuf: the fully qualified message type of the payloads (required there). */
+  messageType?: string;
+  /** What new versions must keep (default none). */
+  compatibility?: SchemaCompatibility;
+}
+
+/** Frame 61 (client to server): Adds the next version of a schema, checked against its compatibility (SCHEMA-1, SCHEMA-3). Answered by {@link SchemaFrame}. */
+export interface SchemaAddVersionFrame {
+  type: 'schemaAddVersion';
+  /** Request id. */
+  id: number;
+  /** Schema name. */
+  name: string;
+  /** The definition, UTF-8. */
+  definition: Uint8Array;
+  /** protobuf: the message type (default the latest version's). */
+  messageType?: string;
+}
+
+/** Frame 62 (client to server): Changes a schema's compatibility; it applies to versions added from then on (SCHEMA-3). Answered by {@link SchemaFrame}. */
+export interface SchemaUpdateFrame {
+  type: 'schemaUpdate';
+  /** Request id. */
+  id: number;
+  /** Schema name. */
+  name: string;
+  /** What new versions must keep. */
+  compatibility: SchemaCompatibility;
+}
+
+/** Frame 63 (client to server): Asks for a schema with its versions (without their definitions) and the stations it is attached to. Answered by {@link SchemaFrame}. */
+export interface SchemaInfoFrame {
+  type: 'schemaInfo';
+  /** Request id. */
+  id: number;
+  /** Schema name. */
+  name: string;
+}
+
+/** Frame 64 (client to server): Asks for one version of a schema with its definition. Answered by {@link SchemaVersionFrame}. */
+export interface SchemaGetFrame {
+  type: 'schemaGet';
+  /** Request id. */
+  id: number;
+  /** Schema name. */
+  name: string;
+  /** The version (default the latest). */
+  version?: number;
+}
+
+/** Frame 65 (client to server): Lists schemas in name order, a page at a time. Answered by {@link SchemasFrame}. */
+export interface SchemaListFrame {
+  type: 'schemaList';
+  /** Request id. */
+  id: number;
+  /** Only names after this one (the previous page's last). */
+  after?: string;
+  /** Most items wanted (capped at maxListItems). */
+  limit?: number;
+}
+
+/** Frame 66 (client to server): Deletes a schema with every version; one attached to a station is SCHEMA_IN_USE (SCHEMA-9). Answered by {@link OkFrame}. */
+export interface SchemaDeleteFrame {
+  type: 'schemaDelete';
+  /** Request id. */
+  id: number;
+  /** Schema name. */
+  name: string;
+}
+
+/** Frame 67 (client to server): Attaches a schema to a station (SCHEMA-4); produced messages are validated against it from the next batch on. Answered by {@link StationFrame}. */
+export interface SchemaAttachFrame {
+  type: 'schemaAttach';
+  /** Request id. */
+  id: number;
+  /** Station name. */
+  station: string;
+  /** Schema name. */
+  schema: string;
+  /** The version (default: the latest at each produce). */
+  version?: number;
+  /** What becomes of a message that fails (default reject). */
+  mode?: SchemaMode;
+}
+
+/** Frame 68 (client to server): Removes a station's schema; produced messages are no longer validated (SCHEMA-4). Answered by {@link StationFrame}. */
+export interface SchemaDetachFrame {
+  type: 'schemaDetach';
+  /** Request id. */
+  id: number;
+  /** Station name. */
+  station: string;
+}
+
+/** Frame 69 (server to client): Answers schemaCreate, schemaAddVersion, schemaUpdate and schemaInfo. */
+export interface SchemaFrame {
+  type: 'schema';
+  /** The request id. */
+  id: number;
+  /** The schema. */
+  info: SchemaInfo;
+}
+
+/** Frame 70 (server to client): Answers schemaGet. */
+export interface SchemaVersionFrame {
+  type: 'schemaVersion';
+  /** The request id. */
+  id: number;
+  /** Schema name. */
+  name: string;
+  /** Its type. */
+  schemaType: SchemaType;
+  /** The version, with its definition. */
+  version: SchemaVersion;
+}
+
+/** Frame 71 (server to client): Answers schemaList. */
+export interface SchemasFrame {
+  type: 'schemas';
+  /** The request id. */
+  id: number;
+  /** One page of schemas, without their versions. */
+  schemas: SchemaInfo[];
+  /** Whether more schemas follow this page. */
+  more: boolean;
+}
+
 /** Every frame. */
 export type Frame =
   | HelloFrame
@@ -956,7 +1151,19 @@ export type Frame =
   | DlsListFrame
   | DlsEntriesFrame
   | DlsResendFrame
-  | DlsDropFrame;
+  | DlsDropFrame
+  | SchemaCreateFrame
+  | SchemaAddVersionFrame
+  | SchemaUpdateFrame
+  | SchemaInfoFrame
+  | SchemaGetFrame
+  | SchemaListFrame
+  | SchemaDeleteFrame
+  | SchemaAttachFrame
+  | SchemaDetachFrame
+  | SchemaFrame
+  | SchemaVersionFrame
+  | SchemasFrame;
 
 /** Frames a client sends. */
 export type ClientFrame =
@@ -987,7 +1194,16 @@ export type ClientFrame =
   | BrowseFrame
   | DlsListFrame
   | DlsResendFrame
-  | DlsDropFrame;
+  | DlsDropFrame
+  | SchemaCreateFrame
+  | SchemaAddVersionFrame
+  | SchemaUpdateFrame
+  | SchemaInfoFrame
+  | SchemaGetFrame
+  | SchemaListFrame
+  | SchemaDeleteFrame
+  | SchemaAttachFrame
+  | SchemaDetachFrame;
 
 /** Frames a server sends. */
 export type ServerFrame =
@@ -1007,7 +1223,10 @@ export type ServerFrame =
   | GroupFrame
   | GroupsFrame
   | MessagesFrame
-  | DlsEntriesFrame;
+  | DlsEntriesFrame
+  | SchemaFrame
+  | SchemaVersionFrame
+  | SchemasFrame;
 
 /** The name of a frame type. */
 export type FrameType = Frame['type'];
@@ -1043,6 +1262,15 @@ export interface Replies {
   dlsList: 'dlsEntries';
   dlsResend: 'ok';
   dlsDrop: 'ok';
+  schemaCreate: 'schema';
+  schemaAddVersion: 'schema';
+  schemaUpdate: 'schema';
+  schemaInfo: 'schema';
+  schemaGet: 'schemaVersion';
+  schemaList: 'schemas';
+  schemaDelete: 'ok';
+  schemaAttach: 'station';
+  schemaDetach: 'station';
 }
 
 /** A request frame type: one the spec gives a reply. */
