@@ -1,5 +1,5 @@
 /** Station and dead-letter administration: plain request/reply calls. */
-import type { DeadLetterEntry, StationConfig, StationInfo } from '@ferry/protocol';
+import type { DeadLetterEntry, SchemaMode, StationConfig, StationInfo } from '@ferry/protocol';
 import {
   type BrowseAllOptions,
   BrowsedMessage,
@@ -39,6 +39,19 @@ export interface PurgeOptions extends CallOptions {
   below?: number;
 }
 
+/** How {@link Stations.attachSchema} attaches a schema. */
+export interface AttachSchemaOptions extends CallOptions {
+  /** Validate against this version (default: the schema's latest at each produce batch). */
+  version?: number;
+  /**
+   * What becomes of a message that fails validation (SCHEMA-6): `'reject'` (the default) refuses
+   * it with `SCHEMA_VIOLATION`; `'deadletter'` keeps it in the station's dead-letter store
+   * (group `$schema`, never delivered) and its produce still fails, with the entry's
+   * `deadLetterId` on the {@link SchemaViolationError}.
+   */
+  mode?: SchemaMode;
+}
+
 /** Create, inspect, change and delete stations. */
 export class Stations {
   /** @internal Use `client.stations` / `client.deadLetters`. */
@@ -70,6 +83,38 @@ export class Stations {
   ): Promise<StationInfo> {
     return (await this.conn.request({ type: 'stationUpdate', id: 0, name, config }, call(options)))
       .info;
+  }
+
+  /**
+   * Attaches a schema to the station (SCHEMA-4), replacing any it had: from the next produce
+   * batch on, each message is validated against it before it is stored, and stored messages
+   * carry the headers `ferry-schema` and `ferry-schema-version`. Resolves to the station's info,
+   * whose `schema` shows the attachment; an unknown schema or version fails with
+   * `SCHEMA_NOT_FOUND`.
+   *
+   * ```ts
+   * await client.stations.attachSchema('orders', 'orders', { version: 2, mode: 'deadletter' });
+   * ```
+   */
+  async attachSchema(
+    station: string,
+    schema: string,
+    options: AttachSchemaOptions = {},
+  ): Promise<StationInfo> {
+    const frame = {
+      type: 'schemaAttach' as const,
+      id: 0,
+      station,
+      schema,
+      ...(options.version === undefined ? {} : { version: options.version }),
+      ...(options.mode === undefined ? {} : { mode: options.mode }),
+    };
+    return (await this.conn.request(frame, call(options))).info;
+  }
+
+  /** Removes the station's schema: produced messages are no longer validated. Resolves to its info. */
+  async detachSchema(station: string, options: CallOptions = {}): Promise<StationInfo> {
+    return (await this.conn.request({ type: 'schemaDetach', id: 0, station }, call(options))).info;
   }
 
   /** Deletes the station with its messages, groups and dead letters. */

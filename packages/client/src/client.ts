@@ -8,6 +8,7 @@ import { ClosedError } from './errors.js';
 import { Groups } from './groups.js';
 import { type ConnectOptions, parseServers, resolveOptions } from './options.js';
 import { Producer, type ProducerOptions } from './producer.js';
+import { Schemas } from './schemas.js';
 import { withDeadline } from './signals.js';
 import type { StatusEvent, StatusListener } from './status.js';
 
@@ -19,6 +20,8 @@ export class Client {
   readonly groups: Groups;
   /** Dead-letter stores. */
   readonly deadLetters: DeadLetters;
+  /** The schema registry; attach a schema to a station with `stations.attachSchema`. */
+  readonly schemas: Schemas;
 
   private readonly conn: Connection;
   private readonly producers = new Set<{ flush(): Promise<void> }>();
@@ -31,6 +34,7 @@ export class Client {
     this.stations = new Stations(conn);
     this.groups = new Groups(conn);
     this.deadLetters = new DeadLetters(conn);
+    this.schemas = new Schemas(conn);
   }
 
   /** The broker of the current (or last) session: version, names, limits. */

@@ -65,6 +65,26 @@ export class ServerError extends FerryError {
   }
 }
 
+/**
+ * A produced message does not match the schema attached to its station (`SCHEMA_VIOLATION`,
+ * SCHEMA-6); the message says which schema, version and first validation error. It fails
+ * that message alone: the others of its batch are stored as usual.
+ */
+export class SchemaViolationError extends ServerError {
+  /**
+   * With the station's schema in mode `deadletter`: the id of the dead-letter entry that keeps
+   * the message (resend or drop it with `client.deadLetters`). Undefined in mode `reject`, where
+   * nothing was stored, or when the station keeps no dead letters.
+   */
+  readonly deadLetterId: number | undefined;
+
+  constructor(message: string, deadLetterId?: number) {
+    super('SCHEMA_VIOLATION', message, false);
+    this.name = 'SchemaViolationError';
+    this.deadLetterId = deadLetterId;
+  }
+}
+
 /** The error for a signal that fired, carrying the signal's reason as its cause. */
 export function abortError(signal: AbortSignal, what: string): AbortError {
   return new AbortError(`${what} was aborted`, { cause: signal.reason });

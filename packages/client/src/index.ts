@@ -1,6 +1,6 @@
 /**
  * The runtime-agnostic Ferry client: connection, reconnect, producers, consumer groups,
- * station and dead-letter administration, over any {@link Transport}. Applications use a
+ * station, dead-letter and schema administration, over any {@link Transport}. Applications use a
  * runtime package (`@ferry/node`, `@ferry/browser`, `@ferry/deno`), which re-exports all of this.
  *
  * @packageDocumentation
@@ -22,10 +22,17 @@ export {
   type Permissions,
   ProtocolError,
   type PushInfo,
+  type SchemaAttachment,
+  type SchemaCompatibility,
+  type SchemaInfo,
+  type SchemaMode,
+  type SchemaType,
+  type SchemaVersion,
   type StationConfig,
   type StationInfo,
 } from '@ferry/protocol';
 export {
+  type AttachSchemaOptions,
   type CallOptions,
   DeadLetters,
   type ListDeadLettersOptions,
@@ -67,6 +74,13 @@ export {
   Producer,
   type ProducerOptions,
 } from './producer.js';
+export {
+  type AddSchemaVersionOptions,
+  type ListSchemasOptions,
+  type NewSchema,
+  type SchemaDefinition,
+  Schemas,
+} from './schemas.js';
 export type { StatusEvent, StatusListener } from './status.js';
 export { MessageBody } from './stored-message.js';
 export type {

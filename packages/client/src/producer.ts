@@ -14,7 +14,14 @@ import {
 import { bytes, type Codec } from './codecs.js';
 import type { Connection } from './connection.js';
 import { type Deferred, deferred, handled } from './deferred.js';
-import { abortError, ClosedError, ConnectionError, ServerError, TimeoutError } from './errors.js';
+import {
+  abortError,
+  ClosedError,
+  ConnectionError,
+  SchemaViolationError,
+  ServerError,
+  TimeoutError,
+} from './errors.js';
 import { nextTurn } from './next-turn.js';
 import { checkMessage, messageBytes } from './produce-limits.js';
 import { withDeadline } from './signals.js';
@@ -49,7 +56,7 @@ export interface BatchItem<T> extends Omit<ProduceOptions, 'signal' | 'timeoutMs
   value: T;
 }
 
-/** The outcome of one message of a batch. */
+/** The outcome of one message of a batch; `error` is a {@link SchemaViolationError} for a schema mismatch. */
 export type BatchResult = { ok: true; ack: ProduceAck } | { ok: false; error: FerryError };
 
 export interface ProducerOptions<T = Uint8Array> {
@@ -119,6 +126,10 @@ export class Producer<T = Uint8Array> {
    * as durable as the station requires. A message with a `msgId` is re-sent by itself after
    * a reconnect (the broker's dedup makes that safe); one without fails with
    * CONNECTION_CLOSED if the connection drops before its ack.
+   *
+   * A message the broker refuses fails with a `ServerError` with its code; one that does not
+   * match the station's schema fails with a {@link SchemaViolationError}, whose `deadLetterId`
+   * is the dead-letter entry that kept it when the schema is attached in mode `deadletter`.
    */
   produce(value: T, options: ProduceOptions = {}): Promise<ProduceAck> {
     return handled(this.enqueue(value, options));
@@ -299,6 +310,8 @@ export class Producer<T = Uint8Array> {
                 duplicate: result.duplicate,
                 durability: ack.durability,
               });
+            } else if (result.code === 'SCHEMA_VIOLATION') {
+              item.result.reject(new SchemaViolationError(result.message, result.deadLetterId));
             } else {
               const code = isErrorCode(result.code) ? result.code : 'INTERNAL';
               item.result.reject(

@@ -422,15 +422,17 @@ function writeSchemaVersion(o: T.SchemaVersion, p: string, l: Limits): Record<st
 
 function readSchemaInfo(v: unknown, p: string, l: Limits): T.SchemaInfo {
   const m = record(v, p, '');
+  let x: unknown;
   const o: T.SchemaInfo = {
     name: str(m.name, l.maxNameBytes, p, 'name'),
     schemaType: oneOf(m.schemaType, SCHEMA_TYPE_VALUES, p, 'schemaType'),
     compatibility: oneOf(m.compatibility, SCHEMA_COMPATIBILITY_VALUES, p, 'compatibility'),
     createdAt: uint(m.createdAt, U53, p, 'createdAt'),
     latest: uint(m.latest, U32, p, 'latest'),
-    versions: items(m.versions, l.maxListItems, p, 'versions', (x, ip) => readSchemaVersion(x, ip, l)),
     stations: items(m.stations, l.maxListItems, p, 'stations', (x, ip) => str(x, l.maxNameBytes, ip, '')),
   };
+  x = m.versions;
+  if (present(x)) o.versions = items(x, l.maxListItems, p, 'versions', (x, ip) => readSchemaVersion(x, ip, l));
   return o;
 }
 
@@ -441,7 +443,7 @@ function writeSchemaInfo(o: T.SchemaInfo, p: string, l: Limits): Record<string, 
   m.compatibility = oneOf(o.compatibility, SCHEMA_COMPATIBILITY_VALUES, p, 'compatibility');
   m.createdAt = uint(o.createdAt, U53, p, 'createdAt');
   m.latest = uint(o.latest, U32, p, 'latest');
-  m.versions = items(o.versions, l.maxListItems, p, 'versions', (x, ip) => writeSchemaVersion(x as T.SchemaVersion, ip, l));
+  if (present(o.versions)) m.versions = items(o.versions, l.maxListItems, p, 'versions', (x, ip) => writeSchemaVersion(x as T.SchemaVersion, ip, l));
   m.stations = items(o.stations, l.maxListItems, p, 'stations', (x, ip) => str(x, l.maxNameBytes, ip, ''));
   return m;
 }

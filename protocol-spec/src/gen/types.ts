@@ -275,8 +275,8 @@ export interface SchemaInfo {
   createdAt: number;
   /** Its latest version. */
   latest: number;
-  /** Its versions in order, without definitions (absent in schemas lists, where they are left out). */
-  versions: SchemaVersion[];
+  /** Its versions in order, without definitions; absent in schemas lists. */
+  versions?: SchemaVersion[];
   /** Stations it is attached to. */
   stations: string[];
 }

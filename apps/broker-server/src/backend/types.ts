@@ -230,9 +230,37 @@ export type StationChange =
   /** Created, or its settings saved: the station with what was saved. */
   { kind: 'saved'; name: string; station: StationBackend } | { kind: 'deleted'; name: string };
 
+/** A record of the broker's metadata beyond stations (the schema registry), and its key. */
+export interface MetadataRecord {
+  key: string;
+  value: unknown;
+}
+
+/**
+ * The broker's metadata beyond stations: JSON records under keys of name-rule segments joined
+ * by '/' (`schemas/orders/2`). Writes are durable before they resolve.
+ */
+export interface MetadataStore {
+  /** The records whose key starts with `prefix`, in key order. */
+  list(prefix: string): Promise<MetadataRecord[]>;
+  /** Writes the record only if none has its key; false when one has (also one another broker wrote). */
+  create(key: string, value: unknown): Promise<boolean>;
+  /** Writes the record, replacing any. */
+  put(key: string, value: unknown): Promise<void>;
+  /** Removes the record; nothing if there is none. */
+  delete(key: string): Promise<void>;
+  /**
+   * Tells of records under `prefix` written or deleted through other brokers (value undefined),
+   * for a backend shared by several; the embedded engines have none.
+   */
+  watch?(prefix: string, listener: (key: string, value: unknown) => void): void;
+}
+
 /** A storage backend: the stations it holds. */
 export interface Backend {
   readonly kind: EngineKind;
+  /** The broker's metadata beyond stations. */
+  readonly metadata: MetadataStore;
   /**
    * Tells of stations created, saved or deleted through other brokers, for a backend shared by
    * several (jetstream); the embedded engines belong to one broker and have none.

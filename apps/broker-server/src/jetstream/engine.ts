@@ -23,6 +23,7 @@ import type {
 import { type StorageLogger, silentLogger } from '../storage/logger.js';
 import type { JsContext } from './context.js';
 import { jsError } from './errors.js';
+import { JetStreamMetadata } from './metadata.js';
 import { StationNames, stationKey, stationOfKey } from './names.js';
 import { JetStreamStation, type StationRecord } from './station.js';
 import { createStreams, deleteStreams } from './streams.js';
@@ -57,6 +58,7 @@ export class JetStreamEngine implements Backend {
   private constructor(
     private readonly ctx: JsContext,
     private readonly kv: KV,
+    readonly metadata: JetStreamMetadata,
   ) {}
 
   static async open(options: JetStreamEngineOptions): Promise<JetStreamEngine> {
@@ -110,7 +112,12 @@ export class JetStreamEngine implements Backend {
         replicas,
         timeout: timeoutMs,
       });
-      const engine = new JetStreamEngine(ctx, kv);
+      const metadataKv = await new Kvm(nc).create(`${prefix}-metadata`, {
+        history: 1,
+        replicas,
+        timeout: timeoutMs,
+      });
+      const engine = new JetStreamEngine(ctx, kv, new JetStreamMetadata(metadataKv, log));
       void engine.followConnection();
       return engine;
     } catch (err) {
@@ -180,6 +187,7 @@ export class JetStreamEngine implements Backend {
 
   async close(): Promise<void> {
     this.watcher?.stop();
+    this.metadata.stop();
     this.listeners.length = 0;
     const stations = [...this.stations.values()];
     this.stations.clear();

@@ -17,6 +17,7 @@ import type { FileSystem } from './fs/types.js';
 import { writeFileDurably } from './fs/write-file.js';
 import { DataDirLock } from './lock.js';
 import { type StorageLogger, silentLogger } from './logger.js';
+import { FileMetadataStore } from './metadata-store.js';
 import {
   DEFAULT_MEMORY_MAX_BYTES,
   DEFAULT_MEMORY_STATION_MAX_BYTES,
@@ -71,6 +72,7 @@ export class EmbeddedStorageEngine implements Backend {
     private readonly ctx: FileStationContext,
     private readonly stationsDir: string,
     private readonly lock: DataDirLock | undefined,
+    readonly metadata: FileMetadataStore,
   ) {}
 
   static async open(options: EngineOptions): Promise<EmbeddedStorageEngine> {
@@ -103,7 +105,8 @@ export class EmbeddedStorageEngine implements Backend {
       maxReadBytes: options.maxReadBytes ?? DEFAULT_LIMITS.maxBatchBytes,
       metrics: options.metrics ?? noMetrics,
     };
-    return new EmbeddedStorageEngine(ctx, stationsDir, lock);
+    const metadata = await FileMetadataStore.open(fs, options.dataDir);
+    return new EmbeddedStorageEngine(ctx, stationsDir, lock, metadata);
   }
 
   openStation(name: string, config: StationStoreConfig, settings?: unknown): Promise<StationStore> {

@@ -10,6 +10,7 @@ import { type Metrics, noMetrics } from '../metrics.js';
 import { DedupBudget } from './dedup.js';
 import { StorageError } from './errors.js';
 import { type StorageLogger, silentLogger } from './logger.js';
+import { MemoryMetadataStore } from './metadata-store.js';
 import {
   DEFAULT_MEMORY_MAX_BYTES,
   DEFAULT_MEMORY_STATION_MAX_BYTES,
@@ -34,6 +35,7 @@ export interface MemoryEngineOptions {
 
 export class MemoryEngine implements Backend {
   readonly kind = 'memory';
+  readonly metadata = new MemoryMetadataStore();
   private readonly stations = new Map<string, Promise<StationStore>>();
   private readonly ctx: StationContext;
 
