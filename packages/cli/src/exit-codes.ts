@@ -10,7 +10,7 @@ export const EXIT = {
   usage: 1,
   /** The broker could not be reached, or the connection was lost or timed out. */
   connection: 2,
-  /** The station, group, dead letter or subscription does not exist. */
+  /** The station, group, dead letter, subscription or schema does not exist. */
   notFound: 3,
   /** The broker refused the credentials or the operation. */
   auth: 4,
@@ -39,6 +39,7 @@ const BY_CODE: Record<string, number> = {
   GROUP_NOT_FOUND: EXIT.notFound,
   DEAD_LETTER_NOT_FOUND: EXIT.notFound,
   SUBSCRIPTION_NOT_FOUND: EXIT.notFound,
+  SCHEMA_NOT_FOUND: EXIT.notFound,
   AUTH_FAILED: EXIT.auth,
   NOT_AUTHORIZED: EXIT.auth,
   ORIGIN_NOT_ALLOWED: EXIT.auth,
@@ -54,6 +55,11 @@ const BY_CODE: Record<string, number> = {
   LIMIT_EXCEEDED: EXIT.refused,
   QUOTA_EXCEEDED: EXIT.refused,
   TOO_MANY_SUBSCRIPTIONS: EXIT.refused,
+  SCHEMA_EXISTS: EXIT.refused,
+  SCHEMA_INVALID: EXIT.refused,
+  SCHEMA_INCOMPATIBLE: EXIT.refused,
+  SCHEMA_IN_USE: EXIT.refused,
+  SCHEMA_VIOLATION: EXIT.refused,
 };
 
 /** A failure of the CLI itself (a bad argument, an unknown context) with its exit code. */

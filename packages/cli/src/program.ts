@@ -7,6 +7,7 @@ import { register as dls } from './commands/dls.js';
 import { register as group } from './commands/group.js';
 import { register as health } from './commands/health.js';
 import { register as pub } from './commands/pub.js';
+import { register as schema } from './commands/schema.js';
 import { register as station } from './commands/station.js';
 import { register as sub } from './commands/sub.js';
 import { positive } from './options.js';
@@ -16,9 +17,9 @@ Exit codes:
   0    ok
   1    usage: bad arguments or options, unknown context
   2    connection: broker unreachable, connection lost, timed out
-  3    not found: station, group, dead letter
+  3    not found: station, group, dead letter, schema
   4    auth: credentials refused, not authorized
-  5    refused: exists, in use, invalid name or settings, over a limit
+  5    refused: exists, in use, invalid name, settings or schema, over a limit
   6    other server error, or (health) a broker that is not ready
   130  interrupted (Ctrl-C); 143 on SIGTERM
 
@@ -43,7 +44,7 @@ export function program(version: string): Command {
     .option('--json', 'machine-readable output')
     .showHelpAfterError('(add --help for usage)')
     .addHelpText('after', EXIT_CODES_HELP);
-  for (const register of [pub, sub, station, group, dls, broker, health, context, bench])
+  for (const register of [pub, sub, station, schema, group, dls, broker, health, context, bench])
     register(ferry);
   return ferry;
 }
