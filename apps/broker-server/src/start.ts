@@ -9,6 +9,7 @@ import type { BrokerCore } from './broker/core.js';
 import { GroupMetrics } from './broker/groups/group-metrics.js';
 import { GroupRegistry } from './broker/groups/registry.js';
 import { Producer } from './broker/produce.js';
+import { SchemaRegistry } from './broker/schemas/registry.js';
 import { collectBrokerState } from './broker/state-metrics.js';
 import { StationRegistry } from './broker/stations/registry.js';
 import type { BrokerConfig } from './config/types.js';
@@ -77,13 +78,22 @@ export async function startBroker(
   );
   await groups.start();
   stations.attachGroups(groups);
+  const schemas = new SchemaRegistry(
+    engine.metadata,
+    config.schemas,
+    config.limits,
+    (schema) => stations.attachedTo(schema),
+    log.child({ component: 'schemas' }),
+  );
+  await schemas.start();
   collectBrokerState(metrics, stations, groups);
   // The servers start after the core their handlers use; until then nobody is connected.
   let connections = () => 0;
   const core: BrokerCore = {
     limits: config.limits,
     stations,
-    producer: new Producer(config.limits, metrics),
+    schemas,
+    producer: new Producer(config.limits, schemas, metrics),
     groups,
     log,
     metrics,

@@ -106,6 +106,7 @@ describe('loadConfig: defaults', () => {
         memoryMaxBytes: 256 * 1024 * 1024,
       },
       push: { maxConcurrency: 64, retryMinMs: 1000, retryMaxMs: 60_000 },
+      schemas: { max: 1000, maxVersions: 100, maxTotalBytes: 64 * 1024 * 1024, maxDepth: 32 },
       shutdownGraceMs: 5000,
     };
     expect(loadConfig({ argv: [], env: {}, cwd: CWD })).toEqual(expected);

@@ -1,9 +1,13 @@
-/** The spec's name rules for stations and groups; names also become directory names, never '.' or '..'. */
+/** The spec's name rules for stations, groups and schemas; names also become directory names, never '.' or '..'. */
 import { FerryError } from '@ferry/protocol';
 
 const NAME = /^[a-z0-9][a-z0-9._-]*$/;
 
-export function checkName(kind: 'station' | 'group', name: string, maxBytes: number): void {
+export function checkName(
+  kind: 'station' | 'group' | 'schema',
+  name: string,
+  maxBytes: number,
+): void {
   if (!NAME.test(name) || name.length > maxBytes) {
     throw new FerryError(
       'INVALID_NAME',

@@ -241,8 +241,10 @@ export interface MetadataRecord {
  * by '/' (`schemas/orders/2`). Writes are durable before they resolve.
  */
 export interface MetadataStore {
-  /** The records whose key starts with `prefix`, in key order. */
+  /** The records whose key starts with `prefix` (whole segments, ending in '/'), in key order. */
   list(prefix: string): Promise<MetadataRecord[]>;
+  /** The record's value, or undefined when there is none. */
+  get(key: string): Promise<unknown>;
   /** Writes the record only if none has its key; false when one has (also one another broker wrote). */
   create(key: string, value: unknown): Promise<boolean>;
   /** Writes the record, replacing any. */

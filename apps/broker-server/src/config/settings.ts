@@ -39,6 +39,7 @@ type Group =
   | 'metrics'
   | 'console'
   | 'push'
+  | 'schemas'
   | 'nats';
 
 /** A setting's key: top-level, or `group.leaf` for the grouped ones. */
@@ -529,6 +530,28 @@ const SETTINGS = {
     value: durationMs(1),
     flag: '--push-retry-max-ms <ms>',
     env: 'FERRY_PUSH_RETRY_MAX_MS',
+  },
+  'schemas.max': {
+    default: 1000,
+    description: 'Most schemas in the registry; past it schemaCreate fails with QUOTA_EXCEEDED',
+    value: integer(0, 1_000_000),
+  },
+  'schemas.maxVersions': {
+    default: 100,
+    description: 'Most versions of one schema; past it schemaAddVersion fails with QUOTA_EXCEEDED',
+    value: integer(1, DEFAULT_LIMITS.maxListItems),
+  },
+  'schemas.maxTotalBytes': {
+    default: 64 * 1024 * 1024,
+    description:
+      'Definition bytes of every version of every schema together (the registry keeps them in memory); past it a new version fails with QUOTA_EXCEEDED',
+    value: integer(0, Number.MAX_SAFE_INTEGER),
+  },
+  'schemas.maxDepth': {
+    default: 32,
+    description:
+      'Deepest nesting of a schema definition (JSON depth of a JSON Schema or Avro schema, message nesting of a .proto); a deeper one is SCHEMA_INVALID',
+    value: integer(1, 256),
   },
   shutdownGraceMs: {
     default: 5000,

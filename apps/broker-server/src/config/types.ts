@@ -181,6 +181,17 @@ export interface BrokerConfig {
     /** The longest retry delay, Retry-After included. */
     retryMaxMs: number;
   };
+  /** The schema registry (SCHEMA-1, SCHEMA-2). */
+  schemas: {
+    /** Most schemas; past it a create fails with QUOTA_EXCEEDED. */
+    max: number;
+    /** Most versions of one schema. */
+    maxVersions: number;
+    /** Definition bytes of every version of every schema together. */
+    maxTotalBytes: number;
+    /** Deepest nesting of a definition (JSON depth; message nesting for protobuf). */
+    maxDepth: number;
+  };
   /** Grace period for in-flight work on SIGTERM before connections are closed. */
   shutdownGraceMs: number;
 }

@@ -105,7 +105,18 @@ export const SCHEMAS = {
         },
         ['partition', 'offset', 'duplicate'],
       ),
-      obj({ error: obj({ code: str('Error code'), message: str('What was wrong') }) }, ['error']),
+      obj(
+        {
+          error: obj({
+            code: str('Error code'),
+            message: str('What was wrong'),
+            deadLetterId: u53(
+              'SCHEMA_VIOLATION with mode deadletter: the id of the dead-letter entry that keeps the message',
+            ),
+          }),
+        },
+        ['error'],
+      ),
     ],
   },
   ProduceResults: obj(

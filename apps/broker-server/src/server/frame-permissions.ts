@@ -22,6 +22,12 @@ export const ADMIN_FRAMES: ReadonlySet<HandledFrameType> = new Set([
   'groupSeek',
   'dlsResend',
   'dlsDrop',
+  'schemaCreate',
+  'schemaAddVersion',
+  'schemaUpdate',
+  'schemaDelete',
+  'schemaAttach',
+  'schemaDetach',
 ]);
 
 const NEEDS: { [K in HandledFrameType]: (frame: FrameOf<K>) => Need } = {
@@ -40,6 +46,15 @@ const NEEDS: { [K in HandledFrameType]: (frame: FrameOf<K>) => Need } = {
   dlsList: (f) => ({ action: 'deadletters', station: f.station }),
   dlsResend: (f) => ({ action: 'deadletters', station: f.station }),
   dlsDrop: (f) => ({ action: 'deadletters', station: f.station }),
+  // A schema is named like a station and administered under the same patterns: whoever may
+  // administer stations named `orders.*` may register schemas named so. [SCHEMA-1]
+  schemaCreate: (f) => ({ action: 'admin', station: f.name }),
+  schemaAddVersion: (f) => ({ action: 'admin', station: f.name }),
+  schemaUpdate: (f) => ({ action: 'admin', station: f.name }),
+  schemaDelete: (f) => ({ action: 'admin', station: f.name }),
+  // What a station accepts is its administrator's to say. [SCHEMA-4]
+  schemaAttach: (f) => ({ action: 'admin', station: f.station }),
+  schemaDetach: (f) => ({ action: 'admin', station: f.station }),
   stationInfo: (f) => ({ action: 'see', station: f.name }),
   groupList: (f) => ({ action: 'see', station: f.station }),
   groupInfo: (f) => ({ action: 'see', station: f.station }),
@@ -47,6 +62,10 @@ const NEEDS: { [K in HandledFrameType]: (frame: FrameOf<K>) => Need } = {
   stationList: () => undefined,
   // Totals over the stations the principal sees (its handler filters). [INFO-1]
   brokerInfo: () => undefined,
+  // Producers and consumers read definitions to encode and decode: any principal may.
+  schemaInfo: () => undefined,
+  schemaGet: () => undefined,
+  schemaList: () => undefined,
   // The connection's own subscriptions, which needed consume to exist.
   unsubscribe: () => undefined,
   credit: () => undefined,
@@ -62,7 +81,20 @@ export function needOf(frame: FrameOf<HandledFrameType>): Need {
 /** Where an audited request acted, for its record. */
 export function targetOf(frame: FrameOf<HandledFrameType>): Record<string, unknown> {
   const target: Record<string, unknown> = {};
-  for (const key of ['station', 'name', 'group', 'partition', 'to', 'below', 'force'])
+  for (const key of [
+    'station',
+    'name',
+    'group',
+    'partition',
+    'to',
+    'below',
+    'force',
+    'schema',
+    'version',
+    'mode',
+    'schemaType',
+    'compatibility',
+  ])
     if (key in frame) target[key] = (frame as unknown as Record<string, unknown>)[key];
   // Up to maxListItems ids: the record names a few and counts them all.
   if ('ids' in frame) target.ids = frame.ids.length <= 20 ? frame.ids : `${frame.ids.length} ids`;

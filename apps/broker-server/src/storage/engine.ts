@@ -17,12 +17,12 @@ import type { FileSystem } from './fs/types.js';
 import { writeFileDurably } from './fs/write-file.js';
 import { DataDirLock } from './lock.js';
 import { type StorageLogger, silentLogger } from './logger.js';
-import { FileMetadataStore } from './metadata-store.js';
 import {
   DEFAULT_MEMORY_MAX_BYTES,
   DEFAULT_MEMORY_STATION_MAX_BYTES,
   MemoryBudget,
 } from './memory-budget.js';
+import { FileMetadataStore } from './metadata-store.js';
 import { buildStation, removeUnfinished, SETTINGS_FILE } from './station-layout.js';
 import {
   type FileStationContext,

@@ -10,12 +10,12 @@ import { type Metrics, noMetrics } from '../metrics.js';
 import { DedupBudget } from './dedup.js';
 import { StorageError } from './errors.js';
 import { type StorageLogger, silentLogger } from './logger.js';
-import { MemoryMetadataStore } from './metadata-store.js';
 import {
   DEFAULT_MEMORY_MAX_BYTES,
   DEFAULT_MEMORY_STATION_MAX_BYTES,
   MemoryBudget,
 } from './memory-budget.js';
+import { MemoryMetadataStore } from './metadata-store.js';
 import { MemoryStationStore, type StationContext, type StationStore } from './station-store.js';
 import type { StationStoreConfig } from './types.js';
 

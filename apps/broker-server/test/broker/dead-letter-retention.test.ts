@@ -23,6 +23,7 @@ async function stationWith(deadLetter: EffectiveConfig['deadLetter']) {
     config: { deadLetter } as EffectiveConfig,
     groups: new Map(),
     partitioner: new Partitioner(1),
+    schema: undefined,
   } satisfies Station;
   for (let i = 0; i < 10; i++) {
     await store.deadLetters.add({

@@ -75,6 +75,13 @@ export function testConfig(overrides: TestConfigOverrides = {}): BrokerConfig {
       ...overrides.storage,
     },
     push: { maxConcurrency: 64, retryMinMs: 1000, retryMaxMs: 60_000, ...overrides.push },
+    schemas: {
+      max: 1000,
+      maxVersions: 100,
+      maxTotalBytes: 64 * 1024 * 1024,
+      maxDepth: 32,
+      ...overrides.schemas,
+    },
     shutdownGraceMs: overrides.shutdownGraceMs ?? 1000,
   };
 }

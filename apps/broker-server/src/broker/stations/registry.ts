@@ -2,7 +2,7 @@
  * The broker's stations: opened from the backend at start, created explicitly or on first use,
  * updated, deleted, listed and described. Retention runs beside them (retention.ts).
  */
-import type { Limits, StationConfig, StationInfo } from '@ferry/protocol';
+import type { Limits, SchemaAttachment, StationConfig, StationInfo } from '@ferry/protocol';
 import type { Logger } from 'pino';
 import type { Backend, StationBackend, StationChange } from '../../backend/types.js';
 import type { BrokerConfig } from '../../config/types.js';
@@ -180,6 +180,27 @@ export class StationRegistry {
     return station;
   }
 
+  /** Attaches a schema to the station, or detaches it (undefined), durably. [SCHEMA-4] */
+  async attachSchema(name: string, schema: SchemaAttachment | undefined): Promise<Station> {
+    const station = this.get(name);
+    const { schema: _old, ...rest } = saved(station);
+    await station.backend.saveSettings(schema === undefined ? rest : { ...rest, schema });
+    station.schema = schema;
+    this.log.info(
+      { station: name, schema },
+      schema === undefined ? 'schema detached' : 'schema attached',
+    );
+    return station;
+  }
+
+  /** The stations a schema is attached to, in name order. [SCHEMA-9] */
+  attachedTo(schema: string): string[] {
+    const names: string[] = [];
+    for (const station of this.stations.values())
+      if (station.schema?.name === schema) names.push(station.name);
+    return names.sort();
+  }
+
   /** Deletes a station, also one that could not be opened at start (the operator gives it up). */
   async delete(name: string): Promise<void> {
     if (this.unavailable.has(name)) {
@@ -226,6 +247,7 @@ export class StationRegistry {
       partitions,
       groups: (await this.groups?.info(station)) ?? [],
       deadLetters: await backend.deadLetters.count(),
+      ...(station.schema === undefined ? {} : { schema: station.schema }),
     };
   }
 
@@ -259,6 +281,7 @@ export class StationRegistry {
       config: mergeConfig(defaultConfig(this.config), settings?.config ?? {}),
       groups: new Map(Object.entries(settings?.groups ?? {})),
       partitioner: new Partitioner(backend.config.partitions),
+      schema: settings?.schema,
     };
   }
 
@@ -277,6 +300,7 @@ export class StationRegistry {
     const station = this.adopt(name, backend);
     if (known !== undefined && known.backend === backend) {
       known.config = station.config;
+      known.schema = station.schema;
       known.groups.clear();
       for (const [group, overrides] of station.groups) known.groups.set(group, overrides);
       return;

@@ -1,5 +1,5 @@
 /** A station as the broker runs it: its backend, its effective settings and its groups' own. */
-import type { GroupOrdering, StationConfig } from '@ferry/protocol';
+import type { GroupOrdering, SchemaAttachment, StationConfig } from '@ferry/protocol';
 import type { StationBackend } from '../../backend/types.js';
 import type { Partitioner } from '../partitioner.js';
 import type { PushSettings } from '../push/push-settings.js';
@@ -21,14 +21,21 @@ export interface Station {
   config: EffectiveConfig;
   readonly groups: Map<string, GroupOverrides>;
   readonly partitioner: Partitioner;
+  /** The schema its produced messages are validated against (SCHEMA-4). */
+  schema: SchemaAttachment | undefined;
 }
 
 /** What the station keeps in its backend settings. */
 export interface SavedSettings {
   config: StationConfig;
   groups: Record<string, GroupOverrides>;
+  schema?: SchemaAttachment;
 }
 
 export function saved(station: Station): SavedSettings {
-  return { config: station.config, groups: Object.fromEntries(station.groups) };
+  return {
+    config: station.config,
+    groups: Object.fromEntries(station.groups),
+    ...(station.schema === undefined ? {} : { schema: station.schema }),
+  };
 }

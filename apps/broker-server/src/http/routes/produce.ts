@@ -25,7 +25,13 @@ function resultError(r: Extract<ProduceResult, { kind: 'error' }>): FerryError {
 function resultJson(r: ProduceResult): unknown {
   return r.kind === 'ok'
     ? { partition: r.partition, offset: r.offset, duplicate: r.duplicate }
-    : { error: { code: r.code, message: r.message } };
+    : {
+        error: {
+          code: r.code,
+          message: r.message,
+          ...(r.deadLetterId === undefined ? {} : { deadLetterId: r.deadLetterId }),
+        },
+      };
 }
 
 function field<T>(at: string, ok: boolean, value: T, expected: string): T {

@@ -18,6 +18,15 @@ import { groupSeek } from './group-seek.js';
 import { groupUpdate } from './group-update.js';
 import { nack } from './nack.js';
 import { produce, produceLatency } from './produce.js';
+import { schemaAddVersion } from './schema-add-version.js';
+import { schemaAttach } from './schema-attach.js';
+import { schemaCreate } from './schema-create.js';
+import { schemaDelete } from './schema-delete.js';
+import { schemaDetach } from './schema-detach.js';
+import { schemaGet } from './schema-get.js';
+import { schemaInfo } from './schema-info.js';
+import { schemaList } from './schema-list.js';
+import { schemaUpdate } from './schema-update.js';
 import { stationCreate } from './station-create.js';
 import { stationDelete } from './station-delete.js';
 import { stationInfo } from './station-info.js';
@@ -54,5 +63,14 @@ export function frameHandlers(core: BrokerCore): FrameHandlers {
     groupSeek: (conn, frame) => groupSeek(core, conn, frame),
     browse: (conn, frame) => browse(core, conn, frame),
     brokerInfo: (conn, frame) => brokerInfo(core, conn, frame),
+    schemaAddVersion: (conn, frame) => schemaAddVersion(core, conn, frame),
+    schemaAttach: (conn, frame) => schemaAttach(core, conn, frame),
+    schemaCreate: (conn, frame) => schemaCreate(core, conn, frame),
+    schemaDelete: (conn, frame) => schemaDelete(core, conn, frame),
+    schemaDetach: (conn, frame) => schemaDetach(core, conn, frame),
+    schemaGet: (conn, frame) => schemaGet(core, conn, frame),
+    schemaInfo: (conn, frame) => schemaInfo(core, conn, frame),
+    schemaList: (conn, frame) => schemaList(core, conn, frame),
+    schemaUpdate: (conn, frame) => schemaUpdate(core, conn, frame),
   };
 }

@@ -1,0 +1,98 @@
+/**
+ * The broker's metadata on JetStream: a KV bucket `<prefix>-metadata` that every broker on the
+ * prefix shares. A key's segments become tokens (names.ts) joined by '.', KV's own separator,
+ * so a prefix is a subject filter; a create is the bucket's create, which fails when another
+ * broker wrote the key first.
+ */
+import { type KV, KvWatchInclude } from '@nats-io/kv';
+import type { MetadataRecord, MetadataStore } from '../backend/types.js';
+import type { StorageLogger } from '../storage/logger.js';
+import { jsError } from './errors.js';
+import { fromToken, token } from './names.js';
+
+const kvKey = (key: string) => key.split('/').map(token).join('.');
+const keyOf = (kvKey: string) => kvKey.split('.').map(fromToken).join('/');
+/** A prefix of whole segments (`schemas/`) as a filter of the keys under it. */
+const filterOf = (prefix: string) => `${kvKey(prefix.replace(/\/$/, ''))}.>`;
+
+export class JetStreamMetadata implements MetadataStore {
+  private readonly watchers: { stop(): void }[] = [];
+
+  constructor(
+    private readonly kv: KV,
+    private readonly log: StorageLogger,
+  ) {}
+
+  async list(prefix: string): Promise<MetadataRecord[]> {
+    try {
+      const keys: string[] = [];
+      for await (const key of await this.kv.keys(filterOf(prefix))) keys.push(key);
+      const records: MetadataRecord[] = [];
+      for (const key of keys.sort()) {
+        const entry = await this.kv.get(key);
+        if (entry !== null && entry.operation === 'PUT')
+          records.push({ key: keyOf(key), value: entry.json() });
+      }
+      return records.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    } catch (err) {
+      throw jsError('the metadata could not be read', err);
+    }
+  }
+
+  async get(key: string): Promise<unknown> {
+    try {
+      const entry = await this.kv.get(kvKey(key));
+      return entry !== null && entry.operation === 'PUT' ? entry.json() : undefined;
+    } catch (err) {
+      throw jsError(`metadata ${key} could not be read`, err);
+    }
+  }
+
+  async create(key: string, value: unknown): Promise<boolean> {
+    try {
+      await this.kv.create(kvKey(key), JSON.stringify(value));
+      return true;
+    } catch (err) {
+      const existing = await this.kv.get(kvKey(key)).catch(() => null);
+      if (existing !== null && existing.operation === 'PUT') return false;
+      throw jsError(`metadata ${key} could not be written`, err);
+    }
+  }
+
+  async put(key: string, value: unknown): Promise<void> {
+    try {
+      await this.kv.put(kvKey(key), JSON.stringify(value));
+    } catch (err) {
+      throw jsError(`metadata ${key} could not be written`, err);
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    try {
+      await this.kv.purge(kvKey(key));
+    } catch (err) {
+      throw jsError(`metadata ${key} could not be deleted`, err);
+    }
+  }
+
+  watch(prefix: string, listener: (key: string, value: unknown) => void): void {
+    void (async () => {
+      try {
+        const updates = await this.kv.watch({
+          key: filterOf(prefix),
+          include: KvWatchInclude.UpdatesOnly,
+        });
+        this.watchers.push(updates);
+        for await (const entry of updates)
+          listener(keyOf(entry.key), entry.operation === 'PUT' ? entry.json() : undefined);
+      } catch (err) {
+        this.log.error({ err }, 'the metadata bucket can no longer be watched');
+      }
+    })();
+  }
+
+  stop(): void {
+    for (const watcher of this.watchers) watcher.stop();
+    this.watchers.length = 0;
+  }
+}
