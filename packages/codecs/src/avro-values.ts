@@ -35,9 +35,8 @@ function mapValues(
   object: Record<string, unknown>,
   map: (value: unknown) => unknown,
 ): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(object)) out[key] = map(value);
-  return out;
+  // fromEntries defines each key, so a map key `__proto__` stays a key, not a prototype.
+  return Object.fromEntries(Object.entries(object).map(([key, value]) => [key, map(value)]));
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

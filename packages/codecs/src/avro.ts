@@ -1,6 +1,7 @@
 /** Avro payloads (one datum in Avro binary encoding, as the broker validates them) through avsc. */
 import type { Codec } from '@ferry/client';
 import avsc from 'avsc';
+import { exactLongHook } from './avro-long.js';
 import { asBuffer, fromAvsc, toAvsc } from './avro-values.js';
 import { CodecError, messageOf } from './errors.js';
 import { plain } from './plain-bytes.js';
@@ -9,8 +10,8 @@ import { plain } from './plain-bytes.js';
  * A codec for one Avro schema: each payload is exactly one datum in Avro binary encoding.
  *
  * Values are as avsc has them, except that `bytes` and `fixed` values are plain `Uint8Array`s
- * and records plain objects: `long` is a JavaScript number (avsc refuses integers past 2^53
- * rather than lose precision), enums are their symbol strings, maps are objects, a union is
+ * and records plain objects: `long` is a JavaScript number (integers past 2^53 - 1 are refused
+ * rather than rounded), enums are their symbol strings, maps are objects, a union is
  * its bare value when its branches can be told apart by JavaScript type (`null` and one other,
  * say) and `{ branchName: value }` otherwise, and logical types are their underlying type
  * (`timestamp-millis` a number of milliseconds, `decimal` its bytes).
@@ -66,7 +67,7 @@ export function avro<T = unknown>(schema: object | string): Codec<T> {
 
 function compile(schema: object | string): avsc.Type {
   try {
-    return avsc.Type.forSchema(parseText(schema) as avsc.Schema);
+    return avsc.Type.forSchema(parseText(schema) as avsc.Schema, { typeHook: exactLongHook });
   } catch (cause) {
     throw new CodecError('SCHEMA_INVALID', `not a usable Avro schema: ${messageOf(cause)}`, {
       cause,
@@ -84,8 +85,12 @@ function parseText(schema: object | string): unknown {
   }
 }
 
+/** A type as a schema names it (avsc's typeName is `abstract:long` for ours, `union:...`). */
 function describe(type: avsc.Type): string {
-  return type.name ?? type.typeName;
+  if (type.typeName.startsWith('union')) {
+    return (type as avsc.types.UnwrappedUnionType).types.map(describe).join(' or ');
+  }
+  return type.name ?? type.typeName.replace(/^abstract:/, '');
 }
 
 function preview(value: unknown): string {
