@@ -57,10 +57,29 @@ function blockCount(tap: Tap): number {
   return count;
 }
 
-/** The `typeHook` of `Type.forSchema` that builds arrays and maps with the bounded readers. */
+/**
+ * avsc refuses a long beyond 2^53, which it cannot hold in a number, though Avro allows any 64-bit
+ * value; this long reads it as a bigint instead.
+ */
+const exactLong = avro.types.LongType.__with({
+  fromBuffer: (bytes: Buffer) => bytes.readBigInt64LE(),
+  toBuffer: (value: bigint) => {
+    const bytes = Buffer.alloc(8);
+    bytes.writeBigInt64LE(value);
+    return bytes;
+  },
+  fromJSON: (value: number | string) => BigInt(value),
+  toJSON: (value: bigint) => Number(value),
+  isValid: (value: unknown) => typeof value === 'bigint',
+  compare: (a: bigint, b: bigint) => (a < b ? -1 : a > b ? 1 : 0),
+});
+
+/** The `typeHook` of `Type.forSchema`: bounded arrays and maps, and longs of 64 bits. */
 export function boundedTypeHook(schema: avro.Schema, opts: unknown): avro.Type | undefined {
+  if (schema === 'long') return exactLong;
   if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) return undefined;
   const kind = (schema as { type?: unknown }).type;
+  if (kind === 'long') return exactLong;
   if (kind === 'array') return new BoundedArrayType(schema, opts);
   if (kind === 'map') return new BoundedMapType(schema, opts);
   return undefined;
