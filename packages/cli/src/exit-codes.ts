@@ -2,7 +2,7 @@
  * Stable exit codes, one per class of failure, so that scripts can branch on them without
  * parsing messages. Derived from the SDK's error codes (the spec's table).
  */
-import { FerryError } from '@ferry/node';
+import { FerryError, SchemaViolationError } from '@ferry/node';
 
 export const EXIT = {
   ok: 0,
@@ -81,6 +81,9 @@ export function exitCodeOf(error: unknown): number {
 
 /** One line for stderr: the SDK's code first, as users will search for it. */
 export function describe(error: unknown): string {
+  // A message the schema refused in mode deadletter is kept: say where, to resend or drop it.
+  if (error instanceof SchemaViolationError && error.deadLetterId !== undefined)
+    return `${error.code}: ${error.message} (kept as dead letter ${error.deadLetterId})`;
   if (error instanceof FerryError) return `${error.code}: ${error.message}`;
   if (error instanceof Error) return error.message;
   return String(error);
