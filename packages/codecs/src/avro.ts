@@ -40,14 +40,15 @@ import { plain } from './plain-bytes.js';
  */
 export function avro<T = unknown>(schema: object | string): Codec<T> {
   const type = compile(schema);
-  const name = type.name ?? type.typeName;
+  const name = describe(type);
   return {
     encode(value: T): Uint8Array {
       const input = toAvsc(value);
       let problem: string | undefined;
       const valid = type.isValid(input, {
         errorHook: (path, wrong, wrongType) => {
-          problem ??= `${path.length > 0 ? path.join('.') : 'the value'} must be ${describe(wrongType)}, not ${preview(wrong)}`;
+          const where = path.length > 0 ? path.join('.') : 'the value';
+          problem ??= `${where} must be ${describe(wrongType)}, not ${preview(wrong)}`;
         },
       });
       if (!valid) throw new CodecError('SCHEMA_VIOLATION', `not a valid ${name}: ${problem}`);
