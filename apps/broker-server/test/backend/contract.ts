@@ -13,6 +13,7 @@ import { groupFetchContract } from './contract/group-fetch.js';
 import { groupRestartContract } from './contract/group-restart.js';
 import { groupSeekContract } from './contract/group-seek.js';
 import { groupSettleContract } from './contract/group-settle.js';
+import { metadataContract } from './contract/metadata.js';
 import { stationsContract } from './contract/stations.js';
 
 export type { BackendHarness } from './contract/fixture.js';
@@ -29,5 +30,6 @@ export function backendContract(name: string, harness: BackendHarness): void {
     groupRestartContract(fx);
     groupSeekContract(fx);
     deadLettersContract(fx);
+    metadataContract(fx);
   });
 }

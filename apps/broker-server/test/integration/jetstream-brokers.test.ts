@@ -230,4 +230,72 @@ describe('storage.engine jetstream, two brokers', () => {
     expect(ordering.code).toBe('INVALID_CONFIG');
     expect(ordering.message).toMatch(/ordering partition is not available on the jetstream engine/);
   });
+
+  it('[SCHEMA-4] a schema registered and attached through one broker is enforced by the other; versions are numbered once', async () => {
+    const { a, b } = await twoBrokers();
+    await a.request({ type: 'stationCreate', name: 'orders' });
+    const schema = (max: number) =>
+      bytes(
+        JSON.stringify({ type: 'object', required: ['n'], properties: { n: { maximum: max } } }),
+      );
+    expectType(
+      await a.request({
+        type: 'schemaCreate',
+        name: 'orders',
+        schemaType: 'json',
+        definition: schema(1),
+      }),
+      'schema',
+    );
+    expectType(
+      await a.request({
+        type: 'schemaAttach',
+        station: 'orders',
+        schema: 'orders',
+        mode: 'deadletter',
+      }),
+      'station',
+    );
+    const produced = await eventually(async () => {
+      const ack = expectType(
+        await b.request({
+          type: 'produce',
+          station: 'orders',
+          messages: [{ payload: bytes('{"n":5}') }],
+        }),
+        'produceAck',
+      );
+      return ack.results[0]?.kind === 'error' ? ack.results[0] : undefined;
+    }, 'the attachment on the second broker');
+    expect(produced).toMatchObject({ code: 'SCHEMA_VIOLATION' });
+    expect(typeof produced.deadLetterId).toBe('number');
+    // Versions added through both at once: each number made once, every one kept.
+    const added = await Promise.all(
+      [2, 3, 4, 5].map((max, i) =>
+        (i % 2 === 0 ? a : b).request({
+          type: 'schemaAddVersion',
+          name: 'orders',
+          definition: schema(max),
+        }),
+      ),
+    );
+    for (const reply of added) expectType(reply, 'schema');
+    const info = await eventually(async () => {
+      const reply = expectType(await b.request({ type: 'schemaInfo', name: 'orders' }), 'schema');
+      return reply.info.latest === 5 ? reply.info : undefined;
+    }, 'every version on the second broker');
+    expect(info.versions?.map((v) => v.version)).toEqual([1, 2, 3, 4, 5]);
+    expect(new Set(info.versions?.map((v) => v.fingerprint)).size).toBe(5);
+    expect(info.stations).toEqual(['orders']);
+    // The versions were added at once, so which maximum is the latest is not known: 1 passes all.
+    const ok = expectType(
+      await b.request({
+        type: 'produce',
+        station: 'orders',
+        messages: [{ payload: bytes('{"n":1}') }],
+      }),
+      'produceAck',
+    );
+    expect(ok.results[0]?.kind).toBe('ok');
+  });
 });
