@@ -9,8 +9,7 @@ import { encode } from '@msgpack/msgpack';
 import protobuf from 'protobufjs';
 import { describe, expect, it } from 'vitest';
 import { useBrokers } from '../support/broker-fixture.js';
-import type { BrokerProcess } from '../support/broker-process.js';
-import { connectTcp } from '../support/raw-client.js';
+import { connectTcp, connectWs } from '../support/raw-client.js';
 import { expectError, expectType, Requester } from '../support/requester.js';
 import { useTempDirs } from '../support/temp-dir.js';
 import { tokenConfig, tokenOf } from '../support/token-config.js';
@@ -636,6 +635,34 @@ describe('schemas attached to stations', () => {
     ]);
     expect(isOk(results[0])).toBe(true);
     expect(results[1]).toMatchObject({ kind: 'error', code: 'SCHEMA_VIOLATION' });
+  });
+});
+
+describe('over WebSocket', () => {
+  it('[SCHEMA-6] reject and deadletter answer a WebSocket producer as they answer a TCP one', async () => {
+    const b = await fixture.broker();
+    const ws = await connectWs(b.httpPort);
+    fixture.track(ws);
+    await ws.handshake();
+    const r = new Requester(ws);
+    await createJson(r, 'orders');
+    for (const [station, mode] of [
+      ['strict', 'reject'],
+      ['kept', 'deadletter'],
+    ] as const) {
+      await r.request({ type: 'stationCreate', name: station });
+      await r.request({ type: 'schemaAttach', station, schema: 'orders', mode });
+    }
+    const batch = [{ payload: json({ id: 'o-1', price: 1 }) }, { payload: json({ id: 'o-2' }) }];
+    const strict = await produce(r, 'strict', batch);
+    expect(strict[0]?.kind).toBe('ok');
+    expect(strict[1]).toMatchObject({ kind: 'error', code: 'SCHEMA_VIOLATION' });
+    expect(strict[1]?.kind === 'error' && strict[1].deadLetterId).toBeUndefined();
+    const kept = await produce(r, 'kept', batch);
+    expect(kept[0]?.kind).toBe('ok');
+    expect(kept[1]).toMatchObject({ kind: 'error', code: 'SCHEMA_VIOLATION', deadLetterId: 0 });
+    const entries = expectType(await r.request({ type: 'dlsList', station: 'kept' }), 'dlsEntries');
+    expect(entries.entries.map((e) => [e.group, e.id])).toEqual([['$schema', 0]]);
   });
 });
 
