@@ -9,6 +9,7 @@ import { encode } from '@msgpack/msgpack';
 import protobuf from 'protobufjs';
 import { describe, expect, it } from 'vitest';
 import { useBrokers } from '../support/broker-fixture.js';
+import { ParsedExposition } from '../support/exposition.js';
 import { connectTcp, connectWs } from '../support/raw-client.js';
 import { expectError, expectType, Requester } from '../support/requester.js';
 import { useTempDirs } from '../support/temp-dir.js';
@@ -336,6 +337,9 @@ describe('schemas attached to stations', () => {
     ]);
     const station = expectType(await r.request({ type: 'stationInfo', name: 'orders' }), 'station');
     expect(station.info.deadLetters).toBe(0);
+    const res = await fetch(`http://127.0.0.1:${b.httpPort}/metrics`);
+    const metrics = ParsedExposition.parse(await res.text());
+    expect(metrics.value('ferry_schema_violations_total', { station: 'orders' })).toBe(4);
   });
 
   it('[SCHEMA-6] deadletter: a failing message goes to the dead-letter store under $schema with its reason and is never delivered', async () => {
