@@ -11,6 +11,8 @@ import { useLocation } from './lib/use-route.js';
 import { DeadLettersPage } from './pages/dead-letters.js';
 import { LoginPage } from './pages/login.js';
 import { OverviewPage } from './pages/overview.js';
+import { SchemaPage } from './pages/schema.js';
+import { SchemasPage } from './pages/schemas.js';
 import { StationPage } from './pages/station.js';
 import { StationsPage } from './pages/stations.js';
 import { permissionsOf, type Session, SessionContext } from './session.js';
@@ -136,6 +138,12 @@ function Pages(props: { online: boolean }) {
       break;
     case 'dead-letters':
       page = <DeadLettersPage key={route.station} station={route.station} query={query} />;
+      break;
+    case 'schemas':
+      page = <SchemasPage />;
+      break;
+    case 'schema':
+      page = <SchemaPage key={route.schema} schema={route.schema} query={query} />;
       break;
     case 'not-found':
       page = (

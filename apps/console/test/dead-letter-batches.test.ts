@@ -57,8 +57,18 @@ describe('inBatches', () => {
 });
 
 describe('collectIds', () => {
-  it('reads every id', async () => {
-    expect(await collectIds(listing(4).entries)).toEqual([1, 2, 3, 4]);
+  it('reads every id, and the groups they came from', async () => {
+    const entries = (async function* () {
+      yield* [
+        { id: 1, group: 'billing' },
+        { id: 2, group: '$schema' },
+        { id: 3, group: 'billing' },
+      ];
+    })();
+    expect(await collectIds(entries)).toEqual({
+      ids: [1, 2, 3],
+      groups: new Set(['billing', '$schema']),
+    });
   });
 });
 

@@ -16,6 +16,8 @@ describe('parseHash', () => {
     expect(parseHash('#/stations/').route).toEqual({ page: 'stations' });
     expect(parseHash('#/stations/orders').route).toEqual({ page: 'station', station: 'orders' });
     expect(parseHash('#/dead-letters').route).toEqual({ page: 'dead-letters' });
+    expect(parseHash('#/schemas').route).toEqual({ page: 'schemas' });
+    expect(parseHash('#/schemas/orders').route).toEqual({ page: 'schema', schema: 'orders' });
     expect(parseHash('#/dead-letters/orders').route).toEqual({
       page: 'dead-letters',
       station: 'orders',
@@ -57,6 +59,7 @@ describe('parseHash', () => {
       path: 'dead-letters/a/b',
     });
     expect(parseHash('#/overview').route).toEqual({ page: 'not-found', path: 'overview' });
+    expect(parseHash('#/schemas/a/b').route).toEqual({ page: 'not-found', path: 'schemas/a/b' });
   });
 });
 
@@ -67,6 +70,8 @@ describe('hrefOf', () => {
     expect(hrefOf({ page: 'station', station: 'a.b-c' })).toBe('#/stations/a.b-c');
     expect(hrefOf({ page: 'dead-letters' })).toBe('#/dead-letters');
     expect(hrefOf({ page: 'dead-letters', station: 'orders' })).toBe('#/dead-letters/orders');
+    expect(hrefOf({ page: 'schemas' })).toBe('#/schemas');
+    expect(hrefOf({ page: 'schema', schema: 'orders.v1' })).toBe('#/schemas/orders.v1');
     expect(hrefOf({ page: 'not-found', path: 'x/y' })).toBe('#/x/y');
   });
 
@@ -92,6 +97,9 @@ describe('round trips', () => {
     ],
     [{ page: 'dead-letters' }, {}],
     [{ page: 'dead-letters', station: 'a-b.c' }, { group: 'billing.eu' }],
+    [{ page: 'dead-letters', station: 'a-b.c' }, { group: '$schema' }],
+    [{ page: 'schemas' }, {}],
+    [{ page: 'schema', schema: 'orders.v1-eu' }, { version: '2' }],
     [{ page: 'not-found', path: 'nope/deeper' }, {}],
   ];
 

@@ -13,11 +13,20 @@ export function batches<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
-/** Every id an entry listing yields, in its order. */
-export async function collectIds(entries: AsyncIterable<{ id: number }>): Promise<number[]> {
+/**
+ * Every id an entry listing yields, in its order, and the groups they came from (a resend of
+ * the schema's refusals says something else than one to consumer groups).
+ */
+export async function collectIds(
+  entries: AsyncIterable<{ id: number; group: string }>,
+): Promise<{ ids: number[]; groups: Set<string> }> {
   const ids: number[] = [];
-  for await (const entry of entries) ids.push(entry.id);
-  return ids;
+  const groups = new Set<string>();
+  for await (const entry of entries) {
+    ids.push(entry.id);
+    groups.add(entry.group);
+  }
+  return { ids, groups };
 }
 
 /**

@@ -8,6 +8,8 @@ export type Route =
   | { page: 'stations' }
   | { page: 'station'; station: string }
   | { page: 'dead-letters'; station?: string }
+  | { page: 'schemas' }
+  | { page: 'schema'; schema: string }
   | { page: 'not-found'; path: string };
 
 export interface Location {
@@ -39,6 +41,11 @@ export function parseHash(hash: string): Location {
     if (first === 'stations' && second === undefined) return { route: { page: 'stations' }, query };
     if (first === 'stations' && second !== undefined)
       return { route: { page: 'station', station: second }, query };
+    if (first === 'schemas')
+      return {
+        route: second === undefined ? { page: 'schemas' } : { page: 'schema', schema: second },
+        query,
+      };
     if (first === 'dead-letters')
       return {
         route:
@@ -73,6 +80,12 @@ export function hrefOf(
         route.station === undefined
           ? '/dead-letters'
           : `/dead-letters/${encodeURIComponent(route.station)}`;
+      break;
+    case 'schemas':
+      path = '/schemas';
+      break;
+    case 'schema':
+      path = `/schemas/${encodeURIComponent(route.schema)}`;
       break;
     case 'not-found':
       path = `/${route.path}`;

@@ -1,8 +1,10 @@
 import type { DeadLetterEntry } from '@ferry/browser';
 import { useEffect, useRef } from 'preact/hooks';
 import { formatBytes, formatCount, formatTime } from '../lib/format.js';
+import { isSchemaRefusal } from '../lib/schema-dead-letters.js';
 import { MessageHeaders } from '../ui/message-headers.js';
 import { PayloadViewer } from '../ui/payload-viewer.js';
+import { GroupCell } from './dead-letter-table.js';
 
 /** One entry in full: where it came from, why it failed, its headers and payload. */
 export function DeadLetterDetail(props: { entry: DeadLetterEntry; onClose: () => void }) {
@@ -27,7 +29,9 @@ export function DeadLetterDetail(props: { entry: DeadLetterEntry; onClose: () =>
       </header>
       <dl class="facts">
         <dt>Group</dt>
-        <dd>{entry.group}</dd>
+        <dd>
+          <GroupCell group={entry.group} />
+        </dd>
         <dt>Partition / offset</dt>
         <dd class="mono">
           {entry.partition} / {entry.offset}
@@ -40,6 +44,12 @@ export function DeadLetterDetail(props: { entry: DeadLetterEntry; onClose: () =>
         <dd>{formatTime(entry.timestamp)}</dd>
         <dt>Dead-lettered at</dt>
         <dd>{formatTime(entry.deadLetteredAt)}</dd>
+        {isSchemaRefusal(entry.group) && (
+          <>
+            <dt>Resend</dt>
+            <dd>produces it again through the station's schema: stored if it passes now</dd>
+          </>
+        )}
         <dt>Deliveries</dt>
         <dd>{formatCount(entry.deliveryCount)}</dd>
         <dt>Reason</dt>

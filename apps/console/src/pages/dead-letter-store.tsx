@@ -1,6 +1,13 @@
 import { useRef, useState } from 'preact/hooks';
 import { collectIds, countEntries, firstEntries, inBatches } from '../lib/dead-letter-batches.js';
 import { hrefOf } from '../lib/route.js';
+import {
+  groupLabel,
+  isSchemaRefusal,
+  type ResendKind,
+  resendKind,
+  resentText,
+} from '../lib/schema-dead-letters.js';
 import { usePoll } from '../lib/use-poll.js';
 import { navigate } from '../lib/use-route.js';
 import { useSession } from '../session.js';
@@ -21,6 +28,8 @@ interface Pending {
   ids: number[];
   /** What the ids are, for the dialog: one entry, the selected ones, or all that match. */
   what: string;
+  /** Where a resend sends them: back to their groups, or through the schema. */
+  kind: ResendKind;
 }
 
 /**
@@ -69,12 +78,13 @@ export function DeadLetterStore(props: {
   const chosen = shown.filter((e) => selected.has(e.id)).map((e) => e.id);
   const allChosen = shown.length > 0 && chosen.length === shown.length;
   const detail = shown.find((e) => e.id === expanded);
-  const filter = group === undefined ? '' : ` from group ${group}`;
+  const filter = group === undefined ? '' : ` ${groupFilterText(group)}`;
 
   const ask = (act: Act, ids: number[], what: string) => {
     setDone(undefined);
     setFailed(undefined);
-    setPending({ act, ids, what });
+    const groups = shown.filter((e) => ids.includes(e.id)).map((e) => e.group);
+    setPending({ act, ids, what, kind: resendKind(groups) });
   };
   // "All" is every entry the filter matches, not only those shown: page through them first,
   // so the dialog can say how many.
@@ -83,27 +93,31 @@ export function DeadLetterStore(props: {
     setFailed(undefined);
     setCounting(act);
     try {
-      const ids = await collectIds(client.deadLetters.list(station, { group, pageSize: maxIds }));
+      const { ids, groups } = await collectIds(
+        client.deadLetters.list(station, { group, pageSize: maxIds }),
+      );
       if (ids.length === 0) setDone(`No dead letters${filter} to ${act}.`);
-      else setPending({ act, ids, what: `all ${countEntries(ids.length)}${filter}` });
+      else
+        setPending({
+          act,
+          ids,
+          what: `all ${countEntries(ids.length)}${filter}`,
+          kind: resendKind(groups),
+        });
     } catch (error) {
       setFailed(error);
     } finally {
       setCounting(undefined);
     }
   };
-  const run = async ({ act, ids }: Pending) => {
+  const run = async ({ act, ids, kind }: Pending) => {
     try {
       const n = await inBatches(ids, maxIds, (batch) =>
         act === 'resend'
           ? client.deadLetters.resend(station, batch)
           : client.deadLetters.drop(station, batch),
       );
-      setDone(
-        act === 'resend'
-          ? `Resent ${countEntries(n)}; ${n === 1 ? 'it leaves' : 'each leaves'} the store once its message is acknowledged.`
-          : `Dropped ${countEntries(n)}.`,
-      );
+      setDone(act === 'resend' ? resentText(kind, n, ids.length) : `Dropped ${countEntries(n)}.`);
       setSelected(new Set());
     } finally {
       list.refresh();
@@ -143,7 +157,7 @@ export function DeadLetterStore(props: {
             <option value="">All groups</option>
             {groupOptions.map((g) => (
               <option key={g} value={g}>
-                {g}
+                {groupLabel(g)}
               </option>
             ))}
           </select>
@@ -217,7 +231,7 @@ export function DeadLetterStore(props: {
         list.loading && <Loading what="dead letters" />
       ) : shown.length === 0 ? (
         <Empty title={`No dead letters${filter}`}>
-          Messages land here when a consumer dead-letters them or after maxDeliveries.
+          <EmptyHint />
         </Empty>
       ) : (
         <>
@@ -266,10 +280,7 @@ export function DeadLetterStore(props: {
           title={pending.act === 'resend' ? 'Resend dead letters' : 'Drop dead letters'}
           message={
             pending.act === 'resend' ? (
-              <p>
-                Resend {pending.what} of <strong>{station}</strong> to the groups that failed them?
-                Each entry leaves the store once its resent message is acknowledged.
-              </p>
+              <ResendQuestion pending={pending} station={station} />
             ) : (
               <p>
                 Drop {pending.what} of <strong>{station}</strong>? They are deleted for good.
@@ -284,4 +295,53 @@ export function DeadLetterStore(props: {
       )}
     </section>
   );
+}
+
+/** "from group billing", or "refused by the schema" for the schema's entries. */
+function groupFilterText(group: string): string {
+  return isSchemaRefusal(group) ? groupLabel(group) : `from group ${group}`;
+}
+
+/** Where the schema's refusals come from too, so that an operator looks for them here. */
+export function EmptyHint() {
+  return (
+    <>
+      Messages land here when a consumer dead-letters them, after maxDeliveries, or when the
+      station's schema refuses them in mode deadletter.
+    </>
+  );
+}
+
+/** What a resend does: a consumer group's entries go back to it; the schema's are produced again. */
+function ResendQuestion(props: { pending: Pending; station: string }) {
+  const { pending } = props;
+  const what = (
+    <>
+      {pending.what} of <strong>{props.station}</strong>
+    </>
+  );
+  switch (pending.kind) {
+    case 'groups':
+      return (
+        <p>
+          Resend {what} to the groups that failed them? Each entry leaves the store once its resent
+          message is acknowledged.
+        </p>
+      );
+    case 'schema':
+      return (
+        <p data-testid="resend-through-schema">
+          Produce {what} again through the schema? The station's schema refused them; each one it
+          accepts now is stored and leaves the store, one it refuses again stays.
+        </p>
+      );
+    case 'both':
+      return (
+        <p data-testid="resend-through-schema">
+          Resend {what}? Entries of consumer groups go back to the groups that failed them and leave
+          the store once acknowledged. Entries the schema refused are produced again through it:
+          stored, they leave the store; refused again, they stay.
+        </p>
+      );
+  }
 }

@@ -1,6 +1,7 @@
 import type { DeadLetterEntry } from '@ferry/browser';
 import { formatAgo, formatCount, formatTime } from '../lib/format.js';
 import { previewPayload } from '../lib/payload.js';
+import { isSchemaRefusal } from '../lib/schema-dead-letters.js';
 import { type Column, Table } from '../ui/table.js';
 
 export interface RowActions {
@@ -35,14 +36,20 @@ export function DeadLetterTable(props: {
       ),
     },
     { key: 'id', label: 'Id', numeric: true, sortBy: (e) => e.id, render: (e) => e.id },
-    { key: 'group', label: 'Group', sortBy: (e) => e.group, render: (e) => e.group },
+    {
+      key: 'group',
+      label: 'Group',
+      sortBy: (e) => e.group,
+      render: (e) => <GroupCell group={e.group} />,
+    },
     {
       key: 'position',
       label: 'Partition / offset',
       numeric: true,
+      // What the schema refused was never stored: it has a partition but no offset.
       render: (e) => (
         <span class="mono">
-          {e.partition} / {e.offset}
+          {e.partition} / {isSchemaRefusal(e.group) ? '–' : e.offset}
         </span>
       ),
     },
@@ -99,6 +106,7 @@ export function DeadLetterTable(props: {
             <button
               type="button"
               aria-label={`Resend entry ${e.id}`}
+              title={isSchemaRefusal(e.group) ? 'Produce it again through the schema' : undefined}
               onClick={() => a.resend?.(e.id)}
             >
               Resend
@@ -127,5 +135,19 @@ export function DeadLetterTable(props: {
       label="Dead letters"
       testId="dead-letters-table"
     />
+  );
+}
+
+/** A consumer group's name, or a badge for what the station's schema refused (no group failed it). */
+export function GroupCell(props: { group: string }) {
+  if (!isSchemaRefusal(props.group)) return <>{props.group}</>;
+  return (
+    <span
+      class="badge"
+      title="Refused by the station's schema when it was produced; no consumer group has seen it"
+      data-testid="schema-refusal"
+    >
+      refused by the schema
+    </span>
   );
 }

@@ -7,7 +7,7 @@ import { useSession } from '../session.js';
 import { Empty, Loading } from '../ui/empty.js';
 import { ErrorNotice } from '../ui/notice.js';
 import { Table } from '../ui/table.js';
-import { DeadLetterStore } from './dead-letter-store.js';
+import { DeadLetterStore, EmptyHint } from './dead-letter-store.js';
 
 /**
  * Dead letters across stations: which stations hold some, and one station's store. The
@@ -91,7 +91,7 @@ function StationsWithDeadLetters(props: { stations: readonly StationInfo[] }) {
   if (holding.length === 0)
     return (
       <Empty title="No dead letters">
-        Messages land here when a consumer dead-letters them or after maxDeliveries.
+        <EmptyHint />
       </Empty>
     );
   return (

@@ -1,4 +1,4 @@
-/** A station's partitions and consumer groups, with the groups' administration. */
+/** A station's partitions, its schema and its consumer groups, with their administration. */
 import type { GroupInfo, StationInfo } from '@ferry/browser';
 import { useState } from 'preact/hooks';
 import { formatBytes, formatCount, formatDuration } from '../lib/format.js';
@@ -9,6 +9,7 @@ import { Empty } from '../ui/empty.js';
 import { type Column, Table } from '../ui/table.js';
 import type { StationData } from './station.js';
 import { NewGroupDialog } from './station-group-form.js';
+import { StationSchema } from './station-schema.js';
 import { SeekDialog } from './station-seek-form.js';
 
 type Partition = StationInfo['partitions'][number];
@@ -166,6 +167,7 @@ export function StationOverview(props: { data: StationData; refresh: () => void 
         label="Partitions"
         testId="partitions-table"
       />
+      <StationSchema info={info} refresh={props.refresh} />
       <div class="section-head">
         <h2>Consumer groups</h2>
         {admin && (

@@ -6,6 +6,7 @@ import { useSession } from '../session.js';
 const NAV: Array<{ href: string; label: string; pages: Route['page'][] }> = [
   { href: '#/', label: 'Overview', pages: ['overview'] },
   { href: '#/stations', label: 'Stations', pages: ['stations', 'station'] },
+  { href: '#/schemas', label: 'Schemas', pages: ['schemas', 'schema'] },
   { href: '#/dead-letters', label: 'Dead letters', pages: ['dead-letters'] },
 ];
 

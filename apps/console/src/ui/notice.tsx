@@ -41,6 +41,11 @@ const HINTS: Record<string, string> = {
   CONNECTION_FAILED: 'The broker cannot be reached. Check that it is running.',
   STATION_NOT_FOUND: 'It may have been deleted. Go back to the stations list.',
   GROUP_IN_USE: 'The group has members. Stop its consumers first, or delete with force.',
+  SCHEMA_EXISTS: 'A schema has this name already: add a version to it, or pick another name.',
+  SCHEMA_INCOMPATIBLE:
+    'The schema’s compatibility refuses it: keep what the latest version reads, or set compatibility to none.',
+  SCHEMA_IN_USE: 'Detach it from its stations first, on each station’s overview.',
+  SCHEMA_NOT_FOUND: 'It may have been deleted. Go back to the schemas list.',
   TIMEOUT: 'The broker did not answer in time. Try again.',
   OVERLOADED: 'The broker is busy. Try again in a moment.',
 };
