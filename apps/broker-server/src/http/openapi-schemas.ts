@@ -7,6 +7,9 @@ import {
   DURABILITY_VALUES,
   ERROR_CODES,
   GROUP_ORDERING_VALUES,
+  SCHEMA_COMPATIBILITY_VALUES,
+  SCHEMA_MODE_VALUES,
+  SCHEMA_TYPE_VALUES,
   START_KIND_VALUES,
   STORAGE_KIND_VALUES,
 } from '@ferry/protocol';
@@ -57,6 +60,23 @@ const payloadForms = {
     contentEncoding: 'base64',
     description: 'The payload in base64, when it is not UTF-8',
   },
+};
+
+const schemaType: JsonSchema = {
+  type: 'string',
+  enum: [...SCHEMA_TYPE_VALUES],
+  description: "How the definition is written (the protocol's schemaType)",
+};
+const schemaCompatibility: JsonSchema = {
+  type: 'string',
+  enum: [...SCHEMA_COMPATIBILITY_VALUES],
+  description: 'What new versions must keep (json offers none only)',
+};
+const schemaMode: JsonSchema = {
+  type: 'string',
+  enum: [...SCHEMA_MODE_VALUES],
+  description:
+    'What becomes of a message that fails: refused (reject) or kept in the dead-letter store (deadletter)',
 };
 
 export const SCHEMAS = {
@@ -287,6 +307,7 @@ export const SCHEMAS = {
       partitions: { type: 'array', items: ref('PartitionInfo') },
       groups: { type: 'array', items: ref('GroupInfo') },
       deadLetters: u53('Entries in the dead-letter store'),
+      schema: ref('SchemaAttachment'),
     },
     ['name', 'config', 'createdAt', 'partitions', 'groups', 'deadLetters'],
     'A station with its effective settings and state',
@@ -387,6 +408,106 @@ export const SCHEMAS = {
       more: bool('Whether more entries follow (page on with after = the last id)'),
     },
     ['entries', 'more'],
+  ),
+  SchemaVersion: obj(
+    {
+      version: u32('Its number, from 1'),
+      fingerprint: str("sha256: and the hex SHA-256 of the definition's canonical form"),
+      createdAt: u53('When it was made, ms since the Unix epoch'),
+      messageType: str('protobuf: the fully qualified message type payloads are encoded as'),
+    },
+    ['version', 'fingerprint', 'createdAt'],
+    'One version of a schema, without its definition',
+  ),
+  SchemaInfo: obj(
+    {
+      name: str('Schema name'),
+      type: schemaType,
+      compatibility: schemaCompatibility,
+      createdAt: u53('When it was made, ms since the Unix epoch'),
+      latest: u32('Its latest version'),
+      versions: {
+        type: 'array',
+        items: ref('SchemaVersion'),
+        description: 'Its versions in order; absent in lists',
+      },
+      stations: {
+        type: 'array',
+        items: { type: 'string' },
+        description: 'Stations it is attached to',
+      },
+    },
+    ['name', 'type', 'compatibility', 'createdAt', 'latest', 'stations'],
+    "A schema (SCHEMA-1); the protocol's schemaType is `type` here, as in the bodies that create one",
+  ),
+  SchemaPage: obj(
+    {
+      schemas: { type: 'array', items: ref('SchemaInfo') },
+      more: bool('Whether more schemas follow (page on with after = the last name)'),
+    },
+    ['schemas', 'more'],
+  ),
+  NewSchema: obj(
+    {
+      name: str('Schema name (the station-name rules)'),
+      type: schemaType,
+      definition: str(
+        'A JSON Schema, a .proto text or an Avro schema, as text (at most maxSchemaBytes in UTF-8)',
+      ),
+      messageType: str(
+        'protobuf (required there): the fully qualified message type of the payloads',
+      ),
+      compatibility: {
+        ...schemaCompatibility,
+        description: 'What new versions must keep (default none)',
+      },
+    },
+    ['name', 'type', 'definition'],
+    'A schema to register with its first version (SCHEMA-1, SCHEMA-2)',
+  ),
+  NewSchemaVersion: obj(
+    {
+      definition: str('The new definition, as text (at most maxSchemaBytes in UTF-8)'),
+      messageType: str("protobuf: the message type (default the latest version's)"),
+    },
+    ['definition'],
+    "A schema's next version, checked against its compatibility (SCHEMA-1, SCHEMA-3)",
+  ),
+  SchemaUpdate: obj(
+    { compatibility: schemaCompatibility },
+    ['compatibility'],
+    'What versions added from now on must keep (SCHEMA-3)',
+  ),
+  SchemaDefinition: obj(
+    {
+      name: str('Schema name'),
+      type: schemaType,
+      version: u32('The version, from 1'),
+      fingerprint: str("sha256: and the hex SHA-256 of the definition's canonical form"),
+      createdAt: u53('When the version was made, ms since the Unix epoch'),
+      messageType: str('protobuf: the fully qualified message type payloads are encoded as'),
+      definition: str('The definition as it was registered, as text'),
+    },
+    ['name', 'type', 'version', 'fingerprint', 'createdAt', 'definition'],
+    'One version of a schema with its definition',
+  ),
+  SchemaAttachment: obj(
+    {
+      name: str('Schema name'),
+      version: u32('The version; absent for the latest at each produce batch'),
+      mode: schemaMode,
+    },
+    ['name', 'mode'],
+    'The schema a station validates produced messages against (SCHEMA-4)',
+  ),
+  SchemaAttachRequest: obj(
+    {
+      name: str('Schema name'),
+      version: u32('The version (default: the latest at each produce batch)'),
+      mode: { ...schemaMode, description: 'What becomes of a message that fails (default reject)' },
+    },
+    ['name'],
+    'The schema to attach to a station, replacing any (SCHEMA-4)',
   ),
 } satisfies Record<string, JsonSchema>;
 
