@@ -18,6 +18,8 @@ const PATH_PARAMS: Record<string, { schema: JsonSchema; description: string }> =
     schema: { type: 'integer', minimum: 0, maximum: 4294967295 },
     description: 'Partition number',
   },
+  name: { schema: { type: 'string' }, description: 'Schema name' },
+  version: { schema: { type: 'string' }, description: 'A version number, or `latest`' },
 };
 
 /** The `{name}` segments of a route's path, in order. */

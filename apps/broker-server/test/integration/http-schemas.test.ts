@@ -403,6 +403,10 @@ describe('HTTP schemas on stations', () => {
     expect(stored.json.messages.map((m: { text: string }) => JSON.parse(m.text).id)).toEqual([
       'o-2',
     ]);
+    // One message alone: the answer is its error, at the code's status, with the entry's id.
+    const alone = await api(b, 'POST', '/stations/orders/messages', { body: { value: 'nope' } });
+    expect(status(alone)).toEqual([422, 'SCHEMA_VIOLATION']);
+    expect(alone.json.error.deadLetterId).toBe(failed.error.deadLetterId + 1);
   });
 });
 

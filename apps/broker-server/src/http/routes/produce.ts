@@ -4,6 +4,7 @@
  * result is its partition, offset and duplicate, or its coded error, as in a produceAck.
  */
 import {
+  ERROR_HTTP_STATUS,
   FerryError,
   type Headers,
   isErrorCode,
@@ -19,6 +20,19 @@ const NDJSON = 'application/x-ndjson';
 /** A message's refusal, as the answer's error. */
 function resultError(r: Extract<ProduceResult, { kind: 'error' }>): FerryError {
   return new FerryError(isErrorCode(r.code) ? r.code : 'INTERNAL', r.message);
+}
+
+/**
+ * The answer to one message refused: its error with the code's status, and the dead-letter
+ * entry that kept it when its station's schema set it aside (SCHEMA-6).
+ */
+function failResult(x: HttpExchange, r: Extract<ProduceResult, { kind: 'error' }>): void {
+  const error = resultError(r);
+  if (r.deadLetterId === undefined) throw error;
+  const { code, message, retriable } = error;
+  x.json(ERROR_HTTP_STATUS[code], {
+    error: { code, message, retriable, deadLetterId: r.deadLetterId },
+  });
 }
 
 /** A produce result as JSON. */
@@ -111,7 +125,7 @@ async function produceRaw(x: HttpExchange, station: string, idempotencyKey?: str
   if (idempotencyKey !== undefined) message.msgId = idempotencyKey;
   const ack = await produce(x, station, [message]);
   const [result] = ack.results;
-  if (result?.kind === 'error') throw resultError(result);
+  if (result?.kind === 'error') return failResult(x, result);
   x.json(200, { ...(resultJson(result as ProduceResult) as object), durability: ack.durability });
 }
 
@@ -131,7 +145,7 @@ async function produceJson(x: HttpExchange, station: string, idempotencyKey?: st
   if (!many) {
     // One message: its error is the answer's, with the code's status.
     const [result] = ack.results;
-    if (result?.kind === 'error') throw resultError(result);
+    if (result?.kind === 'error') return failResult(x, result);
     const json = resultJson(result as ProduceResult) as object;
     return x.json(200, { ...json, durability: ack.durability });
   }
@@ -255,6 +269,7 @@ export const produceRoutes: HttpRoute[] = [
         'BATCH_TOO_LARGE',
         'STATION_NOT_FOUND',
         'PARTITION_OUT_OF_RANGE',
+        'SCHEMA_VIOLATION',
         'AUTH_FAILED',
         'NOT_AUTHORIZED',
         'OVERLOADED',
