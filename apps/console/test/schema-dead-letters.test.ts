@@ -38,6 +38,9 @@ describe('resentText', () => {
     expect(resentText('schema', 1, 3)).toBe(
       'Produced 1 entry again through the schema and stored. 2 entries failed the schema again and stayed in the store.',
     );
+    expect(resentText('schema', 0, 1)).toBe(
+      '1 entry failed the schema again and stayed in the store.',
+    );
     expect(resentText('both', 3, 4)).toMatch(
       /through the schema\. 1 entry failed the schema again/,
     );

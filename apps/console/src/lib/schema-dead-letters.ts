@@ -38,8 +38,12 @@ export function resentText(kind: ResendKind, resent: number, asked: number): str
   if (kind === 'groups') return `Resent ${countEntries(resent)}; ${acked}.`;
   const stayed = asked - resent;
   const refusedAgain =
-    stayed > 0 ? ` ${countEntries(stayed)} failed the schema again and stayed in the store.` : '';
-  if (kind === 'schema')
-    return `Produced ${countEntries(resent)} again through the schema and stored.${refusedAgain}`;
-  return `Resent ${countEntries(resent)}: to their groups (${acked}), or through the schema.${refusedAgain}`;
+    stayed > 0 ? `${countEntries(stayed)} failed the schema again and stayed in the store.` : '';
+  const done =
+    kind === 'schema'
+      ? resent > 0
+        ? `Produced ${countEntries(resent)} again through the schema and stored.`
+        : ''
+      : `Resent ${countEntries(resent)}: to their groups (${acked}), or through the schema.`;
+  return [done, refusedAgain].filter((t) => t !== '').join(' ');
 }
