@@ -5,10 +5,11 @@
  *
  *   pnpm bench [--json] [--quick] [--only publish|consume|latency|fanout] [--no-nats]
  *              [--durability always|interval|never] [--profile-broker <dir>] [--repeat N]
- *              [--jetstream-cluster [--system 'Ferry R3' ...]]
+ *              [--jetstream-cluster [--system 'Ferry R3' ...]] [--schemas]
  *
  * `--jetstream-cluster` runs other systems instead, each on a fresh 3-node JetStream cluster:
  * Ferry on JetStream (R1, R3, and two brokers at R3) against JetStream used directly (R1, R3).
+ * `--schemas` runs Ferry alone: 1 KiB orders (JSON, protobuf) produced without and with a schema.
  */
 import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -19,6 +20,12 @@ import { machine } from './machine.js';
 import { natsServerOnPath, natsServerVersion } from './nats/server.js';
 import { SCENARIOS, type ScenarioId } from './params.js';
 import { type RunResult, spreadRunId } from './runs.js';
+import {
+  runSchemaBenchmark,
+  SCHEMA_COLUMNS,
+  SCHEMA_RATIOS,
+  SCHEMA_TARGET,
+} from './schemas/bench.js';
 import { renderSystemTable, systemRows } from './system-table.js';
 import { relativeRows, renderRelative, renderTable, rows } from './table.js';
 
@@ -35,9 +42,14 @@ const { values } = parseArgs({
     repeat: { type: 'string', default: '1' },
     'jetstream-cluster': { type: 'boolean', default: false },
     system: { type: 'string', multiple: true },
+    schemas: { type: 'boolean', default: false },
   },
 });
 const cluster = values['jetstream-cluster'];
+const schemas = values.schemas;
+if (schemas && (cluster || values.only !== undefined)) {
+  throw new Error('--schemas runs on its own: not with --jetstream-cluster or --only');
+}
 const only = values.only as ScenarioId | undefined;
 if (only !== undefined && !SCENARIOS.includes(only)) {
   throw new Error(`--only takes one of ${SCENARIOS.join(', ')}`);
@@ -48,7 +60,7 @@ if (durability === undefined) {
 }
 const repeat = Number(values.repeat);
 if (!Number.isInteger(repeat) || repeat < 1) throw new Error('--repeat takes an integer >= 1');
-const nats = !values['no-nats'] && natsServerOnPath();
+const nats = !schemas && !values['no-nats'] && natsServerOnPath();
 if (cluster && !natsServerOnPath())
   throw new Error('--jetstream-cluster needs nats-server on PATH');
 const host = machine(nats || cluster ? natsServerVersion() : undefined);
@@ -64,28 +76,39 @@ function progress(result: RunResult): void {
   process.stderr.write(`${result.run} / ${result.system}${pid}: ${status}\n`);
 }
 
-const { params, results } = await runBenchmark({
-  quick: values.quick,
-  only,
-  nats,
-  cluster,
-  ...(values.system === undefined ? {} : { systems: values.system }),
-  durability,
-  profileDir: values['profile-broker'],
-  repeat,
-  onResult: progress,
-});
+const { params, results } = schemas
+  ? await runSchemaBenchmark({
+      quick: values.quick,
+      durability,
+      profileDir: values['profile-broker'],
+      repeat,
+      onResult: progress,
+    })
+  : await runBenchmark({
+      quick: values.quick,
+      only,
+      nats,
+      cluster,
+      ...(values.system === undefined ? {} : { systems: values.system }),
+      durability,
+      profileDir: values['profile-broker'],
+      repeat,
+      onResult: progress,
+    });
 const clusterColumns = clusterSystems(params, { profileDir: undefined }).map((system) => ({
   name: system.name,
   header: CLUSTER_HEADERS[system.name] ?? system.name,
 }));
-const table = cluster ? [] : rows(results);
-const between = cluster ? [] : relativeRows(table);
-const wide = cluster
+const wideColumns = schemas ? SCHEMA_COLUMNS : clusterColumns;
+const wideRatios = schemas ? SCHEMA_RATIOS : CLUSTER_RATIOS;
+const byColumn = cluster || schemas;
+const table = byColumn ? [] : rows(results);
+const between = byColumn ? [] : relativeRows(table);
+const wide = byColumn
   ? systemRows(
       results,
-      clusterColumns.map((column) => column.name),
-      CLUSTER_RATIOS,
+      wideColumns.map((column) => column.name),
+      wideRatios,
     )
   : [];
 const failures = results.filter((result) => result.error !== undefined);
@@ -96,18 +119,26 @@ const clusterSetup = [
   `Ferry R3 2 brokers: two brokers (same --nats-prefix) in front of one R3 cluster, the ${params.spread.producers} producers of '${spreadRunId(params)}' split over both; that run only`,
   'server CPU % and peak RSS sum every server process (brokers + 3 nats-servers); broker/nats rows split them',
 ];
-const setup = cluster
-  ? clusterSetup
-  : [
-      `Ferry: default broker, stations of 1 partition, durability ${durability}${durability === 'always' ? ' (fdatasync before the ack)' : ''}`,
-      nats
-        ? 'JetStream: nats-server -js defaults, file storage, 1 replica, durable pull consumers, explicit acks'
-        : 'JetStream: not run (nats-server not on PATH, or --no-nats)',
-    ];
+const schemaSetup = [
+  `Ferry: default broker (embedded file engine), a fresh one per run, a station of 1 partition, durability ${durability}${durability === 'always' ? ' (fdatasync before the ack)' : ''}`,
+  `1 producer through the Node SDK with its codec (codecs.json(), @ferry/codecs codecs.protobuf()), at most ${params.schemas.window} produce calls awaiting their ack, ${params.schemas.messages} orders or ${params.schemas.maxSeconds} s; ${params.schemas.distinct} distinct orders made ahead`,
+  "schema: the order's JSON Schema or protobuf message attached (mode reject); produce latency from the call to its ack",
+  `target: with the schema at least ${SCHEMA_TARGET}x the msgs/s without`,
+];
+const setup = schemas
+  ? schemaSetup
+  : cluster
+    ? clusterSetup
+    : [
+        `Ferry: default broker, stations of 1 partition, durability ${durability}${durability === 'always' ? ' (fdatasync before the ack)' : ''}`,
+        nats
+          ? 'JetStream: nats-server -js defaults, file storage, 1 replica, durable pull consumers, explicit acks'
+          : 'JetStream: not run (nats-server not on PATH, or --no-nats)',
+      ];
 
 if (values.json) {
   process.stdout.write(
-    `${JSON.stringify({ machine: host, command: command.trim(), setup, params, rows: cluster ? wide : table, between, runs: results }, null, 2)}\n`,
+    `${JSON.stringify({ machine: host, command: command.trim(), setup, params, rows: byColumn ? wide : table, between, runs: results }, null, 2)}\n`,
   );
 } else {
   const ram = `${host.ramGiB.toFixed(1)} GiB RAM`;
@@ -117,9 +148,19 @@ if (values.json) {
     ...setup,
     ...(repeat > 1 ? [`each run ${repeat} times per system, alternating: medians`] : []),
     '',
-    cluster ? renderSystemTable(wide, clusterColumns, CLUSTER_RATIOS) : renderTable(table),
+    byColumn ? renderSystemTable(wide, wideColumns, wideRatios) : renderTable(table),
+    ...(schemas ? ['', ...schemaTargets()] : []),
     ...(between.length === 0 ? [] : ['', ...renderRelative(between)]),
   ];
+  function schemaTargets(): string[] {
+    return wide
+      .filter((row) => row.figure === 'msgs/s')
+      .map((row) => {
+        const ratio = row.ratios[SCHEMA_RATIOS[0]?.label ?? ''];
+        const met = ratio === undefined ? 'no figure' : ratio >= SCHEMA_TARGET ? 'met' : 'MISSED';
+        return `${row.run}: schema/none msgs/s ${ratio === undefined ? '-' : `${ratio.toFixed(2)}x`} (target >= ${SCHEMA_TARGET}x): ${met}`;
+      });
+  }
   const redelivered = results.filter((result) => result.redeliveries > 0);
   for (const result of redelivered) {
     lines.push(`note: ${result.run} / ${result.system} saw ${result.redeliveries} redeliveries`);

@@ -46,6 +46,12 @@ export interface SpreadParams extends PublishParams {
   producers: number;
 }
 
+/** The `--schemas` runs: scenario a's producer, with 1 KiB orders through a codec. */
+export interface SchemaParams extends PublishParams {
+  /** Orders made ahead and produced in turn. */
+  distinct: number;
+}
+
 export interface Params {
   publish: readonly PublishParams[];
   /** Publish with several producers: one broker against two in front of one cluster. */
@@ -53,6 +59,7 @@ export interface Params {
   consume: ConsumeParams;
   latency: LatencyParams;
   fanout: FanoutParams;
+  schemas: SchemaParams;
   /** A run taking longer fails. */
   runTimeoutMs: number;
 }
@@ -93,6 +100,7 @@ export function params(quick: boolean): Params {
       prefetch: 1_000,
       ackWindow: 1_000,
     },
+    schemas: { ...publish(KIB), distinct: 1_000 },
     runTimeoutMs: quick ? 60_000 : 300_000,
   };
 }

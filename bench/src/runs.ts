@@ -131,7 +131,7 @@ export function runSpecs(params: Params, only: ScenarioId | undefined, cluster =
   );
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms);
@@ -139,7 +139,8 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-function missed(checks: readonly Check[]): string | undefined {
+/** What the checks that missed say, or undefined when none did. */
+export function missed(checks: readonly Check[]): string | undefined {
   const misses = checks.filter((check) => check.actual !== check.expected);
   if (misses.length === 0) return undefined;
   return misses
