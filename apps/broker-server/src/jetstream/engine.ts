@@ -1,7 +1,8 @@
 /**
  * The jetstream engine (`storage.engine: jetstream`): stations on a NATS JetStream cluster, so
  * any number of brokers serve the same stations and groups and keep no state of their own.
- * Station records (config, settings, creation time, stream id) are in a KV bucket; each station
+ * Station records (config, settings, creation time, stream id) and the broker's other metadata
+ * (metadata.ts) are in a KV bucket; each station
  * is a stream per partition, a dead-letter stream and a msgId claim stream (streams.ts).
  */
 import { DEFAULT_LIMITS, FerryError } from '@ferry/protocol';
@@ -112,12 +113,7 @@ export class JetStreamEngine implements Backend {
         replicas,
         timeout: timeoutMs,
       });
-      const metadataKv = await new Kvm(nc).create(`${prefix}-metadata`, {
-        history: 1,
-        replicas,
-        timeout: timeoutMs,
-      });
-      const engine = new JetStreamEngine(ctx, kv, new JetStreamMetadata(metadataKv, log));
+      const engine = new JetStreamEngine(ctx, kv, new JetStreamMetadata(kv, log));
       void engine.followConnection();
       return engine;
     } catch (err) {

@@ -1,8 +1,9 @@
 /**
- * The broker's metadata on JetStream: a KV bucket `<prefix>-metadata` that every broker on the
- * prefix shares. A key's segments become tokens (names.ts) joined by '.', KV's own separator,
- * so a prefix is a subject filter; a create is the bucket's create, which fails when another
- * broker wrote the key first.
+ * The broker's metadata on JetStream, in the stations bucket that every broker on the prefix
+ * shares, under keys `m.…` beside the stations' `s.…` (one bucket: a broker's start creates or
+ * binds one replicated stream, not two). A key's segments become tokens (names.ts) joined by
+ * '.', KV's own separator, so a prefix is a subject filter; a create is the bucket's create,
+ * which fails when another broker wrote the key first.
  */
 import { type KV, KvWatchInclude } from '@nats-io/kv';
 import type { MetadataRecord, MetadataStore } from '../backend/types.js';
@@ -10,8 +11,8 @@ import type { StorageLogger } from '../storage/logger.js';
 import { jsError } from './errors.js';
 import { fromToken, token } from './names.js';
 
-const kvKey = (key: string) => key.split('/').map(token).join('.');
-const keyOf = (kvKey: string) => kvKey.split('.').map(fromToken).join('/');
+const kvKey = (key: string) => `m.${key.split('/').map(token).join('.')}`;
+const keyOf = (kvKey: string) => kvKey.slice(2).split('.').map(fromToken).join('/');
 /** A prefix of whole segments (`schemas/`) as a filter of the keys under it. */
 const filterOf = (prefix: string) => `${kvKey(prefix.replace(/\/$/, ''))}.>`;
 

@@ -89,8 +89,16 @@ export async function startBroker(options: StartOptions = {}): Promise<BrokerPro
         logs.push({ raw: line });
       }
     });
+    // What it logged says why (a fatal line), what it wrote to stderr how it crashed.
     void exited.then((code) =>
-      reject(new Error(`the broker exited with ${code} before listening: ${stderr}`)),
+      reject(
+        new Error(
+          `the broker exited with ${code} before listening: ${stderr}${logs
+            .slice(-5)
+            .map((l) => JSON.stringify(l))
+            .join('\n')}`,
+        ),
+      ),
     );
   });
   return {
