@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 
-const BUDGET_BYTES = 27 * 1024;
+const BUDGET_BYTES = 28.5 * 1024;
 const entry = fileURLToPath(new URL('../dist/index.js', import.meta.url));
 const builtins = new Set(builtinModules);
 const isBuiltin = (path) => path.startsWith('node:') || builtins.has(path.split('/')[0]);
