@@ -20,6 +20,7 @@ import type { MetadataStore } from '../../backend/types.js';
 import type { BrokerConfig } from '../../config/types.js';
 import { BrokerError } from '../errors.js';
 import { type CompiledSchema, compileSchema } from './compiled.js';
+import { SCHEMA_HEADER, SCHEMA_VERSION_HEADER } from './headers.js';
 import {
   headKey,
   parseKey,
@@ -40,8 +41,8 @@ interface Known {
 export interface ResolvedSchema {
   name: string;
   version: number;
-  /** The version in decimal, as the ferry-schema-version header carries it. */
-  versionText: string;
+  /** The headers a message checked against it carries (SCHEMA-7); shared, never changed. */
+  headers: Readonly<Record<string, string>>;
   compiled: CompiledSchema;
 }
 
@@ -244,7 +245,12 @@ export class SchemaRegistry {
     const known = this.known(name);
     const n = version ?? known.latest;
     const record = this.versionOf(name, known, n);
-    return { name, version: n, versionText: String(n), compiled: this.compiledOf(name, n, record) };
+    return {
+      name,
+      version: n,
+      headers: Object.freeze({ [SCHEMA_HEADER]: name, [SCHEMA_VERSION_HEADER]: String(n) }),
+      compiled: this.compiledOf(name, n, record),
+    };
   }
 
   private sameOrExists(

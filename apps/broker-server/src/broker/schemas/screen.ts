@@ -16,10 +16,9 @@ import {
 } from '@ferry/protocol';
 import type { AppendRecord } from '../../backend/types.js';
 import type { Station } from '../stations/station.js';
+import { SCHEMA_HEADER, SCHEMA_VERSION_HEADER } from './headers.js';
 import type { ResolvedSchema } from './registry.js';
 
-export const SCHEMA_HEADER = 'ferry-schema';
-export const SCHEMA_VERSION_HEADER = 'ferry-schema-version';
 /** The group of the dead-letter entries a schema made: no group name can take it. */
 export const SCHEMA_GROUP = '$schema';
 
@@ -112,13 +111,12 @@ export function screen(
       return;
     }
     screened.partitions.push(partition);
+    // One shape for every record, and no headers object made for a message that had none.
     screened.records.push({
-      ...m,
-      headers: {
-        ...headers,
-        [SCHEMA_HEADER]: resolved.name,
-        [SCHEMA_VERSION_HEADER]: resolved.versionText,
-      },
+      payload: m.payload,
+      headers: headers === undefined ? resolved.headers : { ...headers, ...resolved.headers },
+      key: m.key,
+      msgId: m.msgId,
     });
   });
   return screened;
