@@ -63,7 +63,7 @@ function errorResult(e: unknown): ProduceResult {
 }
 
 /** `text` cut to at most `maxBytes` UTF-8 bytes, as the wire allows an error message. */
-export function clip(text: string, maxBytes: number): string {
+export function clipToBytes(text: string, maxBytes: number): string {
   if (utf8Length(text) <= maxBytes) return text;
   let cut = text.slice(0, maxBytes);
   while (utf8Length(cut) > maxBytes - 3) cut = cut.slice(0, -1);
@@ -94,7 +94,7 @@ export function screen(
     const resolved = 'resolved' in schema ? schema.resolved : undefined;
     const violation = resolved === undefined ? failureOf(schema) : violationOf(resolved, m.payload);
     if (violation !== undefined || resolved === undefined) {
-      const reason = clip(violation ?? failureOf(schema), limits.maxReasonBytes);
+      const reason = clipToBytes(violation ?? failureOf(schema), limits.maxReasonBytes);
       if (schema.mode === 'deadletter')
         screened.setAside.push({ index, partition, message: { ...m, headers }, reason });
       else
