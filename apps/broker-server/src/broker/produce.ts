@@ -6,7 +6,6 @@
  */
 import {
   type Durability,
-  FerryError,
   type Limits,
   type ProduceMessage,
   type ProduceResult,
@@ -15,7 +14,7 @@ import {
 } from '@ferry/protocol';
 import type { AppendedRecord, AppendOutcome, AppendRecord } from '../backend/types.js';
 import type { Counter, Labels, Metrics } from '../metrics.js';
-import { BrokerError } from './errors.js';
+import { BrokerError, errorResult } from './errors.js';
 import type { SchemaRegistry } from './schemas/registry.js';
 import {
   type BatchSchema,
@@ -31,11 +30,6 @@ import type { Station } from './stations/station.js';
 export interface Produced {
   durability: Durability;
   results: ProduceResult[];
-}
-
-function errorResult(e: unknown): ProduceResult {
-  if (e instanceof FerryError) return { kind: 'error', code: e.code, message: e.message };
-  return { kind: 'error', code: 'INTERNAL', message: 'the message could not be stored' };
 }
 
 /** An appended record's result as the wire has it: an ok one is already in that shape. */

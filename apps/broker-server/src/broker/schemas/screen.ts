@@ -6,7 +6,6 @@
  * may vouch for them.
  */
 import {
-  FerryError,
   type Headers,
   type Limits,
   type ProduceMessage,
@@ -15,6 +14,7 @@ import {
   utf8Length,
 } from '@ferry/protocol';
 import type { AppendRecord } from '../../backend/types.js';
+import { errorResult } from '../errors.js';
 import type { Station } from '../stations/station.js';
 import { SCHEMA_HEADER, SCHEMA_VERSION_HEADER } from './headers.js';
 import type { ResolvedSchema } from './registry.js';
@@ -55,11 +55,6 @@ function withoutSchemaHeaders(headers: Headers | undefined): Headers | undefined
     return headers;
   const { [SCHEMA_HEADER]: _name, [SCHEMA_VERSION_HEADER]: _version, ...rest } = headers;
   return Object.keys(rest).length === 0 ? undefined : rest;
-}
-
-function errorResult(e: unknown): ProduceResult {
-  if (e instanceof FerryError) return { kind: 'error', code: e.code, message: e.message };
-  return { kind: 'error', code: 'INTERNAL', message: 'the message could not be stored' };
 }
 
 /** `text` cut to at most `maxBytes` UTF-8 bytes, as the wire allows an error message. */
