@@ -44,21 +44,60 @@ function shortString(s: string, what: string): number {
   return n;
 }
 
+/** Bytes the headers take in a record: their count, then each name and value. */
+function headersSize(headers: Record<string, string>): number {
+  let size = 2;
+  let count = 0;
+  for (const name in headers) {
+    size += 4 + shortString(name, 'header name') + shortString(headers[name] ?? '', 'header value');
+    count++;
+  }
+  if (count > U16) throw new StorageError('INVALID_FIELD', `${count} headers is over ${U16}`);
+  return size;
+}
+
+function putHeaders(
+  buf: Uint8Array,
+  view: DataView,
+  pos: number,
+  headers: Record<string, string>,
+): number {
+  const countAt = pos;
+  pos += 2;
+  let count = 0;
+  for (const name in headers) {
+    pos = putString(buf, view, pos, name);
+    pos = putString(buf, view, pos, headers[name] ?? '');
+    count++;
+  }
+  view.setUint16(countAt, count);
+  return pos;
+}
+
+/**
+ * The encoded headers of a frozen headers object, which cannot change, made once: every message
+ * checked against a schema that had no headers of its own shares its version's frozen schema
+ * headers, so they are not measured and encoded again for each record.
+ */
+const frozenHeaders = new WeakMap<object, Uint8Array>();
+
+function sharedHeaders(headers: Record<string, string>): Uint8Array | undefined {
+  if (!Object.isFrozen(headers)) return undefined;
+  let encoded = frozenHeaders.get(headers);
+  if (encoded === undefined) {
+    encoded = new Uint8Array(headersSize(headers));
+    putHeaders(encoded, new DataView(encoded.buffer), 0, headers);
+    frozenHeaders.set(headers, encoded);
+  }
+  return encoded;
+}
+
 /** Bytes one record takes in a batch, its length field included. */
 export function recordSize(r: AppendRecord): number {
   let size = RECORD_HEADER_BYTES + r.payload.length;
   if (r.key !== undefined) size += 2 + shortString(r.key, 'key');
   if (r.msgId !== undefined) size += 2 + shortString(r.msgId, 'msgId');
-  if (r.headers !== undefined) {
-    size += 2;
-    let count = 0;
-    for (const name in r.headers) {
-      size +=
-        4 + shortString(name, 'header name') + shortString(r.headers[name] ?? '', 'header value');
-      count++;
-    }
-    if (count > U16) throw new StorageError('INVALID_FIELD', `${count} headers is over ${U16}`);
-  }
+  if (r.headers !== undefined) size += sharedHeaders(r.headers)?.length ?? headersSize(r.headers);
   return size;
 }
 
@@ -119,15 +158,12 @@ export function writeBatch(
     }
     if (r.headers !== undefined) {
       flags |= HAS_HEADERS;
-      const countAt = pos;
-      pos += 2;
-      let count = 0;
-      for (const name in r.headers) {
-        pos = putString(buf, view, pos, name);
-        pos = putString(buf, view, pos, r.headers[name] ?? '');
-        count++;
+      const shared = sharedHeaders(r.headers);
+      if (shared === undefined) pos = putHeaders(buf, view, pos, r.headers);
+      else {
+        buf.set(shared, pos);
+        pos += shared.length;
       }
-      view.setUint16(countAt, count);
     }
     buf.set(r.payload, pos);
     pos += r.payload.length;

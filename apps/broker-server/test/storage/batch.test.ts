@@ -37,6 +37,24 @@ describe('CRC32C', () => {
 });
 
 describe('record batch', () => {
+  it('encodes frozen headers, shared by many records and encoded once, as it encodes any others', () => {
+    fc.assert(
+      fc.property(fc.array(record, { minLength: 1, maxLength: 10 }), (records) => {
+        const shared = Object.freeze({ 'ferry-schema': 'orders', 'ferry-schema-version': '12' });
+        const frozen = records.map((r) => ({ ...r, headers: shared }));
+        const copied = records.map((r) => ({ ...r, headers: { ...shared } }));
+        expect(encode(frozen, 7, 9)).toEqual(encode(copied, 7, 9));
+        // Encoded once and kept: a second batch reuses it and still decodes the same.
+        const buf = encode(frozen, 7, 9);
+        const check = checkBatch(buf, 0, buf.length);
+        if (check.kind !== 'ok') throw new Error(check.kind);
+        const out: StoredRecord[] = [];
+        decodeRecords(buf, 0, check.header, 7, out, 1000, Number.POSITIVE_INFINITY, 0);
+        expect(out.map((r) => r.headers)).toEqual(records.map(() => ({ ...shared })));
+      }),
+    );
+  });
+
   it('decodes to the records it encoded, with offsets and the shared timestamp', () => {
     fc.assert(
       fc.property(
