@@ -55,6 +55,7 @@ export class JetStreamEngine implements Backend {
   private readonly revisions = new Map<string, number>();
   private readonly listeners: ((change: StationChange) => void)[] = [];
   private watcher: { stop(): void } | undefined;
+  private following = false;
 
   private constructor(
     private readonly ctx: JsContext,
@@ -113,7 +114,9 @@ export class JetStreamEngine implements Backend {
         replicas,
         timeout: timeoutMs,
       });
-      const engine = new JetStreamEngine(ctx, kv, new JetStreamMetadata(kv, log));
+      let engine: JetStreamEngine | undefined;
+      const metadata = new JetStreamMetadata(kv, () => engine?.follow());
+      engine = new JetStreamEngine(ctx, kv, metadata);
       void engine.followConnection();
       return engine;
     } catch (err) {
@@ -150,7 +153,7 @@ export class JetStreamEngine implements Backend {
 
   watch(listener: (change: StationChange) => void): void {
     this.listeners.push(listener);
-    if (this.listeners.length === 1) void this.startWatch();
+    this.follow();
   }
 
   async listStations(): Promise<string[]> {
@@ -183,7 +186,6 @@ export class JetStreamEngine implements Backend {
 
   async close(): Promise<void> {
     this.watcher?.stop();
-    this.metadata.stop();
     this.listeners.length = 0;
     const stations = [...this.stations.values()];
     this.stations.clear();
@@ -242,12 +244,22 @@ export class JetStreamEngine implements Backend {
     if (revision > (this.revisions.get(name) ?? 0)) this.revisions.set(name, revision);
   }
 
-  /** Follows the stations bucket: what other brokers create, save and delete. */
+  /**
+   * Follows the stations bucket, once for the stations and the metadata together: what other
+   * brokers create, save and delete.
+   */
+  private follow(): void {
+    if (this.following) return;
+    this.following = true;
+    void this.startWatch();
+  }
+
   private async startWatch(): Promise<void> {
     try {
-      const updates = await this.kv.watch({ key: 's.>', include: KvWatchInclude.UpdatesOnly });
+      const updates = await this.kv.watch({ key: '>', include: KvWatchInclude.UpdatesOnly });
       this.watcher = updates;
-      for await (const entry of updates) await this.changed(entry);
+      for await (const entry of updates)
+        if (!this.metadata.changed(entry)) await this.changed(entry);
     } catch (err) {
       this.ctx.log.error({ err }, 'the stations bucket can no longer be watched');
     }

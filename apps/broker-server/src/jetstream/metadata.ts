@@ -5,23 +5,25 @@
  * '.', KV's own separator, so a prefix is a subject filter; a create is the bucket's create,
  * which fails when another broker wrote the key first.
  */
-import { type KV, KvWatchInclude } from '@nats-io/kv';
+import type { KV, KvEntry } from '@nats-io/kv';
 import type { MetadataRecord, MetadataStore } from '../backend/types.js';
-import type { StorageLogger } from '../storage/logger.js';
 import { jsError } from './errors.js';
 import { fromToken, token } from './names.js';
 
-const kvKey = (key: string) => `m.${key.split('/').map(token).join('.')}`;
+const META = 'm.';
+const kvKey = (key: string) => `${META}${key.split('/').map(token).join('.')}`;
 const keyOf = (kvKey: string) => kvKey.slice(2).split('.').map(fromToken).join('/');
 /** A prefix of whole segments (`schemas/`) as a filter of the keys under it. */
 const filterOf = (prefix: string) => `${kvKey(prefix.replace(/\/$/, ''))}.>`;
 
 export class JetStreamMetadata implements MetadataStore {
-  private readonly watchers: { stop(): void }[] = [];
+  private readonly listeners: { under: string; listener: (key: string, value: unknown) => void }[] =
+    [];
 
   constructor(
     private readonly kv: KV,
-    private readonly log: StorageLogger,
+    /** Starts the engine's watch of the bucket, which hands metadata entries to `changed`. */
+    private readonly follow: () => void,
   ) {}
 
   async list(prefix: string): Promise<MetadataRecord[]> {
@@ -77,23 +79,19 @@ export class JetStreamMetadata implements MetadataStore {
   }
 
   watch(prefix: string, listener: (key: string, value: unknown) => void): void {
-    void (async () => {
-      try {
-        const updates = await this.kv.watch({
-          key: filterOf(prefix),
-          include: KvWatchInclude.UpdatesOnly,
-        });
-        this.watchers.push(updates);
-        for await (const entry of updates)
-          listener(keyOf(entry.key), entry.operation === 'PUT' ? entry.json() : undefined);
-      } catch (err) {
-        this.log.error({ err }, 'the metadata bucket can no longer be watched');
-      }
-    })();
+    this.listeners.push({ under: `${filterOf(prefix).slice(0, -1)}`, listener });
+    this.follow();
   }
 
-  stop(): void {
-    for (const watcher of this.watchers) watcher.stop();
-    this.watchers.length = 0;
+  /**
+   * An entry of the bucket's watch (the engine's, shared with the stations): told to the
+   * listeners of its key when it is metadata; false when it is not.
+   */
+  changed(entry: KvEntry): boolean {
+    if (!entry.key.startsWith(META)) return false;
+    const value = entry.operation === 'PUT' ? entry.json() : undefined;
+    for (const { under, listener } of this.listeners)
+      if (entry.key.startsWith(under)) listener(keyOf(entry.key), value);
+    return true;
   }
 }
