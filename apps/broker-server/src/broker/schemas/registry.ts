@@ -30,7 +30,7 @@ import {
   versionKey,
 } from './records.js';
 
-/** A schema as this broker knows it; a head or versions may arrive first from another broker. */
+/** A schema as this broker knows it; its versions may arrive before its head. */
 interface Known {
   head?: SchemaHead;
   versions: Map<number, VersionRecord>;
@@ -101,22 +101,18 @@ export class SchemaRegistry {
       );
     this.checkBytes(name, schema.definition);
     const now = Date.now();
-    const head: SchemaHead = { type: schema.type, compatibility, createdAt: now };
-    if (!(await this.store.create(headKey(name), head))) {
-      // Made meanwhile through another broker, or a head left without versions by a crash.
-      const stored = (await this.store.get(headKey(name))) as SchemaHead | undefined;
-      if (stored === undefined || stored.type !== schema.type)
-        await this.store.put(headKey(name), head);
-    }
     const record = versionRecord(schema.type, schema.definition, compiled, now);
+    // Version 1 claims the name: of two brokers creating it at once, one makes it.
     if (!(await this.store.create(versionKey(name, 1), record))) {
       await this.reload(name);
       const winner = this.complete(name);
       if (winner === undefined) throw notFound(name);
       return this.sameOrExists(name, winner, schema.type, compiled);
     }
-    this.apply(headKey(name), (await this.store.get(headKey(name))) ?? head);
+    const head: SchemaHead = { type: schema.type, compatibility, createdAt: now };
+    await this.store.put(headKey(name), head);
     this.apply(versionKey(name, 1), record);
+    this.apply(headKey(name), head);
     this.keepCompiled(name, 1, compiled);
     this.log.info({ schema: name, type: schema.type }, 'schema created');
     return this.info(name);
@@ -323,9 +319,20 @@ export class SchemaRegistry {
     return known;
   }
 
+  /**
+   * A schema with at least one version. Its head is written after version 1, so until it
+   * arrives (or when a crash came between the two) the schema reads as version 1 says, with
+   * compatibility none.
+   */
   private complete(name: string): Required<Known> | undefined {
     const known = this.schemas.get(name);
-    return known?.head !== undefined && known.latest > 0 ? (known as Required<Known>) : undefined;
+    if (known === undefined || known.latest === 0) return undefined;
+    if (known.head !== undefined) return known as Required<Known>;
+    const first = known.versions.get(Math.min(...known.versions.keys())) as VersionRecord;
+    return {
+      ...known,
+      head: { type: first.type, compatibility: 'none', createdAt: first.createdAt },
+    };
   }
 
   private versionOf(name: string, known: Known, version: number): VersionRecord {
