@@ -66,6 +66,10 @@ export async function startJetStreamBrokers(
     String(replicas),
     '--nats-prefix',
     prefix,
+    // Three nats-servers, the brokers and the clients share two cores with other suites in CI:
+    // an election there can take longer than the 5 s a JetStream call gets by default.
+    '--nats-timeout-ms',
+    '15000',
   ];
   // A broker keeps its directory across a restart; its stations are on the cluster.
   const dataDirs = Array.from({ length: count }, () =>

@@ -722,20 +722,30 @@ export const scenarios: readonly Scenario[] = [
     await Promise.all(Array.from({ length: 40 }, (_, n) => producer.produce(bytes(`m${n}`))));
     const seen = new Map<string, number>();
     const perMember = [0, 0];
+    // Each message takes a member 50 ms of work, so one member alone needs seconds for the 40:
+    // the other has that long to start receiving (on JetStream its broker's first pull may wait
+    // for an election), and waits up to 20 s, not the first idle moment, before giving up.
+    const until = Date.now() + 20_000;
     await Promise.all(
       members.map(async (member, index) => {
+        let pending = member.next();
         for (;;) {
-          if ([...seen.values()].length >= 40) return;
+          if (seen.size >= 40) return;
           const next = await Promise.race([
-            member.next(),
-            new Promise<'idle'>((resolve) => setTimeout(() => resolve('idle'), 1500)),
+            pending,
+            new Promise<'idle'>((resolve) => setTimeout(() => resolve('idle'), 500)),
           ]);
-          if (next === 'idle') return;
+          if (next === 'idle') {
+            if (Date.now() > until) return;
+            continue;
+          }
           if (next.done) return;
           const body = next.value.text();
           seen.set(body, (seen.get(body) ?? 0) + 1);
           perMember[index] = (perMember[index] ?? 0) + 1;
+          await new Promise((resolve) => setTimeout(resolve, 50));
           await next.value.ack();
+          pending = member.next();
         }
       }),
     );

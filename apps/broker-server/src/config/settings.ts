@@ -507,6 +507,8 @@ const SETTINGS = {
     description:
       'How long one call to JetStream may take before it fails with TIMEOUT (a leader election takes a few seconds)',
     value: durationMs(100),
+    flag: '--nats-timeout-ms <ms>',
+    env: 'FERRY_NATS_TIMEOUT_MS',
   },
   'push.maxConcurrency': {
     default: 64,
