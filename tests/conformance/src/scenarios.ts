@@ -111,6 +111,9 @@ export function createContext(config: ConformanceConfig): ScenarioContext {
       return config.connect(servers, {
         auth: { token: config.token },
         name: 'conformance',
+        // On JetStream a first subscribe waits for its consumers' elections, which take longer
+        // than the default 15 s when CI runs the cluster on two busy cores.
+        ...(config.engine === 'jetstream' ? { requestTimeoutMs: 45_000 } : {}),
         ...options,
       });
     },
