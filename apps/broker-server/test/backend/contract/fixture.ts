@@ -140,12 +140,16 @@ export async function waitFor<T>(
   }
 }
 
-/** Fetches until something is handed out. */
+/** Fetches until something is handed out (within 15 s: an election on a busy machine takes long). */
 export function fetchSoon(cursor: GroupCursor, max = 100, options = everything) {
-  return waitFor('a delivery', async () => {
-    const got = await cursor.fetch(max, options);
-    return got.length > 0 ? got : undefined;
-  });
+  return waitFor(
+    'a delivery',
+    async () => {
+      const got = await cursor.fetch(max, options);
+      return got.length > 0 ? got : undefined;
+    },
+    15_000,
+  );
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -7,6 +7,7 @@ import {
   bytes,
   everything,
   type Fixture,
+  fetchSoon,
   group,
   offsets,
   sleep,
@@ -156,7 +157,7 @@ export function groupDeadLetterContract(fx: Fixture): void {
       const [entry] = await deadLetters(station, 1);
       cursor.resend([entry as DeadLetterRecord]);
       expect(await cursor.counts()).toMatchObject({ resent: 1 });
-      const [again] = await cursor.fetch(100, everything);
+      const [again] = await fetchSoon(cursor);
       expect(again).toMatchObject({ partition: 1, deliveryCount: 1 });
       expect(again).toMatchObject({ offset: 0, payload: bytes('poison'), msgId: 'id-1' });
       expect(await cursor.counts()).toEqual({ pending: 1, lag: 0, resent: 1 });
@@ -178,7 +179,7 @@ export function groupDeadLetterContract(fx: Fixture): void {
       await cursor.deadLetter([at(1, 0)], 'first');
       const [first] = await deadLetters(station, 1);
       cursor.resend([first as DeadLetterRecord]);
-      expect(offsets(await cursor.fetch(100, everything))).toEqual([0]);
+      expect(offsets(await fetchSoon(cursor))).toEqual([0]);
       await cursor.nack([at(1, 0)], 0);
       const entries = await waitFor('the replacing entry', async () => {
         const { entries } = await station.deadLetters.list({ limit: 100 });
