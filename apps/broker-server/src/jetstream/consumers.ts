@@ -7,6 +7,7 @@
  */
 import { AckPolicy, type ConsumerInfo, DeliverPolicy } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/transport-node';
+import { StorageError } from '../storage/errors.js';
 import type { JsContext } from './context.js';
 import { isNotFound, jsError } from './errors.js';
 
@@ -17,17 +18,43 @@ export function ackWaitNanos(ackTimeoutMs: number): number {
   return nanos(ackTimeoutMs + ACK_WAIT_MARGIN_MS);
 }
 
-/** The consumer's info, or undefined when it does not exist. */
+/** How long one ask for a consumer's info waits before asking again. */
+const INFO_ATTEMPT_MS = 2_000;
+
+class NoAnswer extends Error {
+  override readonly name = 'NoAnswer';
+}
+
+/**
+ * The consumer's info, or undefined when it does not exist. A cluster drops the request while
+ * the consumer is being made (by another broker, at the same moment) rather than answering it,
+ * so an unanswered ask is asked again, within the call's budget.
+ */
 export async function consumerInfo(
   ctx: JsContext,
   stream: string,
   name: string,
 ): Promise<ConsumerInfo | undefined> {
-  try {
-    return await ctx.jsm.consumers.info(stream, name);
-  } catch (err) {
-    if (isNotFound(err)) return undefined;
-    throw jsError('the group could not be read', err);
+  const until = Date.now() + ctx.timeoutMs;
+  for (;;) {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      const unanswered = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new NoAnswer('no answer')), INFO_ATTEMPT_MS);
+      });
+      const asked = ctx.jsm.consumers.info(stream, name);
+      asked.catch(() => undefined);
+      return await Promise.race([asked, unanswered]);
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      if (!(err instanceof NoAnswer)) throw jsError('the group could not be read', err);
+      if (Date.now() >= until)
+        throw new StorageError('TIMEOUT', 'the group could not be read: JetStream did not answer', {
+          cause: err,
+        });
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }
 
