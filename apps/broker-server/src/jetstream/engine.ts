@@ -113,6 +113,9 @@ export class JetStreamEngine implements Backend {
         history: 1,
         replicas,
         timeout: timeoutMs,
+        // Reads go to the leader: a direct get may be answered by a replica behind it, and a
+        // broker must read what it has just written (a schema version, a station's settings).
+        allow_direct: false,
       });
       let engine: JetStreamEngine | undefined;
       const metadata = new JetStreamMetadata(kv, () => engine?.follow());
