@@ -14,6 +14,8 @@ const BIN = join(dirname(fileURLToPath(import.meta.url)), '../../dist/bin/ferry-
 export interface BrokerProcess {
   tcpPort: number;
   httpPort: number;
+  /** The MQTT listener's port, when the broker runs with MQTT on. */
+  mqttPort?: number;
   dataDir: string;
   /** The broker's process id (to count its descriptors in /proc, say). */
   pid: number;
@@ -29,6 +31,8 @@ export interface BrokerProcess {
   /** SIGKILL, and wait for the process to be gone. */
   kill(): Promise<void>;
 }
+
+type Ports = Pick<BrokerProcess, 'tcpPort' | 'httpPort' | 'mqttPort'>;
 
 export interface StartOptions {
   dataDir?: string;
@@ -77,14 +81,18 @@ export async function startBroker(options: StartOptions = {}): Promise<BrokerPro
   const exited = new Promise<number | null>((resolve) =>
     child.once('exit', (code) => resolve(code)),
   );
-  const ports = await new Promise<{ tcpPort: number; httpPort: number }>((resolve, reject) => {
+  const ports = await new Promise<Ports>((resolve, reject) => {
     const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
     lines.on('line', (line) => {
       try {
         const entry = JSON.parse(line) as Record<string, unknown>;
         logs.push(entry);
         if (entry.msg === 'ferry broker listening')
-          resolve({ tcpPort: Number(entry.tcpPort), httpPort: Number(entry.httpPort) });
+          resolve({
+            tcpPort: Number(entry.tcpPort),
+            httpPort: Number(entry.httpPort),
+            mqttPort: entry.mqttPort === undefined ? undefined : Number(entry.mqttPort),
+          });
       } catch {
         logs.push({ raw: line });
       }
