@@ -6,10 +6,12 @@
  *   pnpm bench [--json] [--quick] [--only publish|consume|latency|fanout] [--no-nats]
  *              [--durability always|interval|never] [--profile-broker <dir>] [--repeat N]
  *              [--jetstream-cluster [--system 'Ferry R3' ...]] [--schemas]
+ *              [--mqtt [--mqtt-version 5|3.1.1]]
  *
  * `--jetstream-cluster` runs other systems instead, each on a fresh 3-node JetStream cluster:
  * Ferry on JetStream (R1, R3, and two brokers at R3) against JetStream used directly (R1, R3).
  * `--schemas` runs Ferry alone: 1 KiB orders (JSON, protobuf) produced without and with a schema.
+ * `--mqtt` runs MQTT.js against Ferry's MQTT listener and against Mosquitto: QoS 1 publish, fan-out.
  */
 import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -17,8 +19,10 @@ import type { Durability } from '@ferry/node';
 import { clusterSystems, runBenchmark } from './benchmark.js';
 import { CLUSTER_HEADERS, CLUSTER_RATIOS } from './cluster/systems.js';
 import { machine } from './machine.js';
+import { MQTT_COLUMNS, MQTT_RATIOS, mqttSetup, runMqttBenchmark } from './mqtt/bench.js';
+import { MQTT_VERSIONS, type MqttVersion } from './mqtt/params.js';
 import { natsServerOnPath, natsServerVersion } from './nats/server.js';
-import { SCENARIOS, type ScenarioId } from './params.js';
+import { SCENARIOS, type ScenarioId, params as scenarioParams } from './params.js';
 import { type RunResult, spreadRunId } from './runs.js';
 import {
   runSchemaBenchmark,
@@ -43,12 +47,24 @@ const { values } = parseArgs({
     'jetstream-cluster': { type: 'boolean', default: false },
     system: { type: 'string', multiple: true },
     schemas: { type: 'boolean', default: false },
+    mqtt: { type: 'boolean', default: false },
+    'mqtt-version': { type: 'string', default: '5' },
   },
 });
 const cluster = values['jetstream-cluster'];
 const schemas = values.schemas;
+const mqtt = values.mqtt;
 if (schemas && (cluster || values.only !== undefined)) {
   throw new Error('--schemas runs on its own: not with --jetstream-cluster or --only');
+}
+if (mqtt && (schemas || cluster || values.only !== undefined)) {
+  throw new Error('--mqtt runs on its own: not with --schemas, --jetstream-cluster or --only');
+}
+const mqttVersion = Object.keys(MQTT_VERSIONS).find((key) => key === values['mqtt-version']) as
+  | MqttVersion
+  | undefined;
+if (mqttVersion === undefined) {
+  throw new Error(`--mqtt-version takes one of ${Object.keys(MQTT_VERSIONS).join(', ')}`);
 }
 const only = values.only as ScenarioId | undefined;
 if (only !== undefined && !SCENARIOS.includes(only)) {
@@ -60,7 +76,7 @@ if (durability === undefined) {
 }
 const repeat = Number(values.repeat);
 if (!Number.isInteger(repeat) || repeat < 1) throw new Error('--repeat takes an integer >= 1');
-const nats = !schemas && !values['no-nats'] && natsServerOnPath();
+const nats = !schemas && !mqtt && !values['no-nats'] && natsServerOnPath();
 if (cluster && !natsServerOnPath())
   throw new Error('--jetstream-cluster needs nats-server on PATH');
 const host = machine(nats || cluster ? natsServerVersion() : undefined);
@@ -76,32 +92,45 @@ function progress(result: RunResult): void {
   process.stderr.write(`${result.run} / ${result.system}${pid}: ${status}\n`);
 }
 
-const { params, results } = schemas
-  ? await runSchemaBenchmark({
+const mqttRun = mqtt
+  ? await runMqttBenchmark({
       quick: values.quick,
+      version: mqttVersion,
       durability,
       profileDir: values['profile-broker'],
       repeat,
       onResult: progress,
     })
-  : await runBenchmark({
-      quick: values.quick,
-      only,
-      nats,
-      cluster,
-      ...(values.system === undefined ? {} : { systems: values.system }),
-      durability,
-      profileDir: values['profile-broker'],
-      repeat,
-      onResult: progress,
-    });
+  : undefined;
+// The MQTT runs have their own sizes; the scenarios' ones only feed the other modes' setup lines.
+const { params, results } = mqttRun
+  ? { params: scenarioParams(values.quick), results: mqttRun.results }
+  : schemas
+    ? await runSchemaBenchmark({
+        quick: values.quick,
+        durability,
+        profileDir: values['profile-broker'],
+        repeat,
+        onResult: progress,
+      })
+    : await runBenchmark({
+        quick: values.quick,
+        only,
+        nats,
+        cluster,
+        ...(values.system === undefined ? {} : { systems: values.system }),
+        durability,
+        profileDir: values['profile-broker'],
+        repeat,
+        onResult: progress,
+      });
 const clusterColumns = clusterSystems(params, { profileDir: undefined }).map((system) => ({
   name: system.name,
   header: CLUSTER_HEADERS[system.name] ?? system.name,
 }));
-const wideColumns = schemas ? SCHEMA_COLUMNS : clusterColumns;
-const wideRatios = schemas ? SCHEMA_RATIOS : CLUSTER_RATIOS;
-const byColumn = cluster || schemas;
+const wideColumns = mqtt ? MQTT_COLUMNS : schemas ? SCHEMA_COLUMNS : clusterColumns;
+const wideRatios = mqtt ? MQTT_RATIOS : schemas ? SCHEMA_RATIOS : CLUSTER_RATIOS;
+const byColumn = cluster || schemas || mqtt;
 const table = byColumn ? [] : rows(results);
 const between = byColumn ? [] : relativeRows(table);
 const wide = byColumn
@@ -125,20 +154,22 @@ const schemaSetup = [
   "schema: the order's JSON Schema or protobuf message attached (mode reject); produce latency from the call to its ack",
   `target: with the schema at least ${SCHEMA_TARGET}x the msgs/s without`,
 ];
-const setup = schemas
-  ? schemaSetup
-  : cluster
-    ? clusterSetup
-    : [
-        `Ferry: default broker, stations of 1 partition, durability ${durability}${durability === 'always' ? ' (fdatasync before the ack)' : ''}`,
-        nats
-          ? 'JetStream: nats-server -js defaults, file storage, 1 replica, durable pull consumers, explicit acks'
-          : 'JetStream: not run (nats-server not on PATH, or --no-nats)',
-      ];
+const setup = mqttRun
+  ? mqttSetup(mqttRun.params, durability)
+  : schemas
+    ? schemaSetup
+    : cluster
+      ? clusterSetup
+      : [
+          `Ferry: default broker, stations of 1 partition, durability ${durability}${durability === 'always' ? ' (fdatasync before the ack)' : ''}`,
+          nats
+            ? 'JetStream: nats-server -js defaults, file storage, 1 replica, durable pull consumers, explicit acks'
+            : 'JetStream: not run (nats-server not on PATH, or --no-nats)',
+        ];
 
 if (values.json) {
   process.stdout.write(
-    `${JSON.stringify({ machine: host, command: command.trim(), setup, params, rows: byColumn ? wide : table, between, runs: results }, null, 2)}\n`,
+    `${JSON.stringify({ machine: host, command: command.trim(), setup, params: mqttRun?.params ?? params, rows: byColumn ? wide : table, between, runs: results }, null, 2)}\n`,
   );
 } else {
   const ram = `${host.ramGiB.toFixed(1)} GiB RAM`;
