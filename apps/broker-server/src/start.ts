@@ -17,6 +17,7 @@ import { httpGateway } from './http/gateway.js';
 import { refreshHttpConsumers, stopHttpConsumers } from './http/http-members.js';
 import { API_ROUTES } from './http/routes/index.js';
 import { type Exposition, type Metrics, noMetrics } from './metrics.js';
+import { MqttAdapter } from './mqtt/adapter.js';
 import { openBackend } from './open-backend.js';
 import { PromMetrics } from './prometheus/prom-metrics.js';
 import { frameHandlers } from './server/handlers/index.js';
@@ -25,6 +26,8 @@ import { startServers } from './server/server.js';
 export interface RunningBroker {
   tcpPort: number;
   httpPort: number;
+  /** The MQTT port, when mqtt.enabled. */
+  mqttPort: number | undefined;
   /** Where the web console was found at start; undefined when it is off or not built. */
   consoleDir: string | undefined;
   /**
@@ -108,17 +111,37 @@ export async function startBroker(
     limits: config.limits,
     handlers,
     api: (context) => httpGateway({ routes: API_ROUTES, handlers, context }),
+    ...(config.mqtt.enabled
+      ? {
+          mqtt: async (context) => {
+            const adapter = new MqttAdapter({
+              core,
+              config,
+              metadata: engine.metadata,
+              authenticate: context.authenticate,
+              authThrottle: context.authThrottle,
+              audit: context.audit,
+              refusals: context.refusals,
+              log: log.child({ component: 'mqtt' }),
+              softBoundBytes: config.connections.maxOutboundBytes / 2,
+            });
+            await adapter.start();
+            return adapter;
+          },
+        }
+      : {}),
     authenticate: authenticator.authenticate,
     log: log.child({ component: 'server' }),
     metrics: core.metrics,
     ready: () => ready,
     exposition,
   });
-  connections = () => servers.registry.size;
+  connections = () => servers.registry.size + (servers.mqtt?.connections ?? 0);
   let stopping: Promise<void> | undefined;
   return {
     tcpPort: servers.tcpPort,
     httpPort: servers.httpPort,
+    mqttPort: servers.mqttPort,
     consoleDir: servers.consoleDir,
     reload(next) {
       authenticator.reload(next.auth);

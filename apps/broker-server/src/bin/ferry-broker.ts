@@ -49,9 +49,10 @@ async function run(load: () => BrokerConfig): Promise<void> {
     log.fatal({ err }, 'the broker could not start');
     process.exit(1);
   });
-  const { tcpPort, httpPort, consoleDir } = broker;
+  const { tcpPort, httpPort, mqttPort, consoleDir } = broker;
   const consoleUrl = consoleDir === undefined ? {} : { console: consoleUrlOf(config, httpPort) };
-  log.info({ tcpPort, httpPort, ...consoleUrl }, 'ferry broker listening');
+  const mqtt = mqttPort === undefined ? {} : { mqttPort };
+  log.info({ tcpPort, httpPort, ...mqtt, ...consoleUrl }, 'ferry broker listening');
 
   let stopping = false;
   const onSignal = (signal: NodeJS.Signals): void => {

@@ -12,6 +12,7 @@ import {
   DEFAULT_MEMORY_STATION_MAX_BYTES,
 } from '../storage/memory-budget.js';
 import { certificates, jwt, tokens, users } from './auth-values.js';
+import { mqttKey, mqttStations } from './mqtt-values.js';
 import type { BrokerConfig } from './types.js';
 import {
   autoOr,
@@ -40,6 +41,7 @@ type Group =
   | 'console'
   | 'push'
   | 'schemas'
+  | 'mqtt'
   | 'nats';
 
 /** A setting's key: top-level, or `group.leaf` for the grouped ones. */
@@ -554,6 +556,108 @@ const SETTINGS = {
     description:
       'Deepest nesting of a schema definition (JSON depth of a JSON Schema or Avro schema, message nesting of a .proto); a deeper one is SCHEMA_INVALID',
     value: integer(1, 256),
+  },
+  'mqtt.enabled': {
+    default: false,
+    description:
+      'Serve MQTT 3.1.1 and 5.0: over TCP on mqtt.port (TLS when tls.* is set) and over WebSocket at /mqtt on the HTTP port',
+    value: boolean,
+    flag: '--mqtt <true|false>',
+    env: 'FERRY_MQTT',
+  },
+  'mqtt.port': {
+    default: 1883,
+    description: 'TCP port of MQTT when mqtt.enabled (0: any free port)',
+    value: port,
+    flag: '--mqtt-port <port>',
+    env: 'FERRY_MQTT_PORT',
+  },
+  'mqtt.maxConnections': {
+    default: 1000,
+    description: 'MQTT connections at once (within connections.max); more are refused',
+    value: integer(1, 1_000_000),
+  },
+  'mqtt.maxPacketBytes': {
+    default: 1024 * 1024 + 64 * 1024,
+    description:
+      'Largest MQTT packet taken, told to v5 clients as Maximum Packet Size; a larger one closes the connection (v5: DISCONNECT 0x95)',
+    value: integer(64, 256 * 1024 * 1024),
+  },
+  'mqtt.receiveMaximum': {
+    default: 128,
+    description:
+      'QoS 1 and 2 publishes of one client awaiting their ack (Receive Maximum of a v5 CONNACK); at it the connection is not read until acks go out',
+    value: integer(1, 65535),
+  },
+  'mqtt.maxPendingBytes': {
+    default: 8 * 1024 * 1024,
+    description:
+      'Payload bytes one MQTT connection has sent that are not yet stored; past it the connection is not read',
+    value: positive,
+  },
+  'mqtt.maxPendingBytesTotal': {
+    default: 256 * 1024 * 1024,
+    description:
+      'Payload bytes of every MQTT connection together not yet stored; past it the connections holding some are not read',
+    value: positive,
+  },
+  'mqtt.maxInflight': {
+    default: 64,
+    description:
+      "QoS 1 deliveries to one client awaiting PUBACK (the client's Receive Maximum may lower it)",
+    value: integer(1, 65535),
+  },
+  'mqtt.maxSubscriptions': {
+    default: 64,
+    description: 'Topic filters of one client; past it SUBACK refuses (v5: 0x97 Quota exceeded)',
+    value: integer(1, 100_000),
+  },
+  'mqtt.maxSessionExpirySeconds': {
+    default: 7 * 24 * 3600,
+    description:
+      'Longest session expiry a v5 client gets, and the expiry of a v3.1.1 session with cleanSession false',
+    value: integer(0, 0xffffffff),
+  },
+  'mqtt.maxSessions': {
+    default: 10_000,
+    description: 'Persistent sessions kept; past it a client asking for one is refused (v5: 0x97)',
+    value: integer(0, 10_000_000),
+  },
+  'mqtt.maxRetained': {
+    default: 10_000,
+    description:
+      'Retained messages kept; past it a new retained topic is not kept (v5: PUBACK 0x97)',
+    value: integer(0, 10_000_000),
+  },
+  'mqtt.maxRetainedBytes': {
+    default: 64 * 1024 * 1024,
+    description: 'Payload bytes of the retained messages together (they are kept in memory)',
+    value: integer(0, Number.MAX_SAFE_INTEGER),
+  },
+  'mqtt.topicAliasMaximum': {
+    default: 16,
+    description: 'Topic aliases a v5 client may set on its publishes (Topic Alias Maximum)',
+    value: integer(0, 65535),
+  },
+  'mqtt.maxKeepAliveSeconds': {
+    default: 600,
+    description:
+      'Longest keep-alive; a v5 client asking for more, or for none, is told this one (Server Keep Alive)',
+    value: integer(1, 65535),
+  },
+  'mqtt.stations': {
+    default: [],
+    description:
+      'Rules [{ "topic": "<filter>", "station": "<name>" }] naming the station of the topics a filter matches, first match first; other topics go to the station named by their first level',
+    value: mqttStations,
+  },
+  'mqtt.key': {
+    default: 'topic',
+    description:
+      'Key of a message published over MQTT: topic (its full topic: order per topic) or none',
+    value: mqttKey,
+    flag: '--mqtt-key <topic|none>',
+    env: 'FERRY_MQTT_KEY',
   },
   shutdownGraceMs: {
     default: 5000,

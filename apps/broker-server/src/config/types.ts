@@ -192,6 +192,46 @@ export interface BrokerConfig {
     /** Deepest nesting of a definition (JSON depth; message nesting for protobuf). */
     maxDepth: number;
   };
+  /** The MQTT adapter: MQTT 3.1.1 and 5.0 over TCP and WebSocket (/mqtt). */
+  mqtt: {
+    enabled: boolean;
+    port: number;
+    /** MQTT connections at once, within connections.max. */
+    maxConnections: number;
+    /** Largest packet taken (Maximum Packet Size in a v5 CONNACK). */
+    maxPacketBytes: number;
+    /** QoS 1 and 2 publishes of one client awaiting their ack; at it, the socket is not read. */
+    receiveMaximum: number;
+    /** Payload bytes of one connection received and not yet stored; past it, not read. */
+    maxPendingBytes: number;
+    /** The same over every MQTT connection. */
+    maxPendingBytesTotal: number;
+    /** QoS 1 deliveries to one client awaiting PUBACK. */
+    maxInflight: number;
+    /** Topic filters of one client. */
+    maxSubscriptions: number;
+    /** Longest session expiry; a v3.1.1 persistent session's. */
+    maxSessionExpirySeconds: number;
+    /** Persistent sessions kept. */
+    maxSessions: number;
+    /** Retained messages kept, and their payload bytes together. */
+    maxRetained: number;
+    maxRetainedBytes: number;
+    /** Topic aliases a v5 client may set. */
+    topicAliasMaximum: number;
+    /** Longest keep-alive; a v5 client asking more (or none) is told this one. */
+    maxKeepAliveSeconds: number;
+    /** Topic filters naming the station of the topics they match; first match wins. */
+    stations: MqttStationRule[];
+    /** The full topic as the message key (per-topic order), or no key. */
+    key: 'topic' | 'none';
+  };
   /** Grace period for in-flight work on SIGTERM before connections are closed. */
   shutdownGraceMs: number;
+}
+
+/** A topic filter and the station of the topics it matches. */
+export interface MqttStationRule {
+  topic: string;
+  station: string;
 }

@@ -13,6 +13,8 @@ import type { Duplex } from 'node:stream';
 import type { SecureContextOptions, TLSSocket, TlsOptions } from 'node:tls';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { Exposition } from '../metrics.js';
+import type { MqttAdapter } from '../mqtt/adapter.js';
+import type { MqttTransport } from '../mqtt/connection.js';
 import type { Admission, Place } from './admission.js';
 import { BrokerConnection } from './connection.js';
 import { ConnectionMetrics } from './connection-metrics.js';
@@ -50,6 +52,8 @@ export interface HttpListenerOptions {
   api?: RequestHandler;
   /** The web console at /console/, from `dir` or where console-dir.ts finds it; none without it. */
   console?: { dir?: string };
+  /** MQTT over WebSocket at /mqtt; none without it. */
+  mqtt?: { adapter: MqttAdapter; maxPacketBytes: number };
 }
 
 export interface HttpListener {
@@ -61,6 +65,7 @@ export interface HttpListener {
 }
 
 export const WEBSOCKET_PATH = '/ws';
+export const MQTT_WEBSOCKET_PATH = '/mqtt';
 
 /** How often Node looks for requests past their timeouts (its default, 30 s, would let a slow socket stay that much longer). */
 const TIMEOUT_CHECK_MS = 1000;
@@ -109,6 +114,21 @@ function wsSink(ws: WebSocket, socket: Duplex): FrameSink {
   };
 }
 
+/** MQTT over WebSocket: the messages' bytes are one stream of MQTT packets. */
+function mqttWsTransport(ws: WebSocket, req: IncomingMessage): MqttTransport {
+  return {
+    name: 'ws',
+    remoteAddress: req.socket.remoteAddress,
+    certificate: verifiedPeerCertificate(req.socket),
+    write: (bytes) => ws.send(bytes, { binary: true }),
+    bufferedBytes: () => ws.bufferedAmount,
+    pause: () => ws.pause(),
+    resume: () => ws.resume(),
+    end: () => ws.close(1000),
+    destroy: () => ws.terminate(),
+  };
+}
+
 export async function listenHttp(options: HttpListenerOptions): Promise<HttpListener> {
   const { context, registry, admission } = options;
   const { limits, log } = context;
@@ -149,7 +169,21 @@ export async function listenHttp(options: HttpListenerOptions): Promise<HttpList
   ]);
   const upgrades = new Router<UpgradeHandler>([
     { method: 'GET', path: WEBSOCKET_PATH, handler: upgradeWebSocket },
+    ...(options.mqtt === undefined
+      ? []
+      : [{ method: 'GET' as const, path: MQTT_WEBSOCKET_PATH, handler: upgradeMqtt }]),
   ]);
+  // The subprotocol is `mqtt` when the client offers it (MQTT over WebSocket asks it to).
+  const mqttWss =
+    options.mqtt === undefined
+      ? undefined
+      : new WebSocketServer({
+          noServer: true,
+          clientTracking: false,
+          maxPayload: options.mqtt.maxPacketBytes,
+          perMessageDeflate: false,
+          handleProtocols: (protocols) => (protocols.has('mqtt') ? 'mqtt' : false),
+        });
 
   const handleRequest = (req: IncomingMessage, res: ServerResponse): void => {
     const route = routes.match(req.method, req.url);
@@ -208,7 +242,39 @@ export async function listenHttp(options: HttpListenerOptions): Promise<HttpList
   });
 
   function upgradeWebSocket(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    // Only browsers send Origin; other clients prove themselves with credentials in hello.
+    if (!originChecked(req, socket)) return;
+    upgraded.add(socket);
+    socket.once('close', () => upgraded.delete(socket));
+    wss.handleUpgrade(req, socket, head, (ws) => accept(ws, socket, req));
+  }
+
+  function upgradeMqtt(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    if (!originChecked(req, socket) || mqttWss === undefined || options.mqtt === undefined) return;
+    const adapter = options.mqtt.adapter;
+    upgraded.add(socket);
+    socket.once('close', () => upgraded.delete(socket));
+    mqttWss.handleUpgrade(req, socket, head, (ws) => {
+      ws.on('error', (err) =>
+        log.debug({ err, remote: req.socket.remoteAddress }, 'mqtt websocket error'),
+      );
+      const place = places.get(socket);
+      const conn =
+        place === undefined ? undefined : adapter.accept(mqttWsTransport(ws, req), place);
+      if (conn === undefined) {
+        ws.terminate();
+        return;
+      }
+      ws.on('message', (data, isBinary) => {
+        if (isBinary) conn.receive(data as Buffer);
+        else conn.fail(0x81, 'malformed', 'MQTT over WebSocket is sent in binary messages');
+      });
+      socket.on('drain', () => conn.writable());
+      ws.on('close', () => conn.transportClosed());
+    });
+  }
+
+  /** Only browsers send Origin; other clients prove themselves with credentials in hello. */
+  function originChecked(req: IncomingMessage, socket: Duplex): boolean {
     const { origin, host } = req.headers;
     if (!originAllowed(origin, host, options.allowedOrigins)) {
       instruments.refused('origin');
@@ -217,11 +283,9 @@ export async function listenHttp(options: HttpListenerOptions): Promise<HttpList
         'websocket refused: origin not allowed',
       );
       refuseRaw(socket, 403, 'origin not allowed (ORIGIN_NOT_ALLOWED)\n');
-      return;
+      return false;
     }
-    upgraded.add(socket);
-    socket.once('close', () => upgraded.delete(socket));
-    wss.handleUpgrade(req, socket, head, (ws) => accept(ws, socket, req));
+    return true;
   }
 
   function accept(ws: WebSocket, socket: Duplex, req: IncomingMessage): void {
@@ -266,6 +330,7 @@ export async function listenHttp(options: HttpListenerOptions): Promise<HttpList
     () => {
       server.closeAllConnections();
       wss.close();
+      mqttWss?.close();
     },
     () => upgraded,
   );

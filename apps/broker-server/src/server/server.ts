@@ -7,6 +7,8 @@ import type { Limits } from '@ferry/protocol';
 import { AuthThrottle } from '../auth/auth-throttle.js';
 import type { BrokerConfig } from '../config/types.js';
 import { type Exposition, type Metrics, noMetrics } from '../metrics.js';
+import type { MqttAdapter } from '../mqtt/adapter.js';
+import { listenMqtt, type MqttListener } from '../mqtt/tcp-listener.js';
 import { BROKER_VERSION } from '../version.js';
 import { Admission } from './admission.js';
 import { Audit } from './audit.js';
@@ -36,12 +38,18 @@ export interface StartServersOptions {
   exposition?: Exposition;
   /** The HTTP API under /v1/, made with the connections' shared context; none without it. */
   api?: (context: ConnectionContext) => RequestHandler;
+  /** The MQTT adapter, made with the connections' shared context; no MQTT without it. */
+  mqtt?: (context: ConnectionContext) => Promise<MqttAdapter>;
 }
 
 export interface RunningServers {
   /** The bound ports, useful when the config asked for 0. */
   readonly tcpPort: number;
   readonly httpPort: number;
+  /** The MQTT port, when MQTT is on. */
+  readonly mqttPort: number | undefined;
+  /** The MQTT connections, when MQTT is on. */
+  readonly mqtt: MqttAdapter | undefined;
   readonly registry: ConnectionRegistry;
   /** Sockets under the connection caps, and how many were refused. */
   readonly admission: Admission;
@@ -94,6 +102,7 @@ export async function startServers(options: StartServersOptions): Promise<Runnin
       { lookedIn: consoleDirCandidates(config.console.dir) },
       'the web console is not built: /console answers 404 until it is (run pnpm build)',
     );
+  const mqtt = options.mqtt === undefined ? undefined : await options.mqtt(context);
   const tcp = await listenTcp({ host, port: config.tcpPort, context, registry, admission, tls });
   const http = await listenHttp({
     host,
@@ -109,15 +118,33 @@ export async function startServers(options: StartServersOptions): Promise<Runnin
     tls,
     ...(options.api === undefined ? {} : { api: options.api(context) }),
     ...(config.console.enabled ? { console: { dir: config.console.dir } } : {}),
+    ...(mqtt === undefined
+      ? {}
+      : { mqtt: { adapter: mqtt, maxPacketBytes: config.mqtt.maxPacketBytes } }),
   }).catch(async (err: unknown) => {
     await tcp.close();
     throw err;
   });
+  let mqttListener: MqttListener | undefined;
+  if (mqtt !== undefined)
+    mqttListener = await listenMqtt({
+      host,
+      port: config.mqtt.port,
+      adapter: mqtt,
+      admission,
+      log: options.log,
+      ...(tls === undefined ? {} : { tls }),
+    }).catch(async (err: unknown) => {
+      await Promise.all([tcp.close(), http.close()]);
+      throw err;
+    });
 
   let stopped: Promise<void> | undefined;
   return {
     tcpPort: tcp.port,
     httpPort: http.port,
+    mqttPort: mqttListener?.port,
+    mqtt,
     registry,
     admission,
     outboundBudget: context.outboundBudget,
@@ -144,6 +171,7 @@ export async function startServers(options: StartServersOptions): Promise<Runnin
       }
       tcp.setSecureContext(secureContext);
       http.setSecureContext(secureContext);
+      mqttListener?.setSecureContext(secureContext);
       log.info(
         { certFile: next.certFile, keyFile: next.keyFile, caFile: next.caFile },
         'TLS certificates reloaded',
@@ -152,8 +180,9 @@ export async function startServers(options: StartServersOptions): Promise<Runnin
     stop: () => {
       stopped ??= (async () => {
         // Stop accepting first, so nothing connects between the close and the wait.
-        const listenersClosed = Promise.all([tcp.close(), http.close()]);
+        const listenersClosed = Promise.all([tcp.close(), http.close(), mqttListener?.close()]);
         registry.closeAll('SHUTTING_DOWN', 'the broker is stopping');
+        mqtt?.closeAll();
         await listenersClosed;
         const budget = context.outboundBudget;
         options.log.info(
