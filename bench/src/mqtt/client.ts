@@ -43,7 +43,12 @@ export async function connectClient(
     problems.push(`${clientId}: DISCONNECT from the broker, reason code ${packet.reasonCode}`);
   });
   client.on('close', () => {
-    if (!ending) problems.push(`${clientId}: connection closed by the broker`);
+    if (ending) return;
+    problems.push(`${clientId}: connection closed by the broker`);
+    // Without this, publishes awaiting a PUBACK would wait for the run's timeout; ended, the
+    // client fails them at once ('Connection closed'), and any later one too.
+    ending = true;
+    client.end(true);
   });
   const connack = await new Promise<IConnackPacket>((resolve, reject) => {
     client.once('connect', resolve);
