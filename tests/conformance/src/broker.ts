@@ -40,6 +40,8 @@ export interface RunningBroker {
   dataDir: string;
   tcpPort: number;
   httpPort: number;
+  /** The MQTT port, when the broker runs with `--mqtt true`. */
+  mqttPort?: number;
   /** SIGKILL, and wait for the process to be gone. */
   kill(): Promise<void>;
   /** SIGTERM, wait for the exit, and remove the data directory if it was a temporary one. */
@@ -89,21 +91,27 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     stderr = (stderr + new TextDecoder().decode(chunk)).slice(-16_384);
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const ports = await new Promise<{ tcpPort: number; httpPort: number }>((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-    lines.on('line', (line) => {
-      try {
-        const entry = JSON.parse(line) as Record<string, unknown>;
-        options.onLog?.(entry);
-        if (entry.msg === 'ferry broker listening') {
-          resolve({ tcpPort: Number(entry.tcpPort), httpPort: Number(entry.httpPort) });
+  const ports = await new Promise<{ tcpPort: number; httpPort: number; mqttPort?: number }>(
+    (resolve, reject) => {
+      const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+      lines.on('line', (line) => {
+        try {
+          const entry = JSON.parse(line) as Record<string, unknown>;
+          options.onLog?.(entry);
+          if (entry.msg === 'ferry broker listening') {
+            resolve({
+              tcpPort: Number(entry.tcpPort),
+              httpPort: Number(entry.httpPort),
+              ...(entry.mqttPort === undefined ? {} : { mqttPort: Number(entry.mqttPort) }),
+            });
+          }
+        } catch {
+          // Not a log line; the broker's stderr explains any failure.
         }
-      } catch {
-        // Not a log line; the broker's stderr explains any failure.
-      }
-    });
-    void exited.then(() => reject(new Error(`the broker exited before listening: ${stderr}`)));
-  });
+      });
+      void exited.then(() => reject(new Error(`the broker exited before listening: ${stderr}`)));
+    },
+  );
   return {
     ...ports,
     pid: child.pid as number,

@@ -140,7 +140,11 @@ export class MqttConnection implements SessionOutput, SessionHolder {
     const error = this.parseError as Error | undefined;
     const packet = this.parsed as Packet | undefined;
     if (error !== undefined || packet === undefined) {
-      this.fail(REASON.malformedPacket, 'malformed', error?.message ?? 'the packet could not be read');
+      this.fail(
+        REASON.malformedPacket,
+        'malformed',
+        error?.message ?? 'the packet could not be read',
+      );
       return undefined;
     }
     return packet;

@@ -23,10 +23,21 @@ function groupFor(
   return [group, 'temporary'];
 }
 
-/** Adds `sub` to the session, joining the groups of its stations it does not read yet. */
+/**
+ * Adds `sub` to the session, joining the groups of its stations it does not read yet. A filter
+ * the session has already is replaced in place: its groups, and what waits in them, stay.
+ * [MQTT-3.8.4-3]
+ */
 export async function bind(conn: MqttConnection, sub: Subscription): Promise<void> {
   const session = conn.session;
   if (session === undefined) return;
+  const old = session.subscriptions.get(sub.key);
+  if (old !== undefined) {
+    for (const binding of session.bindings.values())
+      if (binding.subscriptions.delete(old)) binding.subscriptions.add(sub);
+    session.subscriptions.set(sub.key, sub);
+    return;
+  }
   const added: Binding[] = [];
   try {
     for (const station of sub.stations) {

@@ -8,7 +8,7 @@ import type { ISubackPacket, ISubscribePacket, ISubscription, QoS } from 'mqtt-p
 import type { MqttConnection } from '../connection.js';
 import { REASON } from '../reason-codes.js';
 import type { Subscription } from '../session.js';
-import { bind, unbind } from '../subscriptions.js';
+import { bind } from '../subscriptions.js';
 import { parseShared, topicFilterProblem } from '../topics.js';
 import { saveSubscriptions } from './connect.js';
 
@@ -50,8 +50,6 @@ async function subscribeOne(conn: MqttConnection, wanted: ISubscription): Promis
     stations,
     ...(shared === undefined ? {} : { share: shared.share }),
   };
-  // A filter subscribed again replaces the one before. [MQTT-3.8.4-3]
-  if (!isNew) await unbind(conn, wanted.topic);
   try {
     await bind(conn, sub);
   } catch (err) {
