@@ -13,7 +13,8 @@ let nats: NatsCluster;
 beforeAll(async () => {
   nats = await startCluster({ nodes: 1 });
 }, 60_000);
-afterAll(() => nats?.stop());
+// A node stops gracefully (SIGTERM, then its JetStream state flushed): slow on a busy machine.
+afterAll(() => nats?.stop(), 60_000);
 
 const prefixes = new WeakMap<Backend, string>();
 let opened = 0;

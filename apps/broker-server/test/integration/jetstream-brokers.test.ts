@@ -21,7 +21,8 @@ let run = 0;
 beforeAll(async () => {
   nats = await startCluster();
 }, 60_000);
-afterAll(() => nats?.stop());
+// A node stops gracefully (SIGTERM, then its JetStream state flushed): slow on a busy machine.
+afterAll(() => nats?.stop(), 60_000);
 
 /** Two brokers on the cluster with a prefix of their own (each test starts on an empty one). */
 async function twoBrokers() {
