@@ -1,0 +1,85 @@
+/**
+ * MQTT connections against a real broker: the keep-alive, and client identifiers.
+ */
+import type { IConnackPacket } from 'mqtt-packet';
+import { describe, expect, it } from 'vitest';
+import { useMqtt } from '../support/mqtt-fixture.js';
+import { connectBytes } from '../support/mqtt-raw.js';
+
+const m = useMqtt();
+
+describe.each([4, 5] as const)('MQTT keep-alive, protocol level %i', (version) => {
+  it('[MQTT-3.1.2-24] a client that sends nothing for 1.5 times its keep-alive is disconnected', async () => {
+    const b = await m.broker();
+    const raw = await m.raw(b, version);
+    const connack = await raw.handshake({ clientId: `sleepy-${version}`, keepalive: 1 });
+    expect(connack.cmd).toBe('connack');
+    await raw.waitClosed(15_000);
+  });
+
+  it('a client that pings within its keep-alive stays connected past it', async () => {
+    const b = await m.broker();
+    const raw = await m.raw(b, version);
+    await raw.handshake({ clientId: `pinger-${version}`, keepalive: 1 });
+    // Three keep-alive periods, a PINGREQ every half period, each answered.
+    for (let i = 0; i < 6; i++) {
+      raw.send({ cmd: 'pingreq' });
+      await raw.nextOf('pingresp');
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(raw.closed).toBe(false);
+  });
+});
+
+describe('v3.1.1 client identifiers', () => {
+  it('[MQTT-3.1.3-6] an empty client id with cleanSession=1 is accepted', async () => {
+    const b = await m.broker();
+    const raw = await m.raw(b, 4);
+    const connack = await raw.handshake({ clientId: '', clean: true });
+    expect(connack.returnCode).toBe(0);
+  });
+
+  it('[MQTT-3.1.3-8] an empty client id with cleanSession=0 is refused with CONNACK 0x02 and closed', async () => {
+    const b = await m.broker();
+    const raw = await m.raw(b, 4);
+    raw.write(connectBytes(4, '', false));
+    const connack = await raw.nextOf<IConnackPacket>('connack');
+    expect(connack.returnCode).toBe(0x02);
+    await raw.waitClosed();
+  });
+});
+
+describe('MQTT 5 connect', () => {
+  it('[MQTT-3.2.2-16] an empty client id gets an Assigned Client Identifier, which resumes the session', async () => {
+    const b = await m.broker();
+    const raw = await m.raw(b, 5);
+    raw.write(connectBytes(5, '', false, 300));
+    const connack = await raw.nextOf<IConnackPacket>('connack');
+    expect(connack.reasonCode).toBe(0);
+    const assigned = connack.properties?.assignedClientIdentifier;
+    expect(assigned).toEqual(expect.any(String));
+    expect(assigned?.length).toBeGreaterThan(0);
+    raw.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'assigned/a', qos: 1 }] });
+    await raw.nextOf('suback');
+    await raw.end();
+    const again = await m.raw(b, 5);
+    const resumed = await again.handshake({
+      clientId: assigned as string,
+      clean: false,
+      properties: { sessionExpiryInterval: 300 },
+    });
+    expect(resumed.sessionPresent).toBe(true);
+  });
+
+  it('a client asking for no keep-alive, or more than mqtt.maxKeepAliveSeconds, is told Server Keep Alive', async () => {
+    const b = await m.broker({ config: { mqtt: { maxKeepAliveSeconds: 30 } } });
+    for (const keepalive of [0, 120]) {
+      const raw = await m.raw(b, 5);
+      const connack = await raw.handshake({ clientId: `ka-${keepalive}`, keepalive });
+      expect(connack.properties?.serverKeepAlive).toBe(30);
+    }
+    const raw = await m.raw(b, 5);
+    const within = await raw.handshake({ clientId: 'ka-20', keepalive: 20 });
+    expect(within.properties?.serverKeepAlive ?? 20).toBe(20);
+  });
+});

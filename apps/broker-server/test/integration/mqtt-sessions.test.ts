@@ -1,0 +1,167 @@
+/**
+ * MQTT sessions against a real broker: clean and persistent sessions, messages kept for an
+ * offline client, expiry, a broker restart, client id takeover, assigned client ids and the
+ * keep-alive.
+ */
+import type { IPublishPacket } from 'mqtt-packet';
+import { describe, expect, it } from 'vitest';
+import { connackOf, Inbox, waitClosed } from '../support/mqtt-client.js';
+import { useMqtt } from '../support/mqtt-fixture.js';
+import { createStation } from '../support/mqtt-http.js';
+import { waitFor } from '../support/mqtt-wait.js';
+
+const m = useMqtt();
+
+/** v3.1.1 cleanSession=false, or v5 cleanStart=false with a session expiry. */
+const persistent = (version: 4 | 5, clientId: string, expiry = 300) =>
+  version === 5
+    ? {
+        protocolVersion: 5 as const,
+        clientId,
+        clean: false,
+        resubscribe: false,
+        properties: { sessionExpiryInterval: expiry },
+      }
+    : { protocolVersion: 4 as const, clientId, clean: false, resubscribe: false };
+
+describe.each([4, 5] as const)('MQTT sessions, protocol level %i', (version) => {
+  it('[MQTT-3.1.2-6] a clean session ends at disconnect: no session present and nothing kept on reconnect', async () => {
+    const b = await m.broker();
+    await createStation(b, 'clean');
+    const first = await m.client(b, { protocolVersion: version, clientId: `clean-${version}` });
+    await first.subscribeAsync('clean/a', { qos: 1 });
+    await first.endAsync();
+    const pub = await m.client(b, { protocolVersion: version });
+    await pub.publishAsync('clean/a', 'while away', { qos: 1 });
+    const again = await m.client(b, {
+      protocolVersion: version,
+      clientId: `clean-${version}`,
+      clean: true,
+    });
+    const inbox = new Inbox(again);
+    await again.subscribeAsync('clean/b', { qos: 1 });
+    await pub.publishAsync('clean/b', 'marker', { qos: 1 });
+    await inbox.text('marker');
+    expect(inbox.texts()).toEqual(['marker']);
+  });
+
+  it('[MQTT-3.2.2-2] a persistent session keeps its subscriptions and the QoS 1 messages published while offline, delivered on reconnect with sessionPresent', async () => {
+    const b = await m.broker();
+    const id = `keeper-${version}`;
+    const first = await m.client(b, persistent(version, id));
+    expect(connackOf(first).sessionPresent).toBe(false);
+    await first.subscribeAsync('inbox/#', { qos: 1 });
+    await first.endAsync();
+    const pub = await m.client(b, { protocolVersion: version });
+    for (const text of ['one', 'two', 'three']) await pub.publishAsync('inbox/x', text, { qos: 1 });
+    const again = await m.client(b, persistent(version, id));
+    expect(connackOf(again).sessionPresent).toBe(true);
+    const inbox = new Inbox(again);
+    await inbox.take(3);
+    expect(inbox.texts()).toEqual(['one', 'two', 'three']);
+    expect(inbox.messages.every((r) => r.topic === 'inbox/x' && r.packet.qos === 1)).toBe(true);
+  });
+
+  it('[MQTT-4.4.0-1] a QoS 1 message delivered but not acknowledged before the client went away is sent again on reconnect', async () => {
+    const b = await m.broker();
+    const id = `unacked-${version}`;
+    const raw = await m.raw(b, version);
+    const props = version === 5 ? { properties: { sessionExpiryInterval: 300 } } : {};
+    await raw.handshake({ clientId: id, clean: false, ...props });
+    raw.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'redo/a', qos: 1 }] });
+    await raw.nextOf('suback');
+    const pub = await m.client(b, { protocolVersion: version });
+    await pub.publishAsync('redo/a', 'hold me', { qos: 1 });
+    const first = await raw.nextOf<IPublishPacket>('publish');
+    expect(first.payload.toString()).toBe('hold me');
+    raw.destroy();
+    const again = await m.raw(b, version);
+    const connack = await again.handshake({ clientId: id, clean: false, ...props });
+    expect(connack.sessionPresent).toBe(true);
+    const redelivered = await again.nextOf<IPublishPacket>('publish');
+    expect(redelivered.payload.toString()).toBe('hold me');
+    expect(redelivered.qos).toBe(1);
+    again.send({ cmd: 'puback', messageId: redelivered.messageId as number });
+  });
+
+  it('a persistent session survives a broker restart: sessionPresent, the offline messages, and new ones', async () => {
+    let b = await m.broker();
+    const id = `restart-${version}`;
+    const first = await m.client(b, persistent(version, id));
+    await first.subscribeAsync('durable/#', { qos: 1 });
+    await first.endAsync();
+    const pub = await m.client(b, { protocolVersion: version });
+    await pub.publishAsync('durable/a', 'before restart', { qos: 1 });
+    await pub.endAsync();
+    b = await m.restart(b);
+    const again = await m.client(b, persistent(version, id));
+    expect(connackOf(again).sessionPresent).toBe(true);
+    const inbox = new Inbox(again);
+    await inbox.text('before restart');
+    const pub2 = await m.client(b, { protocolVersion: version });
+    await pub2.publishAsync('durable/b', 'after restart', { qos: 1 });
+    await inbox.text('after restart');
+    expect(inbox.texts()).toEqual(['before restart', 'after restart']);
+  });
+
+  it('[MQTT-3.1.4-2] a second CONNECT with the same client id closes the first connection (v5: DISCONNECT 0x8E)', async () => {
+    const b = await m.broker();
+    const id = `twin-${version}`;
+    const first = await m.client(b, { protocolVersion: version, clientId: id });
+    const second = await m.client(b, { protocolVersion: version, clientId: id });
+    const seen = await waitClosed(first);
+    if (version === 5) expect(seen.disconnect?.reasonCode).toBe(0x8e);
+    const inbox = new Inbox(second);
+    await second.subscribeAsync('twin/a', { qos: 1 });
+    await second.publishAsync('twin/a', 'still here', { qos: 1 });
+    await inbox.text('still here');
+    expect(second.connected).toBe(true);
+  });
+});
+
+describe('MQTT 5 sessions', () => {
+  it('[MQTT-3.1.2-23] a session not resumed within its expiry is gone: no session present, nothing of it delivered', async () => {
+    const b = await m.broker();
+    await createStation(b, 'brief');
+    const id = 'brief-session';
+    const first = await m.client(b, persistent(5, id, 1));
+    await first.subscribeAsync('brief/a', { qos: 1 });
+    await first.endAsync();
+    const expiresAt = Date.now() + 1000;
+    const pub = await m.client(b, { protocolVersion: 5 });
+    await pub.publishAsync('brief/a', 'expires with the session', { qos: 1 });
+    // The precondition: the session's second has passed.
+    await waitFor(() => Date.now() > expiresAt + 500, 5000, 'the session expiry to pass');
+    const again = await m.client(b, persistent(5, id, 300));
+    expect(connackOf(again).sessionPresent).toBe(false);
+    const inbox = new Inbox(again);
+    // A filter over the old one: a group left of the old session would deliver its backlog first.
+    await again.subscribeAsync('brief/#', { qos: 1 });
+    await pub.publishAsync('brief/b', 'marker', { qos: 1 });
+    await inbox.text('marker');
+    expect(inbox.texts()).toEqual(['marker']);
+  });
+
+  it('[MQTT-3.1.2-4] cleanStart=true discards the session a client had', async () => {
+    const b = await m.broker();
+    await createStation(b, 'restart');
+    const id = 'fresh-start';
+    const first = await m.client(b, persistent(5, id));
+    await first.subscribeAsync('restart/a', { qos: 1 });
+    await first.endAsync();
+    const pub = await m.client(b, { protocolVersion: 5 });
+    await pub.publishAsync('restart/a', 'old session', { qos: 1 });
+    const again = await m.client(b, {
+      protocolVersion: 5,
+      clientId: id,
+      clean: true,
+      properties: { sessionExpiryInterval: 300 },
+    });
+    expect(connackOf(again).sessionPresent).toBe(false);
+    const inbox = new Inbox(again);
+    await again.subscribeAsync('restart/b', { qos: 1 });
+    await pub.publishAsync('restart/b', 'marker', { qos: 1 });
+    await inbox.text('marker');
+    expect(inbox.texts()).toEqual(['marker']);
+  });
+});
