@@ -123,7 +123,8 @@ export async function startBroker(
               audit: context.audit,
               refusals: context.refusals,
               log: log.child({ component: 'mqtt' }),
-              softBoundBytes: config.connections.maxOutboundBytes / 2,
+              outbound: context.outboundBudget,
+              maxOutboundBytes: config.connections.maxOutboundBytes,
             });
             await adapter.start();
             return adapter;

@@ -12,6 +12,7 @@ import type { MetadataStore } from '../backend/types.js';
 import type { BrokerCore } from '../broker/core.js';
 import type { BrokerConfig } from '../config/types.js';
 import type { Audit } from '../server/audit.js';
+import type { OutboundBudget } from '../server/outbound-budget.js';
 import type { SampledWarnings } from '../server/sampled-warnings.js';
 import { MqttConnection, type MqttTransport } from './connection.js';
 import type { MqttContext } from './context.js';
@@ -35,8 +36,10 @@ export interface MqttAdapterOptions {
   audit: Audit;
   refusals: SampledWarnings;
   log: Logger;
-  /** Outbound bytes of a connection past which deliveries wait for the socket to drain. */
-  softBoundBytes: number;
+  /** The broker's outbound bytes, over every connection. */
+  outbound: OutboundBudget;
+  /** Outbound bytes of one connection: deliveries wait past half, the client is cut off past it all. */
+  maxOutboundBytes: number;
 }
 
 export class MqttAdapter {
@@ -71,6 +74,8 @@ export class MqttAdapter {
       ),
       retained: new RetainedStore(options.metadata, config.mqtt, metrics),
       pending: new PendingBudget(config.mqtt.maxPendingBytesTotal),
+      outbound: options.outbound,
+      maxOutboundBytes: options.maxOutboundBytes,
     };
   }
 
@@ -110,7 +115,7 @@ export class MqttAdapter {
       transport,
       place,
       (c) => this.open.delete(c),
-      this.options.softBoundBytes,
+      this.options.maxOutboundBytes / 2,
     );
     this.open.add(conn);
     return conn;

@@ -22,7 +22,8 @@ export interface MqttTransport {
   readonly remoteAddress: string | undefined;
   /** The verified client certificate of a TLS connection. */
   readonly certificate: PeerCertificate | undefined;
-  write(bytes: Buffer): void;
+  /** Writes `bytes`; `written` is called once they are handed to the network. */
+  write(bytes: Buffer, written: () => void): void;
   /** Bytes written and not yet handed to the network. */
   bufferedBytes(): number;
   pause(): void;
@@ -66,6 +67,7 @@ export class MqttConnection implements SessionOutput, SessionHolder {
   private readPaused = false;
   private detached: Promise<void> = Promise.resolve();
   private readonly resumeFromBudget = () => this.checkReading();
+  private readonly wake = () => this.writable();
 
   constructor(
     readonly ctx: MqttContext,
@@ -124,7 +126,12 @@ export class MqttConnection implements SessionOutput, SessionHolder {
 
   /** The transport can take more: deliveries waiting for room go on. */
   writable(): void {
+    if (this.drainWaiters.length === 0) return;
     if (this.transport.bufferedBytes() >= this.softBoundBytes) return;
+    if (this.ctx.outbound.over) {
+      this.ctx.outbound.whenUnder(this.wake);
+      return;
+    }
     for (const resume of this.drainWaiters.splice(0)) resume();
   }
 
@@ -209,16 +216,33 @@ export class MqttConnection implements SessionOutput, SessionHolder {
   // --- Writing ---
 
   send(packet: Packet): void {
-    if (this.closed) return;
-    this.transport.write(generate(packet, { protocolVersion: this.version }));
+    if (!this.closed) this.write(generate(packet, { protocolVersion: this.version }));
   }
 
   sendPublish(packet: IPublishPacket): boolean {
     if (this.closed) return false;
     const bytes = generate(packet, { protocolVersion: this.version });
     if (this.maxClientPacketBytes === undefined || bytes.length <= this.maxClientPacketBytes)
-      this.transport.write(bytes);
-    return this.transport.bufferedBytes() < this.softBoundBytes;
+      this.write(bytes);
+    return !this.overSoftBound();
+  }
+
+  /** Counted in the broker's outbound budget until the transport has handed them on. [LIMITS-5] */
+  private write(bytes: Buffer): void {
+    const { outbound } = this.ctx;
+    const n = bytes.length;
+    outbound.add(n);
+    this.transport.write(bytes, () => {
+      outbound.add(-n);
+      this.writable();
+    });
+    // Deliveries stop at the soft bound; past the hard one the client is not reading at all.
+    if (this.transport.bufferedBytes() > this.ctx.maxOutboundBytes)
+      this.fail(REASON.quotaExceeded, 'slow_consumer', 'the client does not read what it is sent');
+  }
+
+  private overSoftBound(): boolean {
+    return this.transport.bufferedBytes() >= this.softBoundBytes || this.ctx.outbound.over;
   }
 
   fits(packet: IPublishPacket): boolean {
@@ -229,9 +253,11 @@ export class MqttConnection implements SessionOutput, SessionHolder {
   }
 
   drained(): Promise<void> {
-    if (this.closed || this.transport.bufferedBytes() < this.softBoundBytes)
-      return Promise.resolve();
-    return new Promise((resolve) => this.drainWaiters.push(resolve));
+    if (this.closed || !this.overSoftBound()) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.drainWaiters.push(resolve);
+      if (this.ctx.outbound.over) this.ctx.outbound.whenUnder(this.wake);
+    });
   }
 
   sentOne(qos: number): void {
@@ -301,6 +327,7 @@ export class MqttConnection implements SessionOutput, SessionHolder {
     clearTimeout(this.timer);
     for (const resume of this.drainWaiters.splice(0)) resume();
     this.ctx.pending.forget(this.resumeFromBudget);
+    this.ctx.outbound.forget(this.wake);
     if (!options.quiet) {
       this.ctx.metrics.refused(label);
       this.ctx.refusals.warn(

@@ -6,6 +6,7 @@ import type { BrokerCore } from '../broker/core.js';
 import type { BrokerConfig } from '../config/types.js';
 import type { Audit } from '../server/audit.js';
 import type { ServerLogger } from '../server/context.js';
+import type { OutboundBudget } from '../server/outbound-budget.js';
 import type { SampledWarnings } from '../server/sampled-warnings.js';
 import type { MqttMetrics } from './metrics.js';
 import type { PendingBudget } from './pending-budget.js';
@@ -28,4 +29,8 @@ export interface MqttContext {
   sessions: SessionStore;
   retained: RetainedStore;
   pending: PendingBudget;
+  /** The outbound bytes of every connection of the broker, MQTT or not. */
+  outbound: OutboundBudget;
+  /** Outbound bytes of one connection past which it is cut off. */
+  maxOutboundBytes: number;
 }

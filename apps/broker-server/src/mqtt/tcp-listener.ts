@@ -40,8 +40,8 @@ function socketTransport(socket: Socket, certificate: PeerCertificate | undefine
     name: 'tcp',
     remoteAddress: socket.remoteAddress,
     certificate,
-    write: (bytes) => {
-      socket.write(bytes);
+    write: (bytes, written) => {
+      socket.write(bytes, () => written());
     },
     bufferedBytes: () => socket.writableLength,
     pause: () => socket.pause(),

@@ -120,7 +120,7 @@ function mqttWsTransport(ws: WebSocket, req: IncomingMessage): MqttTransport {
     name: 'ws',
     remoteAddress: req.socket.remoteAddress,
     certificate: verifiedPeerCertificate(req.socket),
-    write: (bytes) => ws.send(bytes, { binary: true }),
+    write: (bytes, written) => ws.send(bytes, { binary: true }, () => written()),
     bufferedBytes: () => ws.bufferedAmount,
     pause: () => ws.pause(),
     resume: () => ws.resume(),
