@@ -87,7 +87,10 @@ function logExposure(config: BrokerConfig, log: Logger): void {
   const { host } = config;
   if (tlsEnabled(config.tls)) {
     const { clientCertificates } = config.tls;
-    log.info({ clientCertificates }, 'TLS: both ports accept TLS 1.2 or later only');
+    log.info(
+      { clientCertificates },
+      `TLS: ${config.mqtt.enabled ? 'every port accepts' : 'both ports accept'} TLS 1.2 or later only`,
+    );
   } else if (!isLoopbackHost(host)) {
     log.warn(
       { host },

@@ -626,7 +626,7 @@ const SETTINGS = {
   'mqtt.maxRetained': {
     default: 10_000,
     description:
-      'Retained messages kept; past it a new retained topic is not kept (v5: PUBACK 0x97)',
+      'Retained messages kept; past it a new retained topic is not kept (the message is still stored and delivered; a warning is logged)',
     value: integer(0, 10_000_000),
   },
   'mqtt.maxRetainedBytes': {
