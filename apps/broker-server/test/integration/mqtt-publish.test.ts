@@ -40,7 +40,7 @@ describe.each([4, 5] as const)('MQTT publish, protocol level %i', (version) => {
     const stored = await stationMessages(b, 'sensors');
     expect(stored).toHaveLength(1);
     const [s] = stored;
-    expect(payloadOf(s!)).toEqual(bytes);
+    expect(s && payloadOf(s)).toEqual(bytes);
     expect(s?.key).toBe('sensors/room1/temp');
     expect(s?.headers).toMatchObject({ 'mqtt-topic': 'sensors/room1/temp', 'mqtt-qos': '1' });
   });

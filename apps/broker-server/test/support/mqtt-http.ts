@@ -49,9 +49,15 @@ export async function stationMessages(
 }
 
 /** Creates `station` with this many partitions (1: one order for everything in it). */
-export async function createStation(b: BrokerProcess, station: string, partitions = 1) {
+export async function createStation(
+  b: BrokerProcess,
+  station: string,
+  partitions = 1,
+  token?: string,
+) {
   const answer = await api(b, 'PUT', `/stations/${encodeURIComponent(station)}`, {
     body: { partitions },
+    ...(token === undefined ? {} : { token }),
   });
   if (answer.status !== 200) throw new Error(`create ${station}: ${answer.status} ${answer.text}`);
 }
