@@ -10,12 +10,14 @@ import { REASON } from '../reason-codes.js';
 export function disconnect(conn: MqttConnection, packet: IDisconnectPacket): void {
   const expiry = packet.properties?.sessionExpiryInterval;
   if (expiry !== undefined && conn.record !== undefined) {
-    if (conn.record.expirySeconds === 0 && expiry > 0)
-      return conn.fail(
+    if (conn.record.expirySeconds === 0 && expiry > 0) {
+      conn.fail(
         REASON.protocolError,
         'protocol',
         'a session with no expiry cannot be given one at DISCONNECT',
       );
+      return;
+    }
     conn.record.expirySeconds = Math.min(expiry, conn.ctx.config.maxSessionExpirySeconds);
   }
   if (packet.reasonCode === REASON.disconnectWithWill) {

@@ -4,9 +4,11 @@
  * pipeline. A QoS 2 PUBLISH whose packet id is still awaiting PUBREL was stored already: it is
  * answered again, not stored twice. [MQTT-4.3.3-10]
  */
+import type { ProduceResult } from '@ferry/protocol';
 import type { IPublishPacket } from 'mqtt-packet';
 import type { MqttConnection } from '../connection.js';
 import { inboundOf } from '../messages.js';
+import type { PublishItem } from '../publish-pipeline.js';
 import { REASON } from '../reason-codes.js';
 import { topicNameProblem } from '../topics.js';
 
@@ -34,15 +36,31 @@ function topicOf(
 }
 
 export function publish(conn: MqttConnection, packet: IPublishPacket): void {
+  const outcome = check(conn, packet);
+  if ('close' in outcome) conn.fail(outcome.close, outcome.label, outcome.message);
+  else if ('answer' in outcome) conn.publishes.answer(packet, outcome.answer);
+  else conn.publishes.add(outcome.item);
+}
+
+type Outcome =
+  | { close: number; label: string; message: string }
+  | { answer: ProduceResult }
+  | { item: PublishItem };
+
+/** What becomes of a PUBLISH: the connection closes, it is answered now, or it is stored. */
+function check(conn: MqttConnection, packet: IPublishPacket): Outcome {
   const { ctx } = conn;
   const found = topicOf(conn, packet);
-  if ('reason' in found) return conn.fail(found.reason, 'topic_alias', found.message);
+  if ('reason' in found)
+    return { close: found.reason, label: 'topic_alias', message: found.message };
   const { topic } = found;
   // A topic name has no wildcards. [MQTT-3.3.2-2]
   const problem = topicNameProblem(topic);
-  if (problem !== undefined) return conn.fail(REASON.topicNameInvalid, 'topic', problem);
-  const refuse = (code: string, message: string) =>
-    conn.publishes.answer(packet, { kind: 'error', code, message });
+  if (problem !== undefined)
+    return { close: REASON.topicNameInvalid, label: 'topic', message: problem };
+  const refuse = (code: string, message: string): Outcome => ({
+    answer: { kind: 'error', code, message },
+  });
   const station = ctx.mapping.stationOf(topic);
   if (station === undefined)
     return refuse(
@@ -60,13 +78,8 @@ export function publish(conn: MqttConnection, packet: IPublishPacket): void {
     const received = conn.session?.received;
     const id = packet.messageId as number;
     if (received?.has(id))
-      return conn.publishes.answer(packet, {
-        kind: 'ok',
-        partition: 0,
-        offset: 0,
-        duplicate: true,
-      });
+      return { answer: { kind: 'ok', partition: 0, offset: 0, duplicate: true } };
     received?.add(id);
   }
-  conn.publishes.add({ packet, topic, station, message });
+  return { item: { packet, topic, station, message } };
 }
