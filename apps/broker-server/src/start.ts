@@ -149,6 +149,7 @@ export async function startBroker(
       servers.reloadTls(next.tls);
       const current = (p: Principal) => authenticator.current(p);
       for (const conn of servers.registry) conn.refreshPrincipal(current);
+      servers.mqtt?.refreshPrincipals(current);
       refreshHttpConsumers(handlers, current);
       log.info({ connections: servers.registry.size }, 'reloaded principals and permissions');
     },

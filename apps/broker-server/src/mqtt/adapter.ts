@@ -7,7 +7,7 @@
  */
 import type { Logger } from 'pino';
 import type { AuthThrottle } from '../auth/auth-throttle.js';
-import type { Authenticate } from '../auth/outcome.js';
+import type { Authenticate, Principal } from '../auth/outcome.js';
 import type { MetadataStore } from '../backend/types.js';
 import type { BrokerCore } from '../broker/core.js';
 import type { BrokerConfig } from '../config/types.js';
@@ -123,6 +123,11 @@ export class MqttAdapter {
 
   get connections(): number {
     return this.open.size;
+  }
+
+  /** After a configuration reload: see MqttConnection.refreshPrincipal. */
+  refreshPrincipals(current: (principal: Principal) => Principal | undefined): void {
+    for (const conn of this.open) conn.refreshPrincipal(current);
   }
 
   /** Closes every connection (v5 clients are told the server is shutting down). */

@@ -15,6 +15,7 @@ import { PublishPipeline } from './publish-pipeline.js';
 import { REASON } from './reason-codes.js';
 import type { Binding, Session, SessionOutput } from './session.js';
 import type { SessionHolder, SessionRecord } from './sessions.js';
+import { saveSubscriptions, unbind } from './subscriptions.js';
 import { type Will, willOf } from './will.js';
 
 export interface MqttTransport {
@@ -63,6 +64,7 @@ export class MqttConnection implements SessionOutput, SessionHolder {
   private keepAliveMs = 0;
   private lastPacketAt = Date.now();
   private timer: NodeJS.Timeout | undefined;
+  private expiry: NodeJS.Timeout | undefined;
   private readonly drainWaiters: Array<() => void> = [];
   private readPaused = false;
   private detached: Promise<void> = Promise.resolve();
@@ -292,6 +294,51 @@ export class MqttConnection implements SessionOutput, SessionHolder {
     );
   }
 
+  /** A credential that expires closes the connection when it does. [SEC-6] */
+  expireWith(principal: Principal): void {
+    clearTimeout(this.expiry);
+    if (principal.expiresAt === undefined) return;
+    // Node's timers stop at about 24 days: a later expiry is looked at again then.
+    const delay = Math.min(principal.expiresAt - Date.now(), 2 ** 31 - 1);
+    this.expiry = setTimeout(
+      () => {
+        if (Date.now() < (principal.expiresAt as number)) this.expireWith(principal);
+        else this.fail(REASON.notAuthorized, 'auth_expired', 'the credentials expired');
+      },
+      Math.max(0, delay),
+    );
+    this.expiry.unref();
+  }
+
+  /**
+   * After a configuration reload: a principal no longer accepted is disconnected; one whose
+   * permissions changed loses the subscriptions they no longer allow. [SEC-6]
+   */
+  refreshPrincipal(current: (principal: Principal) => Principal | undefined): void {
+    if (this.state !== 'connected' || this.principal === undefined) return;
+    const now = current(this.principal);
+    if (now === undefined) {
+      this.fail(
+        REASON.notAuthorized,
+        'revoked',
+        'the credentials were revoked by a configuration reload',
+      );
+      return;
+    }
+    this.principal = now;
+    this.enqueue(async () => {
+      const session = this.session;
+      if (session === undefined || this.closed) return;
+      let dropped = false;
+      for (const sub of [...session.subscriptions.values()])
+        if (!sub.stations.every((s) => now.permissions.allows('consume', s))) {
+          await unbind(this, sub.key);
+          dropped = true;
+        }
+      if (dropped) await saveSubscriptions(this);
+    });
+  }
+
   takenOver(): Promise<void> {
     this.fail(REASON.sessionTakenOver, 'takeover', 'another connection took over the client id');
     return this.detached;
@@ -325,6 +372,7 @@ export class MqttConnection implements SessionOutput, SessionHolder {
     const wasConnected = this.state === 'connected';
     this.state = 'closed';
     clearTimeout(this.timer);
+    clearTimeout(this.expiry);
     for (const resume of this.drainWaiters.splice(0)) resume();
     this.ctx.pending.forget(this.resumeFromBudget);
     this.ctx.outbound.forget(this.wake);

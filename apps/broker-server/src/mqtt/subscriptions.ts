@@ -86,3 +86,17 @@ async function dropFrom(conn: MqttConnection, binding: Binding, sub: Subscriptio
   if (binding.kind === 'temporary') conn.temporaryGroups.delete(binding.station);
   await conn.ctx.sessions.deleteGroup(binding.station, binding.group);
 }
+
+/** Keeps the session's subscriptions with its stored record. */
+export async function saveSubscriptions(conn: MqttConnection): Promise<void> {
+  const record = conn.record;
+  if (record === undefined || conn.session === undefined) return;
+  record.subscriptions = [...conn.session.subscriptions.values()].map((s) => ({
+    key: s.key,
+    filter: s.filter,
+    qos: s.qos,
+    stations: s.stations,
+    ...(s.share === undefined ? {} : { share: s.share }),
+  }));
+  await conn.ctx.sessions.save(record);
+}

@@ -12,7 +12,7 @@ import { assignedClientId } from '../names.js';
 import { REASON, returnCodeOf } from '../reason-codes.js';
 import { Session } from '../session.js';
 import type { SessionRecord } from '../sessions.js';
-import { bind } from '../subscriptions.js';
+import { bind, saveSubscriptions } from '../subscriptions.js';
 import { willFrom } from '../will.js';
 
 /** Longest client id taken, in UTF-8 bytes (MQTT asks for at least 23). [MQTT-3.1.3-5] */
@@ -92,6 +92,7 @@ export async function connect(conn: MqttConnection, packet: IConnectPacket): Pro
     );
   }
   conn.principal = outcome.principal;
+  conn.expireWith(outcome.principal);
 
   const clean = packet.clean ?? true;
   let clientId = packet.clientId;
@@ -202,18 +203,4 @@ async function resume(conn: MqttConnection, record: SessionRecord): Promise<void
     }
   }
   if (dropped && conn.record !== undefined) await saveSubscriptions(conn);
-}
-
-/** Keeps the session's subscriptions with its stored record. */
-export async function saveSubscriptions(conn: MqttConnection): Promise<void> {
-  const record = conn.record;
-  if (record === undefined || conn.session === undefined) return;
-  record.subscriptions = [...conn.session.subscriptions.values()].map((s) => ({
-    key: s.key,
-    filter: s.filter,
-    qos: s.qos,
-    stations: s.stations,
-    ...(s.share === undefined ? {} : { share: s.share }),
-  }));
-  await conn.ctx.sessions.save(record);
 }

@@ -8,9 +8,8 @@ import type { ISubackPacket, ISubscribePacket, ISubscription, QoS } from 'mqtt-p
 import type { MqttConnection } from '../connection.js';
 import { REASON } from '../reason-codes.js';
 import type { Subscription } from '../session.js';
-import { bind } from '../subscriptions.js';
+import { bind, saveSubscriptions } from '../subscriptions.js';
 import { parseShared, topicFilterProblem } from '../topics.js';
-import { saveSubscriptions } from './connect.js';
 
 /** What one filter became: the subscription, or the reason code refusing it. */
 type Outcome = { sub: Subscription; isNew: boolean } | { reason: number; message: string };

@@ -2,8 +2,7 @@
 import type { IUnsubscribePacket } from 'mqtt-packet';
 import type { MqttConnection } from '../connection.js';
 import { REASON } from '../reason-codes.js';
-import { unbind } from '../subscriptions.js';
-import { saveSubscriptions } from './connect.js';
+import { saveSubscriptions, unbind } from '../subscriptions.js';
 
 export async function unsubscribe(conn: MqttConnection, packet: IUnsubscribePacket): Promise<void> {
   const granted: number[] = [];
