@@ -55,7 +55,17 @@ export class PublishPipeline {
 
   /** Answered without being stored (a QoS 2 duplicate, a refusal), in its place among the others. */
   answer(packet: IPublishPacket, result: ProduceResult): void {
-    this.answers = this.answers.then(() => this.settle(packet, result));
+    this.then(() => this.settle(packet, result));
+  }
+
+  /** Chains an answer; one that fails is logged and the next ones still go. */
+  private then(step: () => Promise<void>): void {
+    this.answers = this.answers.then(step).catch((err: unknown) => {
+      this.conn.ctx.log.error(
+        { err, clientId: this.conn.clientId },
+        'an MQTT publish could not be answered',
+      );
+    });
   }
 
   /** Starts storing the batch: the appends are issued in arrival order before this resolves. */
@@ -86,7 +96,7 @@ export class PublishPipeline {
         station === undefined
           ? Promise.resolve(run.map(() => failure as ProduceResult))
           : this.produce(station, run);
-      this.answers = this.answers.then(async () => {
+      this.then(async () => {
         const results = await stored;
         for (let k = 0; k < run.length; k++)
           await this.settle(

@@ -89,8 +89,6 @@ export class Session {
   private readonly inflight = new Map<number, InFlight>();
   /** Retained messages waiting for room in the window. */
   private readonly queued: IPublishPacket[] = [];
-  /** Packet ids of QoS 2 PUBLISHes stored and PUBRECed, until their PUBREL. [MQTT-4.3.3-9] */
-  readonly received = new Set<number>();
   private nextId = 1;
   private turn = 0;
 
@@ -99,6 +97,8 @@ export class Session {
     readonly output: SessionOutput,
     /** QoS 1 deliveries in flight at most. */
     readonly window: number,
+    /** Packet ids of QoS 2 PUBLISHes stored and PUBRECed, until their PUBREL. [MQTT-4.3.3-9] */
+    readonly received: Set<number>,
   ) {}
 
   /** The messages a binding's group hands over. */

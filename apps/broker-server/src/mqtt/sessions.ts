@@ -47,6 +47,8 @@ export class SessionStore {
   private readonly records = new Map<string, SessionRecord>();
   private readonly holders = new Map<string, SessionHolder>();
   private readonly wills = new Map<string, NodeJS.Timeout>();
+  /** The QoS 2 packet ids each stored session holds between PUBREC and PUBREL. */
+  private readonly received = new Map<string, Set<number>>();
   private sweeper: NodeJS.Timeout | undefined;
 
   constructor(
@@ -96,6 +98,20 @@ export class SessionStore {
     return record === undefined || this.expired(record) ? undefined : record;
   }
 
+  /**
+   * The QoS 2 packet ids `clientId` has PUBRECed and not seen PUBREL for: part of a stored
+   * session, so a PUBLISH sent again after a reconnect is not stored twice. [MQTT-4.3.3-10]
+   * Kept in memory: a broker restart forgets them (the message may then be stored twice).
+   */
+  receivedOf(clientId: string): Set<number> {
+    let ids = this.received.get(clientId);
+    if (ids === undefined) {
+      ids = new Set();
+      this.received.set(clientId, ids);
+    }
+    return ids;
+  }
+
   /** Whether a new persistent session fits under mqtt.maxSessions. */
   hasRoom(clientId: string): boolean {
     return this.records.has(clientId) || this.records.size < this.maxSessions;
@@ -109,6 +125,7 @@ export class SessionStore {
 
   /** Removes the stored session of `clientId` and the groups its subscriptions read through. */
   async discard(clientId: string): Promise<void> {
+    this.received.delete(clientId);
     const record = this.records.get(clientId);
     if (record === undefined) return;
     this.records.delete(clientId);

@@ -150,7 +150,12 @@ export async function connect(conn: MqttConnection, packet: IConnectPacket): Pro
   conn.record = record;
   conn.will = will;
   const clientWindow = v5 ? (packet.properties?.receiveMaximum ?? 65535) : 65535;
-  conn.session = new Session(clientId, conn, Math.min(config.maxInflight, clientWindow));
+  conn.session = new Session(
+    clientId,
+    conn,
+    Math.min(config.maxInflight, clientWindow),
+    record === undefined ? new Set() : sessions.receivedOf(clientId),
+  );
   conn.maxClientPacketBytes = v5 ? packet.properties?.maximumPacketSize : undefined;
 
   const asked = packet.keepalive ?? 0;
