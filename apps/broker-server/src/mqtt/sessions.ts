@@ -67,8 +67,12 @@ export class SessionStore {
       if (isRecord(value)) this.records.set(value.clientId, { disconnectedAt: now, ...value });
     this.metrics.sessions.set(undefined, this.records.size);
     // Sessions made or resumed through other brokers of the cluster.
-    this.metadata.watch?.(SESSIONS_PREFIX, (_key, value) => {
+    this.metadata.watch?.(SESSIONS_PREFIX, (key, value) => {
       if (isRecord(value)) this.records.set(value.clientId, value);
+      else if (value === undefined)
+        for (const clientId of this.records.keys())
+          if (sessionKey(clientId) === key) this.records.delete(clientId);
+      this.metrics.sessions.set(undefined, this.records.size);
     });
     this.sweeper = setInterval(() => void this.sweep(), SWEEP_MS);
     this.sweeper.unref();
