@@ -1,0 +1,225 @@
+/**
+ * Bad MQTT input over raw sockets: each closes that one connection (after a v5 DISCONNECT with
+ * the right reason code where the broker sends one), while another client, connected before,
+ * keeps publishing and receiving.
+ */
+import { describe, expect, it } from 'vitest';
+import { Inbox } from '../support/mqtt-client.js';
+import { type MqttBroker, useMqtt } from '../support/mqtt-fixture.js';
+import { mqttString, type ProtocolVersion, varint } from '../support/mqtt-raw.js';
+
+const m = useMqtt();
+
+/** A packet: first byte, then the remaining length and `body`. */
+const packet = (first: number, body: number[]) => [first, ...varint(body.length), ...body];
+/** A QoS 0 PUBLISH of `topicBytes` (a raw encoded string) for protocol `version`. */
+const publish0 = (version: ProtocolVersion, topicBytes: number[], first = 0x30) =>
+  packet(first, [...topicBytes, ...(version === 5 ? [0] : []), 0x68, 0x69]);
+
+interface BadCase {
+  name: string;
+  version: ProtocolVersion;
+  /** Send a good CONNECT first. */
+  connected: boolean;
+  bytes: number[];
+  /** The reason codes a v5 DISCONNECT may carry before the close (none: no DISCONNECT expected either way). */
+  disconnect?: number[];
+}
+
+const MALFORMED = [0x81];
+const PROTOCOL_ERROR = [0x82];
+
+const cases: BadCase[] = [
+  {
+    name: '[MQTT-3.1.0-1] a PUBLISH before CONNECT',
+    version: 4,
+    connected: false,
+    bytes: publish0(4, mqttString('healthy/x')),
+  },
+  {
+    name: '[MQTT-3.1.0-1] a SUBSCRIBE before CONNECT',
+    version: 4,
+    connected: false,
+    bytes: packet(0x82, [0, 1, ...mqttString('healthy/#'), 1]),
+  },
+  {
+    name: 'a remaining length of 5 continuation bytes, before CONNECT',
+    version: 4,
+    connected: false,
+    bytes: [0x10, 0xff, 0xff, 0xff, 0xff, 0x7f],
+  },
+  ...([4, 5] as const).flatMap((version): BadCase[] => [
+    {
+      name: `a remaining length of 5 continuation bytes (v${version})`,
+      version,
+      connected: true,
+      bytes: [0x30, 0x80, 0x80, 0x80, 0x80, 0x01],
+      disconnect: MALFORMED,
+    },
+    {
+      name: `[MQTT-3.1.0-2] a second CONNECT (v${version})`,
+      version,
+      connected: true,
+      bytes: packet(0x10, [
+        ...mqttString('MQTT'),
+        version,
+        0x02,
+        0,
+        60,
+        ...(version === 5 ? [0] : []),
+        ...mqttString('second'),
+      ]),
+      disconnect: PROTOCOL_ERROR,
+    },
+    {
+      name: `[MQTT-3.3.2-2] a wildcard in a PUBLISH topic (v${version})`,
+      version,
+      connected: true,
+      bytes: publish0(version, mqttString('healthy/+/x')),
+      disconnect: [...MALFORMED, ...PROTOCOL_ERROR, 0x90],
+    },
+    {
+      name: `[MQTT-3.3.2-2] a # in a PUBLISH topic (v${version})`,
+      version,
+      connected: true,
+      bytes: publish0(version, mqttString('healthy/#')),
+      disconnect: [...MALFORMED, ...PROTOCOL_ERROR, 0x90],
+    },
+    {
+      name: `[MQTT-3.3.1-4] a PUBLISH with QoS 3 (v${version})`,
+      version,
+      connected: true,
+      bytes: publish0(version, mqttString('healthy/x'), 0x36),
+      disconnect: MALFORMED,
+    },
+    {
+      name: `[MQTT-3.8.1-1] a SUBSCRIBE whose reserved flags are 0000, not 0010 (v${version})`,
+      version,
+      connected: true,
+      bytes: packet(0x80, [0, 1, ...(version === 5 ? [0] : []), ...mqttString('healthy/#'), 1]),
+      disconnect: MALFORMED,
+    },
+    {
+      name: `[MQTT-3.6.1-1] a PUBREL whose reserved flags are 0000, not 0010 (v${version})`,
+      version,
+      connected: true,
+      bytes: [0x60, 0x02, 0x00, 0x01],
+      disconnect: MALFORMED,
+    },
+    {
+      name: `[MQTT-2.2.2-2] a PINGREQ with a reserved flag set (v${version})`,
+      version,
+      connected: true,
+      bytes: [0xc1, 0x00],
+      disconnect: MALFORMED,
+    },
+    {
+      name: `[MQTT-1.5.3-1] a topic that is not UTF-8 (v${version})`,
+      version,
+      connected: true,
+      bytes: publish0(version, [0, 4, 0x61, 0x2f, 0xc3, 0x28]),
+      disconnect: MALFORMED,
+    },
+    {
+      name: `[MQTT-1.5.3-2] a topic holding U+0000 (v${version})`,
+      version,
+      connected: true,
+      bytes: publish0(version, [0, 3, 0x61, 0x00, 0x62]),
+      // v5 lets the receiver close without saying which (1.5.4): Topic Name invalid will do.
+      disconnect: [...MALFORMED, 0x90],
+    },
+    {
+      name: `[MQTT-3.8.3-3] a SUBSCRIBE without topic filters (v${version})`,
+      version,
+      connected: true,
+      bytes: packet(0x82, [0, 1, ...(version === 5 ? [0] : [])]),
+      disconnect: [...MALFORMED, ...PROTOCOL_ERROR],
+    },
+    {
+      name: `[MQTT-2.3.1-1] a SUBSCRIBE with packet id 0 (v${version})`,
+      version,
+      connected: true,
+      bytes: packet(0x82, [0, 0, ...(version === 5 ? [0] : []), ...mqttString('healthy/#'), 1]),
+      disconnect: [...MALFORMED, ...PROTOCOL_ERROR],
+    },
+    {
+      name: `a packet of the reserved type 0 (v${version})`,
+      version,
+      connected: true,
+      bytes: [0x00, 0x00],
+      disconnect: [...MALFORMED, ...PROTOCOL_ERROR],
+    },
+  ]),
+  {
+    name: '[MQTT-3.1.2-3] a CONNECT with its reserved flag set',
+    version: 4,
+    connected: false,
+    bytes: packet(0x10, [...mqttString('MQTT'), 4, 0x03, 0, 60, ...mqttString('reserved')]),
+  },
+  {
+    name: '[MQTT-3.1.2-1] a CONNECT with another protocol name',
+    version: 4,
+    connected: false,
+    bytes: packet(0x10, [...mqttString('MQTX'), 4, 0x02, 0, 60, ...mqttString('name')]),
+  },
+];
+
+/** A v5 client subscribed to healthy/#: `check` publishes and waits to receive. */
+async function healthyClient(b: MqttBroker): Promise<() => Promise<void>> {
+  const c = await m.client(b, { protocolVersion: 5, clientId: 'healthy' });
+  const inbox = new Inbox(c);
+  await c.subscribeAsync('healthy/#', { qos: 1 });
+  let n = 0;
+  return async () => {
+    const text = `still fine ${++n}`;
+    await c.publishAsync('healthy/check', text, { qos: 1 });
+    await inbox.text(text);
+  };
+}
+
+describe('bad MQTT input closes that connection only', () => {
+  it.each(cases)('$name', async ({ version, connected, bytes, disconnect }) => {
+    const b = await m.broker();
+    const check = await healthyClient(b);
+    const raw = await m.raw(b, version);
+    if (connected) {
+      const connack = await raw.handshake({ clientId: 'bad-input' });
+      expect(connack.reasonCode ?? connack.returnCode).toBe(0);
+    }
+    raw.write(bytes);
+    await raw.waitClosed(5000);
+    if (version === 5 && raw.disconnect !== undefined)
+      expect(disconnect ?? []).toContain(raw.disconnect.reasonCode);
+    // Nothing but a DISCONNECT (or the CONNACK) came back.
+    const replies = raw.received.map((p) => p.cmd).filter((cmd) => cmd !== 'connack');
+    expect(replies.filter((cmd) => cmd !== 'disconnect')).toEqual([]);
+    await check();
+  });
+
+  it('[MQTT-3.1.2-2] an unsupported protocol level is refused with CONNACK 0x01 (or closed)', async () => {
+    const b = await m.broker();
+    const check = await healthyClient(b);
+    const raw = await m.raw(b, 4);
+    raw.write(packet(0x10, [...mqttString('MQTT'), 9, 0x02, 0, 60, ...mqttString('level9')]));
+    await raw.waitClosed();
+    const connack = raw.received.find((p) => p.cmd === 'connack');
+    if (connack !== undefined) expect(connack).toMatchObject({ returnCode: 0x01 });
+    await check();
+  });
+
+  it('many bad connections at once leave a connected client working', async () => {
+    const b = await m.broker();
+    const check = await healthyClient(b);
+    const some = cases.filter((c) => /CONNECT|continuation|wildcard|QoS 3|reserved/.test(c.name));
+    const raws = await Promise.all(some.map((c) => m.raw(b, c.version)));
+    await Promise.all(
+      raws.map(async (raw, i) => {
+        const c = some[i] as BadCase;
+        if (c.connected) await raw.handshake({ clientId: `bad-${i}` });
+        raw.write(c.bytes);
+        await raw.waitClosed();
+      }),
+    );
+    await check();
+  });
+});
