@@ -11,6 +11,7 @@ import { run as fuzz } from './fuzz.js';
 import { run as hostile } from './hostile.js';
 import { run as jetstreamFaults, runPause as jetstreamPause } from './jetstream-faults.js';
 import { run as kill9 } from './kill9.js';
+import { run as mqttKill9 } from './mqtt-kill9.js';
 import { run as powerLoss } from './power-loss.js';
 import type { Report, Scenario } from './report.js';
 import { run as slowConsumer } from './slow-consumer.js';
@@ -19,6 +20,7 @@ import { within } from './time.js';
 
 const scenarios: Record<string, Scenario> = {
   kill9,
+  'mqtt-kill9': mqttKill9,
   'power-loss': powerLoss,
   'slow-consumer': slowConsumer,
   soak,
