@@ -156,6 +156,11 @@ export interface GroupCursor {
    * dead-lettered (their last delivery ended too) after maxDeliveries.
    */
   release(refs: MessageRef[]): void;
+  /**
+   * The group has no member on this broker until the next fetch: a backend shared by brokers
+   * gives back at once what it pulled for them, so that another broker may deliver it.
+   */
+  idle?(): void;
   /** Dead letters to deliver again to this group, counted from a first delivery. */
   resend(entries: DeadLetterRecord[]): void;
   /**

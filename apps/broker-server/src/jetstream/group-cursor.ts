@@ -99,6 +99,8 @@ export class JetStreamGroupCursor implements GroupCursor {
   private readonly consumer: string;
   /** A fetch came back short: pull in the background and wake the group when something comes. */
   private wanted = false;
+  /** No member on this broker (see idle): what a pull still brings goes back at once. */
+  private idling = false;
   /** A fetch failed: the next sweep wakes the group to try again. */
   private retry = false;
   private firstPartition = 0;
@@ -134,6 +136,7 @@ export class JetStreamGroupCursor implements GroupCursor {
 
   async fetch(max: number, options: FetchOptions): Promise<Delivery[]> {
     if (this.isClosed || max < 1) return [];
+    this.idling = false;
     // A settle still under way may make a message due again: it goes before new ones. Not
     // longer than a moment, though: a settle stuck on a server that went away times out later.
     if (this.settling.size > 0)
@@ -255,6 +258,23 @@ export class JetStreamGroupCursor implements GroupCursor {
         this.background(this.settle(f.pulled, nak(0)));
       }
     }
+  }
+
+  /**
+   * The last member here left: held messages go back now rather than after the ack timeout,
+   * and no new background pull is sent. A pull already waiting at the server cannot be taken
+   * back; what it brings is given back as it comes.
+   */
+  idle(): void {
+    this.idling = true;
+    this.wanted = false;
+    this.giveBackHeld();
+  }
+
+  private giveBackHeld(): void {
+    for (const queue of this.held)
+      for (let h = queue.shift(); h !== undefined; h = queue.shift())
+        this.background(this.settle(h.pulled, nak(0)));
   }
 
   resend(entries: DeadLetterRecord[]): void {
@@ -423,7 +443,8 @@ export class JetStreamGroupCursor implements GroupCursor {
         (m) => {
           this.wanted = false;
           this.received(partition, m);
-          this.wake([]);
+          if (this.idling) this.giveBackHeld();
+          else this.wake([]);
         },
       );
       this.longPulls[p] = request;

@@ -55,11 +55,11 @@ export class PublishPipeline {
 
   /** Answered without being stored (a QoS 2 duplicate, a refusal), in its place among the others. */
   answer(packet: IPublishPacket, result: ProduceResult): void {
-    this.then(() => this.settle(packet, result));
+    this.inTurn(() => this.settle(packet, result));
   }
 
   /** Chains an answer; one that fails is logged and the next ones still go. */
-  private then(step: () => Promise<void>): void {
+  private inTurn(step: () => Promise<void>): void {
     this.answers = this.answers.then(step).catch((err: unknown) => {
       this.conn.ctx.log.error(
         { err, clientId: this.conn.clientId },
@@ -96,7 +96,7 @@ export class PublishPipeline {
         station === undefined
           ? Promise.resolve(run.map(() => failure as ProduceResult))
           : this.produce(station, run);
-      this.then(async () => {
+      this.inTurn(async () => {
         const results = await stored;
         for (let k = 0; k < run.length; k++)
           await this.settle(

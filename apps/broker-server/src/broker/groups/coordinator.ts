@@ -71,6 +71,7 @@ export class GroupCoordinator {
     if (i >= 0) this.members.splice(i, 1);
     this.owners?.rebalance(this.members);
     this.cursor.release(member.releaseAll());
+    if (this.members.length === 0) this.cursor.idle?.();
     this.pump();
   }
 
