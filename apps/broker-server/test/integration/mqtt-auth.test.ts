@@ -7,7 +7,7 @@ import type { IConnackPacket, IPubackPacket, ISubackPacket } from 'mqtt-packet';
 import { describe, expect, it } from 'vitest';
 import { hashPassword } from '../../src/auth/password.js';
 import { hashToken } from '../../src/auth/token-hash.js';
-import { Inbox } from '../support/mqtt-client.js';
+import { inboxOf } from '../support/mqtt-client.js';
 import { type MqttBroker, useMqtt } from '../support/mqtt-fixture.js';
 import { createStation, stationMessages } from '../support/mqtt-http.js';
 import type { RawMqtt } from '../support/mqtt-raw.js';
@@ -83,7 +83,7 @@ describe.each([4, 5] as const)('MQTT auth, protocol level %i', (version) => {
       username: 'alice',
       password: 'alice-secret',
     });
-    const inbox = new Inbox(c);
+    const inbox = inboxOf(c);
     await c.subscribeAsync('telemetry/#', { qos: 1 });
     await c.publishAsync('telemetry/t1', 'from alice', { qos: 1 });
     expect((await inbox.text('from alice')).topic).toBe('telemetry/t1');

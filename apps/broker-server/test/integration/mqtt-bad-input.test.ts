@@ -4,7 +4,7 @@
  * keeps publishing and receiving.
  */
 import { describe, expect, it } from 'vitest';
-import { Inbox } from '../support/mqtt-client.js';
+import { inboxOf } from '../support/mqtt-client.js';
 import { type MqttBroker, useMqtt } from '../support/mqtt-fixture.js';
 import { mqttString, type ProtocolVersion, varint } from '../support/mqtt-raw.js';
 
@@ -167,7 +167,7 @@ const cases: BadCase[] = [
 /** A v5 client subscribed to healthy/#: `check` publishes and waits to receive. */
 async function healthyClient(b: MqttBroker): Promise<() => Promise<void>> {
   const c = await m.client(b, { protocolVersion: 5, clientId: 'healthy' });
-  const inbox = new Inbox(c);
+  const inbox = inboxOf(c);
   await c.subscribeAsync('healthy/#', { qos: 1 });
   let n = 0;
   return async () => {

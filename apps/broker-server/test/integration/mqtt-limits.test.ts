@@ -11,7 +11,7 @@ import {
   type Packet,
 } from 'mqtt-packet';
 import { describe, expect, it } from 'vitest';
-import { Inbox } from '../support/mqtt-client.js';
+import { type Inbox, inboxOf } from '../support/mqtt-client.js';
 import { type MqttBroker, useMqtt } from '../support/mqtt-fixture.js';
 import { createStation, stationMessages } from '../support/mqtt-http.js';
 import type { ProtocolVersion, RawMqtt } from '../support/mqtt-raw.js';
@@ -79,7 +79,7 @@ describe.each([4, 5] as const)('mqtt.maxPacketBytes, protocol level %i', (versio
   it('a packet of exactly mqtt.maxPacketBytes is taken; one byte more closes the connection (v5: DISCONNECT 0x95) and is not stored', async () => {
     const b = await m.broker({ config: { mqtt: { maxPacketBytes: 1024 } } });
     const other = await m.client(b, { protocolVersion: version });
-    const inbox = new Inbox(other);
+    const inbox = inboxOf(other);
     await other.subscribeAsync('big/#', { qos: 1 });
     const raw = await m.raw(b, version);
     await raw.handshake({ clientId: `big-${version}` });
@@ -106,7 +106,7 @@ describe('MQTT 5 Maximum Packet Size of the client', () => {
       protocolVersion: 5,
       properties: { maximumPacketSize: 256 },
     });
-    const inbox = new Inbox(small);
+    const inbox = inboxOf(small);
     await small.subscribeAsync('sized/#', { qos: 1 });
     const pub = await m.client(b, { protocolVersion: 5 });
     await pub.publishAsync('sized/a', Buffer.alloc(1000, 0x62), { qos: 1 });
@@ -169,7 +169,7 @@ async function holdAcks(raw: RawMqtt, window: number, total: number, control: In
 async function flowSetup(b: MqttBroker, version: ProtocolVersion, connectExtra: object) {
   await createStation(b, 'flow');
   const control = await m.client(b, { protocolVersion: 5 });
-  const controlInbox = new Inbox(control);
+  const controlInbox = inboxOf(control);
   await control.subscribeAsync('flow/#', { qos: 1 });
   const raw = await m.raw(b, version);
   await raw.handshake({ clientId: `held-${version}`, ...connectExtra });
@@ -233,7 +233,7 @@ describe('mqtt.maxConnections', () => {
     const b = await m.broker({ config: { mqtt: { maxConnections: 2 } } });
     const first = await m.client(b, { protocolVersion: 5, clientId: 'first' });
     const second = await m.client(b, { protocolVersion: 5, clientId: 'second' });
-    const inbox = new Inbox(second);
+    const inbox = inboxOf(second);
     await second.subscribeAsync('conn/#', { qos: 1 });
     const third = await m.raw(b, 5);
     third.send({
@@ -273,7 +273,7 @@ describe('mqtt.maxRetained', () => {
     raw.send(publishPacket('kept/a', 'one again', 3, { retain: true }));
     expect((await raw.nextOf<IPubackPacket>('puback')).reasonCode ?? 0).toBe(0);
     const sub = await m.client(b, { protocolVersion: 5 });
-    const inbox = new Inbox(sub);
+    const inbox = inboxOf(sub);
     await sub.subscribeAsync('kept/#', { qos: 1 });
     const [got] = await inbox.take(1);
     expect([got?.topic, got?.text, got?.packet.retain]).toEqual(['kept/a', 'one again', true]);

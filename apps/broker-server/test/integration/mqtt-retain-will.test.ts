@@ -5,7 +5,7 @@
  * after it, on a station of one partition, or on the very topic it would have come on.
  */
 import { describe, expect, it } from 'vitest';
-import { Inbox } from '../support/mqtt-client.js';
+import { inboxOf } from '../support/mqtt-client.js';
 import { useMqtt } from '../support/mqtt-fixture.js';
 import { createStation, stationMessages } from '../support/mqtt-http.js';
 
@@ -19,7 +19,7 @@ describe.each([4, 5] as const)('retained messages, protocol level %i', (version)
     await pub.publishAsync('status/window', 'open', { qos: 1, retain: true });
     await pub.publishAsync('status/light', 'not retained', { qos: 1 });
     const sub = await m.client(b, { protocolVersion: version });
-    const inbox = new Inbox(sub);
+    const inbox = inboxOf(sub);
     await sub.subscribeAsync('status/#', { qos: 1 });
     await inbox.take(2);
     const got = inbox.messages.map((r) => [r.topic, r.text, r.packet.retain]);
@@ -35,7 +35,7 @@ describe.each([4, 5] as const)('retained messages, protocol level %i', (version)
     await pub.publishAsync('mode/heater', 'eco', { qos: 1, retain: true });
     await pub.publishAsync('mode/heater', 'boost', { qos: 1, retain: true });
     const sub = await m.client(b, { protocolVersion: version });
-    const inbox = new Inbox(sub);
+    const inbox = inboxOf(sub);
     await sub.subscribeAsync('mode/heater', { qos: 1 });
     const [first] = await inbox.take(1);
     expect([first?.text, first?.packet.retain]).toEqual(['boost', true]);
@@ -52,7 +52,7 @@ describe.each([4, 5] as const)('retained messages, protocol level %i', (version)
     await pub.publishAsync('alarm/zone1', '', { qos: 1, retain: true });
     await pub.publishAsync('alarm/zone2', 'kept', { qos: 1, retain: true });
     const sub = await m.client(b, { protocolVersion: version });
-    const inbox = new Inbox(sub);
+    const inbox = inboxOf(sub);
     await sub.subscribeAsync(['alarm/zone1', 'alarm/zone2'], { qos: 1 });
     await inbox.text('kept');
     await pub.publishAsync('alarm/zone1', 'live', { qos: 1 });
@@ -64,7 +64,7 @@ describe.each([4, 5] as const)('retained messages, protocol level %i', (version)
   it('[MQTT-3.3.1-9] a retained publish reaching an established subscription is sent with retain 0', async () => {
     const b = await m.broker();
     const sub = await m.client(b, { protocolVersion: version });
-    const inbox = new Inbox(sub);
+    const inbox = inboxOf(sub);
     await sub.subscribeAsync('live/#', { qos: 1 });
     const pub = await m.client(b, { protocolVersion: version });
     await pub.publishAsync('live/a', 'fresh', { qos: 1, retain: true });
@@ -94,7 +94,7 @@ async function withWill(
   const b = await m.broker();
   await createStation(b, station);
   const watcher = await m.client(b, { protocolVersion: version });
-  const inbox = new Inbox(watcher);
+  const inbox = inboxOf(watcher);
   await watcher.subscribeAsync(`${station}/#`, { qos: 1 });
   const willTopic = `${station}/will`;
   const client = await m.client(b, {
@@ -136,7 +136,7 @@ describe.each([4, 5] as const)('last will, protocol level %i', (version) => {
   it('[MQTT-3.1.2-24] a keep-alive timeout publishes the will', async () => {
     const b = await m.broker();
     const watcher = await m.client(b, { protocolVersion: version });
-    const inbox = new Inbox(watcher);
+    const inbox = inboxOf(watcher);
     await watcher.subscribeAsync('sleepy/#', { qos: 1 });
     const raw = await m.raw(b, version);
     await raw.handshake({
@@ -157,7 +157,7 @@ describe.each([4, 5] as const)('last will, protocol level %i', (version) => {
   it('a protocol error publishes the will', async () => {
     const b = await m.broker();
     const watcher = await m.client(b, { protocolVersion: version });
-    const inbox = new Inbox(watcher);
+    const inbox = inboxOf(watcher);
     await watcher.subscribeAsync('broken/#', { qos: 1 });
     const raw = await m.raw(b, version);
     await raw.handshake({
@@ -173,7 +173,7 @@ describe.each([4, 5] as const)('last will, protocol level %i', (version) => {
   it('[MQTT-3.1.2-17] a will with retain set is retained', async () => {
     const b = await m.broker();
     const watcher = await m.client(b, { protocolVersion: version });
-    const watched = new Inbox(watcher);
+    const watched = inboxOf(watcher);
     await watcher.subscribeAsync('presence/#', { qos: 1 });
     const client = await m.client(b, {
       protocolVersion: version,
@@ -182,7 +182,7 @@ describe.each([4, 5] as const)('last will, protocol level %i', (version) => {
     client.end(true);
     await watched.text('offline');
     const sub = await m.client(b, { protocolVersion: version });
-    const inbox = new Inbox(sub);
+    const inbox = inboxOf(sub);
     await sub.subscribeAsync('presence/sensor7', { qos: 1 });
     const [will] = await inbox.take(1);
     expect([will?.text, will?.packet.retain]).toEqual(['offline', true]);

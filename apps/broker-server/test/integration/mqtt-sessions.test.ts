@@ -5,7 +5,7 @@
  */
 import type { IPublishPacket } from 'mqtt-packet';
 import { describe, expect, it } from 'vitest';
-import { connackOf, Inbox, waitClosed } from '../support/mqtt-client.js';
+import { connackOf, inboxOf, waitClosed } from '../support/mqtt-client.js';
 import { useMqtt } from '../support/mqtt-fixture.js';
 import { createStation } from '../support/mqtt-http.js';
 import { waitFor } from '../support/mqtt-wait.js';
@@ -38,7 +38,7 @@ describe.each([4, 5] as const)('MQTT sessions, protocol level %i', (version) => 
       clientId: `clean-${version}`,
       clean: true,
     });
-    const inbox = new Inbox(again);
+    const inbox = inboxOf(again);
     await again.subscribeAsync('clean/b', { qos: 1 });
     await pub.publishAsync('clean/b', 'marker', { qos: 1 });
     await inbox.text('marker');
@@ -56,7 +56,7 @@ describe.each([4, 5] as const)('MQTT sessions, protocol level %i', (version) => 
     for (const text of ['one', 'two', 'three']) await pub.publishAsync('inbox/x', text, { qos: 1 });
     const again = await m.client(b, persistent(version, id));
     expect(connackOf(again).sessionPresent).toBe(true);
-    const inbox = new Inbox(again);
+    const inbox = inboxOf(again);
     await inbox.take(3);
     expect(inbox.texts()).toEqual(['one', 'two', 'three']);
     expect(inbox.messages.every((r) => r.topic === 'inbox/x' && r.packet.qos === 1)).toBe(true);
@@ -96,7 +96,7 @@ describe.each([4, 5] as const)('MQTT sessions, protocol level %i', (version) => 
     b = await m.restart(b);
     const again = await m.client(b, persistent(version, id));
     expect(connackOf(again).sessionPresent).toBe(true);
-    const inbox = new Inbox(again);
+    const inbox = inboxOf(again);
     await inbox.text('before restart');
     const pub2 = await m.client(b, { protocolVersion: version });
     await pub2.publishAsync('durable/b', 'after restart', { qos: 1 });
@@ -111,7 +111,7 @@ describe.each([4, 5] as const)('MQTT sessions, protocol level %i', (version) => 
     const second = await m.client(b, { protocolVersion: version, clientId: id });
     const seen = await waitClosed(first);
     if (version === 5) expect(seen.disconnect?.reasonCode).toBe(0x8e);
-    const inbox = new Inbox(second);
+    const inbox = inboxOf(second);
     await second.subscribeAsync('twin/a', { qos: 1 });
     await second.publishAsync('twin/a', 'still here', { qos: 1 });
     await inbox.text('still here');
@@ -134,7 +134,7 @@ describe('MQTT 5 sessions', () => {
     await waitFor(() => Date.now() > expiresAt + 500, 5000, 'the session expiry to pass');
     const again = await m.client(b, persistent(5, id, 300));
     expect(connackOf(again).sessionPresent).toBe(false);
-    const inbox = new Inbox(again);
+    const inbox = inboxOf(again);
     // A filter over the old one: a group left of the old session would deliver its backlog first.
     await again.subscribeAsync('brief/#', { qos: 1 });
     await pub.publishAsync('brief/b', 'marker', { qos: 1 });
@@ -158,7 +158,7 @@ describe('MQTT 5 sessions', () => {
       properties: { sessionExpiryInterval: 300 },
     });
     expect(connackOf(again).sessionPresent).toBe(false);
-    const inbox = new Inbox(again);
+    const inbox = inboxOf(again);
     await again.subscribeAsync('restart/b', { qos: 1 });
     await pub.publishAsync('restart/b', 'marker', { qos: 1 });
     await inbox.text('marker');

@@ -8,7 +8,7 @@
  */
 import type { ISubackPacket, ISubscribePacket } from 'mqtt-packet';
 import { describe, expect, it } from 'vitest';
-import { Inbox } from '../support/mqtt-client.js';
+import { inboxOf } from '../support/mqtt-client.js';
 import { useMqtt } from '../support/mqtt-fixture.js';
 import { createStation, produceFerry } from '../support/mqtt-http.js';
 import type { RawMqtt } from '../support/mqtt-raw.js';
@@ -59,7 +59,7 @@ describe.each([4, 5] as const)('MQTT subscribe, protocol level %i', (version) =>
     const b = await m.broker();
     await createStation(b, 'sensors');
     const sub = await m.client(b, { protocolVersion: version });
-    const inbox = new Inbox(sub);
+    const inbox = inboxOf(sub);
     await sub.subscribeAsync('sensors/+/temp', { qos: 1 });
     const pub = await m.client(b, { protocolVersion: version });
     for (const topic of ['sensors/a/hum', 'sensors/a/b/temp', 'sensors/temp', 'sensors/a/temp'])
@@ -72,7 +72,7 @@ describe.each([4, 5] as const)('MQTT subscribe, protocol level %i', (version) =>
     const b = await m.broker();
     await createStation(b, 'home');
     const sub = await m.client(b, { protocolVersion: version });
-    const inbox = new Inbox(sub);
+    const inbox = inboxOf(sub);
     await sub.subscribeAsync('home/kitchen/#', { qos: 1 });
     const pub = await m.client(b, { protocolVersion: version });
     const topics = ['home/hall', 'home/kitchen', 'home/kitchen/light', 'home/kitchen/a/b/c'];
@@ -84,7 +84,7 @@ describe.each([4, 5] as const)('MQTT subscribe, protocol level %i', (version) =>
   it('[MQTT-3.8.4-6] a message is delivered at the lower of the granted QoS and its publish QoS', async () => {
     const b = await m.broker();
     const sub = await m.client(b, { protocolVersion: version, clientId: `qos-${version}` });
-    const inbox = new Inbox(sub);
+    const inbox = inboxOf(sub);
     await sub.subscribeAsync({ 'q/zero': { qos: 0 }, 'q/one': { qos: 1 }, 'q/two': { qos: 2 } });
     const pub = await m.client(b, { protocolVersion: version });
     for (const topic of ['q/zero', 'q/one', 'q/two'])
@@ -108,7 +108,7 @@ describe.each([4, 5] as const)('MQTT subscribe, protocol level %i', (version) =>
   it('[MQTT-4.6.0-6] messages of one topic arrive in the order they were published', async () => {
     const b = await m.broker();
     const sub = await m.client(b, { protocolVersion: version });
-    const inbox = new Inbox(sub);
+    const inbox = inboxOf(sub);
     await sub.subscribeAsync('ordered/#', { qos: 1 });
     const pub = await m.client(b, { protocolVersion: version });
     const sent = Array.from({ length: 50 }, (_, i) => `m${i}`);
@@ -121,7 +121,7 @@ describe.each([4, 5] as const)('MQTT subscribe, protocol level %i', (version) =>
     const b = await m.broker();
     await createStation(b, 'unsub');
     const sub = await m.client(b, { protocolVersion: version });
-    const inbox = new Inbox(sub);
+    const inbox = inboxOf(sub);
     await sub.subscribeAsync(['unsub/a', 'unsub/b'], { qos: 1 });
     const pub = await m.client(b, { protocolVersion: version });
     await pub.publishAsync('unsub/a', 'before', { qos: 1 });
@@ -138,8 +138,8 @@ describe.each([4, 5] as const)('MQTT subscribe, protocol level %i', (version) =>
     const b = await m.broker();
     const exact = await m.client(b, { protocolVersion: version });
     const below = await m.client(b, { protocolVersion: version });
-    const exactInbox = new Inbox(exact);
-    const belowInbox = new Inbox(below);
+    const exactInbox = inboxOf(exact);
+    const belowInbox = inboxOf(below);
     await exact.subscribeAsync('orders', { qos: 1 });
     await below.subscribeAsync('orders/#', { qos: 1 });
     await produceFerry(b, 'orders', { value: { id: 42 }, headers: { region: 'eu' } });
@@ -165,8 +165,8 @@ describe('$-topics and mapping rules on subscribe', () => {
     await createStation(b, 'metrics');
     const wild = await m.client(b, { protocolVersion: 5 });
     const named = await m.client(b, { protocolVersion: 5 });
-    const wildInbox = new Inbox(wild);
-    const namedInbox = new Inbox(named);
+    const wildInbox = inboxOf(wild);
+    const namedInbox = inboxOf(named);
     const granted = await wild.subscribeAsync({ '+/metrics': { qos: 1 }, '#': { qos: 1 } });
     expect(granted.map((g) => g.qos)).toEqual([1, 1]);
     await named.subscribeAsync('$internal/#', { qos: 1 });
@@ -183,8 +183,8 @@ describe('$-topics and mapping rules on subscribe', () => {
     const b = await m.broker({ config: { mqtt: { stations: rules } } });
     const all = await m.client(b, { protocolVersion: 5 });
     const temps = await m.client(b, { protocolVersion: 5 });
-    const allInbox = new Inbox(all);
-    const tempsInbox = new Inbox(temps);
+    const allInbox = inboxOf(all);
+    const tempsInbox = inboxOf(temps);
     await all.subscribeAsync('factory/#', { qos: 1 });
     const granted = await temps.subscribeAsync('+/+/temp', { qos: 1 });
     expect(granted[0]?.qos).toBe(1);
@@ -204,10 +204,10 @@ describe('MQTT 5 shared subscriptions', () => {
   it('$share/<name>/<filter>: each message goes to one member of the share; a plain subscriber gets them all', async () => {
     const b = await m.broker();
     const members = await Promise.all([1, 2].map(() => m.client(b, { protocolVersion: 5 })));
-    const inboxes = members.map((c) => new Inbox(c));
+    const inboxes = members.map((c) => inboxOf(c));
     for (const c of members) await c.subscribeAsync('$share/workers/jobs/#', { qos: 1 });
     const plain = await m.client(b, { protocolVersion: 5 });
-    const plainInbox = new Inbox(plain);
+    const plainInbox = inboxOf(plain);
     await plain.subscribeAsync('jobs/#', { qos: 1 });
     const pub = await m.client(b, { protocolVersion: 5 });
     const sent = Array.from({ length: 24 }, (_, i) => `job-${i}`);

@@ -28,6 +28,14 @@ export interface MqttOptions extends IClientOptions {
 }
 
 const connacks = new WeakMap<MqttClient, IConnackPacket>();
+const inboxes = new WeakMap<MqttClient, Inbox>();
+
+/** Every message `client` (from connectMqtt) has received since it connected. */
+export function inboxOf(client: MqttClient): Inbox {
+  const inbox = inboxes.get(client);
+  if (inbox === undefined) throw new Error('not a client of connectMqtt');
+  return inbox;
+}
 
 /**
  * A connected client that never reconnects by itself (a test reconnects explicitly). Rejects
@@ -46,6 +54,8 @@ export async function connectMqtt(
     ...rest,
   });
   onClient?.(client);
+  // Before CONNACK: a resumed session's messages may come in the same read.
+  inboxes.set(client, new Inbox(client));
   const w = watch(client);
   await new Promise<void>((resolve, reject) => {
     client.once('connect', (connack) => {
