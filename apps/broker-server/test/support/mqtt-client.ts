@@ -40,14 +40,16 @@ export function inboxOf(client: MqttClient): Inbox {
 /**
  * A connected client that never reconnects by itself (a test reconnects explicitly). Rejects
  * when the broker refuses the connection; `onClient` gets the client before that, to end it.
+ * `url` replaces the plain one the transport names (mqtts:, wss:).
  */
 export async function connectMqtt(
   b: MqttPorts,
   options: MqttOptions = {},
   onClient?: (client: MqttClient) => void,
+  url?: string,
 ): Promise<MqttClient> {
   const { transport, ...rest } = options;
-  const client = connect(mqttUrl(b, transport), {
+  const client = connect(url ?? mqttUrl(b, transport), {
     protocolVersion: 4,
     reconnectPeriod: 0,
     connectTimeout: 10_000,
