@@ -82,4 +82,35 @@ describe('MQTT 5 connect', () => {
     const within = await raw.handshake({ clientId: 'ka-20', keepalive: 20 });
     expect(within.properties?.serverKeepAlive ?? 20).toBe(20);
   });
+
+  it('a Session Expiry Interval above mqtt.maxSessionExpirySeconds is lowered, and CONNACK says so', async () => {
+    const b = await m.broker({ config: { mqtt: { maxSessionExpirySeconds: 60 } } });
+    const raw = await m.raw(b, 5);
+    const connack = await raw.handshake({
+      clientId: 'long-lived',
+      clean: false,
+      properties: { sessionExpiryInterval: 86_400 },
+    });
+    expect(connack.properties?.sessionExpiryInterval).toBe(60);
+  });
+
+  it('a new persistent session past mqtt.maxSessions is refused with 0x97; clean ones and kept ones still connect', async () => {
+    const b = await m.broker({ config: { mqtt: { maxSessions: 1 } } });
+    const persistent = (clientId: string) => ({
+      clientId,
+      clean: false,
+      properties: { sessionExpiryInterval: 300 },
+    });
+    const first = await m.raw(b, 5);
+    expect((await first.handshake(persistent('only-one'))).reasonCode).toBe(0);
+    await first.end();
+    const second = await m.raw(b, 5);
+    expect((await second.handshake(persistent('one-too-many'))).reasonCode).toBe(0x97);
+    await second.waitClosed();
+    const clean = await m.raw(b, 5);
+    expect((await clean.handshake({ clientId: 'passing-by' })).reasonCode).toBe(0);
+    const back = await m.raw(b, 5);
+    const resumed = await back.handshake(persistent('only-one'));
+    expect([resumed.reasonCode, resumed.sessionPresent]).toEqual([0, true]);
+  });
 });

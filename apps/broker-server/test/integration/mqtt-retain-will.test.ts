@@ -215,6 +215,17 @@ describe('MQTT 5 will', () => {
     expect(inbox.texts()).toEqual(['after the drop', 'after the resume']);
   });
 
+  it('[MQTT-3.1.3-9] a will with a delay is published once the delay passes without a resume', async () => {
+    const { client, inbox } = await withWill(
+      5,
+      'later',
+      { willDelayInterval: 1 },
+      { sessionExpiryInterval: 300 },
+    );
+    client.end(true);
+    expect((await inbox.text('gone')).topic).toBe('later/will');
+  });
+
   it('a will delay ends when the session does: with a session expiry of 0 the will is published at the close', async () => {
     const { client, inbox } = await withWill(
       5,
