@@ -6,11 +6,12 @@
  * That something does not arrive is shown by order: the station is made with one partition,
  * and a message that must arrive is published after the one that must not.
  */
+import type { MqttClient } from 'mqtt';
 import type { ISubackPacket, ISubscribePacket } from 'mqtt-packet';
 import { describe, expect, it } from 'vitest';
 import { inboxOf } from '../support/mqtt-client.js';
 import { useMqtt } from '../support/mqtt-fixture.js';
-import { createStation, produceFerry } from '../support/mqtt-http.js';
+import { createStation, groupNames, produceFerry } from '../support/mqtt-http.js';
 import type { RawMqtt } from '../support/mqtt-raw.js';
 import { waitFor } from '../support/mqtt-wait.js';
 
@@ -223,5 +224,22 @@ describe('MQTT 5 shared subscriptions', () => {
     expect(shared.sort()).toEqual([...sent].sort());
     expect(plainInbox.texts().sort()).toEqual([...sent].sort());
     for (const r of inboxes.flatMap((inbox) => inbox.messages)) expect(r.topic).toMatch(/^jobs\//);
+    expect(await groupNames(b, 'jobs')).toContain('mqtt-share-workers');
+  });
+
+  it('when a member of a share leaves, the others get what is published after', async () => {
+    const b = await m.broker();
+    const [stays, leaves] = await Promise.all(
+      [1, 2].map(() => m.client(b, { protocolVersion: 5 })),
+    );
+    for (const c of [stays, leaves]) await c?.subscribeAsync('$share/pool/tasks/#', { qos: 1 });
+    await leaves?.endAsync();
+    const pub = await m.client(b, { protocolVersion: 5 });
+    const sent = Array.from({ length: 12 }, (_, i) => `task-${i}`);
+    for (const [i, text] of sent.entries())
+      await pub.publishAsync(`tasks/${i % 4}`, text, { qos: 1 });
+    const inbox = inboxOf(stays as MqttClient);
+    await inbox.take(sent.length, 15_000);
+    expect(inbox.texts().sort()).toEqual([...sent].sort());
   });
 });
