@@ -178,7 +178,8 @@ async function healthyClient(b: MqttBroker): Promise<() => Promise<void>> {
 }
 
 describe('bad MQTT input closes that connection only', () => {
-  it.each(cases)('$name', async ({ version, connected, bytes, disconnect }) => {
+  it.each(cases.map((c) => [c.name, c] as const))('%s', async (_, c) => {
+    const { version, connected, bytes, disconnect } = c;
     const b = await m.broker();
     const check = await healthyClient(b);
     const raw = await m.raw(b, version);
