@@ -626,7 +626,7 @@ const SETTINGS = {
   'mqtt.maxRetained': {
     default: 10_000,
     description:
-      'Retained messages kept; past it a new retained topic is not kept (the message is still stored and delivered; a warning is logged)',
+      'Retained messages kept; past it a retained publish on a new topic is refused over MQTT 5 (PUBACK 0x97), stored and delivered but not retained over 3.1.1 (with a warning)',
     value: integer(0, 10_000_000),
   },
   'mqtt.maxRetainedBytes': {

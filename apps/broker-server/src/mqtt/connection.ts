@@ -11,6 +11,7 @@ import type { MqttContext } from './context.js';
 import { PacketSplitter, PacketStreamError } from './framing.js';
 import { handlerOf } from './handlers/index.js';
 import type { MqttTransportName } from './metrics.js';
+import { packetProblem } from './packet-checks.js';
 import { PublishPipeline } from './publish-pipeline.js';
 import { REASON } from './reason-codes.js';
 import type { Binding, Session, SessionOutput } from './session.js';
@@ -142,6 +143,11 @@ export class MqttConnection implements SessionOutput, SessionHolder {
   }
 
   private parse(bytes: Buffer): Packet | undefined {
+    const problem = packetProblem(bytes, this.version);
+    if (problem !== undefined) {
+      this.fail(REASON.malformedPacket, 'malformed', problem);
+      return undefined;
+    }
     this.parsed = undefined;
     this.parseError = undefined;
     this.parser.parse(bytes);
@@ -167,6 +173,8 @@ export class MqttConnection implements SessionOutput, SessionHolder {
         return;
       }
       this.state = 'connecting';
+      // The packets after it are read as its version has them.
+      this.version = packet.protocolVersion === 5 ? 5 : 4;
       // Nothing more is read until CONNECT is answered.
       this.transport.pause();
     } else if (packet.cmd === 'connect') {

@@ -78,13 +78,20 @@ export class RetainedStore {
       this.remember(topic, undefined);
       return true;
     }
-    const old = this.byTopic.get(topic);
-    const count = this.byTopic.size + (old === undefined ? 1 : 0);
-    const bytes = this.bytes - (old?.payload.length ?? 0) + message.payload.length;
-    if (count > this.limits.maxRetained || bytes > this.limits.maxRetainedBytes) return false;
+    if (!this.hasRoom(topic, message.payload.length)) return false;
     await this.metadata.put(retainedKey(topic), stored(message));
     this.remember(topic, message);
     return true;
+  }
+
+  /** Whether a retained message of `bytes` on `topic` fits under the caps now. */
+  hasRoom(topic: string, bytes: number): boolean {
+    const old = this.byTopic.get(topic);
+    const count = this.byTopic.size + (old === undefined ? 1 : 0);
+    return (
+      count <= this.limits.maxRetained &&
+      this.bytes - (old?.payload.length ?? 0) + bytes <= this.limits.maxRetainedBytes
+    );
   }
 
   /** The retained messages whose topic `filter` matches. [MQTT-3.3.1-6] */

@@ -96,10 +96,12 @@ export class SessionStore {
     if (this.holders.get(clientId) === holder) this.holders.delete(clientId);
   }
 
-  /** The stored session of `clientId`, unless it has expired. */
-  find(clientId: string): SessionRecord | undefined {
+  /** The stored session of `clientId`; one that has expired is removed first. [MQTT-3.1.2-23] */
+  async find(clientId: string): Promise<SessionRecord | undefined> {
     const record = this.records.get(clientId);
-    return record === undefined || this.expired(record) ? undefined : record;
+    if (record === undefined || !this.expired(record)) return record;
+    await this.discard(clientId);
+    return undefined;
   }
 
   /**
@@ -172,7 +174,6 @@ export class SessionStore {
   private expired(record: SessionRecord, now = Date.now()): boolean {
     return (
       record.disconnectedAt !== undefined &&
-      !this.holders.has(record.clientId) &&
       now >= record.disconnectedAt + record.expirySeconds * 1000
     );
   }
@@ -180,7 +181,7 @@ export class SessionStore {
   private async sweep(): Promise<void> {
     const now = Date.now();
     for (const record of [...this.records.values()]) {
-      if (!this.expired(record, now)) continue;
+      if (this.holders.has(record.clientId) || !this.expired(record, now)) continue;
       try {
         await this.discard(record.clientId);
         this.log.info({ clientId: record.clientId }, 'MQTT session expired');

@@ -132,7 +132,7 @@ export async function connect(conn: MqttConnection, packet: IConnectPacket): Pro
   sessions.cancelWill(clientId);
   // A clean start ends any session the client had. [MQTT-3.1.2-4]
   if (clean) await sessions.discard(clientId);
-  const found = clean ? undefined : sessions.find(clientId);
+  const found = clean ? undefined : await sessions.find(clientId);
   let record: SessionRecord | undefined;
   if (found !== undefined || expirySeconds > 0) {
     if (found === undefined && !sessions.hasRoom(clientId))

@@ -74,6 +74,14 @@ function check(conn: MqttConnection, packet: IPublishPacket): Outcome {
     );
   const message = inboundOf(packet, topic, ctx.config.key === 'topic', ctx.limits);
   if (typeof message === 'string') return refuse('MESSAGE_TOO_LARGE', message);
+  // Over MQTT 5 a retained publish the broker cannot keep is refused whole; 3.1.1 cannot be
+  // told, so there it is stored and delivered, not retained, and a warning logged.
+  const size = message.payload.length;
+  if (packet.retain && size > 0 && conn.version === 5 && !ctx.retained.hasRoom(topic, size))
+    return refuse(
+      'QUOTA_EXCEEDED',
+      `the broker keeps at most mqtt.maxRetained (${ctx.config.maxRetained}) retained messages of mqtt.maxRetainedBytes (${ctx.config.maxRetainedBytes}) bytes`,
+    );
   if (packet.qos === 2) {
     const received = conn.session?.received;
     const id = packet.messageId as number;
