@@ -4,6 +4,7 @@
  */
 import type { IPubackPacket, IPublishPacket, IPubrecPacket } from 'mqtt-packet';
 import { describe, expect, it } from 'vitest';
+import { inboxOf } from '../support/mqtt-client.js';
 import { useMqtt } from '../support/mqtt-fixture.js';
 import { payloadOf, stationMessages } from '../support/mqtt-http.js';
 import { waitFor } from '../support/mqtt-wait.js';
@@ -91,6 +92,18 @@ describe.each([4, 5] as const)('MQTT publish, protocol level %i', (version) => {
     expect((await stationMessages(b, 'orders')).map((s) => s.text)).toEqual(['first', 'second']);
   });
 
+  it('a topic with UTF-8 beyond ASCII, empty levels and many levels is kept exactly', async () => {
+    const b = await m.broker();
+    const topic = 'capteurs/salle-été//niveau/3/ü/日本/x/y/z/last';
+    const sub = await m.client(b, { protocolVersion: version });
+    await sub.subscribeAsync('capteurs/#', { qos: 1 });
+    const pub = await m.client(b, { protocolVersion: version });
+    await pub.publishAsync(topic, 'unicode', { qos: 1 });
+    const [s] = await stationMessages(b, 'capteurs');
+    expect(s?.headers?.['mqtt-topic']).toBe(topic);
+    expect((await inboxOf(sub).take(1))[0]?.topic).toBe(topic);
+  });
+
   it('payload bytes of every value and a large payload arrive unchanged', async () => {
     const b = await m.broker();
     const c = await m.client(b, { protocolVersion: version });
@@ -142,6 +155,32 @@ describe('MQTT 5 publish properties', () => {
       'trace-id': 'abc-123',
       'content-type': 'application/json',
     });
+  });
+
+  it('user properties and content type pass from an MQTT 5 publisher to an MQTT 5 subscriber', async () => {
+    const b = await m.broker();
+    const sub = await m.client(b, { protocolVersion: 5 });
+    await sub.subscribeAsync('events/#', { qos: 1 });
+    const pub = await m.client(b, { protocolVersion: 5 });
+    await pub.publishAsync('events/login', 'x', {
+      qos: 1,
+      properties: { userProperties: { who: 'ana', where: 'lisbon' }, contentType: 'text/plain' },
+    });
+    const [got] = await inboxOf(sub).take(1);
+    expect(got?.packet.properties?.userProperties).toEqual({ who: 'ana', where: 'lisbon' });
+    expect(got?.packet.properties?.contentType).toBe('text/plain');
+  });
+
+  it('a user property named like a Ferry header (mqtt-*) does not replace it', async () => {
+    const b = await m.broker();
+    const c = await m.client(b, { protocolVersion: 5 });
+    await c.publishAsync('real/topic', 'x', {
+      qos: 1,
+      properties: { userProperties: { 'mqtt-topic': 'forged/topic', 'mqtt-qos': '0' } },
+    });
+    const [s] = await stationMessages(b, 'real');
+    expect(s?.headers).toMatchObject({ 'mqtt-topic': 'real/topic', 'mqtt-qos': '1' });
+    expect(s?.key).toBe('real/topic');
   });
 
   it('a topic alias set with a topic stands for it in later PUBLISHes with an empty topic, and can be set again', async () => {

@@ -72,6 +72,30 @@ describe.each([4, 5] as const)('retained messages, protocol level %i', (version)
     expect([got?.text, got?.packet.retain]).toEqual(['fresh', false]);
   });
 
+  it('retained messages and their clearing survive a broker restart', async () => {
+    let b = await m.broker();
+    const pub = await m.client(b, { protocolVersion: version });
+    await pub.publishAsync('lasting/a', 'kept', { qos: 1, retain: true });
+    await pub.publishAsync('lasting/b', 'dropped', { qos: 1, retain: true });
+    await pub.publishAsync('lasting/b', '', { qos: 1, retain: true });
+    await pub.publishAsync('lasting/c', 'marker', { qos: 1, retain: true });
+    b = await m.restart(b);
+    const sub = await m.client(b, { protocolVersion: version });
+    await sub.subscribeAsync(['lasting/a', 'lasting/c'], { qos: 1 });
+    const inbox = inboxOf(sub);
+    await inbox.take(2);
+    expect(inbox.messages.map((r) => [r.topic, r.text, r.packet.retain]).sort()).toEqual([
+      ['lasting/a', 'kept', true],
+      ['lasting/c', 'marker', true],
+    ]);
+    await sub.subscribeAsync('lasting/b', { qos: 1 });
+    await pub.endAsync().catch(() => undefined);
+    const pub2 = await m.client(b, { protocolVersion: version });
+    await pub2.publishAsync('lasting/b', 'live', { qos: 1 });
+    await inbox.text('live');
+    expect(inbox.texts('lasting/b')).toEqual(['live']);
+  });
+
   it('a retained publish is stored in its station like any other, with header mqtt-retain 1', async () => {
     const b = await m.broker();
     const pub = await m.client(b, { protocolVersion: version });

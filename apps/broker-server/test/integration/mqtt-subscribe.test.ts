@@ -135,6 +135,50 @@ describe.each([4, 5] as const)('MQTT subscribe, protocol level %i', (version) =>
     expect(inbox.texts()).toEqual(['before', 'marker']);
   });
 
+  it('[MQTT-3.3.5-1] overlapping subscriptions: the message comes at the highest QoS of the filters it matches', async () => {
+    const b = await m.broker();
+    await createStation(b, 'overlap');
+    const sub = await m.client(b, { protocolVersion: version });
+    await sub.subscribeAsync({ 'overlap/#': { qos: 0 }, 'overlap/x': { qos: 1 } });
+    const pub = await m.client(b, { protocolVersion: version });
+    await pub.publishAsync('overlap/x', 'both', { qos: 1 });
+    await pub.publishAsync('overlap/marker', 'marker', { qos: 1 });
+    const inbox = inboxOf(sub);
+    await inbox.text('marker');
+    const copies = inbox.messages.filter((r) => r.text === 'both');
+    expect(copies.length).toBeGreaterThanOrEqual(1);
+    expect(Math.max(...copies.map((r) => r.packet.qos))).toBe(1);
+  });
+
+  it('[MQTT-3.8.4-3] subscribing again to a filter replaces the subscription: new QoS, one copy', async () => {
+    const b = await m.broker();
+    await createStation(b, 'again');
+    const sub = await m.client(b, { protocolVersion: version });
+    await sub.subscribeAsync('again/a', { qos: 0 });
+    const granted = await sub.subscribeAsync('again/a', { qos: 1 });
+    expect(granted[0]?.qos).toBe(1);
+    const pub = await m.client(b, { protocolVersion: version });
+    await pub.publishAsync('again/a', 'once', { qos: 1 });
+    await pub.publishAsync('again/a', 'marker', { qos: 1 });
+    const inbox = inboxOf(sub);
+    await inbox.text('marker');
+    expect(inbox.messages.map((r) => [r.text, r.packet.qos])).toEqual([
+      ['once', 1],
+      ['marker', 1],
+    ]);
+  });
+
+  it('[MQTT-3.10.4-5] UNSUBSCRIBE of a filter not subscribed is still answered with UNSUBACK', async () => {
+    const b = await m.broker();
+    const raw = await m.raw(b, version);
+    await raw.handshake({ clientId: `unsub-none-${version}` });
+    raw.send({ cmd: 'unsubscribe', messageId: 4, unsubscriptions: ['never/subscribed'] });
+    const unsuback = await raw.nextOf('unsuback');
+    expect(unsuback.messageId).toBe(4);
+    // v5: 0x11 No subscription existed.
+    if (version === 5) expect((unsuback as { granted?: number[] }).granted).toEqual([0x11]);
+  });
+
   it('a Ferry produce to a station reaches MQTT subscribers of the station name and of station/#, with the station as topic', async () => {
     const b = await m.broker();
     const exact = await m.client(b, { protocolVersion: version });
