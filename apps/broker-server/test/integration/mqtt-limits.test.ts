@@ -218,6 +218,31 @@ describe('QoS 1 flow control from a client', () => {
     expect(raw.closed).toBe(false);
   });
 
+  it('over mqtt.maxPendingBytes and mqtt.maxPendingBytesTotal, connections are read more slowly, not dropped: every publish is acknowledged and stored', async () => {
+    const b = await m.broker({
+      config: { mqtt: { maxPendingBytes: 4096, maxPendingBytesTotal: 8192 } },
+    });
+    await createStation(b, 'pending', 2);
+    const n = 100;
+    const clients = await Promise.all([1, 2, 3].map(() => m.raw(b, 4)));
+    await Promise.all(clients.map((raw, c) => raw.handshake({ clientId: `pending-${c}` })));
+    for (const [c, raw] of clients.entries()) {
+      raw.write(
+        Buffer.concat(
+          Array.from({ length: n }, (_, i) =>
+            generate(publishPacket(`pending/${c}`, Buffer.alloc(1024, 0x61 + c), i + 1), {
+              protocolVersion: 4,
+            }),
+          ),
+        ),
+      );
+    }
+    for (const raw of clients)
+      await waitFor(() => raw.peek('puback').length >= n, 30_000, 'every PUBACK');
+    expect(clients.every((raw) => !raw.closed)).toBe(true);
+    expect(await stationMessages(b, 'pending')).toHaveLength(3 * n);
+  });
+
   it('a v5 client honouring Receive Maximum 4 publishes 100 QoS 1 messages at once, all acknowledged', async () => {
     const b = await m.broker({ config: { mqtt: { receiveMaximum: 4 } } });
     const c = await m.client(b, { protocolVersion: 5 });

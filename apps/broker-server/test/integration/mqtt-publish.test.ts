@@ -6,7 +6,7 @@ import type { IPubackPacket, IPublishPacket, IPubrecPacket } from 'mqtt-packet';
 import { describe, expect, it } from 'vitest';
 import { inboxOf } from '../support/mqtt-client.js';
 import { useMqtt } from '../support/mqtt-fixture.js';
-import { payloadOf, stationMessages } from '../support/mqtt-http.js';
+import { createStation, payloadOf, stationMessages } from '../support/mqtt-http.js';
 import { waitFor } from '../support/mqtt-wait.js';
 
 const m = useMqtt();
@@ -115,6 +115,24 @@ describe.each([4, 5] as const)('MQTT publish, protocol level %i', (version) => {
     const byTopic = new Map(stored.map((s) => [s.headers?.['mqtt-topic'], payloadOf(s)]));
     expect(byTopic.get('blobs/all')).toEqual(all);
     expect(byTopic.get('blobs/large')?.equals(large)).toBe(true);
+  });
+
+  it('with stations.autoCreate off, a publish to a station that does not exist is refused (v5 PUBACK >= 0x80, v3.1.1 close) and one that exists is taken', async () => {
+    const b = await m.broker({ args: ['--no-auto-create-stations'] });
+    await createStation(b, 'exists');
+    const raw = await m.raw(b, version);
+    await raw.handshake({ clientId: `no-auto-${version}` });
+    raw.send(publish('exists/a', 'taken', 1, 1));
+    expect((await raw.nextOf<IPubackPacket>('puback')).reasonCode ?? 0).toBe(0);
+    raw.send(publish('missing/a', 'refused', 1, 2));
+    if (version === 5) {
+      const refused = await raw.nextOf<IPubackPacket>('puback');
+      expect(refused.messageId).toBe(2);
+      expect(refused.reasonCode).toBeGreaterThanOrEqual(0x80);
+    } else {
+      await raw.waitClosed();
+    }
+    expect(await stationMessages(b, 'missing')).toEqual([]);
   });
 
   it('a topic whose first level is not a station name and matches no rule is refused (v5 PUBACK 0x90, v3.1.1 close)', async () => {
