@@ -16,6 +16,7 @@ import { tokenOf } from '../support/token-config.js';
 const m = useMqtt();
 const SECRET = 'mqtt-auth-test-secret-of-32-bytes-or-more';
 const ROOT = tokenOf('root');
+const SHARED = 'mqtt-auth-shared-token-0123456789abcdef';
 
 /** Produce on telemetry, consume on commands, nothing else. */
 const device = {
@@ -40,6 +41,7 @@ async function authBroker(): Promise<MqttBroker> {
           { name: 'sensor', hash: hashToken(tokenOf('sensor')), permissions: device },
         ],
         jwt: { secret: SECRET, audience: 'ferry' },
+        token: SHARED,
         failureDelayMs: 0,
       },
     },
@@ -134,6 +136,12 @@ describe.each([4, 5] as const)('MQTT auth, protocol level %i', (version) => {
     const bad = await connectRaw(b, version, { username: '', password: tokenOf('nobody') });
     expect(bad.code).toBe(badCredentials);
     await bad.raw.waitClosed();
+  });
+
+  it('the shared token as the password with an empty username is accepted', async () => {
+    const b = await authBroker();
+    const ok = await connectRaw(b, version, { username: '', password: SHARED });
+    expect(ok.code).toBe(0);
   });
 
   it('a JWT as the password with an empty username is accepted', async () => {

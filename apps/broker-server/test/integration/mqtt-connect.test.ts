@@ -113,4 +113,33 @@ describe('MQTT 5 connect', () => {
     const resumed = await back.handshake(persistent('only-one'));
     expect([resumed.reasonCode, resumed.sessionPresent]).toEqual([0, true]);
   });
+
+  it('a v5 client that asked for no keep-alive is held to the Server Keep Alive it was given', async () => {
+    const b = await m.broker({ config: { mqtt: { maxKeepAliveSeconds: 1 } } });
+    const raw = await m.raw(b, 5);
+    const connack = await raw.handshake({ clientId: 'told-1s', keepalive: 0 });
+    expect(connack.properties?.serverKeepAlive).toBe(1);
+    await raw.waitClosed(15_000);
+  });
+});
+
+describe('connections.max', () => {
+  it('MQTT connections count within the broker-wide connections.max', async () => {
+    const b = await m.broker({ args: ['--max-connections', '2'] });
+    const first = await m.client(b, { protocolVersion: 5, clientId: 'one' });
+    await m.client(b, { protocolVersion: 5, clientId: 'two' });
+    const third = await m.raw(b, 5);
+    third.send({
+      cmd: 'connect',
+      protocolId: 'MQTT',
+      protocolVersion: 5,
+      clean: true,
+      keepalive: 60,
+      clientId: 'three',
+    });
+    await third.waitClosed();
+    const refused = third.received.find((p): p is IConnackPacket => p.cmd === 'connack');
+    if (refused !== undefined) expect(refused.reasonCode).toBeGreaterThanOrEqual(0x80);
+    expect(first.connected).toBe(true);
+  });
 });

@@ -118,6 +118,12 @@ describe.each([4, 5] as const)('MQTT sessions, protocol level %i', (version) => 
     await waitFor(() => Date.now() > expiresAt + 500, 5000, 'the session expiry to pass');
     const again = await m.client(b, persistent(version, id, 300));
     expect(connackOf(again).sessionPresent).toBe(false);
+    // Its group went with it.
+    await waitFor(
+      async () => !(await groupNames(b, 'brief')).includes(`mqtt-${id}`),
+      10_000,
+      'the expired session’s group to go',
+    );
     // A filter over the old one: a group left of the old session would deliver its backlog first.
     await again.subscribeAsync('brief/#', { qos: 1 });
     await pub.publishAsync('brief/b', 'marker', { qos: 1 });
