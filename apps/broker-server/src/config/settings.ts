@@ -584,7 +584,7 @@ const SETTINGS = {
     value: integer(64, 256 * 1024 * 1024),
   },
   'mqtt.receiveMaximum': {
-    default: 128,
+    default: 1024,
     description:
       'QoS 1 and 2 publishes of one client awaiting their ack (Receive Maximum of a v5 CONNACK); at it the connection is not read until acks go out',
     value: integer(1, 65535),
@@ -602,7 +602,7 @@ const SETTINGS = {
     value: positive,
   },
   'mqtt.maxInflight': {
-    default: 64,
+    default: 256,
     description:
       "QoS 1 deliveries to one client awaiting PUBACK (the client's Receive Maximum may lower it)",
     value: integer(1, 65535),

@@ -28,6 +28,9 @@ export interface MqttTransport {
   write(bytes: Buffer, written: () => void): void;
   /** Bytes written and not yet handed to the network. */
   bufferedBytes(): number;
+  /** Holds writes back until `uncork`, which sends them in one go. */
+  cork(): void;
+  uncork(): void;
   pause(): void;
   resume(): void;
   /** Ends after what was written; `destroy` cuts off. */
@@ -227,6 +230,16 @@ export class MqttConnection implements SessionOutput, SessionHolder {
 
   send(packet: Packet): void {
     if (!this.closed) this.write(generate(packet, { protocolVersion: this.version }));
+  }
+
+  /** Runs `work`, its writes sent together: one system call for a run of acks or deliveries. */
+  batch<T>(work: () => T): T {
+    this.transport.cork();
+    try {
+      return work();
+    } finally {
+      this.transport.uncork();
+    }
   }
 
   sendPublish(packet: IPublishPacket): boolean {

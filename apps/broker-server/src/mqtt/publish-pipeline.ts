@@ -55,7 +55,7 @@ export class PublishPipeline {
 
   /** Answered without being stored (a QoS 2 duplicate, a refusal), in its place among the others. */
   answer(packet: IPublishPacket, result: ProduceResult): void {
-    this.inTurn(() => this.settle(packet, result));
+    this.inTurn(async () => this.settle(packet, result, false));
   }
 
   /** Chains an answer; one that fails is logged and the next ones still go. */
@@ -97,13 +97,16 @@ export class PublishPipeline {
           ? Promise.resolve(run.map(() => failure as ProduceResult))
           : this.produce(station, run);
       this.inTurn(async () => {
-        const results = await stored;
-        for (let k = 0; k < run.length; k++)
-          await this.settle(
-            (run[k] as PublishItem).packet,
-            results[k] ?? errorResult(undefined),
-            run[k],
-          );
+        const results = (await stored).map((r) => r ?? errorResult(undefined));
+        for (let k = 0; k < run.length; k++) {
+          const item = run[k] as PublishItem;
+          if (results[k]?.kind === 'ok' && item.packet.retain) await this.retain(item);
+        }
+        // The run's acks leave in one write.
+        this.conn.batch(() => {
+          for (let k = 0; k < run.length; k++)
+            this.settle((run[k] as PublishItem).packet, results[k] as ProduceResult, true);
+        });
       });
     }
   }
@@ -121,20 +124,13 @@ export class PublishPipeline {
   }
 
   /** Answers one PUBLISH once its result is known, and frees what it held. */
-  private async settle(
-    packet: IPublishPacket,
-    result: ProduceResult,
-    item?: PublishItem,
-  ): Promise<void> {
+  private settle(packet: IPublishPacket, result: ProduceResult, stored: boolean): void {
     const { ctx } = this.conn;
     const bytes = payloadBytes(packet);
     this.pendingBytes -= bytes;
     ctx.pending.release(bytes);
     if (packet.qos > 0) this.awaitingAck--;
-    if (result.kind === 'ok' && item !== undefined) {
-      ctx.metrics.receivedOne(packet.qos);
-      if (packet.retain) await this.retain(item);
-    }
+    if (result.kind === 'ok' && stored) ctx.metrics.receivedOne(packet.qos);
     this.reply(packet, result);
     this.conn.checkReading();
   }

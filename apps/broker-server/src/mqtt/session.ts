@@ -34,6 +34,8 @@ export interface SessionOutput {
   readonly closed: boolean;
   /** Writes a PUBLISH; false once the connection's outbound bytes are over their soft bound. */
   sendPublish(packet: IPublishPacket): boolean;
+  /** Runs `work` with its writes sent together. */
+  batch<T>(work: () => T): T;
   /** Whether the client takes a packet this large (its v5 Maximum Packet Size). */
   fits(packet: IPublishPacket): boolean;
   /** Resolves once the outbound bytes are back under the soft bound (or the connection closed). */
@@ -103,6 +105,10 @@ export class Session {
 
   /** The messages a binding's group hands over. */
   deliver(binding: Binding, messages: DeliveredMessage[]): boolean {
+    return this.output.batch(() => this.send(binding, messages));
+  }
+
+  private send(binding: Binding, messages: DeliveredMessage[]): boolean {
     const settled: MessageRef[] = [];
     let open = true;
     for (const m of messages) {

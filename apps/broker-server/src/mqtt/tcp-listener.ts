@@ -44,6 +44,8 @@ function socketTransport(socket: Socket, certificate: PeerCertificate | undefine
       socket.write(bytes, () => written());
     },
     bufferedBytes: () => socket.writableLength,
+    cork: () => socket.cork(),
+    uncork: () => socket.uncork(),
     pause: () => socket.pause(),
     resume: () => socket.resume(),
     end: () => socket.end(),

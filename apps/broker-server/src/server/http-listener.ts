@@ -115,13 +115,15 @@ function wsSink(ws: WebSocket, socket: Duplex): FrameSink {
 }
 
 /** MQTT over WebSocket: the messages' bytes are one stream of MQTT packets. */
-function mqttWsTransport(ws: WebSocket, req: IncomingMessage): MqttTransport {
+function mqttWsTransport(ws: WebSocket, req: IncomingMessage, socket: Duplex): MqttTransport {
   return {
     name: 'ws',
     remoteAddress: req.socket.remoteAddress,
     certificate: verifiedPeerCertificate(req.socket),
     write: (bytes, written) => ws.send(bytes, { binary: true }, () => written()),
     bufferedBytes: () => ws.bufferedAmount,
+    cork: () => socket.cork(),
+    uncork: () => socket.uncork(),
     pause: () => ws.pause(),
     resume: () => ws.resume(),
     end: () => ws.close(1000),
@@ -259,7 +261,7 @@ export async function listenHttp(options: HttpListenerOptions): Promise<HttpList
       );
       const place = places.get(socket);
       const conn =
-        place === undefined ? undefined : adapter.accept(mqttWsTransport(ws, req), place);
+        place === undefined ? undefined : adapter.accept(mqttWsTransport(ws, req, socket), place);
       if (conn === undefined) {
         ws.terminate();
         return;
