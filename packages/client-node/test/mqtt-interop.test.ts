@@ -29,9 +29,14 @@ async function ferry(): Promise<Client> {
   return client;
 }
 
-async function mqttClient(protocolVersion: 4 | 5): Promise<MqttClient> {
+async function mqttClient(
+  protocolVersion: 4 | 5,
+  transport: 'tcp' | 'ws' = 'tcp',
+): Promise<MqttClient> {
+  const url =
+    transport === 'tcp' ? `mqtt://127.0.0.1:${mqttPort}` : `ws://127.0.0.1:${broker.httpPort}/mqtt`;
   const client = await connectAsync(
-    `mqtt://127.0.0.1:${mqttPort}`,
+    url,
     { protocolVersion, reconnectPeriod: 0, connectTimeout: 10_000 },
     false,
   );
@@ -101,6 +106,33 @@ describe('MQTT to a Ferry consumer group', () => {
       expect(m.key).toBe('meters/m7');
       expect(m.headers['mqtt-topic']).toBe('meters/m7');
     }
+  });
+});
+
+describe('MQTT and Ferry side by side', () => {
+  it('a retained MQTT publish over WebSocket reaches a consumer group with header mqtt-retain', async () => {
+    const client = await ferry();
+    const consumer = await client.consume('status', { group: 'dashboard', start: 'earliest' });
+    const mqtt = await mqttClient(5, 'ws');
+    await mqtt.publishAsync('status/door', 'open', { qos: 1, retain: true });
+    const [message] = await take(consumer, 1);
+    expect(message?.text()).toBe('open');
+    expect(message?.headers).toMatchObject({ 'mqtt-topic': 'status/door', 'mqtt-retain': '1' });
+  });
+
+  it('an MQTT subscriber and a Ferry consumer group of one station each get every message', async () => {
+    const mqtt = await mqttClient(4);
+    await mqtt.subscribeAsync('shared/#', { qos: 1 });
+    const fromMqtt = received(mqtt, 6);
+    const client = await ferry();
+    const consumer = await client.consume('shared', { group: 'audit', start: 'earliest' });
+    const publisher = await mqttClient(5);
+    for (const n of [1, 2, 3]) await publisher.publishAsync(`shared/${n}`, `mqtt ${n}`, { qos: 1 });
+    const producer = client.producer('shared');
+    for (const n of [1, 2, 3]) await producer.produce(new TextEncoder().encode(`ferry ${n}`));
+    const all = ['mqtt 1', 'mqtt 2', 'mqtt 3', 'ferry 1', 'ferry 2', 'ferry 3'];
+    expect((await take(consumer, 6)).map((m) => m.text()).sort()).toEqual([...all].sort());
+    expect((await fromMqtt).map((m) => m.payload.toString()).sort()).toEqual([...all].sort());
   });
 });
 
