@@ -59,6 +59,13 @@ describe('what a v5 CONNACK advertises', () => {
       receiveMaximum: 8,
       topicAliasMaximum: 4,
     });
+    // Retained messages, wildcards and shared subscriptions are available: not said otherwise.
+    for (const flag of [
+      'retainAvailable',
+      'wildcardSubscriptionAvailable',
+      'sharedSubscriptionAvailable',
+    ] as const)
+      expect(connack.properties?.[flag]).not.toBe(false);
   });
 });
 

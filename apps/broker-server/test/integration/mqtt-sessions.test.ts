@@ -195,6 +195,26 @@ describe.each([4, 5] as const)('MQTT sessions, protocol level %i', (version) => 
     expect((await stationMessages(b, 'exactly')).map((s) => s.text)).toEqual(['one copy']);
   });
 
+  it('[MQTT-4.4.0-1] a QoS 1 message delivered but not acknowledged before a broker restart is sent again after it', async () => {
+    let b = await m.broker();
+    const id = `restart-unacked-${version}`;
+    const props = version === 5 ? { properties: { sessionExpiryInterval: 300 } } : {};
+    const raw = await m.raw(b, version);
+    await raw.handshake({ clientId: id, clean: false, ...props });
+    raw.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'inflight/a', qos: 1 }] });
+    await raw.nextOf('suback');
+    const pub = await m.client(b, { protocolVersion: version });
+    await pub.publishAsync('inflight/a', 'not acked yet', { qos: 1 });
+    expect((await raw.nextOf<IPublishPacket>('publish')).payload.toString()).toBe('not acked yet');
+    b = await m.restart(b);
+    const again = await m.raw(b, version);
+    expect((await again.handshake({ clientId: id, clean: false, ...props })).sessionPresent).toBe(
+      true,
+    );
+    const redelivered = await again.nextOf<IPublishPacket>('publish', 20_000);
+    expect([redelivered.payload.toString(), redelivered.qos]).toEqual(['not acked yet', 1]);
+  });
+
   it('[MQTT-3.1.4-2] a second CONNECT with the same client id closes the first connection (v5: DISCONNECT 0x8E)', async () => {
     const b = await m.broker();
     const id = `twin-${version}`;
