@@ -198,3 +198,49 @@ describe.each([4, 5] as const)('MQTT auth, protocol level %i', (version) => {
     expect(got).toMatchObject({ topic: 'commands/reboot' });
   });
 });
+
+describe('permissions on mapped stations', () => {
+  it('a publish is allowed or refused by produce on the station its topic maps to, not on its first level', async () => {
+    const b = await m.broker({
+      config: {
+        mqtt: { stations: [{ topic: 'devices/+/telemetry', station: 'telemetry' }] },
+        auth: {
+          tokens: [
+            { name: 'root', hash: hashToken(ROOT) },
+            { name: 'sensor', hash: hashToken(tokenOf('sensor')), permissions: device },
+          ],
+          failureDelayMs: 0,
+        },
+      },
+    });
+    for (const station of ['telemetry', 'devices']) await createStation(b, station, 1, ROOT);
+    const { raw, code } = await connectRaw(b, 5, { username: '', password: tokenOf('sensor') });
+    expect(code).toBe(0);
+    const send = (topic: string, messageId: number) =>
+      raw.send({
+        cmd: 'publish',
+        topic,
+        payload: Buffer.from(topic),
+        qos: 1,
+        messageId,
+        dup: false,
+        retain: false,
+      });
+    send('devices/d1/telemetry', 1);
+    send('devices/d1/config', 2);
+    const acks = [
+      await raw.nextOf<IPubackPacket>('puback'),
+      await raw.nextOf<IPubackPacket>('puback'),
+    ];
+    // (In what order the two PUBACKs come is the ordering test's concern.)
+    acks.sort((x, y) => (x.messageId ?? 0) - (y.messageId ?? 0));
+    expect(acks.map((a) => [a.messageId, a.reasonCode ?? 0])).toEqual([
+      [1, 0],
+      [2, 0x87],
+    ]);
+    expect((await stationMessages(b, 'telemetry', ROOT)).map((s) => s.text)).toEqual([
+      'devices/d1/telemetry',
+    ]);
+    expect(await stationMessages(b, 'devices', ROOT)).toEqual([]);
+  });
+});

@@ -104,6 +104,17 @@ describe.each([4, 5] as const)('MQTT publish, protocol level %i', (version) => {
     expect((await inboxOf(sub).take(1))[0]?.topic).toBe(topic);
   });
 
+  it('[MQTT-4.6.0-2] PUBACKs go out in the order of the QoS 1 PUBLISHes, across stations', async () => {
+    const b = await m.broker();
+    const raw = await m.raw(b, version);
+    await raw.handshake({ clientId: `ack-order-${version}` });
+    const n = 60;
+    for (let i = 1; i <= n; i++) raw.send(publish(`order${i % 3}/t`, `m${i}`, 1, i));
+    await waitFor(() => raw.peek('puback').length >= n, 20_000, 'every PUBACK');
+    const ids = raw.peek('puback').map((p) => p.messageId);
+    expect(ids).toEqual(Array.from({ length: n }, (_, i) => i + 1));
+  });
+
   it('payload bytes of every value and a large payload arrive unchanged', async () => {
     const b = await m.broker();
     const c = await m.client(b, { protocolVersion: version });
@@ -237,6 +248,24 @@ describe('MQTT 5 publish properties', () => {
     raw.write([0x32, 0x0b, 0x00, 0x03, 0x61, 0x2f, 0x62, 0x00, 0x01, 0x03, 0x23, 0x00, 0x00]);
     await raw.waitClosed();
     if (raw.disconnect !== undefined) expect(raw.disconnect.reasonCode).toBe(0x94);
+  });
+});
+
+describe('MQTT 5 PUBACK order', () => {
+  it('[MQTT-4.6.0-2] a refused PUBLISH (0x90) is acknowledged in its place among accepted ones', async () => {
+    const b = await m.broker();
+    const raw = await m.raw(b, 5);
+    await raw.handshake({ clientId: 'refused-in-order' });
+    raw.send(publish('fine/a', 'a', 1, 1));
+    raw.send(publish('Not A Station/b', 'b', 1, 2));
+    raw.send(publish('fine/c', 'c', 1, 3));
+    await waitFor(() => raw.peek('puback').length >= 3, 10_000, 'three PUBACKs');
+    const acks = raw.peek('puback') as IPubackPacket[];
+    expect(acks.map((a) => [a.messageId, a.reasonCode ?? 0])).toEqual([
+      [1, 0],
+      [2, 0x90],
+      [3, 0],
+    ]);
   });
 });
 
