@@ -115,6 +115,37 @@ describe.each([4, 5] as const)('MQTT publish, protocol level %i', (version) => {
     expect(ids).toEqual(Array.from({ length: n }, (_, i) => i + 1));
   });
 
+  it('[MQTT-4.6.0-3] PUBRECs go out in the order of the QoS 2 PUBLISHes', async () => {
+    const b = await m.broker();
+    const raw = await m.raw(b, version);
+    await raw.handshake({ clientId: `rec-order-${version}` });
+    const n = 30;
+    for (let i = 1; i <= n; i++) raw.send(publish(`rec${i % 3}/t`, `m${i}`, 2, i));
+    await waitFor(() => raw.peek('pubrec').length >= n, 20_000, 'every PUBREC');
+    expect(raw.peek('pubrec').map((p) => p.messageId)).toEqual(
+      Array.from({ length: n }, (_, i) => i + 1),
+    );
+  });
+
+  it('[MQTT-4.6.0-6] QoS 0, 1 and 2 publishes on one topic, interleaved, are stored and delivered in the order sent', async () => {
+    const b = await m.broker();
+    const sub = await m.client(b, { protocolVersion: version });
+    await sub.subscribeAsync('mixed/#', { qos: 1 });
+    const raw = await m.raw(b, version);
+    await raw.handshake({ clientId: `mixed-${version}` });
+    const n = 45;
+    const sent = Array.from({ length: n }, (_, i) => `m${i}`);
+    for (const [i, text] of sent.entries()) {
+      const qos = (i % 3) as 0 | 1 | 2;
+      raw.send(publish('mixed/one', text, qos, qos === 0 ? undefined : i + 1));
+    }
+    await waitFor(() => raw.peek('pubrec').length >= n / 3, 20_000, 'the PUBRECs');
+    for (const rec of raw.peek('pubrec')) raw.send({ cmd: 'pubrel', messageId: rec.messageId });
+    await inboxOf(sub).take(n, 20_000);
+    expect(inboxOf(sub).texts()).toEqual(sent);
+    expect((await stationMessages(b, 'mixed')).map((s) => s.text)).toEqual(sent);
+  });
+
   it('payload bytes of every value and a large payload arrive unchanged', async () => {
     const b = await m.broker();
     const c = await m.client(b, { protocolVersion: version });
