@@ -65,14 +65,14 @@ async function connectRaw(
   b: MqttBroker,
   version: 4 | 5,
   credentials: { username?: string; password?: string },
-): Promise<{ raw: RawMqtt; code: number }> {
+): Promise<{ raw: RawMqtt; code: number; sessionPresent: boolean }> {
   const raw = await m.raw(b, version);
   const connack = await raw.handshake({
     clientId: `c-${Math.random().toString(36).slice(2)}`,
     ...(credentials.username === undefined ? {} : { username: credentials.username }),
     ...(credentials.password === undefined ? {} : { password: Buffer.from(credentials.password) }),
   });
-  return { raw, code: codeOf(connack) };
+  return { raw, code: codeOf(connack), sessionPresent: connack.sessionPresent };
 }
 
 describe.each([4, 5] as const)('MQTT auth, protocol level %i', (version) => {
@@ -93,8 +93,13 @@ describe.each([4, 5] as const)('MQTT auth, protocol level %i', (version) => {
 
   it('[MQTT-3.2.2-5] a wrong password is refused in CONNACK (v3.1.1 0x04, v5 0x86) and the connection closed', async () => {
     const b = await authBroker();
-    const { raw, code } = await connectRaw(b, version, { username: 'alice', password: 'wrong' });
+    const { raw, code, sessionPresent } = await connectRaw(b, version, {
+      username: 'alice',
+      password: 'wrong',
+    });
     expect(code).toBe(badCredentials);
+    // [MQTT-3.2.2-4] A refusal never says a session is present.
+    expect(sessionPresent).toBe(false);
     await raw.waitClosed();
   });
 

@@ -114,6 +114,20 @@ const cases: BadCase[] = [
       disconnect: MALFORMED,
     },
     {
+      name: `[MQTT-3.8.3-4] a SUBSCRIBE asking for QoS 3 (v${version})`,
+      version,
+      connected: true,
+      bytes: packet(0x82, [0, 1, ...(version === 5 ? [0] : []), ...mqttString('healthy/#'), 3]),
+      disconnect: MALFORMED,
+    },
+    {
+      name: `[MQTT-3.10.1-1] an UNSUBSCRIBE whose reserved flags are 0000, not 0010 (v${version})`,
+      version,
+      connected: true,
+      bytes: packet(0xa0, [0, 1, ...(version === 5 ? [0] : []), ...mqttString('healthy/#')]),
+      disconnect: MALFORMED,
+    },
+    {
       name: `[MQTT-1.5.3-1] a topic that is not UTF-8 (v${version})`,
       version,
       connected: true,
@@ -150,6 +164,25 @@ const cases: BadCase[] = [
       disconnect: [...MALFORMED, ...PROTOCOL_ERROR],
     },
   ]),
+  {
+    name: '[MQTT-3.1.2-11] a CONNECT with a will QoS but no will flag',
+    version: 4,
+    connected: false,
+    bytes: packet(0x10, [...mqttString('MQTT'), 4, 0x0a, 0, 60, ...mqttString('willqos')]),
+  },
+  {
+    name: '[MQTT-1.5.3-1] a CONNECT whose client id is not UTF-8',
+    version: 4,
+    connected: false,
+    bytes: packet(0x10, [...mqttString('MQTT'), 4, 0x02, 0, 60, 0, 2, 0xc3, 0x28]),
+  },
+  {
+    name: '[MQTT-3.8.3-5] a v5 SUBSCRIBE with reserved subscription option bits set',
+    version: 5,
+    connected: true,
+    bytes: packet(0x82, [0, 1, 0, ...mqttString('healthy/#'), 0xc1]),
+    disconnect: MALFORMED,
+  },
   {
     name: '[MQTT-3.1.2-3] a CONNECT with its reserved flag set',
     version: 4,
@@ -211,7 +244,9 @@ describe('bad MQTT input closes that connection only', () => {
   it('many bad connections at once leave a connected client working', async () => {
     const b = await m.broker();
     const check = await healthyClient(b);
-    const some = cases.filter((c) => /CONNECT|continuation|wildcard|QoS 3|reserved/.test(c.name));
+    const some = cases.filter((c) =>
+      /before CONNECT|continuation|second CONNECT|wildcard|QoS 3|reserved flags/.test(c.name),
+    );
     const raws = await Promise.all(some.map((c) => m.raw(b, c.version)));
     await Promise.all(
       raws.map(async (raw, i) => {
