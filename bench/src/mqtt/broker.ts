@@ -8,8 +8,11 @@ export interface MqttBroker {
   pid: number;
   /** Its MQTT listener on 127.0.0.1. */
   port: number;
-  /** What the broker itself says it holds after a run (Ferry: the station's count; else none). */
-  storedChecks(expected: number): Promise<Check[]>;
+  /**
+   * What the broker itself says after a run: Ferry, that its station holds the `expected`
+   * messages; Mosquitto, that it logged no client whose messages it dropped.
+   */
+  brokerChecks(expected: number): Promise<Check[]>;
   /** Stops the process and waits for its exit, and removes its data. */
   stop(): Promise<void>;
 }

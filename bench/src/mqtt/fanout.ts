@@ -97,7 +97,7 @@ export async function fanoutQos1(
           }),
         ),
         ...problemChecks(clients),
-        ...(await broker.storedChecks(params.messages)),
+        ...(await broker.brokerChecks(params.messages)),
       ],
     };
   } finally {

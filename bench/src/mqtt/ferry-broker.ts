@@ -44,7 +44,7 @@ export async function startFerryMqtt(options: {
   return {
     pid: broker.pid,
     port: mqttPort,
-    async storedChecks(expected) {
+    async brokerChecks(expected) {
       const client = await connect(url);
       try {
         return await stationChecks(client, STATION, expected, []);

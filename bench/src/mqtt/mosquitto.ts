@@ -6,6 +6,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { freePort } from '@ferry/nats-cluster';
 import { type MqttBroker, stopOnSignal } from './broker.js';
 
@@ -51,6 +52,8 @@ export async function startMosquitto(): Promise<MqttBroker> {
     rmSync(dir, { recursive: true, force: true });
   };
   let log = '';
+  /** Clients Mosquitto logged it dropped messages for: their queue was full. */
+  const dropping = new Set<string>();
   try {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(
@@ -58,9 +61,12 @@ export async function startMosquitto(): Promise<MqttBroker> {
         READY_TIMEOUT_MS,
       );
       // It logs to stderr; keep reading it so the pipe never fills.
-      child.stderr?.on('data', (chunk: Buffer) => {
-        log = (log + chunk.toString()).slice(-4096);
-        if (/mosquitto version \S+ running/.test(log)) {
+      const lines = createInterface({ input: child.stderr as NodeJS.ReadableStream });
+      lines.on('line', (line) => {
+        log = `${log}${line}\n`.slice(-4096);
+        const dropped = /Outgoing messages are being dropped for client (\S+)\./.exec(line);
+        if (dropped?.[1] !== undefined) dropping.add(dropped[1]);
+        if (/mosquitto version \S+ running/.test(line)) {
           clearTimeout(timer);
           resolve();
         }
@@ -77,7 +83,16 @@ export async function startMosquitto(): Promise<MqttBroker> {
   return {
     pid: child.pid as number,
     port,
-    storedChecks: async () => [],
+    brokerChecks: async () => [
+      {
+        what: 'clients Mosquitto dropped messages for (its log)',
+        expected: 0,
+        actual: dropping.size,
+        ...(dropping.size === 0
+          ? {}
+          : { detail: `${[...dropping].join(', ')}: more than max_queued_messages queued` }),
+      },
+    ],
     stop,
   };
 }

@@ -59,7 +59,7 @@ export async function publishQos1(
       checks: [
         ...producedChecks(produced, produced.sent),
         ...problemChecks([publisher]),
-        ...(await broker.storedChecks(produced.sent)),
+        ...(await broker.brokerChecks(produced.sent)),
       ],
     };
   } finally {
