@@ -215,6 +215,55 @@ describe.each([4, 5] as const)('MQTT sessions, protocol level %i', (version) => 
     expect([redelivered.payload.toString(), redelivered.qos]).toEqual(['not acked yet', 1]);
   });
 
+  it('a persistent subscription over a filter that mapping rules split keeps the messages of every station it reads', async () => {
+    const rules = [{ topic: 'factory/+/temp', station: 'temperatures' }];
+    const b = await m.broker({ config: { mqtt: { stations: rules } } });
+    const id = `mapped-${version}`;
+    const first = await m.client(b, persistent(version, id));
+    await first.subscribeAsync('factory/#', { qos: 1 });
+    await first.endAsync();
+    const pub = await m.client(b, { protocolVersion: version });
+    await pub.publishAsync('factory/l1/temp', '21', { qos: 1 });
+    await pub.publishAsync('factory/l1/humidity', '40', { qos: 1 });
+    const again = await m.client(b, persistent(version, id));
+    expect(connackOf(again).sessionPresent).toBe(true);
+    await inboxOf(again).take(2);
+    expect(
+      inboxOf(again)
+        .messages.map((r) => r.topic)
+        .sort(),
+    ).toEqual(['factory/l1/humidity', 'factory/l1/temp']);
+  });
+
+  it('[MQTT-3.1.4-2] a takeover by a persistent CONNECT resumes the session in the new connection', async () => {
+    const b = await m.broker();
+    const id = `handover-${version}`;
+    const first = await m.client(b, persistent(version, id));
+    await first.subscribeAsync('handover/#', { qos: 1 });
+    const second = await m.client(b, persistent(version, id));
+    await waitClosed(first);
+    expect(connackOf(second).sessionPresent).toBe(true);
+    const pub = await m.client(b, { protocolVersion: version });
+    await pub.publishAsync('handover/a', 'to the new connection', { qos: 1 });
+    await inboxOf(second).text('to the new connection');
+  });
+
+  it('an UNSUBSCRIBE in a persistent session holds after a reconnect', async () => {
+    const b = await m.broker();
+    await createStation(b, 'dropped');
+    const id = `unsub-kept-${version}`;
+    const first = await m.client(b, persistent(version, id));
+    await first.subscribeAsync(['dropped/a', 'dropped/b'], { qos: 1 });
+    await first.unsubscribeAsync('dropped/a');
+    await first.endAsync();
+    const pub = await m.client(b, { protocolVersion: version });
+    await pub.publishAsync('dropped/a', 'unsubscribed', { qos: 1 });
+    await pub.publishAsync('dropped/b', 'marker', { qos: 1 });
+    const again = await m.client(b, persistent(version, id));
+    await inboxOf(again).text('marker');
+    expect(inboxOf(again).texts()).toEqual(['marker']);
+  });
+
   it('[MQTT-3.1.4-2] a second CONNECT with the same client id closes the first connection (v5: DISCONNECT 0x8E)', async () => {
     const b = await m.broker();
     const id = `twin-${version}`;
