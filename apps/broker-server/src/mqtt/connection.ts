@@ -11,7 +11,7 @@ import type { MqttContext } from './context.js';
 import { PacketSplitter, PacketStreamError } from './framing.js';
 import { handlerOf } from './handlers/index.js';
 import type { MqttTransportName } from './metrics.js';
-import { packetProblem } from './packet-checks.js';
+import { packetProblem, parsedProblem } from './packet-checks.js';
 import { PublishPipeline } from './publish-pipeline.js';
 import { REASON } from './reason-codes.js';
 import type { Binding, Session, SessionOutput } from './session.js';
@@ -163,6 +163,11 @@ export class MqttConnection implements SessionOutput, SessionHolder {
         'malformed',
         error?.message ?? 'the packet could not be read',
       );
+      return undefined;
+    }
+    const invalid = parsedProblem(packet, bytes);
+    if (invalid !== undefined) {
+      this.fail(REASON.malformedPacket, 'malformed', invalid);
       return undefined;
     }
     return packet;

@@ -1,10 +1,12 @@
 /**
- * What mqtt-packet lets through and MQTT forbids, checked on a packet's bytes before it is
- * parsed: topic names and filters that are not well-formed UTF-8 [MQTT-1.5.3-1] (the parser
- * decodes them with replacement characters), a packet id of 0 [MQTT-2.3.1-1], and a SUBSCRIBE
- * or UNSUBSCRIBE without a topic filter [MQTT-3.8.3-3] [MQTT-3.10.3-2].
+ * What mqtt-packet lets through and MQTT forbids. On a packet's bytes before it is parsed:
+ * topic names and filters that are not well-formed UTF-8 [MQTT-1.5.3-1], a packet id of 0
+ * [MQTT-2.3.1-1], and a SUBSCRIBE or UNSUBSCRIBE without a topic filter [MQTT-3.8.3-3]
+ * [MQTT-3.10.3-2]. On the parsed packet: other strings that were not UTF-8 (client id, user
+ * name, will topic, properties) [MQTT-1.5.4-1], and properties its type may not carry.
  */
 import { isUtf8 } from 'node:buffer';
+import type { Packet } from 'mqtt-packet';
 
 const PUBLISH = 3;
 const SUBSCRIBE = 8;
@@ -56,5 +58,51 @@ export function packetProblem(packet: Buffer, version: number): string | undefin
     if (!isUtf8(packet.subarray(at + 2, at + 2 + length))) return 'a topic filter is not UTF-8';
     at += 2 + length + (type === SUBSCRIBE ? 1 : 0);
   }
+  return undefined;
+}
+
+const REPLACEMENT = '\uFFFD';
+const ENCODED_REPLACEMENT = Buffer.from(REPLACEMENT);
+
+/** The strings of a parsed packet a client writes: its own, its will's, and their properties'. */
+function* stringsOf(value: unknown, depth = 0): Generator<string> {
+  if (typeof value === 'string') yield value;
+  else if (depth < 4 && typeof value === 'object' && value !== null && !Buffer.isBuffer(value))
+    for (const [key, inner] of Object.entries(value)) {
+      if (key === 'payload') continue;
+      yield key;
+      yield* stringsOf(inner, depth + 1);
+    }
+}
+
+/** The properties a client's PUBLISH may carry. [MQTT-3.3.2.3] */
+const PUBLISH_PROPERTIES = new Set([
+  'payloadFormatIndicator',
+  'messageExpiryInterval',
+  'topicAlias',
+  'responseTopic',
+  'correlationData',
+  'userProperties',
+  'contentType',
+]);
+
+/**
+ * Why a parsed packet breaks these rules, or undefined. The parser decodes bytes that are not
+ * UTF-8 as U+FFFD: a string holding one, in a packet whose bytes do not hold U+FFFD's own
+ * encoding, came from such bytes.
+ */
+export function parsedProblem(packet: Packet, bytes: Buffer): string | undefined {
+  let strings: unknown;
+  if (packet.cmd === 'publish') {
+    // Its topic's bytes were checked before parsing; the properties are left.
+    if (packet.properties === undefined) return undefined;
+    for (const name of Object.keys(packet.properties))
+      if (!PUBLISH_PROPERTIES.has(name)) return `a PUBLISH may not carry the property ${name}`;
+    strings = packet.properties;
+  } else if (packet.cmd === 'connect' || packet.cmd === 'subscribe') strings = packet;
+  else return undefined;
+  for (const text of stringsOf(strings))
+    if (text.includes(REPLACEMENT) && !bytes.includes(ENCODED_REPLACEMENT))
+      return 'a string that is not UTF-8';
   return undefined;
 }

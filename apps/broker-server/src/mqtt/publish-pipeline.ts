@@ -22,6 +22,14 @@ export interface PublishItem {
   message: Inbound;
 }
 
+/** A PUBLISH answered without being stored (a QoS 2 duplicate, a refusal). */
+interface Answered {
+  packet: IPublishPacket;
+  result: ProduceResult;
+}
+
+const isAnswered = (entry: PublishItem | Answered): entry is Answered => 'result' in entry;
+
 const payloadBytes = (p: IPublishPacket) =>
   typeof p.payload === 'string' ? utf8Length(p.payload) : p.payload.length;
 
@@ -30,7 +38,8 @@ export class PublishPipeline {
   awaitingAck = 0;
   /** Payload bytes received and not yet stored. */
   pendingBytes = 0;
-  private batch: PublishItem[] = [];
+  /** Read and not yet issued: messages to store, and answers that wait for those before them. */
+  private batch: Array<PublishItem | Answered> = [];
   private scheduled = false;
   /** The answers, in the order of the PUBLISHes. */
   private answers: Promise<void> = Promise.resolve();
@@ -55,7 +64,8 @@ export class PublishPipeline {
 
   /** Answered without being stored (a QoS 2 duplicate, a refusal), in its place among the others. */
   answer(packet: IPublishPacket, result: ProduceResult): void {
-    this.inTurn(async () => this.settle(packet, result, false));
+    if (this.batch.length > 0) this.batch.push({ packet, result });
+    else this.inTurn(async () => this.settle(packet, result, false));
   }
 
   /** Chains an answer; one that fails is logged and the next ones still go. */
@@ -71,44 +81,54 @@ export class PublishPipeline {
   /** Starts storing the batch: the appends are issued in arrival order before this resolves. */
   async issue(): Promise<void> {
     this.scheduled = false;
-    const items = this.batch;
+    const entries = this.batch;
     this.batch = [];
-    const { core, limits } = this.conn.ctx;
-    for (let i = 0; i < items.length; ) {
-      const run = [items[i] as PublishItem];
-      let bytes = payloadBytes(run[0]?.packet as IPublishPacket);
-      for (i++; i < items.length; i++) {
-        const next = items[i] as PublishItem;
+    const { limits } = this.conn.ctx;
+    for (let i = 0; i < entries.length; ) {
+      const first = entries[i++] as PublishItem | Answered;
+      if (isAnswered(first)) {
+        this.inTurn(async () => this.settle(first.packet, first.result, false));
+        continue;
+      }
+      const run = [first];
+      let bytes = payloadBytes(first.packet);
+      for (; i < entries.length; i++) {
+        const next = entries[i] as PublishItem | Answered;
+        if (isAnswered(next) || next.station !== first.station) break;
         const size = payloadBytes(next.packet);
-        if (next.station !== run[0]?.station || run.length >= limits.maxBatchMessages) break;
-        if (bytes + size > limits.maxBatchBytes / 2) break;
+        if (run.length >= limits.maxBatchMessages || bytes + size > limits.maxBatchBytes / 2) break;
         run.push(next);
         bytes += size;
       }
-      let station: Station | undefined;
-      let failure: ProduceResult | undefined;
-      try {
-        station = await core.stations.resolve(run[0]?.station as string);
-      } catch (err) {
-        failure = errorResult(err);
-      }
-      const stored =
-        station === undefined
-          ? Promise.resolve(run.map(() => failure as ProduceResult))
-          : this.produce(station, run);
-      this.inTurn(async () => {
-        const results = (await stored).map((r) => r ?? errorResult(undefined));
-        for (let k = 0; k < run.length; k++) {
-          const item = run[k] as PublishItem;
-          if (results[k]?.kind === 'ok' && item.packet.retain) await this.retain(item);
-        }
-        // The run's acks leave in one write.
-        this.conn.batch(() => {
-          for (let k = 0; k < run.length; k++)
-            this.settle((run[k] as PublishItem).packet, results[k] as ProduceResult, true);
-        });
-      });
+      await this.store(run);
     }
+  }
+
+  /** Issues the append of `run` and chains its answers. */
+  private async store(run: PublishItem[]): Promise<void> {
+    let station: Station | undefined;
+    let failure: ProduceResult | undefined;
+    try {
+      station = await this.conn.ctx.core.stations.resolve(run[0]?.station as string);
+    } catch (err) {
+      failure = errorResult(err);
+    }
+    const stored =
+      station === undefined
+        ? Promise.resolve(run.map(() => failure as ProduceResult))
+        : this.produce(station, run);
+    this.inTurn(async () => {
+      const results = (await stored).map((r) => r ?? errorResult(undefined));
+      for (let k = 0; k < run.length; k++) {
+        const item = run[k] as PublishItem;
+        if (results[k]?.kind === 'ok' && item.packet.retain) await this.retain(item);
+      }
+      // The run's acks leave in one write.
+      this.conn.batch(() => {
+        for (let k = 0; k < run.length; k++)
+          this.settle((run[k] as PublishItem).packet, results[k] as ProduceResult, true);
+      });
+    });
   }
 
   private async produce(station: Station, run: PublishItem[]): Promise<ProduceResult[]> {

@@ -36,13 +36,13 @@ const publishPacket = (
 });
 
 describe('what a v5 CONNACK advertises', () => {
-  it('the defaults: Maximum Packet Size 1114112, Receive Maximum 128, Topic Alias Maximum 16, no Maximum QoS (QoS 2 is taken)', async () => {
+  it('the defaults: Maximum Packet Size 1114112, Receive Maximum 1024, Topic Alias Maximum 16, no Maximum QoS (QoS 2 is taken)', async () => {
     const b = await m.broker();
     const raw = await m.raw(b, 5);
     const connack = await raw.handshake({ clientId: 'defaults' });
     expect(connack.properties).toMatchObject({
       maximumPacketSize: 1114112,
-      receiveMaximum: 128,
+      receiveMaximum: 1024,
       topicAliasMaximum: 16,
     });
     expect(connack.properties?.maximumQoS).toBeUndefined();
@@ -309,5 +309,18 @@ describe('mqtt.maxRetained', () => {
     await sub.subscribeAsync('kept/#', { qos: 1 });
     const [got] = await inbox.take(1);
     expect([got?.topic, got?.text, got?.packet.retain]).toEqual(['kept/a', 'one again', true]);
+  });
+});
+
+describe('mqtt.maxRetainedBytes', () => {
+  it('a retained publish that would pass mqtt.maxRetainedBytes is answered PUBACK 0x97 (v5)', async () => {
+    const b = await m.broker({ config: { mqtt: { maxRetainedBytes: 16 } } });
+    const raw = await m.raw(b, 5);
+    await raw.handshake({ clientId: 'retained-bytes' });
+    raw.send(publishPacket('bytes/a', '0123456789', 1, { retain: true }));
+    expect((await raw.nextOf<IPubackPacket>('puback')).reasonCode ?? 0).toBe(0);
+    raw.send(publishPacket('bytes/b', '0123456789', 2, { retain: true }));
+    const refused = await raw.nextOf<IPubackPacket>('puback');
+    expect([refused.messageId, refused.reasonCode]).toEqual([2, 0x97]);
   });
 });
