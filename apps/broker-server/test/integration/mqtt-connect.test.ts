@@ -3,10 +3,13 @@
  */
 import type { IConnackPacket } from 'mqtt-packet';
 import { describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { useBrokers } from '../support/broker-fixture.js';
 import { useMqtt } from '../support/mqtt-fixture.js';
 import { connectBytes } from '../support/mqtt-raw.js';
 
 const m = useMqtt();
+const plain = useBrokers();
 
 describe.each([4, 5] as const)('MQTT keep-alive, protocol level %i', (version) => {
   it('[MQTT-3.1.2-24] a client that sends nothing for 1.5 times its keep-alive is disconnected', async () => {
@@ -141,5 +144,20 @@ describe('connections.max', () => {
     const refused = third.received.find((p): p is IConnackPacket => p.cmd === 'connack');
     if (refused !== undefined) expect(refused.reasonCode).toBeGreaterThanOrEqual(0x80);
     expect(first.connected).toBe(true);
+  });
+});
+
+describe('MQTT off', () => {
+  it('a broker without --mqtt logs no mqttPort and serves no /mqtt WebSocket', async () => {
+    const b = await plain.broker();
+    expect(b.mqttPort).toBeUndefined();
+    const ws = new WebSocket(`ws://127.0.0.1:${b.httpPort}/mqtt`, ['mqtt']);
+    const outcome = await new Promise<string>((resolve) => {
+      ws.once('open', () => resolve('open'));
+      ws.once('unexpected-response', (_req, res) => resolve(`http ${res.statusCode}`));
+      ws.once('error', () => resolve('error'));
+    });
+    ws.terminate();
+    expect(outcome).not.toBe('open');
   });
 });

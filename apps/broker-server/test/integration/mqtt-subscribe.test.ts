@@ -118,6 +118,29 @@ describe.each([4, 5] as const)('MQTT subscribe, protocol level %i', (version) =>
     expect(inbox.texts()).toEqual(sent);
   });
 
+  it.each([
+    ['a clean', false],
+    ['a persistent', true],
+  ] as const)(
+    '%s subscription starts at the latest message: what was published before it is not delivered',
+    async (_, keep) => {
+      const b = await m.broker();
+      await createStation(b, 'history');
+      const pub = await m.client(b, { protocolVersion: version });
+      await pub.publishAsync('history/a', 'before', { qos: 1 });
+      const sub = await m.client(b, {
+        protocolVersion: version,
+        clientId: `history-${keep}-${version}`,
+        clean: !keep,
+        ...(keep && version === 5 ? { properties: { sessionExpiryInterval: 300 } } : {}),
+      });
+      await sub.subscribeAsync('history/#', { qos: 1 });
+      await pub.publishAsync('history/a', 'after', { qos: 1 });
+      await inboxOf(sub).text('after');
+      expect(inboxOf(sub).texts()).toEqual(['after']);
+    },
+  );
+
   it('[MQTT-3.10.4-2] after UNSUBACK a filter gets no new messages; the others still do', async () => {
     const b = await m.broker();
     await createStation(b, 'unsub');
