@@ -204,6 +204,46 @@ describe('QoS 1 flow control towards a client', () => {
   });
 });
 
+describe('QoS 1 flow control and other subscribers', () => {
+  it('a subscriber holding its PUBACKs does not hold back another subscriber', async () => {
+    const b = await m.broker();
+    await createStation(b, 'busy');
+    const stuck = await m.raw(b, 5);
+    await stuck.handshake({ clientId: 'stuck', properties: { receiveMaximum: 1 } });
+    stuck.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'busy/#', qos: 1 }] });
+    await stuck.nextOf('suback');
+    const free = await m.client(b, { protocolVersion: 5 });
+    await free.subscribeAsync('busy/#', { qos: 1 });
+    const pub = await m.client(b, { protocolVersion: 5 });
+    const sent = Array.from({ length: 50 }, (_, i) => `b${i}`);
+    for (const text of sent) await pub.publishAsync('busy/x', text, { qos: 1 });
+    await inboxOf(free).take(sent.length);
+    expect(inboxOf(free).texts()).toEqual(sent);
+    await waitFor(() => stuck.peek('publish').length >= 1, 10_000, 'the stuck one’s first');
+    expect(stuck.peek('publish')).toHaveLength(1);
+  });
+
+  it('a backlog of a persistent session reaches a client with Receive Maximum 5 in full and in order', async () => {
+    const b = await m.broker();
+    const session = {
+      protocolVersion: 5 as const,
+      clientId: 'backlog',
+      clean: false,
+      resubscribe: false,
+      properties: { sessionExpiryInterval: 300, receiveMaximum: 5 },
+    };
+    const first = await m.client(b, session);
+    await first.subscribeAsync('backlog/#', { qos: 1 });
+    await first.endAsync();
+    const pub = await m.client(b, { protocolVersion: 5 });
+    const sent = Array.from({ length: 200 }, (_, i) => `q${i}`);
+    await Promise.all(sent.map((text) => pub.publishAsync('backlog/x', text, { qos: 1 })));
+    const again = await m.client(b, session);
+    await inboxOf(again).take(sent.length, 30_000);
+    expect(inboxOf(again).texts()).toEqual(sent);
+  });
+});
+
 describe('QoS 1 flow control from a client', () => {
   it('a v3.1.1 client sending far more QoS 1 publishes than mqtt.receiveMaximum at once gets every PUBACK, and all are stored', async () => {
     const b = await m.broker({ config: { mqtt: { receiveMaximum: 4 } } });
