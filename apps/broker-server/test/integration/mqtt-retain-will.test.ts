@@ -108,6 +108,23 @@ describe.each([4, 5] as const)('retained messages, protocol level %i', (version)
   });
 });
 
+describe('MQTT 5 retained messages', () => {
+  it('a retained message is replayed with its user properties ', async () => {
+    const b = await m.broker();
+    const pub = await m.client(b, { protocolVersion: 5 });
+    await pub.publishAsync('tagged/a', 'with props', {
+      qos: 1,
+      retain: true,
+      properties: { userProperties: { source: 'plc-3' } },
+    });
+    const sub = await m.client(b, { protocolVersion: 5 });
+    await sub.subscribeAsync('tagged/a', { qos: 1 });
+    const [got] = await inboxOf(sub).take(1);
+    expect([got?.text, got?.packet.retain]).toEqual(['with props', true]);
+    expect(got?.packet.properties?.userProperties).toMatchObject({ source: 'plc-3' });
+  });
+});
+
 /** A client with a will on `topic`, and a watcher subscribed to the will's station. */
 async function withWill(
   version: 4 | 5,
@@ -214,6 +231,32 @@ describe.each([4, 5] as const)('last will, protocol level %i', (version) => {
 });
 
 describe('MQTT 5 will', () => {
+  it('a will’s user properties and content type travel with it, and are stored as headers', async () => {
+    const b = await m.broker();
+    const watcher = await m.client(b, { protocolVersion: 5 });
+    await watcher.subscribeAsync('propwill/#', { qos: 1 });
+    const client = await m.client(b, {
+      protocolVersion: 5,
+      will: {
+        topic: 'propwill/gone',
+        payload: Buffer.from('{"state":"offline"}'),
+        qos: 1,
+        retain: false,
+        properties: { userProperties: { device: 'd7' }, contentType: 'application/json' },
+      },
+    });
+    client.end(true);
+    const will = await inboxOf(watcher).text('{"state":"offline"}');
+    expect(will.packet.properties?.userProperties).toMatchObject({ device: 'd7' });
+    expect(will.packet.properties?.contentType).toBe('application/json');
+    const [stored] = await stationMessages(b, 'propwill');
+    expect(stored?.headers).toMatchObject({
+      'mqtt-topic': 'propwill/gone',
+      device: 'd7',
+      'content-type': 'application/json',
+    });
+  });
+
   it('DISCONNECT with reason 0x04 (Disconnect with Will Message) publishes the will', async () => {
     const { client, inbox } = await withWill(5, 'asked');
     await client.endAsync({ reasonCode: 0x04 });
