@@ -152,8 +152,3 @@ export async function waitClosed(client: MqttClient, timeoutMs = 10_000): Promis
   await waitFor(() => w.closed, timeoutMs, 'the broker to close the MQTT connection');
   return w;
 }
-
-/** Ends the connection without DISCONNECT (an ungraceful close: the will is published). */
-export function dropConnection(client: MqttClient): void {
-  client.end(true);
-}
