@@ -332,6 +332,21 @@ describe('mqtt.maxConnections', () => {
   });
 });
 
+describe('mqtt.maxConnections over both transports', () => {
+  it('WebSocket and TCP connections count together against mqtt.maxConnections', async () => {
+    const b = await m.broker({ config: { mqtt: { maxConnections: 2 } } });
+    await m.client(b, { protocolVersion: 5, clientId: 'over-tcp' });
+    await m.client(b, { protocolVersion: 5, clientId: 'over-ws', transport: 'ws' });
+    const refused = await m
+      .client(b, { protocolVersion: 5, clientId: 'one-more', connectTimeout: 5000 })
+      .then(
+        () => 'connected',
+        () => 'refused',
+      );
+    expect(refused).toBe('refused');
+  });
+});
+
 describe('mqtt.maxRetained', () => {
   it('a retained publish on a new topic past mqtt.maxRetained is answered PUBACK 0x97 (v5); replacing a kept one works', async () => {
     const b = await m.broker({ config: { mqtt: { maxRetained: 1 } } });

@@ -45,6 +45,17 @@ describe('MQTT metrics', () => {
     expect(await total(b, 'ferry_mqtt_connections_total')).toBe(2);
   });
 
+  it('ferry_mqtt_connections comes down when a client drops or times out, not only on DISCONNECT', async () => {
+    const b = await m.broker();
+    const dropped = await m.client(b, { protocolVersion: 5 });
+    const sleepy = await m.raw(b, 4);
+    await sleepy.handshake({ clientId: 'sleepy', keepalive: 1 });
+    await reaches(b, 'ferry_mqtt_connections', { transport: 'tcp' }, 2);
+    dropped.end(true);
+    await sleepy.waitClosed(15_000);
+    await reaches(b, 'ferry_mqtt_connections', { transport: 'tcp' }, 0);
+  });
+
   it('ferry_mqtt_messages_received_total and ferry_mqtt_messages_sent_total count publishes by QoS', async () => {
     const b = await m.broker();
     const sub = await m.client(b, { protocolVersion: 5 });
