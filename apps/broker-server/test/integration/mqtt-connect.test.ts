@@ -1,5 +1,6 @@
 /**
- * MQTT connections against a real broker: the keep-alive, and client identifiers.
+ * MQTT connections against a real broker: the keep-alive, client identifiers, what CONNACK says
+ * of the session expiry, mqtt.maxSessions, connections.max, and a broker with MQTT off.
  */
 import type { IConnackPacket } from 'mqtt-packet';
 import { describe, expect, it } from 'vitest';

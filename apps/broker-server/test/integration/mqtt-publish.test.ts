@@ -1,6 +1,7 @@
 /**
  * MQTT PUBLISH into Ferry stations, against a real broker: the station a topic maps to, the
- * headers and key it is stored with, and QoS 0, 1 and 2 inbound.
+ * headers and key it is stored with, QoS 0, 1 and 2 inbound, the order of acknowledgements,
+ * v5 properties and topic aliases.
  */
 import type { IPubackPacket, IPublishPacket, IPubrecPacket } from 'mqtt-packet';
 import { describe, expect, it } from 'vitest';
