@@ -78,6 +78,8 @@ describe.each([4, 5] as const)('MQTT sessions, protocol level %i', (version) => 
     const redelivered = await again.nextOf<IPublishPacket>('publish');
     expect(redelivered.payload.toString()).toBe('hold me');
     expect(redelivered.qos).toBe(1);
+    // [MQTT-3.3.1-1] A PUBLISH sent again carries DUP.
+    expect(redelivered.dup).toBe(true);
     again.send({ cmd: 'puback', messageId: redelivered.messageId as number });
   });
 
@@ -212,7 +214,11 @@ describe.each([4, 5] as const)('MQTT sessions, protocol level %i', (version) => 
       true,
     );
     const redelivered = await again.nextOf<IPublishPacket>('publish', 20_000);
-    expect([redelivered.payload.toString(), redelivered.qos]).toEqual(['not acked yet', 1]);
+    expect([redelivered.payload.toString(), redelivered.qos, redelivered.dup]).toEqual([
+      'not acked yet',
+      1,
+      true,
+    ]);
   });
 
   it('a persistent subscription over a filter that mapping rules split keeps the messages of every station it reads', async () => {
