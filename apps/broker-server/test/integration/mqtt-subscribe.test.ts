@@ -104,6 +104,8 @@ describe.each([4, 5] as const)('MQTT subscribe, protocol level %i', (version) =>
       'q/two@1': 1,
       'q/two@2': 1,
     });
+    // [MQTT-3.3.1-2] [MQTT-3.3.1-3] First deliveries carry no DUP, whatever the publisher's flag.
+    expect(inbox.messages.every((r) => r.packet.dup === false)).toBe(true);
   });
 
   it('[MQTT-4.6.0-6] messages of one topic arrive in the order they were published', async () => {
