@@ -89,6 +89,8 @@ export class Session {
   readonly bindings = new Map<string, Binding>();
   /** QoS 1 PUBLISHes sent and not yet acknowledged, by packet id. */
   private readonly inflight = new Map<number, InFlight>();
+  /** Deliveries acknowledged by PUBACKs of this turn, by binding, until they are settled. */
+  private readonly acked = new Map<Binding, MessageRef[]>();
   /** Retained messages waiting for room in the window. */
   private readonly queued: IPublishPacket[] = [];
   private nextId = 1;
@@ -145,9 +147,24 @@ export class Session {
     const entry = this.inflight.get(messageId);
     if (entry === undefined) return;
     this.inflight.delete(messageId);
-    if (entry.binding !== undefined && entry.ref !== undefined)
-      this.settle(entry.binding, [entry.ref]);
-    else this.flushQueued();
+    if (entry.binding === undefined || entry.ref === undefined) {
+      this.flushQueued();
+      this.refill();
+      return;
+    }
+    // The PUBACKs read in one go are settled together: one ack per group, not per message.
+    let refs = this.acked.get(entry.binding);
+    if (refs === undefined) {
+      refs = [];
+      this.acked.set(entry.binding, refs);
+    }
+    refs.push(entry.ref);
+    if (this.acked.size === 1 && refs.length === 1) setImmediate(() => this.settleAcked());
+  }
+
+  private settleAcked(): void {
+    for (const [binding, refs] of this.acked) this.settle(binding, refs);
+    this.acked.clear();
     this.refill();
   }
 
@@ -182,6 +199,9 @@ export class Session {
 
   /** Leaves every group: what was in flight goes back to it, for the next connection. [CONS-8] */
   leaveAll(): void {
+    // What the client acknowledged is settled first, not handed out again.
+    for (const [binding, refs] of this.acked) this.settle(binding, refs);
+    this.acked.clear();
     for (const b of this.bindings.values()) {
       const m = b.membership;
       b.membership = undefined;
