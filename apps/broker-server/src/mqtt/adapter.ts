@@ -121,6 +121,11 @@ export class MqttAdapter {
     return conn;
   }
 
+  /** A TLS handshake on the MQTT port failed. */
+  tlsFailed(): void {
+    this.ctx.metrics.refused('tls_handshake');
+  }
+
   get connections(): number {
     return this.open.size;
   }

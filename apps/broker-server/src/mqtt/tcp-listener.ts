@@ -7,7 +7,6 @@ import { createServer, type Server, type Socket } from 'node:net';
 import {
   createServer as createTlsServer,
   type SecureContextOptions,
-  type TLSSocket,
   type TlsOptions,
   type Server as TlsServer,
 } from 'node:tls';
@@ -15,8 +14,7 @@ import type { PeerCertificate } from '../auth/outcome.js';
 import type { Admission, Place } from '../server/admission.js';
 import type { ServerLogger } from '../server/context.js';
 import { listen } from '../server/listen.js';
-import { verifiedPeerCertificate } from '../server/tls-options.js';
-import { TlsPlaces } from '../server/tls-places.js';
+import { serveTls, TlsPlaces } from '../server/tls-places.js';
 import type { MqttAdapter } from './adapter.js';
 import type { MqttTransport } from './connection.js';
 
@@ -79,23 +77,7 @@ export async function listenMqtt(options: MqttListenerOptions): Promise<MqttList
     else serve(socket, place, undefined);
   });
 
-  if (secure) {
-    server.on('secureConnection', (socket: TLSSocket) => {
-      const place = tlsPlaces.find(socket);
-      if (place === undefined) {
-        socket.destroy();
-        return;
-      }
-      socket.on('error', (err) =>
-        log.debug({ err, remote: socket.remoteAddress }, 'mqtt tls error'),
-      );
-      serve(socket, place, verifiedPeerCertificate(socket));
-    });
-    server.on('tlsClientError', (err: Error, socket: TLSSocket) => {
-      log.debug({ err, remote: socket.remoteAddress }, 'mqtt tls handshake failed');
-      socket.destroy();
-    });
-  }
+  if (secure) serveTls(server as TlsServer, tlsPlaces, log, serve, () => adapter.tlsFailed());
 
   function serve(socket: Socket, place: Place, certificate: PeerCertificate | undefined): void {
     const conn = adapter.accept(socketTransport(socket, certificate), place);

@@ -22,8 +22,8 @@ import { errorFrame } from './error-frame.js';
 import { listen } from './listen.js';
 import type { FrameSink } from './outbound.js';
 import type { ConnectionRegistry } from './registry.js';
-import { tlsFailure, verifiedPeerCertificate } from './tls-options.js';
-import { TlsPlaces } from './tls-places.js';
+import { tlsFailure } from './tls-options.js';
+import { serveTls, TlsPlaces } from './tls-places.js';
 
 export interface TcpListenerOptions {
   host: string;
@@ -101,26 +101,10 @@ export async function listenTcp(options: TcpListenerOptions): Promise<TcpListene
     else serve(socket, place, undefined);
   });
 
-  if (secure) {
-    server.on('secureConnection', (socket: TLSSocket) => {
-      const place = tlsPlaces.find(socket);
-      if (place === undefined) {
-        socket.destroy();
-        return;
-      }
-      socket.on('error', (err) =>
-        log.debug({ err, remote: socket.remoteAddress }, 'tls socket error'),
-      );
-      serve(socket, place, verifiedPeerCertificate(socket));
-    });
-    // Plain bytes, an old TLS version, a missing or untrusted client certificate, a timeout.
-    server.on('tlsClientError', (err: Error, socket: TLSSocket) => {
-      instruments.tlsHandshakeFailed(tlsFailure(err));
-      log.debug({ err, remote: socket.remoteAddress }, 'tls handshake failed');
-      // Node leaves a socket whose handshake timed out open: its place must come back.
-      socket.destroy();
-    });
-  }
+  if (secure)
+    serveTls(server as TlsServer, tlsPlaces, log, serve, (err) =>
+      instruments.tlsHandshakeFailed(tlsFailure(err)),
+    );
 
   function serve(socket: Socket, place: Place, certificate: PeerCertificate | undefined): void {
     const reader = new FrameReader({ maxFrameBytes: limits.maxFrameBytes });

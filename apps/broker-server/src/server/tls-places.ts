@@ -4,7 +4,11 @@
  * it finds that place again by the remote endpoint both share. [SEC-7] [LIMITS-7]
  */
 import type { Socket } from 'node:net';
+import type { TLSSocket, Server as TlsServer } from 'node:tls';
+import type { PeerCertificate } from '../auth/outcome.js';
 import type { Place } from './admission.js';
+import type { ServerLogger } from './context.js';
+import { verifiedPeerCertificate } from './tls-options.js';
 
 const endpointOf = (socket: Socket): string | undefined =>
   socket.remoteAddress === undefined ? undefined : `${socket.remoteAddress}|${socket.remotePort}`;
@@ -28,4 +32,35 @@ export class TlsPlaces {
     const key = endpointOf(secure);
     return key === undefined ? undefined : this.byEndpoint.get(key);
   }
+}
+
+/**
+ * Serves the TLS sockets of `server` once their handshake is done, each with the place its raw
+ * socket took; a failed handshake is told to `failed` and its socket destroyed (Node leaves a
+ * socket whose handshake timed out open, and its place must come back).
+ */
+export function serveTls(
+  server: TlsServer,
+  places: TlsPlaces,
+  log: ServerLogger,
+  serve: (socket: TLSSocket, place: Place, certificate: PeerCertificate | undefined) => void,
+  failed: (err: Error) => void,
+): void {
+  server.on('secureConnection', (socket: TLSSocket) => {
+    const place = places.find(socket);
+    if (place === undefined) {
+      socket.destroy();
+      return;
+    }
+    socket.on('error', (err) =>
+      log.debug({ err, remote: socket.remoteAddress }, 'tls socket error'),
+    );
+    serve(socket, place, verifiedPeerCertificate(socket));
+  });
+  // Plain bytes, an old TLS version, a missing or untrusted client certificate, a timeout.
+  server.on('tlsClientError', (err: Error, socket: TLSSocket) => {
+    failed(err);
+    log.debug({ err, remote: socket.remoteAddress }, 'tls handshake failed');
+    socket.destroy();
+  });
 }
