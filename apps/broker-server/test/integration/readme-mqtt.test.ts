@@ -16,7 +16,12 @@ function mosquittoExample(): string {
 }
 
 function run(script: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn('/bin/bash', ['-ec', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group, so that a hung mosquitto_sub goes with it when the test gives up.
+  const child = spawn('/bin/bash', ['-ec', script], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  const stop = setTimeout(() => process.kill(-(child.pid as number), 'SIGKILL'), 20_000);
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => {
@@ -25,7 +30,12 @@ function run(script: string): Promise<{ code: number | null; stdout: string; std
   child.stderr.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
   });
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+  return new Promise((resolve) =>
+    child.on('close', (code) => {
+      clearTimeout(stop);
+      resolve({ code, stdout, stderr });
+    }),
+  );
 }
 
 describe('README: MQTT', () => {
