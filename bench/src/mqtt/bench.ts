@@ -196,7 +196,7 @@ export function mqttSetup(params: MqttParams, durability: Durability): string[] 
   return [
     `client: MQTT.js, MQTT ${params.version} (protocol level ${params.version === '5' ? 5 : 4}), clean sessions, one connection per client, all on 127.0.0.1`,
     `Ferry: default broker (embedded file engine) with --mqtt true, a fresh one per run; topic ${TOPIC} goes to the station bench (1 partition, durability ${durability})`,
-    `Mosquitto: ${mosquittoVersion()}, a fresh one per run: listener on 127.0.0.1, allow_anonymous true, persistence true, its defaults otherwise (max_inflight_messages 20, which it sends MQTT 5 clients as Receive Maximum; max_queued_messages 1000 per subscriber)`,
+    `Mosquitto: ${mosquittoVersion()}, a fresh one per run: listener on 127.0.0.1, allow_anonymous true, persistence true, max_queued_messages 0 (no limit: its default 1000 drops QoS 1 messages to a subscriber that far behind), its defaults otherwise (max_inflight_messages 20, which it sends MQTT 5 clients as Receive Maximum)`,
     `durability differs: Mosquitto writes its in-memory db to disk every autosave_interval (1800 s) and on exit, so its PUBACK comes with nothing on disk and no fsync; ${ferryDurability}`,
     `QoS 1 publish: 1 publisher, at most ${publish?.window ?? '-'} publishes awaiting their PUBACK (MQTT 5: at most the broker's Receive Maximum from its CONNACK, see 'publishes in flight'), ${publish?.messages ?? '-'} messages or ${publish?.maxSeconds ?? '-'} s; latency from publishAsync() to its PUBACK`,
     `fan-out: ${fanout.subscribers} subscribers on bench/# at QoS 1, then 1 QoS 1 publisher (the same window) of ${fanout.messages} x ${fanout.payloadBytes} B; deliveries/s: all ${fanout.subscribers * fanout.messages} over first publish to last delivery`,
