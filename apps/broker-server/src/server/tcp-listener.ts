@@ -8,7 +8,6 @@ import { createServer, type Server, type Socket } from 'node:net';
 import {
   createServer as createTlsServer,
   type SecureContextOptions,
-  type TLSSocket,
   type TlsOptions,
   type Server as TlsServer,
 } from 'node:tls';
