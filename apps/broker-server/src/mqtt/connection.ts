@@ -55,7 +55,7 @@ export class MqttConnection implements SessionOutput, SessionHolder {
   record: SessionRecord | undefined;
   will: Will | undefined;
   /** Topic aliases the client set, by alias. [MQTT-3.3.2-10] */
-  readonly aliases = new Map<string | number, string>();
+  readonly aliases = new Map<number, string>();
   /** The temporary group of each station, for a clean session. */
   readonly temporaryGroups = new Map<string, string>();
   readonly publishes: PublishPipeline;
@@ -249,9 +249,7 @@ export class MqttConnection implements SessionOutput, SessionHolder {
 
   sendPublish(packet: IPublishPacket): boolean {
     if (this.closed) return false;
-    const bytes = generate(packet, { protocolVersion: this.version });
-    if (this.maxClientPacketBytes === undefined || bytes.length <= this.maxClientPacketBytes)
-      this.write(bytes);
+    this.write(generate(packet, { protocolVersion: this.version }));
     return !this.overSoftBound();
   }
 

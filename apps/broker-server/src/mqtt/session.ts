@@ -133,7 +133,11 @@ export class Session {
       // Sized with a packet id in place; the real one is given below.
       if (qos > 0) packet.messageId = 1;
       // Too large for the client: not sent, as if delivered. [MQTT-3.1.2-25]
-      if (qos === 0 || !this.output.fits(packet)) settled.push(ref);
+      if (!this.output.fits(packet)) {
+        settled.push(ref);
+        continue;
+      }
+      if (qos === 0) settled.push(ref);
       else packet.messageId = this.track({ binding, ref });
       open = this.output.sendPublish(packet) && open;
       this.output.sentOne(qos);
@@ -223,6 +227,8 @@ export class Session {
   private flushQueued(): void {
     while (this.queued.length > 0 && this.inflight.size < this.window && !this.output.closed) {
       const packet = this.queued.shift() as IPublishPacket;
+      if (packet.qos > 0) packet.messageId = 1;
+      if (!this.output.fits(packet)) continue;
       if (packet.qos > 0) packet.messageId = this.track({});
       this.output.sendPublish(packet);
       this.output.sentOne(packet.qos);
