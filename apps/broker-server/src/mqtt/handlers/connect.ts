@@ -7,6 +7,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Auth, utf8Length } from '@ferry/protocol';
 import type { IConnackPacket, IConnectPacket } from 'mqtt-packet';
+import type { AuthOutcome } from '../../auth/outcome.js';
 import type { MqttConnection } from '../connection.js';
 import { assignedClientId } from '../names.js';
 import { REASON, returnCodeOf } from '../reason-codes.js';
@@ -63,10 +64,17 @@ export async function connect(conn: MqttConnection, packet: IConnectPacket): Pro
     );
   if (waitMs > 0) await sleep(waitMs, undefined, { ref: false });
   if (conn.closed) return;
-  const outcome = await ctx.authenticate({
-    auth: credentialsOf(packet),
-    certificate: conn.transport.certificate,
-  });
+  let outcome: AuthOutcome;
+  try {
+    outcome = await ctx.authenticate({
+      auth: credentialsOf(packet),
+      certificate: conn.transport.certificate,
+    });
+  } catch (err) {
+    // The password checks are at their bound (OVERLOADED): the client may try again.
+    const message = err instanceof Error ? err.message : String(err);
+    return refuse(conn, REASON.serverBusy, 'overloaded', message);
+  }
   if (conn.closed) return;
   if ('refused' in outcome) {
     const { failures, delayMs } = ctx.authThrottle.failed(remote);
