@@ -1,4 +1,6 @@
 /** How the MQTT settings that are more than a number are read. */
+import { DEFAULT_LIMITS } from '@ferry/protocol';
+import { isName } from '../backend/names.js';
 import { parseShared, topicFilterProblem } from '../mqtt/topics.js';
 import type { MqttStationRule } from './types.js';
 import {
@@ -9,8 +11,6 @@ import {
   ValueError,
   withIndex,
 } from './values.js';
-
-const STATION = /^[a-z0-9][a-z0-9._-]*$/;
 
 export const mqttKey = oneOf(['topic', 'none'] as const);
 
@@ -29,7 +29,7 @@ export const mqttStations: JsonValue<MqttStationRule[]> = {
             : 'a shared subscription is not a rule';
         if (problem !== undefined) throw new ValueError(problem, '.topic');
         const station = nonEmpty(fields.station, '.station');
-        if (!STATION.test(station))
+        if (!isName(station, DEFAULT_LIMITS.maxNameBytes))
           throw new ValueError(`${JSON.stringify(station)} is not a station name`, '.station');
         return { topic, station };
       }),

@@ -8,6 +8,7 @@
 import type { Logger } from 'pino';
 import type { AuthThrottle } from '../auth/auth-throttle.js';
 import type { Authenticate, Principal } from '../auth/outcome.js';
+import { isName } from '../backend/names.js';
 import type { MetadataStore } from '../backend/types.js';
 import type { BrokerCore } from '../broker/core.js';
 import type { BrokerConfig } from '../config/types.js';
@@ -23,8 +24,6 @@ import { REASON } from './reason-codes.js';
 import { RetainedStore } from './retained.js';
 import { SessionStore } from './sessions.js';
 import { TopicMapping } from './topics.js';
-
-const STATION = /^[a-z0-9][a-z0-9._-]*$/;
 
 export interface MqttAdapterOptions {
   core: BrokerCore;
@@ -54,10 +53,7 @@ export class MqttAdapter {
       core,
       config: config.mqtt,
       limits: config.limits,
-      mapping: new TopicMapping(
-        config.mqtt.stations,
-        (n) => STATION.test(n) && n.length <= maxName,
-      ),
+      mapping: new TopicMapping(config.mqtt.stations, (n) => isName(n, maxName)),
       authenticate: options.authenticate,
       authThrottle: options.authThrottle,
       audit: options.audit,

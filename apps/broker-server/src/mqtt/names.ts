@@ -4,13 +4,12 @@
  * lowercase and short while client ids are neither.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { isName } from '../backend/names.js';
 
-const NAME = /^[a-z0-9][a-z0-9._-]*$/;
 const READABLE_MAX = 64;
 
 const hash = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 32);
-const part = (text: string) =>
-  NAME.test(text) && text.length <= READABLE_MAX ? text : `h-${hash(text)}`;
+const part = (text: string) => (isName(text, READABLE_MAX) ? text : `h-${hash(text)}`);
 
 /** The group of a persistent session's subscriptions on each station. */
 export const sessionGroup = (clientId: string) => `mqtt-${part(clientId)}`;
